@@ -1,0 +1,117 @@
+// Every error code Weft throws, declared once with its message and HTTP status.
+// Codes and messages follow Fastify 5's FST_ERR_* so existing code that checks them keeps working.
+import { format } from 'node:util'
+
+export interface WeftError extends Error {
+  code: string
+  statusCode?: number
+}
+
+export interface WeftErrorConstructor<A extends unknown[] = unknown[]> {
+  new (...args: A): WeftError
+  (...args: A): WeftError
+  readonly prototype: WeftError
+  readonly code: string
+}
+
+/** Declares an error class whose instances carry `code`, `statusCode` and a formatted message. */
+export function createError (code: string, message: string, statusCode?: number, Base: ErrorConstructor = Error): WeftErrorConstructor {
+  function WeftErr (this: WeftError | undefined, ...args: unknown[]): WeftError {
+    if (!(this instanceof WeftErr)) return new (WeftErr as any)(...args)
+    const self = this as WeftError
+    self.code = code
+    self.name = 'WeftError'
+    self.message = args.length > 0 ? format(message, ...args) : message
+    if (statusCode !== undefined) self.statusCode = statusCode
+    Error.captureStackTrace(self, WeftErr)
+    return self
+  }
+  WeftErr.prototype = Object.create(Base.prototype, {
+    constructor: { value: WeftErr, enumerable: false, writable: true, configurable: true },
+    [Symbol.toStringTag]: { value: 'Error', enumerable: false, configurable: true }
+  })
+  WeftErr.prototype.toString = function (this: WeftError) { return `${this.name} [${this.code}]: ${this.message}` }
+  Object.defineProperty(WeftErr, 'code', { value: code })
+  return WeftErr as unknown as WeftErrorConstructor
+}
+
+export const codes = {
+  // instance and options
+  FST_ERR_OPTIONS_NOT_OBJ: createError('FST_ERR_OPTIONS_NOT_OBJ', 'Options must be an object', 500, TypeError),
+  FST_ERR_INIT_OPTS_INVALID: createError('FST_ERR_INIT_OPTS_INVALID', 'Invalid initialization options: \'%s\'', 500),
+  FST_ERR_QSP_NOT_FN: createError('FST_ERR_QSP_NOT_FN', 'querystringParser option should be a function, instead got \'%s\'', 500, TypeError),
+  FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE: createError('FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE', 'Cannot set forceCloseConnections to \'idle\' as your HTTP server does not support closeIdleConnections method', 500),
+  FST_ERR_LISTEN_OPTIONS_INVALID: createError('FST_ERR_LISTEN_OPTIONS_INVALID', 'Invalid listen options: \'%s\'', 500, TypeError),
+  FST_ERR_ERROR_HANDLER_NOT_FN: createError('FST_ERR_ERROR_HANDLER_NOT_FN', 'Error Handler must be a function', 500, TypeError),
+  FST_ERR_ERROR_HANDLER_ALREADY_SET: createError('FST_ERR_ERROR_HANDLER_ALREADY_SET', 'Error Handler already set in this scope. Set \'allowErrorHandlerOverride: true\' to allow overriding.', 500),
+  FST_ERR_INSTANCE_ALREADY_LISTENING: createError('FST_ERR_INSTANCE_ALREADY_LISTENING', 'Weft instance is already listening. %s', 500),
+  FST_ERR_REOPENED_CLOSE_SERVER: createError('FST_ERR_REOPENED_CLOSE_SERVER', 'Weft has already been closed and cannot be reopened', 500),
+  FST_ERR_REOPENED_SERVER: createError('FST_ERR_REOPENED_SERVER', 'Weft is already listening', 500),
+  FST_ERR_LOG_INVALID_LOGGER: createError('FST_ERR_LOG_INVALID_LOGGER', 'Invalid logger object provided. The logger instance should have these functions(s): \'%s\'.', 500, TypeError),
+  FST_ERR_LOG_INVALID_LOGGER_CONFIG: createError('FST_ERR_LOG_INVALID_LOGGER_CONFIG', 'logger options only accepts a configuration object.', 500, TypeError),
+  FST_ERR_REQ_ID_HEADER_INVALID: createError('FST_ERR_REQ_ID_HEADER_INVALID', 'requestIdHeader must be a string or false', 500, TypeError),
+  // hooks
+  FST_ERR_HOOK_INVALID_TYPE: createError('FST_ERR_HOOK_INVALID_TYPE', 'The hook name must be a string', 500, TypeError),
+  FST_ERR_HOOK_INVALID_HANDLER: createError('FST_ERR_HOOK_INVALID_HANDLER', '%s hook should be a function, instead got %s', 500, TypeError),
+  FST_ERR_HOOK_INVALID_ASYNC_HANDLER: createError('FST_ERR_HOOK_INVALID_ASYNC_HANDLER', 'Async function has too many arguments. Async hooks should not use the \'done\' argument.', 500, TypeError),
+  FST_ERR_HOOK_NOT_SUPPORTED: createError('FST_ERR_HOOK_NOT_SUPPORTED', '%s hook not supported!', 500, TypeError),
+  FST_ERR_HOOK_TIMEOUT: createError('FST_ERR_HOOK_TIMEOUT', 'A callback for \'%s\' hook%s timed out. You may have forgotten to call \'done\' function or to resolve a Promise', 500),
+  // decorators
+  FST_ERR_DEC_ALREADY_PRESENT: createError('FST_ERR_DEC_ALREADY_PRESENT', 'The decorator \'%s\' has already been added!', 500),
+  FST_ERR_DEC_DEPENDENCY_INVALID_TYPE: createError('FST_ERR_DEC_DEPENDENCY_INVALID_TYPE', 'The dependencies of decorator \'%s\' must be of type Array.', 500, TypeError),
+  FST_ERR_DEC_MISSING_DEPENDENCY: createError('FST_ERR_DEC_MISSING_DEPENDENCY', 'The decorator is missing dependency \'%s\'.', 500),
+  FST_ERR_DEC_AFTER_START: createError('FST_ERR_DEC_AFTER_START', 'The decorator \'%s\' has been added after start!', 500),
+  FST_ERR_DEC_REFERENCE_TYPE: createError('FST_ERR_DEC_REFERENCE_TYPE', 'The decorator \'%s\' of type \'%s\' is a reference type. Use the { getter, setter } interface instead.', 500),
+  FST_ERR_DEC_UNDECLARED: createError('FST_ERR_DEC_UNDECLARED', 'No decorator \'%s\' has been declared on %s.', 500),
+  // plugins
+  FST_ERR_PLUGIN_NOT_VALID: createError('FST_ERR_PLUGIN_NOT_VALID', 'Plugin must be a function or a promise. Received: \'%s\'', 500, TypeError),
+  FST_ERR_PLUGIN_TIMEOUT: createError('FST_ERR_PLUGIN_TIMEOUT', 'Plugin did not start in time: \'%s\'. You may have forgotten to call \'done\' function or to resolve a Promise', 500),
+  FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE: createError('FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', 'The dependency \'%s\' of plugin \'%s\' is not registered', 500),
+  FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER: createError('FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER', 'The %s plugin being registered mixes async and callback styles. Async plugin should not mix async and callback style.', 500, TypeError),
+  FST_ERR_PLUGIN_FAILED: createError('FST_ERR_PLUGIN_FAILED', 'Plugin \'%s\' failed to load: %s', 500),
+  FST_ERR_ROOT_PLG_BOOTED: createError('FST_ERR_ROOT_PLG_BOOTED', 'root plugin has already booted', 500),
+  FST_ERR_INSTANCE_ALREADY_STARTED: createError('FST_ERR_INSTANCE_ALREADY_STARTED', 'Weft instance is already started. %s', 500),
+  // content type parsing
+  FST_ERR_CTP_ALREADY_PRESENT: createError('FST_ERR_CTP_ALREADY_PRESENT', 'Content type parser \'%s\' already present.', 500),
+  FST_ERR_CTP_INVALID_TYPE: createError('FST_ERR_CTP_INVALID_TYPE', 'The content type should be a string or a RegExp', 500, TypeError),
+  FST_ERR_CTP_EMPTY_TYPE: createError('FST_ERR_CTP_EMPTY_TYPE', 'The content type cannot be an empty string', 500, TypeError),
+  FST_ERR_CTP_INVALID_HANDLER: createError('FST_ERR_CTP_INVALID_HANDLER', 'The content type handler should be a function', 500, TypeError),
+  FST_ERR_CTP_INVALID_PARSE_TYPE: createError('FST_ERR_CTP_INVALID_PARSE_TYPE', 'The body parser can only parse your data as \'string\' or \'buffer\', you asked \'%s\' which is not supported.', 500, TypeError),
+  FST_ERR_CTP_BODY_TOO_LARGE: createError('FST_ERR_CTP_BODY_TOO_LARGE', 'Request body is too large', 413, RangeError),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: createError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type: %s', 415),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: createError('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 'Request body size did not match Content-Length', 400, RangeError),
+  FST_ERR_CTP_EMPTY_JSON_BODY: createError('FST_ERR_CTP_EMPTY_JSON_BODY', 'Body cannot be empty when content-type is set to \'application/json\'', 400),
+  FST_ERR_CTP_INVALID_JSON_BODY: createError('FST_ERR_CTP_INVALID_JSON_BODY', 'Body is not valid JSON but content-type is set to \'application/json\'', 400),
+  FST_ERR_CTP_INSTANCE_ALREADY_STARTED: createError('FST_ERR_CTP_INSTANCE_ALREADY_STARTED', 'Cannot call "%s" when weft instance is already started!', 400),
+  // reply
+  FST_ERR_REP_INVALID_PAYLOAD_TYPE: createError('FST_ERR_REP_INVALID_PAYLOAD_TYPE', 'Attempted to send payload of invalid type \'%s\'. Expected a string or Buffer.', 500, TypeError),
+  FST_ERR_REP_ALREADY_SENT: createError('FST_ERR_REP_ALREADY_SENT', 'Reply was already sent, did you forget to "return reply" in the "%s" (%s) route?', 500),
+  FST_ERR_REP_SENT_VALUE: createError('FST_ERR_REP_SENT_VALUE', 'The only possible value for reply.sent is true.', 500, TypeError),
+  FST_ERR_SEND_INSIDE_ONERR: createError('FST_ERR_SEND_INSIDE_ONERR', 'You cannot use `send` inside the `onError` hook', 500),
+  FST_ERR_SEND_UNDEFINED_ERR: createError('FST_ERR_SEND_UNDEFINED_ERR', 'Undefined error has occurred', 500),
+  FST_ERR_BAD_STATUS_CODE: createError('FST_ERR_BAD_STATUS_CODE', 'Called reply with an invalid status code: %s', 500),
+  FST_ERR_FAILED_ERROR_SERIALIZATION: createError('FST_ERR_FAILED_ERROR_SERIALIZATION', 'Failed to serialize an error. Error: %s. Original error: %s', 500),
+  FST_ERR_MISSING_SERIALIZATION_FN: createError('FST_ERR_MISSING_SERIALIZATION_FN', 'Missing serialization function. Key "%s"', 500),
+  // schemas and validation
+  FST_ERR_SCH_MISSING_ID: createError('FST_ERR_SCH_MISSING_ID', 'Missing schema $id property', 500),
+  FST_ERR_SCH_ALREADY_PRESENT: createError('FST_ERR_SCH_ALREADY_PRESENT', 'Schema with id \'%s\' already declared!', 500),
+  FST_ERR_SCH_DUPLICATE: createError('FST_ERR_SCH_DUPLICATE', 'Schema with \'%s\' already present!', 500),
+  FST_ERR_SCH_VALIDATION_BUILD: createError('FST_ERR_SCH_VALIDATION_BUILD', 'Failed building the validation schema for %s: %s, due to error %s', 500),
+  FST_ERR_SCH_SERIALIZATION_BUILD: createError('FST_ERR_SCH_SERIALIZATION_BUILD', 'Failed building the serialization schema for %s: %s, due to error %s', 500),
+  FST_ERR_VALIDATION: createError('FST_ERR_VALIDATION', '%s', 400),
+  // routing
+  FST_ERR_NOT_FOUND: createError('FST_ERR_NOT_FOUND', 'Not Found', 404),
+  FST_ERR_BAD_URL: createError('FST_ERR_BAD_URL', '\'%s\' is not a valid url component', 400),
+  FST_ERR_INVALID_URL: createError('FST_ERR_INVALID_URL', 'URL must be a string. Received \'%s\'', 400, TypeError),
+  FST_ERR_DUPLICATED_ROUTE: createError('FST_ERR_DUPLICATED_ROUTE', 'Method \'%s\' already declared for route \'%s\'', 500),
+  FST_ERR_ROUTE_OPTIONS_NOT_OBJ: createError('FST_ERR_ROUTE_OPTIONS_NOT_OBJ', 'Options for "%s:%s" route must be an object', 500),
+  FST_ERR_ROUTE_DUPLICATED_HANDLER: createError('FST_ERR_ROUTE_DUPLICATED_HANDLER', 'Duplicate handler for "%s:%s" route is not allowed!', 500),
+  FST_ERR_ROUTE_HANDLER_NOT_FN: createError('FST_ERR_ROUTE_HANDLER_NOT_FN', 'Error Handler for %s:%s route, if defined, must be a function', 500, TypeError),
+  FST_ERR_ROUTE_MISSING_HANDLER: createError('FST_ERR_ROUTE_MISSING_HANDLER', 'Missing handler function for "%s:%s" route.', 500),
+  FST_ERR_ROUTE_METHOD_INVALID: createError('FST_ERR_ROUTE_METHOD_INVALID', 'Provided method is invalid!', 500, TypeError),
+  FST_ERR_ROUTE_METHOD_NOT_SUPPORTED: createError('FST_ERR_ROUTE_METHOD_NOT_SUPPORTED', '%s method is not supported.', 500),
+  FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT: createError('FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT', '\'bodyLimit\' option must be an integer > 0. Got \'%s\'', 500, TypeError),
+  FST_ERR_ROUTE_REWRITE_NOT_STR: createError('FST_ERR_ROUTE_REWRITE_NOT_STR', 'Rewrite url for "%s" needs to be of type "string" but received "%s"', 500, TypeError)
+} as const
+
+export type ErrorCodes = typeof codes

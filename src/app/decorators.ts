@@ -1,0 +1,31 @@
+// Adds decorators to an instance, or to a Request/Reply prototype, with Fastify's checks:
+// no duplicates, dependencies present, getter/setter objects honoured.
+import { codes } from '../errors.js'
+
+export interface GetterSetter { getter?: () => unknown, setter?: (value: unknown) => void }
+
+export function isGetterSetter (value: unknown): value is GetterSetter {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) &&
+    (typeof (value as GetterSetter).getter === 'function' || typeof (value as GetterSetter).setter === 'function') &&
+    Object.keys(value).every(k => k === 'getter' || k === 'setter')
+}
+
+/** Throws when a dependency list is malformed or names a decorator `target` does not have. */
+export function checkDependencies (target: object, name: string | symbol, dependencies: unknown): void {
+  if (dependencies === undefined) return
+  if (!Array.isArray(dependencies)) throw new codes.FST_ERR_DEC_DEPENDENCY_INVALID_TYPE(String(name))
+  for (const dep of dependencies) {
+    if (!(dep in target)) throw new codes.FST_ERR_DEC_MISSING_DEPENDENCY(String(dep))
+  }
+}
+
+/** Defines `name` on `target`: a getter/setter pair as an accessor, anything else as a value. */
+export function defineDecorator (target: object, name: string | symbol, value: unknown, dependencies: unknown): void {
+  if (name in target) throw new codes.FST_ERR_DEC_ALREADY_PRESENT(String(name))
+  checkDependencies(target, name, dependencies)
+  if (isGetterSetter(value)) {
+    Object.defineProperty(target, name, { get: value.getter, set: value.setter, configurable: true, enumerable: false })
+  } else {
+    Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: true })
+  }
+}

@@ -1,0 +1,177 @@
+// Loads plugins in order: each plugin's body runs, then the plugins it registered, depth-first,
+// before its next sibling. Registrations go to the plugin currently loading; after() callbacks
+// run once everything queued before them has loaded. Progress needs only promises: timers are
+// used for timeouts alone, so booting works under mock timers.
+import { codes } from '../errors.js'
+
+export interface PluginEntry {
+  kind: 'plugin'
+  name: string
+  /** Runs the plugin body; resolves when it called done or its promise settled. */
+  start: (node: PluginNode) => Promise<void>
+  /** Settles register()'s own promise. */
+  loaded: Deferred
+}
+
+export interface AfterEntry {
+  kind: 'after'
+  fn: (err: Error | null) => Promise<void>
+  loaded: Deferred
+}
+
+type Entry = PluginEntry | AfterEntry
+
+export class Deferred {
+  promise: Promise<void>
+  resolve!: () => void
+  reject!: (err: unknown) => void
+  constructor () {
+    this.promise = new Promise<void>((resolve, reject) => { this.resolve = resolve; this.reject = reject })
+    this.promise.catch(ignore) // a load error is reported through ready(); nobody has to await this
+  }
+}
+function ignore (): void {}
+
+export class PluginNode {
+  readonly name: string
+  readonly parent: PluginNode | null
+  readonly children: PluginNode[] = []
+  readonly queue: Entry[] = []
+  constructor (name: string, parent: PluginNode | null) {
+    this.name = name
+    this.parent = parent
+    if (parent !== null) parent.children.push(this)
+  }
+}
+
+export class PluginLoader {
+  readonly root: PluginNode
+  /** The node whose queue receives new registrations. */
+  current: PluginNode
+  /** The error of the last failed plugin, waiting for an after() callback or ready() to take it. */
+  pendingError: Error | null = null
+  #loading: Promise<void> | null = null
+
+  constructor (rootName: string) {
+    this.root = new PluginNode(rootName, null)
+    this.current = this.root
+  }
+
+  enqueue (entry: Entry): void {
+    this.current.queue.push(entry)
+  }
+
+  /** Loads everything queued so far under the current node; concurrent callers share one run. */
+  loadPending (): Promise<void> {
+    // inside a plugin body that awaits its own registrations: load them now, nested
+    if (this.#loading !== null) return this.#drain(this.current)
+    this.#loading = this.#drain(this.current).finally(() => { this.#loading = null })
+    return this.#loading
+  }
+
+  /** Loads the root until nothing is left (what ready() waits for), then hands back a pending error. */
+  async loadAll (): Promise<void> {
+    // entries may keep arriving while we load (an after() registering more); loop until quiet
+    while (this.#loading !== null || this.root.queue.length > 0) {
+      await (this.#loading ?? this.loadPending())
+    }
+    const err = this.pendingError
+    this.pendingError = null
+    if (err !== null) throw err
+  }
+
+  async #drain (node: PluginNode): Promise<void> {
+    while (node.queue.length > 0) {
+      const entry = node.queue.shift()!
+      if (entry.kind === 'after') {
+        const err = this.pendingError
+        this.pendingError = null
+        try {
+          await entry.fn(err)
+          entry.loaded.resolve()
+        } catch (e) {
+          this.pendingError = e as Error
+          entry.loaded.reject(e)
+        }
+        continue
+      }
+      if (this.pendingError !== null) {
+        // a failed plugin stops the plugins after it until an after() handles the error
+        entry.loaded.reject(this.pendingError)
+        continue
+      }
+      const child = new PluginNode(entry.name, node)
+      const previous = this.current
+      this.current = child
+      try {
+        await entry.start(child)
+        await this.#drain(child)
+        if (this.pendingError !== null) throw this.pendingError
+        entry.loaded.resolve()
+      } catch (err) {
+        this.pendingError = err as Error
+        entry.loaded.reject(err)
+      } finally {
+        this.current = previous
+      }
+    }
+  }
+
+  /** The plugin tree as indented text. */
+  print (): string {
+    const lines: string[] = []
+    const walk = (node: PluginNode, prefix: string, last: boolean, top: boolean): void => {
+      lines.push(top ? node.name : `${prefix}${last ? '└── ' : '├── '}${node.name}`)
+      const childPrefix = top ? '' : prefix + (last ? '    ' : '│   ')
+      node.children.forEach((c, i) => walk(c, childPrefix, i === node.children.length - 1, false))
+    }
+    walk(this.root, '', true, true)
+    return lines.join('\n') + '\n'
+  }
+}
+
+/** Runs a plugin function in callback, promise or sync style, failing after `timeout` ms. */
+export function callPlugin (name: string, fn: Function, instance: unknown, opts: unknown, timeout: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false
+    let timer: NodeJS.Timeout | undefined
+    const finish = (err?: unknown): void => {
+      if (settled) return
+      settled = true
+      if (timer !== undefined) clearTimeout(timer)
+      if (err != null) reject(nameError(err, name))
+      else resolve()
+    }
+    if (timeout > 0) {
+      timer = setTimeout(() => finish(new codes.FST_ERR_PLUGIN_TIMEOUT(name)), timeout)
+      timer.unref()
+    }
+    try {
+      const result = fn.length >= 3 ? fn(instance, opts, finish) : fn(instance, opts)
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function' && !isInstance(result)) {
+        if (fn.length >= 3) { finish(new codes.FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER(name)); return }
+        result.then(() => finish(), (err: unknown) => finish(err ?? new Error(`plugin '${name}' rejected without a reason`)))
+      } else if (fn.length < 3) {
+        finish()
+      }
+    } catch (err) {
+      finish(err)
+    }
+  })
+}
+
+const kInstance = Symbol.for('weft.instance')
+function isInstance (value: object): boolean { return (value as Record<symbol, unknown>)[kInstance] === true }
+
+/** Makes sure a plugin's failure says which plugin failed, without losing the original error. */
+function nameError (err: unknown, name: string): unknown {
+  if (err instanceof Error) {
+    const e = err as Error & { plugin?: string }
+    if (e.plugin === undefined) {
+      e.plugin = name
+      if (!e.message.includes(name)) e.message = `Plugin '${name}' failed: ${e.message}`
+    }
+    return e
+  }
+  return new codes.FST_ERR_PLUGIN_FAILED(name, String(err))
+}

@@ -1,0 +1,446 @@
+// A scope's body parsers (Fastify 5's addContentTypeParser semantics): which parser a request's
+// content-type selects, reading the body within the body limit, and the default JSON and text parsers.
+import type { IncomingMessage, IncomingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
+import secureJsonParse from 'secure-json-parse'
+import { codes, createError } from '../errors.js'
+
+export type BodyParserDone = (err: Error | null, body?: unknown) => void
+/** A user parser: (request, payload, done) where payload is the body stream, or the string/Buffer when parseAs is set.
+ *  It may call done, or return a promise (async parser). */
+export type ContentTypeParserFunction = (request: any, payload: any, done: BodyParserDone) => unknown
+export interface AddContentTypeParserOptions { parseAs?: 'string' | 'buffer'; bodyLimit?: number }
+export interface ParsableRequest { raw: IncomingMessage; headers: IncomingHttpHeaders; body: unknown }
+export type PoisoningAction = 'error' | 'remove' | 'ignore'
+
+type SyncParse = (body: string | Buffer) => unknown
+
+/** Built-in parsers carry a synchronous form, so the common JSON body is parsed without a `done` closure. */
+const kSyncParse = Symbol('weft.syncParse')
+
+/** Client went away (or the payload stream closed) before the whole body arrived. */
+const RequestAborted = createError('ECONNRESET', 'Request aborted while reading the body', 400)
+
+interface Parser {
+  readonly fn: ContentTypeParserFunction
+  readonly asString: boolean
+  readonly asBuffer: boolean
+  /** the parser's own limit; undefined: the route's/scope's applies */
+  readonly bodyLimit: number | undefined
+  readonly sync: SyncParse | undefined
+  /** true for the two defaults the constructor installs: the user may replace them once */
+  readonly overridable: boolean
+}
+
+/** A parsed content-type: the lowercased media type and the lookup key (media type plus sorted, normalized parameters). */
+interface MediaType { media: string; key: string; hasParams: boolean }
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+const MEDIA_TYPE_RE = new RegExp(`^${TOKEN}/${TOKEN}$`)
+const PARAM_RE = new RegExp(`;\\s*(${TOKEN})\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"|${TOKEN})`, 'g')
+const CACHE_SIZE = 100
+
+/** Methods whose body is parsed only when a content-type is given and a body is announced. */
+const BODY_IF_ANNOUNCED = new Set(['DELETE', 'OPTIONS'])
+/** Methods never parsed (run() is not normally called for GET/HEAD; the WebDAV ones match Fastify 5.0, which never parsed them). */
+const NO_BODY = new Set(['GET', 'HEAD', 'CONNECT', 'COPY', 'MOVE', 'UNLOCK', 'MKCOL'])
+
+function parseMediaType (value: string): MediaType | null {
+  const semi = value.indexOf(';')
+  const media = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase()
+  if (!MEDIA_TYPE_RE.test(media)) return null
+  if (semi === -1) return { media, key: media, hasParams: false }
+  const params: string[] = []
+  PARAM_RE.lastIndex = 0
+  for (let m = PARAM_RE.exec(value); m !== null; m = PARAM_RE.exec(value)) {
+    const name = m[1].toLowerCase()
+    let v = m[2]
+    if (v.charCodeAt(0) === 34 /* " */) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
+    if (name === 'charset') v = v.toLowerCase()
+    params.push(`${name}=${v}`)
+  }
+  if (params.length === 0) return { media, key: media, hasParams: false }
+  params.sort()
+  return { media, key: `${media}; ${params.join('; ')}`, hasParams: true }
+}
+
+// ---- default parsers -------------------------------------------------------------------------
+
+function syncJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): SyncParse {
+  const options = { protoAction: onProtoPoisoning, constructorAction: onConstructorPoisoning }
+  return function parseJson (body) {
+    if (body.length === 0) throw new codes.FST_ERR_CTP_EMPTY_JSON_BODY()
+    try {
+      return secureJsonParse(body, options)
+    } catch (e) {
+      const err = new codes.FST_ERR_CTP_INVALID_JSON_BODY()
+      // prototype poisoning: secure-json-parse's own message says what was refused
+      const message = (e as Error)?.message
+      if (typeof message === 'string' && message.startsWith('Object contains forbidden')) err.message = message
+      throw err
+    }
+  }
+}
+
+function callbackForm (sync: SyncParse): ContentTypeParserFunction {
+  const fn: ContentTypeParserFunction = (_request, body, done) => {
+    let value: unknown
+    try {
+      value = sync(body)
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    done(null, value)
+  }
+  ;(fn as any)[kSyncParse] = sync
+  return fn
+}
+
+/** `app.getDefaultJsonParser(proto, ctor)`: a parseAs 'string' parser with the given poisoning actions. */
+export function getDefaultJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): ContentTypeParserFunction {
+  return callbackForm(syncJsonParser(onProtoPoisoning, onConstructorPoisoning))
+}
+
+/** The text/plain parser: the body as a string. */
+export const defaultTextParser: ContentTypeParserFunction = callbackForm(body => body)
+
+// ---- the registry ----------------------------------------------------------------------------
+
+export class ContentTypeParser {
+  readonly defaultTextParser: ContentTypeParserFunction = defaultTextParser
+  #bodyLimit: number
+  #onProto: PoisoningAction
+  #onConstructor: PoisoningAction
+  /** exact (normalized) content types; '' holds the catch-all ('*') parser */
+  #types: Map<string, Parser>
+  /** RegExp parsers, most recently added first (Fastify tries the last added first) */
+  #regexps: Array<{ re: RegExp; parser: Parser }>
+  /** raw content-type header → parser (null: none), so a repeated header costs one Map lookup */
+  #cache = new Map<string, Parser | null>()
+
+  constructor (bodyLimit: number, onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction) {
+    this.#bodyLimit = bodyLimit
+    this.#onProto = onProtoPoisoning
+    this.#onConstructor = onConstructorPoisoning
+    this.#types = new Map()
+    this.#regexps = []
+    const json = getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)
+    this.#types.set('application/json', makeParser(json, 'string', undefined, true))
+    this.#types.set('text/plain', makeParser(defaultTextParser, 'string', undefined, true))
+  }
+
+  getDefaultJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): ContentTypeParserFunction {
+    return getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)
+  }
+
+  add (contentType: string | string[] | RegExp, opts: AddContentTypeParserOptions, parser: ContentTypeParserFunction): void {
+    if (typeof parser !== 'function') throw new codes.FST_ERR_CTP_INVALID_HANDLER()
+    const parseAs = opts?.parseAs
+    if (parseAs !== undefined && parseAs !== 'string' && parseAs !== 'buffer') {
+      throw new codes.FST_ERR_CTP_INVALID_PARSE_TYPE(parseAs)
+    }
+    const limit = opts?.bodyLimit
+    const entry = makeParser(parser, parseAs, typeof limit === 'number' && limit > 0 ? limit : undefined, false)
+    if (Array.isArray(contentType)) {
+      for (const type of contentType) this.#addOne(type, entry)
+    } else {
+      this.#addOne(contentType, entry)
+    }
+    this.#cache.clear()
+  }
+
+  #addOne (contentType: unknown, entry: Parser): void {
+    if (contentType instanceof RegExp) {
+      if (this.#regexps.some(r => sameRegExp(r.re, contentType))) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(String(contentType))
+      this.#regexps.unshift({ re: contentType, parser: entry })
+      return
+    }
+    if (typeof contentType !== 'string') throw new codes.FST_ERR_CTP_INVALID_TYPE()
+    const trimmed = contentType.trim()
+    if (trimmed.length === 0) throw new codes.FST_ERR_CTP_EMPTY_TYPE()
+    let key: string
+    if (trimmed === '*') {
+      key = ''
+    } else {
+      const mt = parseMediaType(trimmed)
+      if (mt === null) throw new codes.FST_ERR_CTP_INVALID_TYPE()
+      key = mt.key
+    }
+    const existing = this.#types.get(key)
+    if (existing !== undefined && !existing.overridable) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(trimmed)
+    this.#types.set(key, entry)
+  }
+
+  has (contentType: string | RegExp): boolean {
+    if (contentType instanceof RegExp) return this.#regexps.some(r => sameRegExp(r.re, contentType))
+    if (typeof contentType !== 'string') throw new codes.FST_ERR_CTP_INVALID_TYPE()
+    const key = typeKey(contentType)
+    return key !== null && this.#types.has(key)
+  }
+
+  remove (contentType: string | string[] | RegExp): void {
+    if (Array.isArray(contentType)) {
+      for (const type of contentType) this.remove(type)
+      return
+    }
+    if (contentType instanceof RegExp) {
+      const i = this.#regexps.findIndex(r => sameRegExp(r.re, contentType))
+      if (i !== -1) this.#regexps.splice(i, 1)
+    } else if (typeof contentType === 'string') {
+      const key = typeKey(contentType)
+      if (key !== null) this.#types.delete(key)
+    } else {
+      throw new codes.FST_ERR_CTP_INVALID_TYPE()
+    }
+    this.#cache.clear()
+  }
+
+  removeAll (): void {
+    this.#types = new Map()
+    this.#regexps = []
+    this.#cache.clear()
+  }
+
+  clone (): ContentTypeParser {
+    const copy = new ContentTypeParser(this.#bodyLimit, this.#onProto, this.#onConstructor)
+    copy.#types = new Map(this.#types)
+    copy.#regexps = this.#regexps.slice()
+    return copy
+  }
+
+  /** The parser a content-type header selects: exact type (with parameters), media type, RegExps, then '*'. */
+  #find (header: string): Parser | null {
+    const cached = this.#cache.get(header)
+    if (cached !== undefined) return cached
+    let found: Parser | null = null
+    const mt = parseMediaType(header)
+    if (mt !== null) {
+      found = this.#types.get(mt.key) ?? (mt.hasParams ? this.#types.get(mt.media) : undefined) ?? null
+      for (let i = 0; found === null && i < this.#regexps.length; i++) {
+        const { re, parser } = this.#regexps[i]
+        if (testRegExp(re, mt.media) || (mt.hasParams && testRegExp(re, mt.key))) found = parser
+      }
+      if (found === null) found = this.#types.get('') ?? null
+    }
+    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
+    this.#cache.set(header, found)
+    return found
+  }
+
+  /** Decides whether `request` has a body to parse and parses it from `payload` (the raw request, or the stream a preParsing hook
+   *  returned). On success sets request.body and calls done(null); on failure calls done(err) where err has .statusCode and .code.
+   *  `routeBodyLimit` is the effective limit for this route (route option, else the scope's). Never throws; never calls done twice.
+   *  done may be called synchronously (no body, 413 from Content-Length, 415). */
+  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number, done: (err: Error | null) => void): void {
+    const headers = request.headers
+    const method = request.raw.method ?? ''
+    if (NO_BODY.has(method)) { done(null); return }
+    const contentType = headers['content-type']
+    const announced = headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
+    let parser: Parser | null
+    if (contentType === undefined || contentType === '') {
+      if (BODY_IF_ANNOUNCED.has(method) || (headers['transfer-encoding'] === undefined &&
+          (headers['content-length'] === undefined || headers['content-length'] === '0'))) {
+        done(null)
+        return
+      }
+      parser = this.#types.get('') ?? null
+      if (parser === null) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE('')); return }
+    } else {
+      if (!announced && BODY_IF_ANNOUNCED.has(method)) { done(null); return }
+      parser = this.#find(contentType)
+      if (parser === null) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE(contentType)); return }
+    }
+
+    const reader = new BodyReader(request, payload, parser, done)
+    if (!(parser.asString || parser.asBuffer)) {
+      reader.callParser(payload)
+      return
+    }
+    const limit = parser.bodyLimit ?? (Number.isFinite(routeBodyLimit) ? routeBodyLimit : this.#bodyLimit)
+    const length = headers['content-length']
+    const expected = length === undefined ? NaN : Number(length)
+    if (expected > limit) {
+      // not read: Node discards the unread body once the response is written
+      reader.finish(new codes.FST_ERR_CTP_BODY_TOO_LARGE())
+      return
+    }
+    reader.read(limit, expected)
+  }
+}
+
+function makeParser (fn: ContentTypeParserFunction, parseAs: 'string' | 'buffer' | undefined, bodyLimit: number | undefined, overridable: boolean): Parser {
+  const sync = parseAs !== undefined ? (fn as any)[kSyncParse] as SyncParse | undefined : undefined
+  return { fn, asString: parseAs === 'string', asBuffer: parseAs === 'buffer', bodyLimit, sync, overridable }
+}
+
+function typeKey (contentType: string): string | null {
+  const trimmed = contentType.trim()
+  if (trimmed === '*') return ''
+  return parseMediaType(trimmed)?.key ?? null
+}
+
+function sameRegExp (a: RegExp, b: RegExp): boolean {
+  return a.source === b.source && a.flags === b.flags
+}
+
+function testRegExp (re: RegExp, value: string): boolean {
+  re.lastIndex = 0 // a g/y RegExp keeps state between calls
+  return re.test(value)
+}
+
+// ---- reading one body ------------------------------------------------------------------------
+
+/** The per-request state of a body read. The stream listeners below are shared functions that find it on the stream. */
+const kReader = Symbol('weft.bodyReader')
+
+class BodyReader {
+  readonly request: ParsableRequest
+  readonly payload: Readable
+  readonly parser: Parser
+  readonly done: (err: Error | null) => void
+  settled = false
+  limit = 0
+  expected = NaN
+  received = 0
+  chunks: Buffer[] = []
+
+  constructor (request: ParsableRequest, payload: Readable, parser: Parser, done: (err: Error | null) => void) {
+    this.request = request
+    this.payload = payload
+    this.parser = parser
+    this.done = done
+  }
+
+  read (limit: number, expected: number): void {
+    this.limit = limit
+    this.expected = expected
+    const payload = this.payload as Readable & { [kReader]?: BodyReader }
+    if (payload.readableEnded) { this.end(); return }
+    if (payload.destroyed) { this.finish(new RequestAborted()); return }
+    payload[kReader] = this
+    payload.on('data', onData)
+    payload.on('end', onEnd)
+    payload.on('close', onClose)
+    // stays attached: a stream error after we are done must not become an uncaught exception
+    payload.on('error', onError)
+    payload.resume()
+  }
+
+  data (chunk: Buffer | string): void {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    this.received += buf.length
+    const encoded = (this.payload as { receivedEncodedLength?: unknown }).receivedEncodedLength
+    // the decoded body must stay within the limit too (a compressed "zip bomb")
+    if (this.received > this.limit || (typeof encoded === 'number' && encoded > this.limit)) {
+      // stop collecting; the stream keeps flowing with no data listener, so the rest is discarded
+      this.detach()
+      this.chunks = []
+      this.finish(new codes.FST_ERR_CTP_BODY_TOO_LARGE())
+      return
+    }
+    this.chunks.push(buf)
+  }
+
+  end (): void {
+    this.detach()
+    const encoded = (this.payload as { receivedEncodedLength?: unknown }).receivedEncodedLength
+    const received = typeof encoded === 'number' && this.payload !== this.request.raw ? encoded : this.received
+    if (!Number.isNaN(this.expected) && received !== this.expected) {
+      this.finish(new codes.FST_ERR_CTP_INVALID_CONTENT_LENGTH())
+      return
+    }
+    const chunks = this.chunks
+    this.chunks = []
+    let body: string | Buffer
+    if (this.parser.asString) {
+      body = chunks.length === 1 ? chunks[0].toString('utf8') : chunks.length === 0 ? '' : Buffer.concat(chunks, this.received).toString('utf8')
+    } else {
+      // always a copy: the parser never gets a view over the socket's read buffer
+      body = Buffer.concat(chunks, this.received)
+    }
+    const sync = this.parser.sync
+    if (sync === undefined) {
+      this.callParser(body)
+      return
+    }
+    let value: unknown
+    try {
+      value = sync(body)
+    } catch (err) {
+      this.finish(err)
+      return
+    }
+    this.finish(null, value)
+  }
+
+  /** Calls the user parser with the body (parseAs) or the stream; accepts `done` or a returned promise, first answer wins. */
+  callParser (payload: unknown): void {
+    const done: BodyParserDone = (err, body) => { this.finish(err, body) }
+    let result: unknown
+    try {
+      result = this.parser.fn(this.request, payload, done)
+    } catch (err) {
+      this.finish(err ?? new Error('Content type parser threw ' + String(err)))
+      return
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+      (result as Promise<unknown>).then(
+        body => { this.finish(null, body) },
+        err => { this.finish(err ?? new Error('Content type parser rejected with ' + String(err))) }
+      )
+    }
+  }
+
+  detach (): void {
+    const payload = this.payload as Readable & { [kReader]?: BodyReader }
+    payload.removeListener('data', onData)
+    payload.removeListener('end', onEnd)
+    payload.removeListener('close', onClose)
+    payload[kReader] = undefined
+  }
+
+  finish (err: unknown, body?: unknown): void {
+    if (this.settled) return
+    this.settled = true
+    if (err != null) {
+      this.done(asHttpError(err))
+      return
+    }
+    this.request.body = body
+    this.done(null)
+  }
+}
+
+function onData (this: Readable & { [kReader]?: BodyReader }, chunk: Buffer | string): void {
+  this[kReader]?.data(chunk)
+}
+
+function onEnd (this: Readable & { [kReader]?: BodyReader }): void {
+  this[kReader]?.end()
+}
+
+function onClose (this: Readable & { [kReader]?: BodyReader }): void {
+  const reader = this[kReader]
+  if (reader === undefined) return
+  reader.detach()
+  reader.finish(new RequestAborted())
+}
+
+function onError (this: Readable & { [kReader]?: BodyReader }, err: Error): void {
+  const reader = this[kReader]
+  if (reader === undefined) return
+  reader.detach()
+  reader.finish(err)
+}
+
+/** Parser and stream errors become client errors: a missing or non-error statusCode becomes 400. */
+function asHttpError (err: unknown): Error {
+  const error = err instanceof Error ? err : new Error(String(err))
+  const status = (error as { statusCode?: unknown }).statusCode
+  if (!(typeof status === 'number' && status >= 400)) {
+    try { (error as { statusCode?: number }).statusCode = 400 } catch {}
+  }
+  return error
+}

@@ -1,0 +1,71 @@
+// The HTTP state one encapsulation scope owns on top of the application's: its Request and
+// Reply classes (decorators), error handler chain, schemas and compilers, body parsers and
+// not-found handler. A child scope starts from copies of its parent's.
+import { Scope } from '../app/scope.js'
+import { ContentTypeParser } from './content-type-parser.js'
+import { defaultErrorHandler, type ErrorHandlerLink } from './error-handler.js'
+import { extendReply, Reply, type ReplyClass } from './reply.js'
+import { extendRequest, Request, type RequestClass } from './request.js'
+import { SchemaStore, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
+
+export interface NotFoundDeclaration {
+  handler: (this: any, request: any, reply: any) => unknown
+  options: Record<string, any>
+}
+
+export interface HttpScopeDefaults {
+  bodyLimit: number
+  onProtoPoisoning: 'error' | 'remove' | 'ignore'
+  onConstructorPoisoning: 'error' | 'remove' | 'ignore'
+}
+
+export class HttpScope extends Scope {
+  Request: RequestClass
+  Reply: ReplyClass
+  errorHandler: ErrorHandlerLink
+  schemas: SchemaStore
+  validatorCompiler: ValidatorCompiler | null
+  serializerCompiler: SerializerCompiler | null
+  schemaErrorFormatter: SchemaErrorFormatter | undefined
+  replySerializer: ((payload: unknown, statusCode: number) => string) | null
+  contentTypeParser: ContentTypeParser
+  notFound: NotFoundDeclaration | null = null
+  #defaultValidator: ValidatorCompiler | null = null
+  #defaultSerializer: SerializerCompiler | null = null
+
+  constructor (instance: unknown, parent: HttpScope | null, pluginName: string, prefix: string, defaults: HttpScopeDefaults) {
+    super(instance, parent, pluginName, prefix)
+    if (parent === null) {
+      this.Request = extendRequest(Request)
+      this.Reply = extendReply(Reply)
+      this.errorHandler = { fn: defaultErrorHandler, scope: instance, parent: null, isDefault: true }
+      this.schemas = new SchemaStore()
+      this.validatorCompiler = null
+      this.serializerCompiler = null
+      this.schemaErrorFormatter = undefined
+      this.replySerializer = null
+      this.contentTypeParser = new ContentTypeParser(defaults.bodyLimit, defaults.onProtoPoisoning, defaults.onConstructorPoisoning)
+    } else {
+      this.Request = extendRequest(parent.Request)
+      this.Reply = extendReply(parent.Reply)
+      this.errorHandler = parent.errorHandler
+      this.schemas = parent.schemas.clone()
+      this.validatorCompiler = parent.validatorCompiler
+      this.serializerCompiler = parent.serializerCompiler
+      this.schemaErrorFormatter = parent.schemaErrorFormatter
+      this.replySerializer = parent.replySerializer
+      this.contentTypeParser = parent.contentTypeParser.clone()
+    }
+  }
+
+  /** The validator compiler routes of this scope use: the user's, or Ajv over this scope's schemas. */
+  validatorCompilerFor (make: (store: SchemaStore) => ValidatorCompiler): ValidatorCompiler {
+    if (this.validatorCompiler !== null) return this.validatorCompiler
+    return this.#defaultValidator ??= make(this.schemas)
+  }
+
+  serializerCompilerFor (make: (store: SchemaStore) => SerializerCompiler): SerializerCompiler {
+    if (this.serializerCompiler !== null) return this.serializerCompiler
+    return this.#defaultSerializer ??= make(this.schemas)
+  }
+}

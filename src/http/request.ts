@@ -1,0 +1,121 @@
+// The Request object handed to hooks and handlers: a thin view over the raw IncomingMessage,
+// with params from the router, a query string parsed on first read, and decorators.
+import type { IncomingMessage } from 'node:http'
+import fastQuerystring from 'fast-querystring'
+import type { Logger } from '../app/logger.js'
+import { codes } from '../errors.js'
+import type { RouteContext } from './route-context.js'
+
+export const kContext = Symbol('weft.context')
+const kSearch = Symbol('weft.search')
+const kQuery = Symbol('weft.query')
+
+export type DecoratorProps = Array<[string | symbol, unknown]>
+
+export class Request {
+  /** Decorator values set on each new instance, so every request has the same shape. */
+  static props: DecoratorProps = []
+
+  id: string
+  params: Record<string, string>
+  raw: IncomingMessage
+  body: unknown
+  log: Logger
+  validationError: Error | undefined
+  [kContext]: RouteContext
+  [kSearch]: string
+  [kQuery]: Record<string, unknown> | undefined
+
+  constructor (id: string, params: Record<string, string>, raw: IncomingMessage, search: string, log: Logger, context: RouteContext) {
+    this.id = id
+    this.params = params
+    this.raw = raw
+    this.body = undefined
+    this.log = log
+    this.validationError = undefined
+    this[kContext] = context
+    this[kSearch] = search
+    this[kQuery] = undefined
+    const props = (new.target as typeof Request).props
+    for (let i = 0; i < props.length; i++) (this as any)[props[i]![0]] = props[i]![1]
+  }
+
+  get query (): Record<string, unknown> {
+    let q = this[kQuery]
+    if (q === undefined) {
+      const search = this[kSearch]
+      const parse = this[kContext].app.querystringParser
+      q = this[kQuery] = search.length === 0 ? {} : (parse !== null ? parse(search) : fastQuerystring.parse(search))
+    }
+    return q
+  }
+
+  set query (value: Record<string, unknown>) { this[kQuery] = value }
+
+  get headers () { return this.raw.headers }
+  set headers (value) { this.raw.headers = value }
+  get url (): string { return this.raw.url! }
+  get originalUrl (): string { return this.raw.url! }
+  get method (): string { return this.raw.method! }
+  get socket () { return this.raw.socket }
+  get server () { return this[kContext].instance }
+  get routeOptions () { return this[kContext].routeOptions }
+  get is404 (): boolean { return this[kContext].is404 }
+
+  get ip (): string | undefined {
+    if (this[kContext].app.trustProxy) {
+      const forwarded = this.raw.headers['x-forwarded-for']
+      if (typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0]!.trim()
+    }
+    return this.raw.socket?.remoteAddress
+  }
+
+  get ips (): string[] {
+    const own = this.raw.socket?.remoteAddress
+    const forwarded = this.raw.headers['x-forwarded-for']
+    const list = typeof forwarded === 'string' && this[kContext].app.trustProxy ? forwarded.split(',').map(s => s.trim()).reverse() : []
+    return own !== undefined ? [own, ...list] : list
+  }
+
+  get host (): string {
+    const h = this[kContext].app.trustProxy ? this.raw.headers['x-forwarded-host'] : undefined
+    return (typeof h === 'string' ? h : undefined) ?? this.raw.headers.host ?? this.raw.headers[':authority'] as string ?? ''
+  }
+
+  get hostname (): string {
+    const host = this.host
+    if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
+    const colon = host.indexOf(':')
+    return colon === -1 ? host : host.slice(0, colon)
+  }
+
+  get port (): number | null {
+    const host = this.host
+    const m = /:(\d+)$/.exec(host)
+    if (m !== null) return Number(m[1])
+    return this.raw.socket?.localPort ?? null
+  }
+
+  get protocol (): 'http' | 'https' {
+    if (this[kContext].app.trustProxy) {
+      const p = this.raw.headers['x-forwarded-proto']
+      if (typeof p === 'string') return p.split(',')[0]!.trim() === 'https' ? 'https' : 'http'
+    }
+    return (this.raw.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http'
+  }
+
+  getDecorator<T = unknown> (name: string | symbol): T {
+    if (!(name in this)) throw new codes.FST_ERR_DEC_UNDECLARED(String(name), 'request')
+    const value = (this as any)[name]
+    return typeof value === 'function' ? value.bind(this) : value
+  }
+}
+
+export type RequestClass = typeof Request
+
+/** A subclass for a child scope: its decorators stay in the child. */
+export function extendRequest (Parent: RequestClass): RequestClass {
+  const Scoped = class extends Parent {}
+  Scoped.props = Parent.props.slice()
+  return Scoped
+}

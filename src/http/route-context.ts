@@ -1,0 +1,62 @@
+// What a matched route carries into the request path: built once when the app becomes ready
+// (final hook arrays with scope hooks first, compiled validators and serializers, the error
+// handler chain, the scope's Request/Reply classes), so a request only walks what it is handed.
+import type { HookEntry } from '../hooks/request-hook-runner.js'
+import type { ContentTypeParser } from './content-type-parser.js'
+import type { CompiledRouteSchemas, SchemaErrorFormatter } from './schemas.js'
+import type { ErrorHandlerLink } from './error-handler.js'
+import type { RequestClass } from './request.js'
+import type { ReplyClass } from './reply.js'
+import type { WeftRuntime } from './runtime.js'
+
+export type HandlerFn = (this: any, request: any, reply: any) => unknown
+
+export class RouteContext {
+  readonly app: WeftRuntime
+  readonly instance: any
+  readonly method: string
+  readonly url: string
+  readonly handler: HandlerFn
+  readonly is404: boolean
+  /** What request.routeOptions returns: the declared options, frozen. */
+  routeOptions: Readonly<Record<string, any>>
+  config: unknown
+
+  onRequest: HookEntry[] | null = null
+  preParsing: HookEntry[] | null = null
+  preValidation: HookEntry[] | null = null
+  preHandler: HookEntry[] | null = null
+  preSerialization: HookEntry[] | null = null
+  onError: HookEntry[] | null = null
+  onSend: HookEntry[] | null = null
+  onResponse: HookEntry[] | null = null
+  onTimeout: HookEntry[] | null = null
+  onRequestAbort: HookEntry[] | null = null
+  /** true when a listener on the response is needed (onResponse, onRequestAbort, request logging). */
+  watchResponse = false
+
+  validators: CompiledRouteSchemas['validators'] | null = null
+  serializers: CompiledRouteSchemas['serializers'] = null
+  schemaErrorFormatter: SchemaErrorFormatter | undefined = undefined
+  attachValidation = false
+  replySerializer: ((payload: unknown, statusCode: number) => string) | null = null
+  errorHandler!: ErrorHandlerLink
+  contentTypeParser!: ContentTypeParser
+  bodyLimit: number
+  logLevel: string | undefined
+  Request!: RequestClass
+  Reply!: ReplyClass
+
+  constructor (app: WeftRuntime, instance: unknown, method: string, url: string, handler: HandlerFn, is404: boolean, bodyLimit: number, config: unknown) {
+    this.app = app
+    this.instance = instance
+    this.method = method
+    this.url = url
+    this.handler = handler
+    this.is404 = is404
+    this.bodyLimit = bodyLimit
+    this.config = config
+    this.routeOptions = Object.freeze({ method, url, config })
+    this.logLevel = undefined
+  }
+}

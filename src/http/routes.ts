@@ -1,0 +1,161 @@
+// Declaring routes (option checks, prefixes, onRoute, automatic HEAD) and binding them when the
+// app becomes ready: each route's context gets its final hook arrays (scope hooks first, then
+// the route's own), compiled schemas, error handler and the scope's Request/Reply classes.
+import { METHODS } from 'node:http'
+import { codes } from '../errors.js'
+import { callbackArity, isAsyncFunction, requestHooks, validateHook, type RequestHookName } from '../hooks/names.js'
+import type { HookEntry } from '../hooks/request-hook-runner.js'
+import type { HttpScope } from './http-scope.js'
+import { RouteContext, type HandlerFn } from './route-context.js'
+import type { Router } from './router.js'
+import type { WeftRuntime } from './runtime.js'
+import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler } from './schemas.js'
+
+const supportedMethods = new Set(METHODS)
+
+export interface RouteSettings {
+  bodyLimit: number
+  exposeHeadRoutes: boolean
+  ignoreTrailingSlash: boolean
+  ajv?: { customOptions?: object, plugins?: unknown[] }
+  serializerOpts?: object
+}
+
+export interface RouteDeclaration {
+  scope: HttpScope
+  instance: any
+  options: Record<string, any>
+  context: RouteContext
+  /** Registered into the router at ready, and only when no explicit HEAD route took the path. */
+  autoHead: boolean
+  paths: string[]
+}
+
+export interface RouteHost {
+  readonly runtime: WeftRuntime
+  readonly router: Router
+  readonly settings: RouteSettings
+  readonly declarations: RouteDeclaration[]
+  readonly started: boolean
+}
+
+export function route (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new codes.FST_ERR_ROUTE_OPTIONS_NOT_OBJ(String((opts as any)?.method), String((opts as any)?.url))
+  if (host.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot add route!')
+  const path = opts.url ?? opts.path
+  if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
+  const methods: unknown[] = Array.isArray(opts.method) ? opts.method : [opts.method]
+  if (methods.length === 0) throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
+  for (const m of methods) {
+    if (typeof m !== 'string') throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
+    if (!supportedMethods.has(m.toUpperCase())) throw new codes.FST_ERR_ROUTE_METHOD_NOT_SUPPORTED(m)
+  }
+  if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(methods[0]), path)
+  if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
+  if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
+  checkRouteHooks(opts)
+  for (const m of methods) declareOne(host, instance, scope, opts, (m as string).toUpperCase(), path, false)
+}
+
+function checkRouteHooks (opts: Record<string, any>): void {
+  for (const name of requestHooks) {
+    const value = opts[name]
+    if (value === undefined || value === null) continue
+    for (const fn of Array.isArray(value) ? value : [value]) validateHook(name, fn)
+  }
+}
+
+function joinPath (prefix: string, path: string): string {
+  if (prefix === '') return path
+  if (path === '' || path === '/') return prefix + path
+  return prefix + (path.startsWith('/') ? path : '/' + path)
+}
+
+function declareOne (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>, method: string, path: string, autoHead: boolean): void {
+  const url = joinPath(scope.prefix, path)
+  const options: Record<string, any> = {
+    ...opts,
+    method,
+    url,
+    path: url,
+    routePath: path,
+    prefix: scope.prefix,
+    config: opts.config ?? {},
+    handler: opts.handler
+  }
+  for (const hook of scope.hooks.onRoute) hook.fn.call(hook.scope, options)
+  checkRouteHooks(options)
+  const bodyLimit = options.bodyLimit ?? host.settings.bodyLimit
+  const context = new RouteContext(host.runtime, instance, options.method, options.url, options.handler as HandlerFn, false, bodyLimit, options.config)
+  const paths = [options.url as string]
+  if (path === '/' && scope.prefix !== '' && !host.settings.ignoreTrailingSlash && options.prefixTrailingSlash !== 'slash') {
+    if (options.prefixTrailingSlash === 'no-slash') paths[0] = scope.prefix
+    else paths.push(scope.prefix)
+  }
+  const declaration: RouteDeclaration = { scope, instance, options, context, autoHead, paths }
+  if (!autoHead) for (const p of paths) host.router.add(options.method, p, options.constraints, context)
+  host.declarations.push(declaration)
+  if (method === 'GET' && !autoHead && (options.exposeHeadRoute ?? host.settings.exposeHeadRoutes)) {
+    declareOne(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', path, true)
+  }
+}
+
+function hookEntry (name: RequestHookName, fn: Function, scope: unknown): HookEntry {
+  return { fn, scope, callback: !isAsyncFunction(fn) && fn.length >= callbackArity[name] }
+}
+
+/** Fills a context's hook arrays from its scope's hooks and the route's own. */
+export function bindHooks (context: RouteContext, scope: HttpScope, instance: unknown, options: Record<string, any>, requestLogging: boolean): void {
+  for (const name of requestHooks) {
+    const entries: HookEntry[] = scope.hooks[name].map(h => hookEntry(name, h.fn, h.scope))
+    const own = options[name]
+    if (own !== undefined && own !== null) for (const fn of Array.isArray(own) ? own : [own]) entries.push(hookEntry(name, fn, instance))
+    context[name] = entries.length > 0 ? entries : null
+  }
+  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || requestLogging
+  context.Request = scope.Request
+  context.Reply = scope.Reply
+  context.contentTypeParser = scope.contentTypeParser
+  context.replySerializer = scope.replySerializer
+  context.schemaErrorFormatter = options.schemaErrorFormatter ?? scope.schemaErrorFormatter
+  context.logLevel = options.logLevel
+  context.errorHandler = typeof options.errorHandler === 'function'
+    ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler, isDefault: false }
+    : scope.errorHandler
+}
+
+/** Binds every declared route; automatic HEAD routes join the router unless HEAD was declared. */
+export function bindRoutes (host: RouteHost): void {
+  const { settings } = host
+  for (const d of host.declarations) {
+    const { context, options, scope, instance } = d
+    if (d.autoHead) {
+      if (d.paths.some(p => host.router.has('HEAD', p, options.constraints))) continue
+      for (const p of d.paths) host.router.add('HEAD', p, options.constraints, context)
+    }
+    bindHooks(context, scope, instance, options, host.runtime.requestLogging)
+    context.attachValidation = options.attachValidation === true
+    if (options.schema !== undefined && options.schema !== null) {
+      const validatorCompiler = scope.validatorCompilerFor(store => defaultValidatorCompiler(store, settings.ajv?.customOptions))
+      const serializerCompiler = scope.serializerCompilerFor(store => defaultSerializerCompiler(store, settings.serializerOpts))
+      const compiled = compileRouteSchemas(options.schema, context.method, context.url, validatorCompiler, serializerCompiler)
+      context.validators = Object.keys(compiled.validators).length > 0 ? compiled.validators : null
+      context.serializers = compiled.serializers
+    }
+    context.routeOptions = Object.freeze({
+      method: context.method,
+      url: context.url,
+      path: context.url,
+      bodyLimit: context.bodyLimit,
+      attachValidation: context.attachValidation,
+      logLevel: options.logLevel,
+      exposeHeadRoute: options.exposeHeadRoute ?? settings.exposeHeadRoutes,
+      prefixTrailingSlash: options.prefixTrailingSlash,
+      schema: options.schema,
+      handler: options.handler,
+      config: options.config,
+      constraints: options.constraints,
+      version: options.constraints?.version
+    })
+  }
+}

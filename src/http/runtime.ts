@@ -1,0 +1,17 @@
+// The app-wide settings the request path reads, in one place; WeftApplication provides them.
+import type { IncomingMessage } from 'node:http'
+import type { LifecycleState } from '../app/application.js'
+import type { Logger } from '../app/logger.js'
+
+export interface WeftRuntime {
+  readonly state: LifecycleState
+  readonly log: Logger
+  /** Per-request child loggers and the incoming/completed lines are on. */
+  readonly requestLogging: boolean
+  readonly loggerEnabled: boolean
+  readonly return503OnClosing: boolean
+  readonly trustProxy: boolean
+  readonly querystringParser: ((search: string) => Record<string, unknown>) | null
+  readonly requestIdLogLabel: string
+  genReqId (req: IncomingMessage): string
+}

@@ -1,0 +1,194 @@
+// Route schemas: the shared-schema store that app.addSchema() fills (one per scope), and turning a route's
+// `schema` option into its validators and response serializers once, when the app becomes ready.
+import { codes, createError } from '../errors.js'
+import { isDefaultValidatorCompiler } from './validation.js'
+
+export type HttpPart = 'body' | 'querystring' | 'params' | 'headers'
+export interface ValidationResult { value?: unknown; error?: Error }
+export type ValidateFunction = ((data: any) => boolean | ValidationResult) & { errors?: any[] | null }
+export type ValidatorCompiler = (opts: { schema: any; method: string; url: string; httpPart: HttpPart }) => ValidateFunction
+export type SerializerFunction = (data: unknown) => string
+export type SerializerCompiler = (opts: { schema: any; method: string; url: string; httpStatus: string; contentType?: string }) => SerializerFunction
+export type SchemaErrorFormatter = (errors: any[], dataVar: string) => Error
+
+export interface CompiledRouteSchemas {
+  validators: Partial<Record<HttpPart, ValidateFunction>>
+  /** keys lowercased as declared: '200', '2xx', 'default', ... */
+  serializers: Record<string, SerializerFunction> | null
+}
+
+export { defaultValidatorCompiler, validateRequest, defaultSchemaErrorFormatter } from './validation.js'
+export { defaultSerializerCompiler, serializerFor } from './serialization.js'
+
+// Not in errors.ts (Fastify has them); both end up wrapped in FST_ERR_SCH_SERIALIZATION_BUILD here.
+const FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX = createError('FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX',
+  'response schemas should be nested under a valid status code, e.g { 2xx: { type: "object" } }', 500)
+const FST_ERR_SCH_CONTENT_MISSING_SCHEMA = createError('FST_ERR_SCH_CONTENT_MISSING_SCHEMA',
+  'Schema is missing for the content type \'%s\'', 500)
+
+/** The schemas added with app.addSchema(), by $id. A child scope gets a copy: what it adds stays in it. */
+export class SchemaStore {
+  #schemas: Record<string, any> = Object.create(null)
+
+  add (schema: any): void {
+    const source = schema !== null && typeof schema === 'object' && (schema.isFluentSchema || schema.isFluentJSONSchema || schema[Symbol.for('fluent-schema-object')])
+      ? schema.valueOf()
+      : schema
+    const copy = cloneSchema(source)
+    const id = copy?.$id
+    if (!id) throw new codes.FST_ERR_SCH_MISSING_ID()
+    if (this.#schemas[id] !== undefined) throw new codes.FST_ERR_SCH_ALREADY_PRESENT(id)
+    this.#schemas[id] = copy
+  }
+
+  getSchemas (): Record<string, any> {
+    return { ...this.#schemas }
+  }
+
+  getSchema (id: string): any {
+    return this.#schemas[id]
+  }
+
+  clone (): SchemaStore {
+    const copy = new SchemaStore()
+    copy.#schemas = Object.assign(Object.create(null), this.#schemas)
+    return copy
+  }
+}
+
+/** Compiles a route's schema option. Throws FST_ERR_SCH_VALIDATION_BUILD / FST_ERR_SCH_SERIALIZATION_BUILD / FST_ERR_SCH_DUPLICATE. */
+export function compileRouteSchemas (schema: any, method: string, url: string,
+  validatorCompiler: ValidatorCompiler, serializerCompiler: SerializerCompiler): CompiledRouteSchemas {
+  const validators: CompiledRouteSchemas['validators'] = {}
+  if (schema === null || typeof schema !== 'object') return { validators, serializers: null }
+
+  let querystring = schema.querystring
+  if (schema.query !== undefined) {
+    if (querystring !== undefined) throw new codes.FST_ERR_SCH_DUPLICATE('querystring')
+    querystring = schema.query
+  }
+
+  try {
+    if (schema.headers !== undefined) {
+      // header names arrive lowercased; a custom compiler (Joi, TypeBox...) gets the schema untouched, as in Fastify
+      const headers = isDefaultValidatorCompiler(validatorCompiler) && isPlainObject(schema.headers)
+        ? lowerCaseHeaders(shorthand(schema.headers))
+        : schema.headers
+      validators.headers = validatorCompiler({ schema: headers, method, url, httpPart: 'headers' })
+    }
+    if (schema.body !== undefined) validators.body = validatorCompiler({ schema: shorthand(schema.body), method, url, httpPart: 'body' })
+    if (querystring !== undefined) validators.querystring = validatorCompiler({ schema: shorthand(querystring), method, url, httpPart: 'querystring' })
+    if (schema.params !== undefined) validators.params = validatorCompiler({ schema: shorthand(schema.params), method, url, httpPart: 'params' })
+  } catch (err) {
+    throw new codes.FST_ERR_SCH_VALIDATION_BUILD(method, url, (err as Error)?.message)
+  }
+
+  const response = schema.response
+  if (response === null || typeof response !== 'object') return { validators, serializers: null }
+  const serializers: Record<string, SerializerFunction> = {}
+  try {
+    for (const key of Object.keys(response)) {
+      const httpStatus = key.toLowerCase()
+      if (!STATUS_KEY.test(httpStatus)) throw new FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX()
+      let responseSchema = response[key]
+      let contentType: string | undefined
+      // Fastify's { 200: { content: { 'application/json': { schema } } } }: the serializer is for JSON payloads,
+      // so the JSON entry is used (else '*/*', else the first one)
+      if (isPlainObject(responseSchema) && isPlainObject(responseSchema.content)) {
+        const content = responseSchema.content
+        contentType = content['application/json'] !== undefined ? 'application/json' : content['*/*'] !== undefined ? '*/*' : Object.keys(content)[0]
+        responseSchema = content[contentType]?.schema
+        if (responseSchema === undefined) throw new FST_ERR_SCH_CONTENT_MISSING_SCHEMA(contentType)
+      }
+      serializers[httpStatus] = serializerCompiler({ schema: shorthand(responseSchema), method, url, httpStatus, contentType })
+    }
+  } catch (err) {
+    throw new codes.FST_ERR_SCH_SERIALIZATION_BUILD(method, url, (err as Error)?.message)
+  }
+  return { validators, serializers }
+}
+
+const STATUS_KEY = /^[1-5](?:\d{2}|xx)$|^default$/
+
+function isPlainObject (value: unknown): value is Record<string, any> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** Keys whose presence means "this is already a schema", not a map of property names to schemas. */
+const SCHEMA_KEYWORDS = new Set(['type', 'properties', '$ref', '$id', 'oneOf', 'allOf', 'anyOf', 'not', 'if', 'then', 'else',
+  'enum', 'const', '$merge', '$patch', 'additionalProperties', 'patternProperties', 'required', '$defs', 'definitions'])
+
+/** `{ name: { type: 'string' } }` (a bare properties map) means `{ type: 'object', properties: { name: ... } }`. */
+function shorthand (schema: unknown): unknown {
+  if (!isPlainObject(schema)) return schema
+  const keys = Object.keys(schema)
+  if (keys.length === 0) return schema
+  for (const key of keys) {
+    if (SCHEMA_KEYWORDS.has(key)) return schema
+    const value = schema[key]
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return schema
+  }
+  return { type: 'object', properties: schema }
+}
+
+/** Lowercases header names wherever a schema names properties (properties, required, dependencies), in nested subschemas too. */
+function lowerCaseHeaders (schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(lowerCaseHeaders)
+  if (!isPlainObject(schema)) return schema
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(schema)) {
+    const value = schema[key]
+    switch (key) {
+      case 'properties':
+      case 'dependentSchemas':
+      case 'dependencies':
+      case 'dependentRequired':
+        out[key] = isPlainObject(value) ? mapKeys(value, v => Array.isArray(v) ? v.map(lower) : lowerCaseHeaders(v)) : value
+        break
+      case 'required':
+        out[key] = Array.isArray(value) ? value.map(lower) : value
+        break
+      case 'allOf': case 'anyOf': case 'oneOf': case 'not': case 'if': case 'then': case 'else':
+        out[key] = lowerCaseHeaders(value)
+        break
+      case 'definitions': case '$defs':
+        out[key] = isPlainObject(value) ? mapValues(value, lowerCaseHeaders) : value
+        break
+      default:
+        out[key] = value
+    }
+  }
+  return out
+}
+
+function lower (value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value
+}
+
+function mapKeys (obj: Record<string, any>, fn: (v: any) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(obj)) setOwn(out, key.toLowerCase(), fn(obj[key]))
+  return out
+}
+
+function mapValues (obj: Record<string, any>, fn: (v: any) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(obj)) setOwn(out, key, fn(obj[key]))
+  return out
+}
+
+/** A deep copy of the plain-object / array structure; other values (RegExp, functions, class instances) are shared. */
+function cloneSchema (value: any): any {
+  if (Array.isArray(value)) return value.map(cloneSchema)
+  if (!isPlainObject(value)) return value
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) setOwn(out, key, cloneSchema(value[key]))
+  return out
+}
+
+function setOwn (obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
+  else obj[key] = value
+}

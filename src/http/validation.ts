@@ -1,0 +1,142 @@
+// Request validation: the default Ajv validator compiler (Fastify 5's Ajv options plus ajv-formats) and
+// checking a request's params, body, querystring and headers against a route's compiled validators.
+import { Ajv } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { codes } from '../errors.js'
+import type { CompiledRouteSchemas, SchemaErrorFormatter, SchemaStore, ValidateFunction, ValidatorCompiler } from './schemas.js'
+
+const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+
+/** Fastify 5's defaults; allErrors stays false (true would let one request make Ajv do unbounded work). */
+const AJV_DEFAULTS = {
+  coerceTypes: 'array',
+  useDefaults: true,
+  removeAdditional: true,
+  addUsedSchema: false,
+  allErrors: false
+} as const
+
+type AjvPlugin = ((ajv: Ajv, opts?: unknown) => unknown) | [(ajv: Ajv, opts?: unknown) => unknown, unknown]
+
+const kDefaultCompiler = Symbol('weft.defaultValidatorCompiler')
+
+export function isDefaultValidatorCompiler (compiler: ValidatorCompiler): boolean {
+  return (compiler as { [kDefaultCompiler]?: boolean })[kDefaultCompiler] === true
+}
+
+/** A compiler backed by one new Ajv instance holding the scope's shared schemas, so `$ref: 'user#'` resolves.
+ *  `ajvOptions` is either Fastify's `ajv` option (`{ customOptions, plugins, onCreate }`) or plain Ajv options. */
+export function defaultValidatorCompiler (store: SchemaStore, ajvOptions?: object): ValidatorCompiler {
+  const opts = (ajvOptions ?? {}) as { customOptions?: object; plugins?: AjvPlugin[]; onCreate?: (ajv: Ajv) => void }
+  const fastifyShape = 'customOptions' in opts || 'plugins' in opts || 'onCreate' in opts
+  const ajv = new Ajv({ ...AJV_DEFAULTS, ...(fastifyShape ? opts.customOptions : opts) })
+  let withFormats = true
+  for (const plugin of (fastifyShape && Array.isArray(opts.plugins) ? opts.plugins : [])) {
+    const [fn, pluginOpts] = Array.isArray(plugin) ? plugin : [plugin, undefined]
+    if (fn.name === 'formatsPlugin') withFormats = false
+    fn(ajv, pluginOpts)
+  }
+  if (withFormats) addFormats(ajv)
+  if (fastifyShape) opts.onCreate?.(ajv)
+  for (const schema of Object.values(store.getSchemas())) ajv.addSchema(schema)
+
+  const compiler: ValidatorCompiler = ({ schema }) => {
+    // Ajv refuses to compile a second schema with an $id it already holds: reuse the shared one
+    if (schema !== null && typeof schema === 'object' && typeof schema.$id === 'string') {
+      const stored = ajv.getSchema(schema.$id)
+      if (stored !== undefined) return stored as ValidateFunction
+    }
+    return ajv.compile(schema) as ValidateFunction
+  }
+  ;(compiler as { [kDefaultCompiler]?: boolean })[kDefaultCompiler] = true
+  return compiler
+}
+
+/** `body must have required property 'name'`, `body/age must be integer`; several errors joined by ', '. */
+export const defaultSchemaErrorFormatter: SchemaErrorFormatter = (errors, dataVar) => {
+  let text = ''
+  for (let i = 0; i < errors.length; i++) {
+    const e = errors[i]
+    if (i > 0) text += ', '
+    text += dataVar + (e.instancePath ?? '') + ' ' + e.message
+  }
+  return new codes.FST_ERR_VALIDATION(text)
+}
+
+/** Ajv can replace a root value (type coercion) only through its parent; reused, since validation is synchronous. */
+const dataCxt: { parentData: unknown; parentDataProperty: string } = { parentData: null, parentDataProperty: '' }
+
+/** Validates params, body, querystring, headers in that order, replacing each with the coerced/defaulted value;
+ *  returns null, or the error: statusCode 400, code FST_ERR_VALIDATION, .validation (the errors), .validationContext (the part). */
+export function validateRequest (validators: CompiledRouteSchemas['validators'],
+  request: { params: any; body: any; query: any; headers: any }, formatter: SchemaErrorFormatter = defaultSchemaErrorFormatter): Error | null {
+  let err: Error | null = null
+  if (validators.params !== undefined) err = validatePart(validators.params, request, 'params', 'params', formatter)
+  if (err === null && validators.body !== undefined) err = validatePart(validators.body, request, 'body', 'body', formatter)
+  if (err === null && validators.querystring !== undefined) err = validatePart(validators.querystring, request, 'query', 'querystring', formatter)
+  if (err === null && validators.headers !== undefined) err = validatePart(validators.headers, request, 'headers', 'headers', formatter)
+  return err
+}
+
+type RequestParts = { params: any; body: any; query: any; headers: any }
+
+function validatePart (validate: ValidateFunction, request: RequestParts, key: keyof RequestParts, dataVar: string,
+  formatter: SchemaErrorFormatter): Error | null {
+  const value = request[key]
+  const data = value === undefined ? null : value
+  let result: unknown
+  try {
+    if ((validate as { schemaEnv?: unknown }).schemaEnv !== undefined) {
+      dataCxt.parentData = request
+      dataCxt.parentDataProperty = key
+      try {
+        result = (validate as (data: unknown, cxt: unknown) => unknown)(data, dataCxt)
+      } finally {
+        dataCxt.parentData = null
+      }
+    } else {
+      result = validate(data)
+    }
+  } catch (thrown) {
+    // a validator that throws is a server bug, not a bad request
+    const err = thrown instanceof Error ? thrown : new Error(String(thrown))
+    ;(err as { statusCode?: number }).statusCode = 500
+    return err
+  }
+  if (result === true) return null
+  if (result === false) return schemaError(validate.errors ?? [], dataVar, formatter)
+  if (result !== null && typeof result === 'object') {
+    if (typeof (result as { then?: unknown }).then === 'function') {
+      const err = new Error(`Asynchronous validators are not supported (${dataVar})`)
+      ;(err as { statusCode?: number }).statusCode = 500
+      return err
+    }
+    const { error } = result as ValidationResultLike
+    if (error) return customError(error, dataVar)
+    if ('value' in result) request[key] = (result as ValidationResultLike).value
+  }
+  return null
+}
+
+interface ValidationResultLike { value?: unknown; error?: unknown }
+
+function schemaError (errors: any[], dataVar: string, formatter: SchemaErrorFormatter): Error {
+  let error: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string }
+  const formatted: unknown = formatter(errors, dataVar)
+  error = formatted instanceof Error ? formatted : new codes.FST_ERR_VALIDATION(String(formatted))
+  error.statusCode ??= 400
+  error.code ??= 'FST_ERR_VALIDATION'
+  error.validation = errors
+  error.validationContext = dataVar
+  return error
+}
+
+/** A `{ error }` result (Joi/zod style compilers): kept, given the validation status, code and part. */
+function customError (error: unknown, dataVar: string): Error {
+  const err = (error instanceof Error ? error : new codes.FST_ERR_VALIDATION(String(error))) as Error &
+    { statusCode?: number; code?: string; validationContext?: string }
+  err.statusCode ||= 400
+  err.code ||= 'FST_ERR_VALIDATION'
+  err.validationContext ||= dataVar
+  return err
+}

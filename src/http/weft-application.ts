@@ -1,0 +1,149 @@
+// The application with its HTTP side: options, the node:http server, the router and route
+// declarations. At boot it binds routes and not-found handlers; at close it stops accepting,
+// lets in-flight requests finish and closes idle keep-alive connections.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { Application } from '../app/application.js'
+import type { Logger } from '../app/logger.js'
+import type { Scope } from '../app/scope.js'
+import { codes } from '../errors.js'
+import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
+import { handleRequest } from './lifecycle.js'
+import { RouteContext } from './route-context.js'
+import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
+import { Router, type RouterOptions } from './router.js'
+import type { WeftRuntime } from './runtime.js'
+
+export interface WeftOptions extends RouterOptions {
+  logger?: boolean | Record<string, unknown> | Logger
+  loggerInstance?: Logger
+  disableRequestLogging?: boolean
+  genReqId?: (req: IncomingMessage) => string
+  requestIdHeader?: string | false
+  requestIdLogLabel?: string
+  bodyLimit?: number
+  pluginTimeout?: number
+  connectionTimeout?: number
+  keepAliveTimeout?: number
+  requestTimeout?: number
+  maxRequestsPerSocket?: number
+  forceCloseConnections?: boolean | 'idle'
+  return503OnClosing?: boolean
+  exposeHeadRoutes?: boolean
+  trustProxy?: boolean
+  onProtoPoisoning?: 'error' | 'remove' | 'ignore'
+  onConstructorPoisoning?: 'error' | 'remove' | 'ignore'
+  querystringParser?: (search: string) => Record<string, unknown>
+  ajv?: { customOptions?: object, plugins?: unknown[] }
+  serializerOpts?: object
+  https?: Record<string, unknown> | null
+  serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: WeftOptions) => Server
+  routerOptions?: RouterOptions
+}
+
+const maxId = 2147483647
+let nextReqId = 0
+function defaultGenReqId (): string {
+  nextReqId = (nextReqId + 1) & maxId
+  return 'req-' + nextReqId.toString(36)
+}
+
+function defaultNotFound (request: { method: string, url: string }, reply: { code (n: number): { send (b: unknown): unknown } }): void {
+  reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
+}
+
+export class WeftApplication extends Application implements WeftRuntime, RouteHost {
+  readonly options: WeftOptions
+  readonly router: Router
+  readonly server: Server
+  readonly declarations: RouteDeclaration[] = []
+  readonly settings: RouteSettings
+  readonly loggerEnabled: boolean
+  readonly requestLogging: boolean
+  readonly return503OnClosing: boolean
+  readonly trustProxy: boolean
+  readonly querystringParser: ((search: string) => Record<string, unknown>) | null
+  readonly requestIdLogLabel: string
+  readonly genReqId: (req: IncomingMessage) => string
+  readonly scopeDefaults: HttpScopeDefaults
+  readonly forceCloseConnections: boolean | 'idle'
+
+  constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
+    super(log, options.pluginTimeout ?? 10000)
+    this.options = options
+    this.loggerEnabled = loggerEnabled
+    this.requestLogging = loggerEnabled && options.disableRequestLogging !== true
+    this.return503OnClosing = options.return503OnClosing ?? true
+    this.trustProxy = options.trustProxy === true
+    if (options.querystringParser !== undefined && typeof options.querystringParser !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof options.querystringParser)
+    this.querystringParser = options.querystringParser ?? null
+    this.requestIdLogLabel = options.requestIdLogLabel ?? 'reqId'
+    const header = options.requestIdHeader ?? false
+    if (header !== false && typeof header !== 'string') throw new codes.FST_ERR_REQ_ID_HEADER_INVALID()
+    const gen = options.genReqId ?? defaultGenReqId
+    const headerName = header === false ? false : header.toLowerCase()
+    this.genReqId = headerName === false ? gen : (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
+    const bodyLimit = options.bodyLimit ?? 1048576
+    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error' }
+    const routerOptions = { ...options, ...options.routerOptions }
+    this.settings = {
+      bodyLimit,
+      exposeHeadRoutes: options.exposeHeadRoutes ?? true,
+      ignoreTrailingSlash: routerOptions.ignoreTrailingSlash ?? false,
+      ajv: options.ajv,
+      serializerOpts: options.serializerOpts
+    }
+    this.router = new Router(routerOptions)
+    this.forceCloseConnections = options.forceCloseConnections ?? 'idle'
+    const handler = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this, this.router, req, res)
+    this.server = this.#createServer(options, handler)
+  }
+
+  #createServer (options: WeftOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+    if (typeof options.serverFactory === 'function') return options.serverFactory(handler, options)
+    const serverOptions = {
+      keepAliveTimeout: options.keepAliveTimeout ?? 72000,
+      requestTimeout: options.requestTimeout ?? 0,
+      ...(options.maxRequestsPerSocket !== undefined ? { maxRequestsPerSocket: options.maxRequestsPerSocket } : {})
+    }
+    const server = options.https != null
+      ? createHttpsServer({ ...options.https, ...serverOptions }, handler) as unknown as Server
+      : createServer(serverOptions, handler)
+    server.keepAliveTimeout = serverOptions.keepAliveTimeout
+    if (options.connectionTimeout !== undefined && options.connectionTimeout > 0) server.setTimeout(options.connectionTimeout)
+    return server
+  }
+
+  get started (): boolean { return this.state.started }
+  get runtime (): WeftRuntime { return this }
+
+  override createScope (instance: unknown, parent: Scope | null, pluginName: string, prefix: string): Scope {
+    return new HttpScope(instance, parent as HttpScope | null, pluginName, prefix, this.scopeDefaults)
+  }
+
+  /** The request handler, for serverFactory users and tests. */
+  dispatch (req: IncomingMessage, res: ServerResponse): void {
+    handleRequest(this, this.router, req, res)
+  }
+
+  protected override async prepare (): Promise<void> {
+    bindRoutes(this)
+    for (const scope of this.rootScope.walk() as Iterable<HttpScope>) {
+      if (scope.notFound === null && scope !== this.rootScope) continue
+      const declared = scope.notFound ?? { handler: defaultNotFound, options: {} }
+      const context = new RouteContext(this, scope.instance, '*', scope.prefix + '*', declared.handler, true, this.settings.bodyLimit, {})
+      bindHooks(context, scope, scope.instance, declared.options, this.requestLogging)
+      this.router.addNotFound(scope.prefix, context)
+    }
+  }
+
+  protected override async stopServing (): Promise<void> {
+    const server = this.server
+    if (!server.listening) return
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      if (this.forceCloseConnections === true) server.closeAllConnections()
+      else if (this.forceCloseConnections === 'idle') server.closeIdleConnections()
+    })
+  }
+}

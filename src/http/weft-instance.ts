@@ -1,0 +1,200 @@
+// The HTTP half of the public instance: routes and their shorthands, request/reply decorators,
+// error and not-found handlers, schemas, body parsers, listen() and inject().
+import type { Server } from 'node:http'
+import { AppInstance } from '../app/instance.js'
+import { checkDependencies, isGetterSetter } from '../app/decorators.js'
+import { kApp, kScope } from '../app/symbols.js'
+import { codes } from '../errors.js'
+import type { ContentTypeParserFunction, AddContentTypeParserOptions, PoisoningAction } from './content-type-parser.js'
+import { getDefaultJsonParser } from './content-type-parser.js'
+import type { HttpScope } from './http-scope.js'
+import { inject } from './inject.js'
+import { listen, type ListenOptions } from './listen.js'
+import type { Request } from './request.js'
+import type { Reply } from './reply.js'
+import { route } from './routes.js'
+import type { SchemaErrorFormatter, SerializerCompiler, ValidatorCompiler } from './schemas.js'
+import type { WeftApplication } from './weft-application.js'
+
+export type RouteHandler = (this: WeftInstance, request: Request & Record<string, any>, reply: Reply & Record<string, any>) => unknown
+export interface RouteShorthandOptions { [key: string]: any }
+export interface RouteOptions extends RouteShorthandOptions { method: string | string[], url: string, handler: RouteHandler }
+
+type Shorthand = (path: string, optsOrHandler: RouteShorthandOptions | RouteHandler, handler?: RouteHandler) => WeftInstance
+
+function shorthand (method: string | string[]): Shorthand {
+  return function (this: WeftInstance, path, optsOrHandler, handler) {
+    let opts: RouteShorthandOptions
+    if (typeof optsOrHandler === 'function') {
+      opts = {}
+      handler = optsOrHandler as RouteHandler
+    } else {
+      opts = optsOrHandler ?? {}
+      if (handler !== undefined && typeof opts.handler === 'function') throw new codes.FST_ERR_ROUTE_DUPLICATED_HANDLER(String(method), path)
+    }
+    return this.route({ ...opts, method, url: path, handler: handler ?? opts.handler })
+  }
+}
+
+const allMethods = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'SEARCH', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK']
+
+function decorateClass (self: WeftInstance, Class: { prototype: object, props: Array<[string | symbol, unknown]> }, name: string | symbol, value: unknown, dependencies?: string[]): void {
+  const app = self[kApp] as WeftApplication
+  if (app.state.started) throw new codes.FST_ERR_DEC_AFTER_START(String(name))
+  const proto = Class.prototype
+  if (name in proto) throw new codes.FST_ERR_DEC_ALREADY_PRESENT(String(name))
+  checkDependencies(proto, name, dependencies)
+  if (isGetterSetter(value)) {
+    Object.defineProperty(proto, name, { get: value.getter, set: value.setter, configurable: true })
+    return
+  }
+  if (typeof value === 'function') {
+    Object.defineProperty(proto, name, { value, writable: true, configurable: true })
+    return
+  }
+  if (value !== null && typeof value === 'object') throw new codes.FST_ERR_DEC_REFERENCE_TYPE(String(name), typeof value)
+  Object.defineProperty(proto, name, { value, writable: true, configurable: true })
+  Class.props.push([name, value])
+}
+
+export class WeftInstance extends AppInstance {
+  get server (): Server { return (this[kApp] as WeftApplication).server }
+  get initialConfig (): Readonly<Record<string, unknown>> { return Object.freeze({ ...(this[kApp] as WeftApplication).options }) }
+
+  route (opts: RouteOptions): this {
+    route(this[kApp] as WeftApplication, this, this[kScope] as HttpScope, opts)
+    return this
+  }
+
+  get: Shorthand = shorthand('GET')
+  head: Shorthand = shorthand('HEAD')
+  post: Shorthand = shorthand('POST')
+  put: Shorthand = shorthand('PUT')
+  delete: Shorthand = shorthand('DELETE')
+  options: Shorthand = shorthand('OPTIONS')
+  patch: Shorthand = shorthand('PATCH')
+  all: Shorthand = shorthand(allMethods)
+
+  hasRoute (opts: { method: string, url: string, constraints?: Record<string, unknown> }): boolean {
+    return (this[kApp] as WeftApplication).router.has(opts.method.toUpperCase(), opts.url, opts.constraints)
+  }
+
+  printRoutes (options?: Record<string, unknown>): string { return (this[kApp] as WeftApplication).router.print(options) }
+
+  listen (opts?: ListenOptions | ((err: Error | null, address?: string) => void), cb?: (err: Error | null, address?: string) => void): any {
+    if (typeof opts === 'function') { cb = opts; opts = {} }
+    const p = listen(this[kApp] as WeftApplication, opts)
+    if (typeof cb === 'function') {
+      p.then((address) => cb!(null, address), (err) => cb!(err))
+      return undefined
+    }
+    return p
+  }
+
+  addresses (): Array<{ address: string, family: string, port: number }> {
+    const a = this.server.address()
+    return a !== null && typeof a === 'object' ? [a] : []
+  }
+
+  inject (opts?: unknown, cb?: (err: Error | null, res?: any) => void): any {
+    return inject(this[kApp] as WeftApplication, opts, cb)
+  }
+
+  /** The raw request handler (for custom servers). */
+  get routing () { const app = this[kApp] as WeftApplication; return app.dispatch.bind(app) }
+
+  decorateRequest (name: string | symbol, value: unknown, dependencies?: string[]): this {
+    decorateClass(this, (this[kScope] as HttpScope).Request, name, value, dependencies)
+    return this
+  }
+
+  decorateReply (name: string | symbol, value: unknown, dependencies?: string[]): this {
+    decorateClass(this, (this[kScope] as HttpScope).Reply, name, value, dependencies)
+    return this
+  }
+
+  hasRequestDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Request.prototype }
+  hasReplyDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Reply.prototype }
+
+  setErrorHandler (fn: (this: WeftInstance, error: any, request: Request, reply: Reply) => unknown): this {
+    if (typeof fn !== 'function') throw new codes.FST_ERR_ERROR_HANDLER_NOT_FN()
+    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setErrorHandler"!')
+    const scope = this[kScope] as HttpScope
+    scope.errorHandler = { fn, scope: this, parent: scope.errorHandler, isDefault: false }
+    return this
+  }
+
+  get errorHandler () { return (this[kScope] as HttpScope).errorHandler.fn }
+
+  setNotFoundHandler (opts: Record<string, any> | RouteHandler, handler?: RouteHandler): this {
+    if (typeof opts === 'function') { handler = opts as RouteHandler; opts = {} }
+    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setNotFoundHandler"!')
+    const scope = this[kScope] as HttpScope
+    if (typeof handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER('*', scope.prefix + '*')
+    if (scope.notFound !== null) throw new Error(`Not found handler already set for Weft instance with prefix: '${scope.prefix || '/'}'`)
+    scope.notFound = { handler, options: opts ?? {} }
+    return this
+  }
+
+  setValidatorCompiler (compiler: ValidatorCompiler): this {
+    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setValidatorCompiler"!')
+    ;(this[kScope] as HttpScope).validatorCompiler = compiler
+    return this
+  }
+
+  setSerializerCompiler (compiler: SerializerCompiler): this {
+    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setSerializerCompiler"!')
+    ;(this[kScope] as HttpScope).serializerCompiler = compiler
+    return this
+  }
+
+  get validatorCompiler () { return (this[kScope] as HttpScope).validatorCompiler ?? undefined }
+  get serializerCompiler () { return (this[kScope] as HttpScope).serializerCompiler ?? undefined }
+
+  setSchemaErrorFormatter (formatter: SchemaErrorFormatter): this {
+    ;(this[kScope] as HttpScope).schemaErrorFormatter = formatter
+    return this
+  }
+
+  setReplySerializer (fn: (payload: unknown, statusCode: number) => string): this {
+    if (typeof fn !== 'function') throw new TypeError('The reply serializer must be a function')
+    ;(this[kScope] as HttpScope).replySerializer = fn
+    return this
+  }
+
+  addSchema (schema: Record<string, unknown>): this {
+    ;(this[kScope] as HttpScope).schemas.add(schema)
+    return this
+  }
+
+  getSchemas (): Record<string, unknown> { return (this[kScope] as HttpScope).schemas.getSchemas() }
+  getSchema (id: string): unknown { return (this[kScope] as HttpScope).schemas.getSchema(id) }
+
+  addContentTypeParser (contentType: string | string[] | RegExp, opts: AddContentTypeParserOptions | ContentTypeParserFunction, parser?: ContentTypeParserFunction): this {
+    if (this[kApp].state.started) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('addContentTypeParser')
+    if (typeof opts === 'function') { parser = opts; opts = {} }
+    ;(this[kScope] as HttpScope).contentTypeParser.add(contentType, opts ?? {}, parser as ContentTypeParserFunction)
+    return this
+  }
+
+  hasContentTypeParser (contentType: string | RegExp): boolean { return (this[kScope] as HttpScope).contentTypeParser.has(contentType) }
+
+  removeContentTypeParser (contentType: string | string[] | RegExp): this {
+    if (this[kApp].state.started) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('removeContentTypeParser')
+    ;(this[kScope] as HttpScope).contentTypeParser.remove(contentType)
+    return this
+  }
+
+  removeAllContentTypeParsers (): this {
+    if (this[kApp].state.started) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('removeAllContentTypeParsers')
+    ;(this[kScope] as HttpScope).contentTypeParser.removeAll()
+    return this
+  }
+
+  getDefaultJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): ContentTypeParserFunction {
+    return getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)
+  }
+
+  /** Weft and Fastify type providers only change types: at run time this is the instance. */
+  withTypeProvider (): this { return this }
+}

@@ -32,6 +32,7 @@ export function createError (code: string, message: string, statusCode?: number,
   })
   WeftErr.prototype.toString = function (this: WeftError) { return `${this.name} [${this.code}]: ${this.message}` }
   Object.defineProperty(WeftErr, 'code', { value: code })
+  Object.defineProperty(WeftErr, 'name', { value: code })
   return WeftErr as unknown as WeftErrorConstructor
 }
 

@@ -8,6 +8,7 @@ import { codes } from '../errors.js'
 import type { ContentTypeParserFunction, AddContentTypeParserOptions, PoisoningAction } from './content-type-parser.js'
 import { getDefaultJsonParser } from './content-type-parser.js'
 import type { HttpScope } from './http-scope.js'
+import type { HookSignatures } from './hook-types.js'
 import { inject } from './inject.js'
 import { listen, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
@@ -60,6 +61,10 @@ function decorateClass (self: WeftInstance, Class: { prototype: object, props: A
 export class WeftInstance extends AppInstance {
   get server (): Server { return (this[kApp] as WeftApplication).server }
   get initialConfig (): Readonly<Record<string, unknown>> { return Object.freeze({ ...(this[kApp] as WeftApplication).options }) }
+
+  override addHook<K extends keyof HookSignatures<this>> (name: K, fn: HookSignatures<this>[K]): this {
+    return super.addHook(name, fn as Function)
+  }
 
   route (opts: RouteOptions): this {
     route(this[kApp] as WeftApplication, this, this[kScope] as HttpScope, opts)

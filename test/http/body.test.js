@@ -236,9 +236,9 @@ describe('bodyLimit', () => {
   test('the route bodyLimit option overrides the app bodyLimit, both ways', async (t) => {
     const app = weft({ bodyLimit: 1000 })
     t.after(() => app.close())
-    app.post('/small', { bodyLimit: 10 }, async (req) => ({ body: req.body }))
+    app.post('/small', { bodyLimit: 20 }, async (req) => ({ body: req.body }))
     app.post('/large', { bodyLimit: 5000 }, async (req) => ({ body: req.body }))
-    let res = await post(app, { data: 'x'.repeat(20) }, {}, '/small')
+    let res = await post(app, { data: 'x'.repeat(30) }, {}, '/small')
     assert.equal(res.statusCode, 413)
     assert.equal(res.json().code, 'FST_ERR_CTP_BODY_TOO_LARGE')
     res = await post(app, { data: 'x'.repeat(2000) }, {}, '/large')
@@ -429,7 +429,7 @@ describe('addContentTypeParser', () => {
     assert.equal(app.hasContentTypeParser('text/x'), false)
   })
 
-  test('hasContentTypeParser, removeContentTypeParser and removeAllContentTypeParsers', async (t) => {
+  test('hasContentTypeParser and removeContentTypeParser (string, RegExp, array)', async (t) => {
     const app = echoApp(t)
     assert.equal(app.hasContentTypeParser('application/json'), true)
     assert.equal(app.hasContentTypeParser('text/plain'), true)
@@ -438,20 +438,30 @@ describe('addContentTypeParser', () => {
     assert.equal(app.hasContentTypeParser(/^text\/html/), true)
     app.removeContentTypeParser('text/plain')
     assert.equal(app.hasContentTypeParser('text/plain'), false)
-    assert.equal((await post(app, 'abc', { 'content-type': 'text/plain' })).statusCode, 415)
     app.removeContentTypeParser([/^text\/html/])
     assert.equal(app.hasContentTypeParser(/^text\/html/), false)
+    assert.equal((await post(app, 'abc', { 'content-type': 'text/plain' })).statusCode, 415)
     assert.equal((await post(app, '<p>', { 'content-type': 'text/html' })).statusCode, 415)
     assert.equal((await post(app, '{"a":1}', { 'content-type': 'application/json' })).statusCode, 200)
   })
 
-  test('after removeAllContentTypeParsers even JSON is a 415 until a parser is added', async (t) => {
+  test('after removeAllContentTypeParsers only the parsers added afterwards exist', async (t) => {
     const app = echoApp(t)
     app.removeAllContentTypeParsers()
     assert.equal(app.hasContentTypeParser('application/json'), false)
-    assert.equal((await post(app, { a: 1 })).statusCode, 415)
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => done(null, { len: body.length }))
     assert.deepEqual((await post(app, '{"a":1}', { 'content-type': 'application/json' })).json().body, { len: 7 })
+    assert.equal((await post(app, 'abc', { 'content-type': 'text/plain' })).statusCode, 415)
+  })
+
+  test('parsers cannot be added or removed once the app has started: FST_ERR_CTP_INSTANCE_ALREADY_STARTED', async (t) => {
+    const app = echoApp(t)
+    await app.ready()
+    const parser = (req, body, done) => done(null, body)
+    assert.throws(() => app.addContentTypeParser('text/late', parser), (err) => err.code === 'FST_ERR_CTP_INSTANCE_ALREADY_STARTED')
+    assert.throws(() => app.removeContentTypeParser('text/plain'), (err) => err.code === 'FST_ERR_CTP_INSTANCE_ALREADY_STARTED')
+    assert.throws(() => app.removeAllContentTypeParsers(), (err) => err.code === 'FST_ERR_CTP_INSTANCE_ALREADY_STARTED')
+    assert.equal((await post(app, 'abc', { 'content-type': 'text/plain' })).statusCode, 200)
   })
 
   test("getDefaultJsonParser('ignore', 'ignore') builds a JSON parser for another type", async (t) => {

@@ -1,0 +1,197 @@
+// The public types of weft/async: detail levels, raw lifecycle events, operation reports,
+// leaks, live handles and tracker statistics. Reading this file tells you the API's data.
+
+/** How much the tracker records; each level installs only the machinery it needs. */
+export type Detail = 'off' | 'timing' | 'resources' | 'promises' | 'stacks'
+
+/** The kinds of high-level operation a person would name. `other` covers types Weft does not know. */
+export type OperationKind =
+  | 'fs' | 'dns' | 'net' | 'tls' | 'http.server' | 'http.client' | 'zlib' | 'crypto'
+  | 'child_process' | 'timer' | 'promise' | 'user' | 'other'
+
+/** The kind of one low-level resource: an operation kind, or `scheduling` (TickObject, Immediate, Microtask). */
+export type ResourceKind = OperationKind | 'scheduling'
+
+export interface TrackerOptions {
+  /** Default `resources`. */
+  detail?: Detail
+  /** Most resources stored at once; past it they are counted as dropped, never stored. Default 50 000. */
+  maxResources?: number
+  /** Most distinct call sites remembered at `stacks`. Default 10 000. */
+  maxCallSites?: number
+  /** Called with the report of every finished `track()`, including ones whose function threw. */
+  onReport?: (report: OperationReport) => void
+}
+
+/** Raw `init` event. `resource` objects are never exposed: Node reuses them. */
+export interface InitEvent {
+  readonly asyncId: number
+  readonly type: string
+  readonly kind: ResourceKind
+  readonly triggerAsyncId: number
+  readonly executionAsyncId: number
+  /** `performance.now()` when the event was seen. */
+  readonly time: number
+}
+
+/** Raw `before`, `after`, `destroy` or `promiseResolve` event of a stored resource. */
+export interface LifecycleEvent {
+  readonly asyncId: number
+  readonly type: string
+  readonly time: number
+}
+
+export interface AsyncEventHandlers {
+  init?: (event: InitEvent) => void
+  before?: (event: LifecycleEvent) => void
+  after?: (event: LifecycleEvent) => void
+  destroy?: (event: LifecycleEvent) => void
+  /** Only delivered at `promises` and `stacks`. */
+  promiseResolve?: (event: LifecycleEvent) => void
+}
+
+/** One row of the high-level view: operations of the same kind and name, aggregated. */
+export interface OperationSummary {
+  kind: OperationKind
+  /** `fs.readFile` at `stacks` (from the call), a type-derived name such as `fs` or `dns.lookup` below it. */
+  name: string
+  /** First user frame that started it, at `stacks` only. */
+  callSite?: string
+  /** Finished plus still running. */
+  count: number
+  /** Of `count`, how many were still running when the report was made. */
+  active: number
+  /** Sum of each operation's wall time (start to last completion). */
+  wallMs: number
+  /** Sum of callback time (before→after) of its resources. */
+  cpuMs: number
+  /** Longest single callback. */
+  maxBlockMs: number
+}
+
+export interface LeakedResource {
+  asyncId: number
+  type: string
+  kind: ResourceKind
+  /** Milliseconds since it was created. */
+  ageMs: number
+  /** Kind and name of the operation it belongs to, if grouped. */
+  operation?: string
+  callSite?: string
+}
+
+/** What `track()` (or `tracker.report()`) saw. Fields that the detail level does not measure are null. */
+export interface OperationReport {
+  name: string
+  detail: Detail
+  /** Epoch milliseconds. */
+  startedAt: number
+  wallMs: number
+  cpuMs: number | null
+  maxBlockMs: number | null
+  /** Grouped operations, largest wall time first. Nested `track()` calls appear with kind `user`. */
+  operations: OperationSummary[]
+  /** Resources created inside, by async_hooks type (for example `{ FSREQCALLBACK: 8 }`). */
+  resources: Record<string, number>
+  /** Resources created inside that were still alive at the end. */
+  leaked: LeakedResource[]
+  /** Reports of nested `track()` calls that finished inside this one. */
+  children: OperationReport[]
+  /** Resources created inside that were not stored because `maxResources` was reached. */
+  dropped: number
+  /** True when the tracked function threw or rejected. */
+  failed: boolean
+}
+
+export interface TrackResult<T> {
+  result: T
+  report: OperationReport
+}
+
+export interface TrackerStats {
+  detail: Detail
+  enabled: boolean
+  /** Resources stored now. */
+  live: number
+  /** Resources seen since creation (promises count only at `promises` and `stacks`). */
+  created: number
+  destroyed: number
+  /** Seen but not stored because `maxResources` was reached. */
+  dropped: number
+  /** Exceptions caught inside hook callbacks and subscribers. */
+  internalErrors: number
+  /** High-level operations in flight. */
+  activeOperations: number
+  maxResources: number
+}
+
+/** One resource in the trigger tree. */
+export interface ResourceInfo {
+  asyncId: number
+  type: string
+  kind: ResourceKind
+  triggerAsyncId: number
+  ageMs: number
+  /** Its callback ran and it will not run again (a completed request, a fired timeout). */
+  done: boolean
+  operation?: string
+  /** Name of the innermost `track()` it was created in. */
+  trackedBy?: string
+  callSite?: string
+}
+
+/** A group of what keeps the process alive, as Node reports it, with what the tracker knows of it. */
+export interface ActiveHandleGroup {
+  /** Node's name, as in `process.getActiveResourcesInfo()` (for example `Timeout`, `TCPSocketWrap`). */
+  type: string
+  count: number
+  /** Matching resources the tracker saw created, oldest first (may include unref'ed ones). */
+  resources: Array<{ asyncId: number, ageMs: number, operation?: string, callSite?: string }>
+}
+
+export interface ProcessSample {
+  /** Epoch milliseconds. */
+  time: number
+  /** Share of one core used since the previous sample, in percent (can exceed 100). */
+  cpuPercent: number
+  cpuUserMs: number
+  cpuSystemMs: number
+  rssBytes: number
+  heapUsedBytes: number
+  heapTotalBytes: number
+  externalBytes: number
+  /** Event-loop utilization since the previous sample, 0..1. */
+  elu: number
+  eventLoopDelay: { minMs: number, meanMs: number, p50Ms: number, p99Ms: number, maxMs: number }
+}
+
+export interface ProcessSummary {
+  samples: number
+  cpuPercentMean: number
+  cpuPercentMax: number
+  rssMaxBytes: number
+  heapUsedMaxBytes: number
+  eluMean: number
+  eventLoopDelayP99MaxMs: number
+  eventLoopDelayMaxMs: number
+}
+
+export interface SampleProcessOptions {
+  /** Default 1000. */
+  intervalMs?: number
+  /** Samples kept for `samples()`. Default 60. */
+  history?: number
+  onSample?: (sample: ProcessSample) => void
+}
+
+export interface ProcessSampler {
+  /** Most recent sample, or undefined before the first interval. */
+  latest(): ProcessSample | undefined
+  /** Kept samples, oldest first. */
+  samples(): ProcessSample[]
+  /** Takes a sample now (also counted in the history). */
+  sampleNow(): ProcessSample
+  summary(): ProcessSummary
+  stop(): void
+  readonly stopped: boolean
+}

@@ -54,6 +54,8 @@ function callErrorHandler (reply: Reply, error: unknown): void {
   reply[kErrorHandler] = link.parent
   const status = statusOf(error)
   reply.raw.statusCode = status ?? (reply.raw.statusCode >= 400 ? reply.raw.statusCode : 500)
+  // the rest of an oversized body is not worth reading: the connection ends after this answer
+  if (status === 413) reply[kHeaders].connection = 'close'
   reply[kSendCalled] = false
   let result: unknown
   try {

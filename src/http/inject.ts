@@ -1,5 +1,6 @@
 // inject(): fake HTTP requests through the full lifecycle with light-my-request, booting the
 // app first. Promise form, callback form, and the chain form when called without options.
+import { Readable } from 'node:stream'
 import lightMyRequest from 'light-my-request'
 import type { WeftApplication } from './weft-application.js'
 
@@ -12,11 +13,39 @@ export function inject (app: WeftApplication, opts?: unknown, cb?: (err: Error |
   if (opts === undefined || opts === null) {
     return lightMyRequest(dispatch, { server } as any)
   }
-  const options = typeof opts === 'string' ? { url: opts } : { ...(opts as object), server }
+  const options = timersMocked() ? asStreamPayload(opts) : typeof opts === 'string' ? { url: opts, server } : { ...(opts as object), server }
+  ;(options as { server?: unknown }).server = server
   if (app.state.ready) return lightMyRequest(dispatch, options as any, cb as any)
   if (typeof cb === 'function') {
     app.ready().then(() => { lightMyRequest(dispatch, options as any, cb as any) }, (err: Error) => cb(err))
     return undefined
   }
   return app.ready().then(() => lightMyRequest(dispatch, options as any))
+}
+
+const realSetImmediate = globalThis.setImmediate
+
+/** true while node:test (or another library) has replaced setImmediate with a fake. */
+function timersMocked (): boolean { return globalThis.setImmediate !== realSetImmediate }
+
+/**
+ * light-my-request feeds string/object payloads with setImmediate, which never fires under mock
+ * timers; a stream payload moves on nextTick and promises alone. Headers are filled in as it would.
+ */
+function asStreamPayload (opts: unknown): Record<string, any> {
+  const options: Record<string, any> = typeof opts === 'string' ? { url: opts } : { ...(opts as object) }
+  let payload = options.payload ?? options.body
+  if (payload === undefined || payload === null || typeof payload.pipe === 'function') return options
+  const headers: Record<string, any> = {}
+  for (const key of Object.keys(options.headers ?? {})) headers[key.toLowerCase()] = options.headers[key]
+  if (typeof payload === 'object' && !Buffer.isBuffer(payload) && !ArrayBuffer.isView(payload)) {
+    payload = JSON.stringify(payload)
+    headers['content-type'] ??= 'application/json'
+  }
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
+  headers['content-length'] ??= String(body.length)
+  delete options.body
+  options.payload = Readable.from([body])
+  options.headers = headers
+  return options
 }

@@ -1,7 +1,8 @@
 // The application with its HTTP side: options, the node:http server, the router and route
 // declarations. At boot it binds routes and not-found handlers; at close it stops accepting,
 // lets in-flight requests finish and closes idle keep-alive connections.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { createServer as createHttpsServer } from 'node:https'
 import { Application } from '../app/application.js'
 import type { Logger } from '../app/logger.js'
@@ -46,6 +47,17 @@ let nextReqId = 0
 function defaultGenReqId (): string {
   nextReqId = (nextReqId + 1) & maxId
   return 'req-' + nextReqId.toString(36)
+}
+
+/** Requests Node could not parse (or that timed out before a handler ran) get a JSON answer. */
+function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+  const body = JSON.stringify({ statusCode: status, code: err.code, error: STATUS_CODES[status], message: 'Client Error: ' + (err.message ?? 'bad request') })
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }
 
 function defaultNotFound (request: { method: string, url: string }, reply: { code (n: number): { send (b: unknown): unknown } }): void {
@@ -110,6 +122,7 @@ export class WeftApplication extends Application implements WeftRuntime, RouteHo
       ? createHttpsServer({ ...options.https, ...serverOptions }, handler) as unknown as Server
       : createServer(serverOptions, handler)
     server.keepAliveTimeout = serverOptions.keepAliveTimeout
+    server.on('clientError', onClientError)
     if (options.connectionTimeout !== undefined && options.connectionTimeout > 0) server.setTimeout(options.connectionTimeout)
     return server
   }

@@ -167,6 +167,7 @@ describe('contracts Fastify plugins rely on', () => {
     app.register(async (child) => {
       child.addHook('onRequest', (request, reply, done) => done())
       child.get('/', async () => ({ greeting: app.greeting }))
+      child.post('/echo', async (request) => request.body)
     })
     app.addHook('onReady', async () => {})
     await app.ready()
@@ -174,6 +175,8 @@ describe('contracts Fastify plugins rely on', () => {
     assert.deepEqual(res.json(), { greeting: 'hi' })
     const chained = await app.inject().get('/').end()
     assert.equal(chained.statusCode, 200)
+    const posted = await app.inject({ method: 'POST', url: '/echo', payload: { a: 1 } })
+    assert.deepEqual(posted.json(), { a: 1 })
     await app.close()
   })
 })

@@ -42,7 +42,7 @@ function deferred () {
 }
 
 /** Fails instead of hanging when something the test waits for never happens. */
-function within (promise, what, ms = 1000) {
+function within (promise, what, ms = 300) {
   let timer
   const timeout = new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms) })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))

@@ -4,6 +4,7 @@
 //   runLoad({ url, duration, connections, cpu }) -> { rps, latencyMs: { avg, p50, p99, max }, ... }
 //   cpuPlan()            -> { taskset: boolean, cpus: number[], server, load }
 //   pinned(cmd, args, cpu) -> [cmd, args] wrapped in `taskset -c <cpu>` when pinning works
+//   processCpuMs(pid)    -> user + system CPU time a process has used so far (Linux), or null
 //
 // wrk is preferred (a C load generator costs far less CPU per request than a Node one);
 // when it is missing, findLoadGenerator() tries `apt-get install -y wrk` (root only) and
@@ -11,7 +12,7 @@
 // Every child spawned here is bounded in time and is killed when the process exits.
 
 import { spawn, spawnSync } from 'node:child_process'
-import { accessSync, constants, existsSync } from 'node:fs'
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
 import { delimiter, join, resolve } from 'node:path'
 import { availableParallelism } from 'node:os'
 
@@ -88,6 +89,26 @@ export function cpuPlan () {
 export function pinned (cmd, args, cpu) {
   if (cpu == null || !cpuPlan().taskset) return [cmd, args]
   return ['taskset', ['-c', String(cpu), cmd, ...args]]
+}
+
+let clkTck
+/**
+ * CPU time (user + system, ms) used so far by process `pid`, from /proc/<pid>/stat; null where
+ * that is unavailable. Sampled before and after a run it gives the server's CPU cost per
+ * request, which other processes competing for the CPU disturb far less than req/s.
+ */
+export function processCpuMs (pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // fields[0] is the state
+    if (clkTck === undefined) {
+      const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 })
+      clkTck = Number(r.stdout) > 0 ? Number(r.stdout) : 100
+    }
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clkTck
+  } catch {
+    return null
+  }
 }
 
 // ---------------------------------------------------------------- load generator

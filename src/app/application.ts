@@ -79,7 +79,8 @@ export class Application {
 
   async #shutdown (): Promise<void> {
     this.state.closing = true
-    if (this.#readyPromise !== null) await this.#readyPromise.catch(() => {})
+    // plugins registered but never loaded still get to run their onClose hooks
+    await this.ready().catch(() => {})
     let preCloseError: unknown = null
     try {
       for (const scope of this.rootScope.walk()) {

@@ -62,13 +62,13 @@ export class AppInstance {
       kind: 'plugin',
       name: isPromise ? 'import()' : pluginName(plugin),
       loaded,
-      start: async () => {
+      start: async (node) => {
         let fn: any = plugin
         if (isPromise) {
           const mod: any = await plugin
           fn = typeof mod === 'function' ? mod : mod?.default ?? mod
           if (typeof fn !== 'function') throw new codes.FST_ERR_PLUGIN_NOT_VALID(typeof fn)
-          entry.name = pluginName(fn)
+          entry.name = node.name = pluginName(fn)
         }
         const name = entry.name
         const resolvedOpts = typeof opts === 'function' ? opts(this) : (opts ?? {})
@@ -129,8 +129,9 @@ export class AppInstance {
     return (resolve, reject) => {
       const loader = this[kApp].loader
       return loader.loadPending().then(() => {
+        // the failure stays pending: catching it here does not make the app bootable
         const err = loader.pendingError
-        if (err !== null) { loader.pendingError = null; reject(err); return }
+        if (err !== null) { reject(err); return }
         skipThenFor = this
         resolve(this)
         skipThenFor = null

@@ -33,13 +33,16 @@ export class Deferred {
 function ignore (): void {}
 
 export class PluginNode {
-  readonly name: string
+  name: string
   readonly parent: PluginNode | null
   readonly children: PluginNode[] = []
   readonly queue: Entry[] = []
-  constructor (name: string, parent: PluginNode | null) {
+  /** An after() callback's node: it holds what the callback registers and is not printed. */
+  readonly hidden: boolean
+  constructor (name: string, parent: PluginNode | null, hidden = false) {
     this.name = name
     this.parent = parent
+    this.hidden = hidden
     if (parent !== null) parent.children.push(this)
   }
 }
@@ -86,12 +89,20 @@ export class PluginLoader {
       if (entry.kind === 'after') {
         const err = this.pendingError
         this.pendingError = null
+        // what the callback registers loads right after it, before the entries queued behind it
+        const holder = new PluginNode('after', node, true)
+        const previous = this.current
+        this.current = holder
         try {
           await entry.fn(err)
+          await this.#drain(holder)
+          if (this.pendingError !== null) throw this.pendingError
           entry.loaded.resolve()
         } catch (e) {
           this.pendingError = e as Error
           entry.loaded.reject(e)
+        } finally {
+          this.current = previous
         }
         continue
       }
@@ -120,10 +131,13 @@ export class PluginLoader {
   /** The plugin tree as indented text. */
   print (): string {
     const lines: string[] = []
+    // an after() node is not shown: its plugins appear as children of the plugin that called after()
+    const visible = (node: PluginNode): PluginNode[] => node.children.flatMap(c => c.hidden ? visible(c) : [c])
     const walk = (node: PluginNode, prefix: string, last: boolean, top: boolean): void => {
       lines.push(top ? node.name : `${prefix}${last ? '└── ' : '├── '}${node.name}`)
       const childPrefix = top ? '' : prefix + (last ? '    ' : '│   ')
-      node.children.forEach((c, i) => walk(c, childPrefix, i === node.children.length - 1, false))
+      const children = visible(node)
+      children.forEach((c, i) => walk(c, childPrefix, i === children.length - 1, false))
     }
     walk(this.root, '', true, true)
     return lines.join('\n') + '\n'
@@ -144,7 +158,6 @@ export function callPlugin (name: string, fn: Function, instance: unknown, opts:
     }
     if (timeout > 0) {
       timer = setTimeout(() => finish(new codes.FST_ERR_PLUGIN_TIMEOUT(name)), timeout)
-      timer.unref()
     }
     try {
       const result = fn.length >= 3 ? fn(instance, opts, finish) : fn(instance, opts)

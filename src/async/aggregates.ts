@@ -10,13 +10,19 @@ export class Aggregate {
 
 const keyOf = (kind: number, name: number, site: number): number => (name * 16 + kind) * 2097152 + site
 
+const NONE: ReadonlyMap<number, Aggregate> = new Map()
+
 export class AggregateTable {
-  readonly #rows = new Map<number, Aggregate>()
+  /** Created on first use: most track() scopes finish few operations, many finish none. */
+  #rows: Map<number, Aggregate> | undefined
+
+  get size (): number { return this.#rows?.size ?? 0 }
 
   add (kind: number, name: number, site: number, wallMs: number, cpuMs: number, blockMs: number, count = 1): void {
     const key = keyOf(kind, name, site)
-    let row = this.#rows.get(key)
-    if (row === undefined) { row = new Aggregate(kind, name, site); this.#rows.set(key, row) }
+    const rows = this.#rows ??= new Map()
+    let row = rows.get(key)
+    if (row === undefined) { row = new Aggregate(kind, name, site); rows.set(key, row) }
     row.count += count
     row.wallMs += wallMs
     row.cpuMs += cpuMs
@@ -24,10 +30,11 @@ export class AggregateTable {
   }
 
   merge (other: AggregateTable): void {
+    if (other.size === 0) return
     for (const r of other.rows()) this.add(r.kind, r.name, r.site, r.wallMs, r.cpuMs, r.maxBlockMs, r.count)
   }
 
-  rows (): IterableIterator<Aggregate> { return this.#rows.values() }
+  rows (): IterableIterator<Aggregate> { return (this.#rows ?? NONE).values() }
 
-  clear (): void { this.#rows.clear() }
+  clear (): void { this.#rows = undefined }
 }

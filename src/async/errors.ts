@@ -11,3 +11,7 @@ export function invalidOption (name: string, expected: string, got: unknown): Ty
 export function needsHook (what: string, detail: string): Error & { code: string } {
   return coded(new Error(`weft/async: ${what} needs detail 'resources' or higher (tracker detail is '${detail}')`), 'WEFT_ASYNC_DETAIL_TOO_LOW')
 }
+
+export function noContext (name: string): Error & { code: string } {
+  return coded(new Error(`weft/async: no '${name}' value here (called outside its run())`), 'WEFT_ASYNC_NO_CONTEXT')
+}

@@ -6,6 +6,8 @@
 export const G_USED = 1
 export const G_FINAL = 2 // aggregated: no longer accepts members
 export const G_FILE_OPEN = 4 // holds an open fs.promises FileHandle
+export const G_QUIET = 8 // nothing pending, but a member that may call back again is still stored
+export const G_LINKED = 16 // on its scope's list of operations
 
 export class GroupTable {
   readonly capacity: number
@@ -21,6 +23,15 @@ export class GroupTable {
   /** Members still stored. */
   readonly refs: Int32Array
   readonly start: Float64Array
+  /** Time of the last completed callback of any member. */
+  readonly last: Float64Array
+  /** Members of types that may call back again after a pause (zlib streams). */
+  readonly rearm: Int32Array
+  /** asyncId of the fs.promises FileHandle it holds, else 0. */
+  readonly handle: Float64Array
+  /** Doubly linked list of the operations of one scope (scopes other than 0 only). */
+  readonly next: Int32Array
+  readonly prev: Int32Array
   readonly cpu: Float64Array
   readonly block: Float64Array
   /** Groups in flight (used and not final). */
@@ -39,6 +50,11 @@ export class GroupTable {
     this.live = new Int32Array(capacity)
     this.refs = new Int32Array(capacity)
     this.start = new Float64Array(capacity)
+    this.last = new Float64Array(capacity)
+    this.rearm = new Int32Array(capacity)
+    this.handle = new Float64Array(capacity)
+    this.next = new Int32Array(capacity)
+    this.prev = new Int32Array(capacity)
     this.cpu = new Float64Array(capacity)
     this.block = new Float64Array(capacity)
     this.#free = new Int32Array(capacity)
@@ -57,6 +73,8 @@ export class GroupTable {
     this.cpu[g] = 0
     this.block[g] = 0
     this.site[g] = 0
+    this.rearm[g] = 0
+    this.handle[g] = 0
     this.active++
     return g
   }
@@ -72,6 +90,9 @@ export class GroupTable {
     this.#top = this.capacity
     this.active = 0
   }
+
+  /** Finished: aggregated, or quiet (nothing pending). */
+  finished (g: number): boolean { return (this.flags[g] & (G_FINAL | G_QUIET)) !== 0 }
 
   /** In flight: accepting members. */
   open (g: number): boolean { return (this.flags[g] & (G_USED | G_FINAL)) === G_USED }

@@ -58,7 +58,7 @@ export class ResourceTable {
   /** Slot of `asyncId`, or -1. */
   find (asyncId: number): number {
     const s = asyncId & this.mask
-    if (this.ids[s] === asyncId) return s
+    if (this.ids[s] === asyncId) return asyncId === 0 ? -1 : s
     if (this.#spill.size === 0) return -1
     const v = this.#spill.get(asyncId)
     return v === undefined ? -1 : v

@@ -39,6 +39,7 @@ export const F_FILEHANDLE = 1 << 7 // fs.promises FileHandle: attaches to the op
 export const F_HANDLE_REQ = 1 << 8 // a request on an open FileHandle (promise-based fs internals)
 export const F_CLOSES_HANDLE = 1 << 9 // closes the operation's FileHandle
 export const F_TIMER = 1 << 10 // read `_repeat` at init to tell setInterval from setTimeout
+export const F_REARM = 1 << 11 // destroyed only by GC, called back any number of times: pending only while a callback runs
 
 const bit = (k: number): number => 1 << k
 const NETLIKE = bit(K_NET) | bit(K_TLS) | bit(K_HTTP_CLIENT) | bit(K_HTTP_SERVER)
@@ -101,13 +102,13 @@ const KNOWN: Record<string, TypeSpec> = {
   HTTPCLIENTREQUEST: spec(K_HTTP_CLIENT, F_UPGRADES, bit(K_NET) | bit(K_TLS), 'http.request', U_HTTP_CLIENT),
   HTTPINCOMINGMESSAGE: spec(K_HTTP_SERVER, F_UPGRADES, bit(K_NET) | bit(K_TLS), 'http.server', U_HTTP_SERVER),
 
-  ZLIB: spec(K_ZLIB, 0, 0, 'zlib'),
+  ZLIB: spec(K_ZLIB, F_REARM, 0, 'zlib'),
   PROCESSWRAP: spec(K_CHILD, 0, 0, 'child_process'),
   ELDHISTOGRAM: spec(K_OTHER, F_NOGROUP, 0, 'perf_hooks.monitorEventLoopDelay'),
   WEFT_TRACK: spec(K_USER, F_NOGROUP, 0, 'track')
 }
 
-const CRYPTO_WORDS = /PBKDF2|SCRYPT|HKDF|RANDOM|CIPHER|HASH|HMAC|SIGN|VERIFY|KEY|DERIVE|PRIME|SECRET|ECDH|DIFFIEHELLMAN|DH/
+const CRYPTO_WORDS = /PBKDF2|SCRYPT|HKDF|RANDOM|CIPHER|HASH|HMAC|SHA|SIGN|VERIFY|KEY|DERIVE|PRIME|SECRET|ECDH|DIFFIEHELLMAN|DH|AES|RSA/
 
 /** Classifies a type string Weft has no entry for (a newer Node, or a user AsyncResource). */
 function classify (type: string): TypeSpec {
@@ -117,16 +118,17 @@ function classify (type: string): TypeSpec {
   const oneShot = /REQ|REQUEST/.test(t) ? F_ONESHOT : 0
   const name = type.toLowerCase()
   if (/^FS|FILEHANDLE|STATWATCH/.test(t)) return spec(K_FS, oneShot, oneShot !== 0 ? bit(K_FS) : 0, 'fs')
-  if (/GETADDRINFO|GETNAMEINFO|QUERY|^DNS/.test(t)) return spec(K_DNS, oneShot, oneShot !== 0 ? NETLIKE : 0, 'dns')
+  if (/^GETADDRINFO|^GETNAMEINFO|^QUERY.*WRAP$|^DNS/.test(t)) return spec(K_DNS, oneShot, oneShot !== 0 ? NETLIKE : 0, 'dns')
   if (/^HTTPCLIENT/.test(t)) return spec(K_HTTP_CLIENT, F_UPGRADES, bit(K_NET) | bit(K_TLS), 'http.request', U_HTTP_CLIENT)
   if (/^HTTPINCOMING|^HTTPSERVER/.test(t)) return spec(K_HTTP_SERVER, F_UPGRADES, bit(K_NET) | bit(K_TLS), 'http.server', U_HTTP_SERVER)
   if (/TLS|SSL|SECURE/.test(t)) return spec(K_TLS, 0, 0, 'tls')
   if (/^TCP|^PIPE|^UDP|WRITEWRAP|SHUTDOWN|STREAM/.test(t)) return spec(K_NET, oneShot, oneShot !== 0 ? NETLIKE : 0, 'net')
-  if (/ZLIB|BROTLI|ZSTD|COMPRESS/.test(t)) return spec(K_ZLIB, oneShot, 0, 'zlib')
+  if (/ZLIB|BROTLI|ZSTD|COMPRESS/.test(t)) return spec(K_ZLIB, oneShot !== 0 ? oneShot : F_REARM, 0, 'zlib')
   if (oneShot !== 0 && CRYPTO_WORDS.test(t)) return spec(K_CRYPTO, F_ONESHOT, 0, 'crypto.' + name.replace(/request$|job$/, ''))
   if (/PROCESS/.test(t)) return spec(K_CHILD, 0, 0, 'child_process')
   if (/TIMEOUT|TIMER/.test(t)) return spec(K_TIMER, oneShot, 0, 'timer')
-  return spec(K_OTHER, oneShot, 0, type)
+  // A user AsyncResource: often destroyed only by GC, so it counts as pending only between callbacks.
+  return spec(K_OTHER, oneShot !== 0 ? oneShot : F_REARM, 0, type)
 }
 
 /** Most distinct type strings remembered; later new ones share the `(other types)` entry. */

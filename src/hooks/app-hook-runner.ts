@@ -23,7 +23,6 @@ export function runAppHook (name: string, hook: AppHook, args: unknown[], timeou
     const fnName = hook.fn.name ? ` "${hook.fn.name}"` : ''
     if (timeout > 0) {
       timer = setTimeout(() => finish(new codes.FST_ERR_HOOK_TIMEOUT(name, fnName)), timeout)
-      timer.unref()
     }
     try {
       const result = hook.fn.apply(hook.scope, [...args, finish])

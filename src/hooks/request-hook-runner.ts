@@ -39,6 +39,8 @@ export class HookRun {
   next: Continuation = ignore
   /** When true the chain stops silently once a hook has sent the reply (early reply). */
   guard = false
+  /** A hook of this run is executing or pending: the run must not be reused until it settles. */
+  busy = false
   done: ((err?: unknown, value?: unknown) => void) | null = null
   resolve: ((value: unknown) => void) | null = null
   reject: ((err: unknown) => void) | null = null
@@ -67,12 +69,14 @@ export function runHooks (run: HookRun, hooks: HookEntry[], shape: ShapeValue, v
 function step (run: HookRun): void {
   const hooks = run.hooks
   while (run.i < hooks.length) {
-    if (run.guard && run.reply[kSendCalled]) return
+    if (run.guard && run.reply[kSendCalled]) { run.busy = false; return }
     const hook = hooks[run.i++]!
     let result: unknown
+    run.busy = true
     try {
       result = callHook(run, hook)
     } catch (err) {
+      run.busy = false
       run.next(run, err, run.value)
       return
     }
@@ -83,6 +87,7 @@ function step (run: HookRun): void {
     }
     if (run.shape === Shape.payload && result !== undefined) run.value = result
   }
+  run.busy = false
   if (run.guard && run.reply[kSendCalled]) return
   run.next(run, null, run.value)
 }
@@ -103,6 +108,7 @@ function callHook (run: HookRun, hook: HookEntry): unknown {
 
 function makeDone (run: HookRun) {
   return function done (err?: unknown, value?: unknown): void {
+    run.busy = false
     if (err != null) {
       run.next(run, err, run.value)
       return
@@ -114,6 +120,7 @@ function makeDone (run: HookRun) {
 
 function makeResolve (run: HookRun) {
   return function resolved (value: unknown): void {
+    run.busy = false
     if (run.shape === Shape.payload && value !== undefined && value !== run.reply) run.value = value
     step(run)
   }
@@ -121,6 +128,7 @@ function makeResolve (run: HookRun) {
 
 function makeReject (run: HookRun) {
   return function rejected (err: unknown): void {
+    run.busy = false
     run.next(run, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR(), run.value)
   }
 }
@@ -135,5 +143,6 @@ export function awaitThenable (run: HookRun, thenable: PromiseLike<unknown>, nex
   run.value = undefined
   run.guard = false
   run.next = next
+  run.busy = true
   thenable.then(run.resolve ??= makeResolve(run), run.reject ??= makeReject(run))
 }

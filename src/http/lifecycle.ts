@@ -176,7 +176,7 @@ function onResponseClose (this: ServerResponse): void {
   const reply: Reply = (this as any)[kReply]
   ;(this as any)[kReply] = undefined
   const context = reply[kContext]
-  if (!this.writableFinished) {
+  if (!this.writableEnded) {
     if (context.app.requestLogging) reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request aborted')
     if (context.onRequestAbort !== null) {
       runHooks(new HookRun(reply.request, reply), context.onRequestAbort, Shape.request, undefined, false, logHookError)

@@ -193,9 +193,12 @@ export function extendReply (Parent: ReplyClass): ReplyClass {
   return Scoped
 }
 
-/** The HookRun of this reply, made on first use. */
+/** A HookRun for the next chain of this reply: its own one, made on first use, unless that one is
+ *  still waiting on a hook or the handler (an early reply, a send from a pending handler); then a new one. */
 export function hookRun (reply: Reply): HookRun {
-  return reply[kRun] ??= new HookRun(reply.request, reply)
+  const run = reply[kRun]
+  if (run === null) return (reply[kRun] = new HookRun(reply.request, reply))
+  return run.busy ? new HookRun(reply.request, reply) : run
 }
 
 let notFoundHook: (reply: Reply) => void = () => {}

@@ -54,7 +54,8 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
   if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
   if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
   checkRouteHooks(opts)
-  for (const m of methods) declareOne(host, instance, scope, opts, (m as string).toUpperCase(), path, false)
+  const method = Array.isArray(opts.method) ? methods.map(m => (m as string).toUpperCase()) : (opts.method as string).toUpperCase()
+  declare(host, instance, scope, opts, method, path, false)
 }
 
 function checkRouteHooks (opts: Record<string, any>): void {
@@ -71,7 +72,8 @@ function joinPath (prefix: string, path: string): string {
   return prefix + (path.startsWith('/') ? path : '/' + path)
 }
 
-function declareOne (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>, method: string, path: string, autoHead: boolean): void {
+/** Runs onRoute once for the declaration, then registers each of its methods. */
+function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>, method: string | string[], path: string, autoHead: boolean): void {
   const url = joinPath(scope.prefix, path)
   const options: Record<string, any> = {
     ...opts,
@@ -85,18 +87,20 @@ function declareOne (host: RouteHost, instance: any, scope: HttpScope, opts: Rec
   }
   for (const hook of scope.hooks.onRoute) hook.fn.call(hook.scope, options)
   checkRouteHooks(options)
-  const bodyLimit = options.bodyLimit ?? host.settings.bodyLimit
-  const context = new RouteContext(host.runtime, instance, options.method, options.url, options.handler as HandlerFn, false, bodyLimit, options.config)
+  const methods: string[] = Array.isArray(options.method) ? options.method : [options.method]
   const paths = [options.url as string]
   if (path === '/' && scope.prefix !== '' && !host.settings.ignoreTrailingSlash && options.prefixTrailingSlash !== 'slash') {
     if (options.prefixTrailingSlash === 'no-slash') paths[0] = scope.prefix
     else paths.push(scope.prefix)
   }
-  const declaration: RouteDeclaration = { scope, instance, options, context, autoHead, paths }
-  if (!autoHead) for (const p of paths) host.router.add(options.method, p, options.constraints, context)
-  host.declarations.push(declaration)
-  if (method === 'GET' && !autoHead && (options.exposeHeadRoute ?? host.settings.exposeHeadRoutes)) {
-    declareOne(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', path, true)
+  const bodyLimit = options.bodyLimit ?? host.settings.bodyLimit
+  for (const m of methods) {
+    const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, options.config)
+    if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
+    host.declarations.push({ scope, instance, options, context, autoHead, paths })
+  }
+  if (!autoHead && methods.includes('GET') && (options.exposeHeadRoute ?? host.settings.exposeHeadRoutes)) {
+    declare(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', path, true)
   }
 }
 
@@ -107,7 +111,8 @@ function hookEntry (name: RequestHookName, fn: Function, scope: unknown): HookEn
 /** Fills a context's hook arrays from its scope's hooks and the route's own. */
 export function bindHooks (context: RouteContext, scope: HttpScope, instance: unknown, options: Record<string, any>, requestLogging: boolean): void {
   for (const name of requestHooks) {
-    const entries: HookEntry[] = scope.hooks[name].map(h => hookEntry(name, h.fn, h.scope))
+    // `this` in a request hook is the route's scope, wherever the hook was added
+    const entries: HookEntry[] = scope.hooks[name].map(h => hookEntry(name, h.fn, instance))
     const own = options[name]
     if (own !== undefined && own !== null) for (const fn of Array.isArray(own) ? own : [own]) entries.push(hookEntry(name, fn, instance))
     context[name] = entries.length > 0 ? entries : null

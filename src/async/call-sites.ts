@@ -1,0 +1,96 @@
+// Call-site capture for the `stacks` level: finds the first user frame of the synchronous stack
+// (not node:internal, not Weft's own files) and the Node API it called, e.g. `fs.readFile`.
+import { fileURLToPath } from 'node:url'
+import { relative, sep } from 'node:path'
+
+export interface CallSiteInfo {
+  /** A user frame is on the synchronous stack: user code started this resource. */
+  readonly user: boolean
+  /** `fs.readFile`, `http.get`, `setTimeout`… from the Node frame the user called, if any. */
+  readonly api: string | undefined
+  /** Module of that frame: `fs`, `http`, `timers`… */
+  readonly module: string | undefined
+  /** `path:line:column` of the first user frame (relative to the working directory). */
+  readonly site: string | undefined
+}
+
+const NO_USER: CallSiteInfo = { user: false, api: undefined, module: undefined, site: undefined }
+
+const ownDirUrl = new URL('.', import.meta.url).href
+const ownDirPath = fileURLToPath(ownDirUrl)
+
+function isOwn (file: string): boolean {
+  return file.startsWith(ownDirUrl) || file.startsWith(ownDirPath)
+}
+
+const structured = (_: Error, frames: NodeJS.CallSite[]): NodeJS.CallSite[] => frames
+
+/** Module part of an API name from a `node:` file name. */
+function moduleOf (file: string): string {
+  let m = file.slice(5)
+  if (m.startsWith('internal/')) m = m.slice(9)
+  if (m.startsWith('deps/undici')) return 'undici'
+  if (m.startsWith('_http_')) return 'http'
+  if (m.startsWith('_tls_')) return 'tls'
+  if (m.startsWith('_stream_')) return 'stream'
+  if (m === 'fs/promises' || m === 'dns/promises' || m === 'timers/promises' || m === 'stream/promises') return m.replace('/', '.')
+  const slash = m.indexOf('/')
+  return slash === -1 ? m : m.slice(0, slash)
+}
+
+function apiName (frame: NodeJS.CallSite): string | undefined {
+  const file = frame.getFileName()
+  if (file == null || !file.startsWith('node:')) return undefined
+  const mod = moduleOf(file)
+  const fn = frame.getMethodName() ?? frame.getFunctionName()
+  if (mod === 'undici' && fn === 'fetch') return 'fetch'
+  if (fn == null || fn === '' || fn.startsWith('emit')) return mod
+  const bare = fn.startsWith('Object.') ? fn.slice(7) : fn
+  if (mod === 'timers') return bare
+  return `${mod}.${bare}`
+}
+
+function siteOf (frame: NodeJS.CallSite, cwd: string): string {
+  let file = frame.getFileName() ?? '<anonymous>'
+  if (file.startsWith('file://')) {
+    try { file = fileURLToPath(file) } catch { /* keep the URL */ }
+  }
+  if (file.startsWith(cwd + sep)) file = relative(cwd, file)
+  return `${file}:${frame.getLineNumber() ?? 0}:${frame.getColumnNumber() ?? 0}`
+}
+
+/**
+ * Captures the current stack and reads it. `below` is the hook function, so the frames of the
+ * tracker itself are skipped. Costs a stack walk: only used at `stacks`.
+ */
+export function captureCallSite (below: Function): CallSiteInfo {
+  const prepare = Error.prepareStackTrace
+  const limit = Error.stackTraceLimit
+  let frames: NodeJS.CallSite[] | undefined
+  try {
+    Error.prepareStackTrace = structured
+    Error.stackTraceLimit = 40
+    const holder: { stack?: unknown } = {}
+    Error.captureStackTrace(holder, below)
+    frames = holder.stack as NodeJS.CallSite[] | undefined
+  } finally {
+    Error.prepareStackTrace = prepare
+    Error.stackTraceLimit = limit
+  }
+  if (!Array.isArray(frames)) return NO_USER
+  let lastNode: NodeJS.CallSite | undefined
+  for (const frame of frames) {
+    if (frame.isAsync()) break // only the synchronous part says who started it
+    const file = frame.getFileName()
+    if (file == null || file === '') continue
+    if (file.startsWith('node:')) {
+      // The hook machinery itself (emitInit, promise hooks) is not the API the user called.
+      if (!file.startsWith('node:internal/async_hooks')) lastNode = frame
+      continue
+    }
+    if (isOwn(file)) continue
+    const module = lastNode === undefined ? undefined : moduleOf(lastNode.getFileName() ?? '')
+    return { user: true, api: lastNode === undefined ? undefined : apiName(lastNode), module, site: siteOf(frame, process.cwd()) }
+  }
+  return NO_USER
+}

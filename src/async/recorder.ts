@@ -1,0 +1,443 @@
+// The async_hooks hot path: the init/before/after/destroy/promiseResolve callbacks of one tracker,
+// writing typed arrays only. It stores each resource, places it in an operation (grouping.ts),
+// times callbacks (self time, attributed to the innermost running resource) and never throws.
+import { executionAsyncId } from 'node:async_hooks'
+import { performance } from 'node:perf_hooks'
+import type { LevelPlan } from './levels.js'
+import { ResourceTable, R_AUX, R_DONE, R_LINKED, R_REPEAT } from './resource-table.js'
+import { GroupTable, G_FINAL, G_FILE_OPEN, G_LINKED, G_QUIET } from './group-table.js'
+import { TypeTable, F_FILEHANDLE, F_HANDLE_REQ, F_NOGROUP, F_ONESHOT, F_PROMISE, F_REARM, F_SCHED, F_TIMER } from './resource-types.js'
+import type { Scope, ScopeSpace } from './scopes.js'
+import { Placement } from './grouping.js'
+import { Subscribers } from './subscribers.js'
+import { weftDepth } from './internal-scope.js'
+
+/** Released when its callback returns (a promise that resolved during its own reaction). */
+const R_RELEASE_AT_AFTER = 16
+const MAX_DEPTH = 256
+
+export interface HookCallbacks {
+  init: (asyncId: number, type: string, triggerAsyncId: number, resource: object) => void
+  before: (asyncId: number) => void
+  after: (asyncId: number) => void
+  destroy: (asyncId: number) => void
+  promiseResolve: (asyncId: number) => void
+}
+
+export interface RecorderOptions {
+  readonly plan: LevelPlan
+  readonly maxResources: number
+  readonly space: ScopeSpace
+}
+
+export class Recorder {
+  readonly plan: LevelPlan
+  readonly maxResources: number
+  readonly types = new TypeTable()
+  readonly space: ScopeSpace
+  readonly res: ResourceTable
+  readonly groups: GroupTable
+  readonly subscribers: Subscribers
+  readonly placement: Placement
+
+  created = 0
+  destroyed = 0
+  dropped = 0
+  internalErrors = 0
+  cpuMs = 0
+  maxBlockMs = 0
+  /** Resources created inside the process scope, by type id. */
+  readonly rootCounts: Float64Array
+
+  readonly hooks: HookCallbacks
+
+  // The callback stack: which stored resource is running, for self-time attribution.
+  #depth = 0
+  readonly #stackSlot = new Int32Array(MAX_DEPTH)
+  readonly #stackId = new Float64Array(MAX_DEPTH)
+  readonly #enterAt = new Float64Array(MAX_DEPTH)
+  #segStart = 0
+  /** FILEHANDLE stored by the last init, waiting for its open request's callback. */
+  #pendingHandle = -1
+  #pendingHandleId = 0
+
+  constructor (options: RecorderOptions) {
+    this.plan = options.plan
+    this.maxResources = options.maxResources
+    this.space = options.space
+    this.res = new ResourceTable(options.maxResources)
+    this.groups = new GroupTable(Math.max(1024, this.res.capacity >>> 2))
+    this.rootCounts = new Float64Array(4096)
+    this.subscribers = new Subscribers(this)
+    this.placement = new Placement(this)
+    this.hooks = this.#makeHooks()
+  }
+
+  /** Forgets every stored resource and operation; counters are kept. */
+  reset (): void {
+    this.res.clear()
+    this.groups.clear()
+    this.rootCounts.fill(0)
+    this.cpuMs = 0
+    this.maxBlockMs = 0
+    this.#depth = 0
+    this.#pendingHandle = -1
+    this.placement.reset()
+  }
+
+  get names (): ScopeSpace['names'] { return this.space.names }
+  get sites (): ScopeSpace['sites'] { return this.space.sites }
+
+  scopeOf (id: number): Scope | undefined { return this.space.get(id) }
+
+  /** Marks a stored resource done; its operation closes when nothing in it is pending. */
+  markDone (s: number): void {
+    const res = this.res
+    const f = res.flags[s]
+    if ((f & R_DONE) !== 0) return
+    res.flags[s] = f | R_DONE
+    const g = res.group[s]
+    if (g < 0) return
+    this.groups.last[g] = performance.now()
+    if ((f & R_AUX) === 0 && --this.groups.live[g] === 0) this.#settleGroup(g)
+  }
+
+  /** A member that may call back again (zlib) is called back: its operation is pending again. */
+  rearm (s: number): void {
+    const res = this.res
+    const f = res.flags[s]
+    if ((f & R_DONE) === 0) return
+    const g = res.group[s]
+    if (g < 0 || (this.groups.flags[g] & G_FINAL) !== 0) return
+    res.flags[s] = f & ~R_DONE
+    if ((f & R_AUX) === 0) this.groups.live[g]++
+    this.groups.flags[g] &= ~G_QUIET
+  }
+
+  /** Removes a stored resource (destroyed, or a resolved promise). */
+  release (s: number): void {
+    const res = this.res
+    const groups = this.groups
+    const g = res.group[s]
+    const f = res.flags[s]
+    if (g >= 0) {
+      if ((this.types.flags[res.type[s]] & F_REARM) !== 0) groups.rearm[g]--
+      if ((f & (R_DONE | R_AUX)) === 0) {
+        groups.last[g] = performance.now()
+        --groups.live[g]
+      }
+      if (groups.live[g] === 0) this.#settleGroup(g)
+      if (--groups.refs[g] === 0) {
+        this.finalize(g)
+        groups.release(g)
+      }
+    }
+    if ((f & R_LINKED) !== 0) this.unlink(s)
+    res.release(s)
+    this.destroyed++
+  }
+
+  /** Nothing pending any more: finalize, or wait quietly while a member may still call back. */
+  #settleGroup (g: number): void {
+    const groups = this.groups
+    if ((groups.flags[g] & G_FINAL) !== 0) return
+    if (groups.rearm[g] > 0) groups.flags[g] |= G_QUIET
+    else this.finalize(g)
+  }
+
+  /** Closes an operation: its totals go to its scope's table and the process table. */
+  finalize (g: number): void {
+    const groups = this.groups
+    const flags = groups.flags[g]
+    if ((flags & G_FINAL) !== 0) return
+    groups.flags[g] = (flags | G_FINAL) & ~G_QUIET
+    groups.active--
+    if ((flags & G_LINKED) !== 0) this.unlinkGroup(g)
+    const end = (flags & G_QUIET) !== 0 ? groups.last[g] : performance.now()
+    const wall = Math.max(0, end - groups.start[g])
+    const kind = groups.kind[g]
+    const name = groups.name[g]
+    const site = groups.site[g]
+    const cpu = groups.cpu[g]
+    const block = groups.block[g]
+    this.space.totals.add(kind, name, site, wall, cpu, block)
+    const sc = groups.scope[g]
+    if (sc !== 0) {
+      const scope = this.space.registry.get(sc)
+      if (scope !== undefined && !scope.ended) scope.aggregates.add(kind, name, site, wall, cpu, block)
+    }
+  }
+
+  /** Puts resource `s` on `scope`'s list (scopes other than the process). */
+  link (s: number, scope: Scope): void {
+    const res = this.res
+    const head = scope.head
+    res.next[s] = head
+    res.prev[s] = -1
+    if (head >= 0) res.prev[head] = s
+    scope.head = s
+    res.flags[s] |= R_LINKED
+  }
+
+  unlink (s: number): void {
+    const res = this.res
+    const next = res.next[s]
+    const prev = res.prev[s]
+    if (prev >= 0) res.next[prev] = next
+    else {
+      const scope = this.space.registry.get(res.scope[s])
+      if (scope !== undefined && scope.head === s) scope.head = next
+    }
+    if (next >= 0) res.prev[next] = prev
+    res.flags[s] &= ~R_LINKED
+  }
+
+  /** Puts operation `g` on `scope`'s list of operations (scopes other than the process). */
+  linkGroup (g: number, scope: Scope): void {
+    const groups = this.groups
+    const head = scope.groupHead
+    groups.next[g] = head
+    groups.prev[g] = -1
+    if (head >= 0) groups.prev[head] = g
+    scope.groupHead = g
+    groups.flags[g] |= G_LINKED
+  }
+
+  unlinkGroup (g: number): void {
+    const groups = this.groups
+    const next = groups.next[g]
+    const prev = groups.prev[g]
+    if (prev >= 0) groups.next[prev] = next
+    else {
+      const scope = this.space.registry.get(groups.scope[g])
+      if (scope !== undefined && scope.groupHead === g) scope.groupHead = next
+    }
+    if (next >= 0) groups.prev[next] = prev
+    groups.flags[g] &= ~G_LINKED
+  }
+
+  /** A request closing an fs.promises FileHandle: the handle is done (its destroy waits for GC). */
+  closeHandle (g: number, scope: Scope | undefined): void {
+    const groups = this.groups
+    let holder = g >= 0 && groups.handle[g] !== 0 ? g : -1
+    if (holder < 0 && scope !== undefined) {
+      const og = scope.openFile
+      if (og >= 0 && (groups.flags[og] & G_FILE_OPEN) !== 0 && groups.handle[og] !== 0) holder = og
+    }
+    if (holder < 0) return
+    const h = this.res.find(groups.handle[holder])
+    groups.handle[holder] = 0
+    groups.flags[holder] &= ~G_FILE_OPEN
+    if (scope !== undefined && scope.openFile === holder) scope.openFile = -1
+    if (h >= 0) this.markDone(h)
+  }
+
+  #makeHooks (): HookCallbacks {
+    const rec = this
+    const res = this.res
+    const groups = this.groups
+    const types = this.types
+    const tFlags = types.flags
+    const ids = res.ids
+    const rGroup = res.group
+    const rScope = res.scope
+    const rFlags = res.flags
+    const rType = res.type
+    const gCpu = groups.cpu
+    const gBlock = groups.block
+    const scopes = this.space.registry
+    const als = this.space.als
+    const placement = this.placement
+    const subs = this.subscribers
+    const rootCounts = this.rootCounts
+    const stackSlot = this.#stackSlot
+    const stackId = this.#stackId
+    const enterAt = this.#enterAt
+    const skipPromises = !this.plan.promises
+    const max = this.maxResources
+    let lastType = ''
+    let lastTypeId = 0
+
+    const charge = (s: number, dt: number): void => {
+      const g = rGroup[s]
+      if (g >= 0) gCpu[g] += dt
+      const sc = rScope[s]
+      if (sc !== 0) {
+        const scope = scopes.get(sc)
+        if (scope !== undefined) scope.cpuMs += dt
+      }
+      rec.cpuMs += dt
+    }
+
+    const block = (s: number, dt: number): void => {
+      const g = rGroup[s]
+      if (g >= 0 && dt > gBlock[g]) gBlock[g] = dt
+      const sc = rScope[s]
+      if (sc !== 0) {
+        const scope = scopes.get(sc)
+        if (scope !== undefined && dt > scope.maxBlockMs) scope.maxBlockMs = dt
+      }
+      if (dt > rec.maxBlockMs) rec.maxBlockMs = dt
+    }
+
+    const init = (asyncId: number, type: string, triggerAsyncId: number, resource: object): void => {
+      if (skipPromises && type === 'PROMISE') return
+      if (weftDepth !== 0) return
+      try {
+        let t: number
+        if (type === lastType) t = lastTypeId
+        else { t = types.id(type); lastType = type; lastTypeId = t }
+        rec.created++
+        const tf = tFlags[t]
+        if (subs.init !== 0) subs.emitInit(asyncId, type, t, triggerAsyncId)
+
+        // Scope: the track() call whose async context this is; for resources Node creates while no
+        // JavaScript runs (accepted sockets, FileHandles), the scope of the trigger.
+        const ts = res.find(triggerAsyncId)
+        let scope: Scope | undefined
+        if (scopes.running !== 0) {
+          const store = als.getStore()
+          if (store !== undefined) scope = store.ended ? store.current() : store
+          else if (ts >= 0 && rScope[ts] !== 0 && (tf & F_PROMISE) === 0 && executionAsyncId() === 0) scope = scopes.get(rScope[ts])
+        }
+        rootCounts[t]++
+        if (scope !== undefined && scope.id !== 0) scope.counts[t] = (scope.counts[t] ?? 0) + 1
+
+        if (res.size >= max) { rec.dropped++; if (scope !== undefined) scope.dropped++; return }
+        const s = res.claim(asyncId)
+        if (s < 0) { rec.dropped++; if (scope !== undefined) scope.dropped++; return }
+        res.trigger[s] = triggerAsyncId
+        rType[s] = t
+        rFlags[s] = 0
+        res.site[s] = 0
+        res.born[s] = (tf & F_SCHED) !== 0 ? 0 : performance.now()
+        const sc = scope === undefined ? 0 : scope.id
+        rScope[s] = sc
+        if ((tf & F_TIMER) !== 0) {
+          const repeat = (resource as { _repeat?: unknown })._repeat
+          if (typeof repeat === 'number') rFlags[s] = R_REPEAT
+        }
+        if ((tf & F_NOGROUP) !== 0) rGroup[s] = -1
+        else if ((tf & F_FILEHANDLE) !== 0) {
+          rGroup[s] = -1
+          rec.#pendingHandle = s
+          rec.#pendingHandleId = asyncId
+        } else placement.place(s, t, tf, ts, init)
+        if (sc !== 0) rec.link(s, scope as Scope)
+      } catch {
+        rec.internalErrors++
+      }
+    }
+
+    const before = (asyncId: number): void => {
+      try {
+        placement.endTurn()
+        const s = res.find(asyncId)
+        if (s < 0) return
+        if (rec.#pendingHandle >= 0) rec.#attachHandle(s)
+        if ((rFlags[s] & R_DONE) !== 0 && (tFlags[rType[s]] & F_REARM) !== 0) rec.rearm(s)
+        if (subs.before !== 0) subs.emit('before', asyncId, rType[s])
+        // Callbacks of resources in no operation and no scope are not timed: nothing to charge.
+        if (rGroup[s] < 0 && rScope[s] === 0) return
+        const now = performance.now()
+        const depth = rec.#depth
+        if (depth > 0) charge(stackSlot[depth - 1], now - rec.#segStart)
+        if (depth < MAX_DEPTH) {
+          stackSlot[depth] = s
+          stackId[depth] = asyncId
+          enterAt[depth] = now
+          rec.#depth = depth + 1
+        }
+        rec.#segStart = now
+      } catch {
+        rec.internalErrors++
+      }
+    }
+
+    const after = (asyncId: number): void => {
+      try {
+        placement.endTurn()
+        const depth = rec.#depth - 1
+        if (depth < 0 || stackId[depth] !== asyncId) {
+          if (subs.after !== 0) {
+            const s = res.find(asyncId)
+            if (s >= 0) subs.emit('after', asyncId, rType[s])
+          }
+          return
+        }
+        const now = performance.now()
+        rec.#depth = depth
+        const s = stackSlot[depth]
+        if (ids[s] === asyncId) {
+          charge(s, now - rec.#segStart)
+          block(s, now - enterAt[depth])
+          const f = rFlags[s]
+          if ((tFlags[rType[s]] & (F_ONESHOT | F_REARM)) !== 0 && (f & R_REPEAT) === 0) rec.markDone(s)
+          if (subs.after !== 0) subs.emit('after', asyncId, rType[s])
+          if ((f & R_RELEASE_AT_AFTER) !== 0) rec.release(s)
+        }
+        rec.#segStart = now
+      } catch {
+        rec.internalErrors++
+      }
+    }
+
+    const destroy = (asyncId: number): void => {
+      try {
+        const s = res.find(asyncId)
+        if (s < 0) return
+        if (subs.destroy !== 0) subs.emit('destroy', asyncId, rType[s])
+        rec.release(s)
+      } catch {
+        rec.internalErrors++
+      }
+    }
+
+    const promiseResolve = (asyncId: number): void => {
+      try {
+        const s = res.find(asyncId)
+        if (s < 0 || (tFlags[rType[s]] & F_PROMISE) === 0) return
+        if (subs.promiseResolve !== 0) subs.emit('promiseResolve', asyncId, rType[s])
+        rec.markDone(s)
+        // A resolved promise is kept only while its own reaction runs: this bounds the table by
+        // pending promises, not by the garbage collector's pace (promise destroy waits for GC).
+        const depth = rec.#depth
+        if (depth > 0 && stackId[depth - 1] === asyncId) rFlags[s] |= R_RELEASE_AT_AFTER
+        else rec.release(s)
+      } catch {
+        rec.internalErrors++
+      }
+    }
+
+    return { init, before, after, destroy, promiseResolve }
+  }
+
+  /** The FileHandle made by an fs.promises open joins the operation of the open request. */
+  #attachHandle (s: number): void {
+    const h = this.#pendingHandle
+    this.#pendingHandle = -1
+    const res = this.res
+    const groups = this.groups
+    if (res.ids[h] !== this.#pendingHandleId) return
+    const g = res.group[s]
+    if (g >= 0 && (this.types.flags[res.type[s]] & F_HANDLE_REQ) !== 0 && groups.open(g)) {
+      // Made by Node outside any JavaScript context: it belongs where its open request does.
+      const sc = groups.scope[g]
+      const scope = this.scopeOf(sc)
+      if (res.scope[h] !== sc && scope !== undefined) {
+        res.scope[h] = sc
+        if (sc !== 0) {
+          this.link(h, scope)
+          scope.counts[res.type[h]] = (scope.counts[res.type[h]] ?? 0) + 1
+        }
+      }
+      this.placement.join(h, g, this.types.flags[res.type[h]], res.type[h])
+      groups.flags[g] |= G_FILE_OPEN
+      groups.handle[g] = res.ids[h]
+      if (scope !== undefined) scope.openFile = g
+    } else {
+      this.placement.start(h, res.type[h], undefined)
+    }
+  }
+
+}

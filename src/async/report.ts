@@ -1,0 +1,136 @@
+// Builds OperationReports: the operations table (finished totals plus operations still in flight),
+// resource counts by type, leaks and nested reports, for one track() scope or the whole process.
+import { performance } from 'node:perf_hooks'
+import type { Recorder } from './recorder.js'
+import type { AggregateTable } from './aggregates.js'
+import type { Scope, ScopeSpace } from './scopes.js'
+import { G_FINAL, G_USED } from './group-table.js'
+import { isLeakCandidate, kindName, leakOf } from './describe.js'
+import type { Detail, LeakedResource, OperationReport, OperationSummary } from './types.js'
+
+/** Rows of the operations table, largest wall time first. `activeGroups` are not yet aggregated. */
+export function summarize (space: ScopeSpace, rec: Recorder | undefined, totals: AggregateTable, activeGroups: readonly number[]): OperationSummary[] {
+  if (totals.size === 0 && activeGroups.length === 0) return []
+  const rows: OperationSummary[] = []
+  const newRow = (kind: number, name: number, site: number): OperationSummary => {
+    const r: OperationSummary = { kind: kindName(kind), name: space.names.get(name), count: 0, active: 0, wallMs: 0, cpuMs: 0, maxBlockMs: 0 }
+    if (site !== 0) r.callSite = space.sites.get(site)
+    rows.push(r)
+    return r
+  }
+  // Finished totals are one row per key already; operations still in flight join their key's row.
+  let byKey: Map<string, OperationSummary> | undefined
+  if (activeGroups.length > 0) byKey = new Map()
+  for (const a of totals.rows()) {
+    const r = newRow(a.kind, a.name, a.site)
+    r.count = a.count
+    r.wallMs = a.wallMs
+    r.cpuMs = a.cpuMs
+    r.maxBlockMs = a.maxBlockMs
+    byKey?.set(`${a.kind}:${a.name}:${a.site}`, r)
+  }
+  if (rec !== undefined && byKey !== undefined) {
+    const groups = rec.groups
+    const now = performance.now()
+    for (const g of activeGroups) {
+      const key = `${groups.kind[g]}:${groups.name[g]}:${groups.site[g]}`
+      let r = byKey.get(key)
+      if (r === undefined) { r = newRow(groups.kind[g], groups.name[g], groups.site[g]); byKey.set(key, r) }
+      const quiet = groups.finished(g)
+      r.count++
+      if (!quiet) r.active++
+      r.wallMs += (quiet ? groups.last[g] : now) - groups.start[g]
+      r.cpuMs += groups.cpu[g]
+      if (groups.block[g] > r.maxBlockMs) r.maxBlockMs = groups.block[g]
+    }
+  }
+  return rows.length > 1 ? rows.sort((a, b) => b.wallMs - a.wallMs) : rows
+}
+
+/** Leaks of a scope: its resources still pending, oldest first. */
+export function scopeLeaks (rec: Recorder, scope: Scope): LeakedResource[] {
+  let out: LeakedResource[] | undefined
+  let now = 0
+  const next = rec.res.next
+  for (let s = scope.head; s >= 0; s = next[s]) {
+    if (!isLeakCandidate(rec, s)) continue
+    if (out === undefined) { out = []; now = performance.now() }
+    out.push(leakOf(rec, s, now))
+  }
+  return out === undefined ? [] : out.sort((a, b) => b.ageMs - a.ageMs)
+}
+
+function groupsOfScope (rec: Recorder, scope: Scope): number[] {
+  const found: number[] = []
+  const next = rec.groups.next
+  for (let g = scope.groupHead; g >= 0; g = next[g]) found.push(g)
+  return found
+}
+
+function countsByName (counts: ArrayLike<number | undefined>, names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (let t = 0; t < counts.length; t++) {
+    const n = counts[t]
+    if (n !== undefined && n > 0) out[names[t]] = n
+  }
+  return out
+}
+
+export interface ScopeReportInput {
+  detail: Detail
+  startedAt: number
+  wallMs: number
+  failed: boolean
+  leaked: LeakedResource[]
+}
+
+export function scopeReport (space: ScopeSpace, rec: Recorder | undefined, scope: Scope, input: ScopeReportInput): OperationReport {
+  const hook = rec !== undefined
+  return {
+    name: scope.name,
+    detail: input.detail,
+    startedAt: input.startedAt,
+    wallMs: input.wallMs,
+    cpuMs: hook ? scope.cpuMs : null,
+    maxBlockMs: hook ? scope.maxBlockMs : null,
+    operations: summarize(space, rec, scope.aggregates, hook ? groupsOfScope(rec, scope) : []),
+    resources: hook ? countsByName(scope.counts, rec.types.names) : {},
+    leaked: input.leaked,
+    children: scope.children,
+    dropped: scope.dropped,
+    failed: input.failed
+  }
+}
+
+/** The whole process since the tracker was enabled. */
+export function processReport (space: ScopeSpace, rec: Recorder | undefined, input: Omit<ScopeReportInput, 'leaked' | 'failed'>): OperationReport {
+  if (rec === undefined) {
+    return {
+      name: 'process', detail: input.detail, startedAt: input.startedAt, wallMs: input.wallMs,
+      cpuMs: null, maxBlockMs: null,
+      operations: summarize(space, undefined, space.totals, []),
+      resources: {}, leaked: [], children: [], dropped: 0, failed: false
+    }
+  }
+  const groups = rec.groups
+  const active: number[] = []
+  for (let g = 0; g < groups.capacity; g++) if ((groups.flags[g] & (G_USED | G_FINAL)) === G_USED) active.push(g)
+  const now = performance.now()
+  const leaked: LeakedResource[] = []
+  rec.res.forEach(s => { if (isLeakCandidate(rec, s)) leaked.push(leakOf(rec, s, now)) })
+  leaked.sort((a, b) => b.ageMs - a.ageMs)
+  return {
+    name: 'process',
+    detail: input.detail,
+    startedAt: input.startedAt,
+    wallMs: input.wallMs,
+    cpuMs: rec.cpuMs,
+    maxBlockMs: rec.maxBlockMs,
+    operations: summarize(space, rec, space.totals, active),
+    resources: countsByName(rec.rootCounts, rec.types.names),
+    leaked,
+    children: [],
+    dropped: rec.dropped,
+    failed: false
+  }
+}

@@ -1,0 +1,56 @@
+// Ends a track() scope: hands what is still running to the enclosing scope (or the process) and
+// folds its totals, resource counts and report into the enclosing scope's.
+import type { Recorder } from './recorder.js'
+import type { Scope, ScopeSpace } from './scopes.js'
+import { R_LINKED } from './resource-table.js'
+import { G_LINKED } from './group-table.js'
+import { K_USER } from './resource-types.js'
+import type { OperationReport } from './types.js'
+
+export function closeScope (space: ScopeSpace, rec: Recorder | undefined, scope: Scope, report: OperationReport): void {
+  const parent = scope.parent?.current()
+  const target = parent ?? space.root
+  space.registry.close(scope)
+  if (rec !== undefined) moveResources(rec, scope, target)
+
+  const nameId = space.names.id(scope.name)
+  const cpu = report.cpuMs ?? 0
+  const block = report.maxBlockMs ?? 0
+  space.totals.add(K_USER, nameId, 0, report.wallMs, cpu, block)
+  if (parent === undefined || parent.id === 0) return
+  parent.aggregates.merge(scope.aggregates)
+  parent.aggregates.add(K_USER, nameId, 0, report.wallMs, cpu, block)
+  for (let t = 0; t < scope.counts.length; t++) {
+    const n = scope.counts[t]
+    if (n !== undefined) parent.counts[t] = (parent.counts[t] ?? 0) + n
+  }
+  parent.cpuMs += scope.cpuMs
+  if (scope.maxBlockMs > parent.maxBlockMs) parent.maxBlockMs = scope.maxBlockMs
+  parent.dropped += scope.dropped
+  parent.children.push(report)
+}
+
+/** What the scope made that is still stored or running now belongs to `target`. */
+function moveResources (rec: Recorder, scope: Scope, target: Scope): void {
+  const res = rec.res
+  let s = scope.head
+  scope.head = -1
+  while (s >= 0) {
+    const next = res.next[s]
+    res.scope[s] = target.id
+    res.flags[s] &= ~R_LINKED
+    if (target.id !== 0) rec.link(s, target)
+    s = next
+  }
+  const groups = rec.groups
+  let g = scope.groupHead
+  scope.groupHead = -1
+  while (g >= 0) {
+    const next = groups.next[g]
+    groups.scope[g] = target.id
+    groups.flags[g] &= ~G_LINKED
+    if (target.id !== 0) rec.linkGroup(g, target)
+    g = next
+  }
+  if (scope.openFile >= 0 && target.openFile < 0) target.openFile = scope.openFile
+}

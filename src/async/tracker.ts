@@ -1,0 +1,257 @@
+// The Tracker: the public face of weft/async. It installs the machinery its detail level needs on
+// enable(), scopes operations with track(), and answers stats, reports, live handles and the
+// trigger tree from what the recorder stored.
+import { AsyncResource, createHook, type AsyncHook } from 'node:async_hooks'
+import { performance } from 'node:perf_hooks'
+import { planFor, isDetail, type LevelPlan } from './levels.js'
+import { Recorder } from './recorder.js'
+import { ScopeSpace, type Scope } from './scopes.js'
+import { processReport, scopeLeaks, scopeReport } from './report.js'
+import { closeScope } from './scope-close.js'
+import { resourceInfo } from './describe.js'
+import { activeHandles } from './active-handles.js'
+import { asWeft } from './internal-scope.js'
+import { invalidOption, needsHook } from './errors.js'
+import type {
+  ActiveHandleGroup, AsyncEventHandlers, Detail, LeakedResource, OperationReport, ResourceInfo,
+  TrackerOptions, TrackerStats, TrackResult
+} from './types.js'
+
+const DEFAULT_MAX_RESOURCES = 50_000
+const DEFAULT_MAX_CALL_SITES = 10_000
+const SETTLE_TURNS = 3
+
+const epochOf = (perfNow: number): number => performance.timeOrigin + perfNow
+
+/** One event-loop turn: lets Node deliver destroy hooks it has queued (they are batched). */
+function settle (): Promise<void> {
+  return asWeft(() => new Promise<void>(resolve => { setImmediate(resolve) }))
+}
+
+export class Tracker {
+  readonly detail: Detail
+  readonly maxResources: number
+  readonly #plan: LevelPlan
+  readonly #space: ScopeSpace
+  readonly #rec: Recorder | undefined
+  readonly #onReport: ((report: OperationReport) => void) | undefined
+  #hook: AsyncHook | undefined
+  #enabled = false
+  #enabledAt = performance.now()
+  #reportErrors = 0
+
+  constructor (options: TrackerOptions = {}) {
+    if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
+    const detail = options.detail ?? 'resources'
+    if (!isDetail(detail)) throw invalidOption('detail', "one of 'off', 'timing', 'resources', 'promises', 'stacks'", detail)
+    const maxResources = options.maxResources ?? DEFAULT_MAX_RESOURCES
+    if (!Number.isInteger(maxResources) || maxResources < 1 || maxResources > 1 << 26) {
+      throw invalidOption('maxResources', 'an integer from 1 to 67108864', maxResources)
+    }
+    const maxCallSites = options.maxCallSites ?? DEFAULT_MAX_CALL_SITES
+    if (!Number.isInteger(maxCallSites) || maxCallSites < 0 || maxCallSites > 1_000_000) {
+      throw invalidOption('maxCallSites', 'an integer from 0 to 1000000', maxCallSites)
+    }
+    if (options.onReport !== undefined && typeof options.onReport !== 'function') {
+      throw invalidOption('onReport', 'a function', options.onReport)
+    }
+    this.detail = detail
+    this.maxResources = maxResources
+    this.#plan = planFor(detail)
+    this.#space = new ScopeSpace(maxCallSites)
+    this.#rec = this.#plan.hook ? new Recorder({ plan: this.#plan, maxResources, space: this.#space }) : undefined
+    this.#onReport = options.onReport
+  }
+
+  get enabled (): boolean { return this.#enabled }
+
+  /** Starts recording (a fresh process report). Calling it while enabled does nothing. */
+  enable (): this {
+    if (this.#enabled) return this
+    this.#enabledAt = performance.now()
+    this.#space.resetProcess()
+    const rec = this.#rec
+    if (rec !== undefined) {
+      rec.reset()
+      this.#hook ??= this.#createHook(rec)
+      this.#hook.enable()
+    }
+    this.#enabled = true
+    return this
+  }
+
+  /** Stops recording and forgets stored resources; counters and the last process totals stay readable. */
+  disable (): this {
+    if (!this.#enabled) return this
+    this.#enabled = false
+    const rec = this.#rec
+    if (rec !== undefined) {
+      this.#hook?.disable()
+      rec.reset()
+      this.#space.registry.forEachRunning(scope => { scope.head = -1; scope.openFile = -1 })
+    }
+    return this
+  }
+
+  /**
+   * Runs `fn` as a named operation and reports what it did: every resource created inside it,
+   * transitively, grouped into operations, with time, CPU, the longest callback and leaks.
+   * Errors from `fn` are rethrown unchanged (the report still goes to `onReport`).
+   */
+  track<T> (name: string, fn: () => T | PromiseLike<T>): Promise<TrackResult<Awaited<T>>> {
+    if (typeof name !== 'string') return Promise.reject(invalidOption('name', 'a string', name))
+    if (typeof fn !== 'function') return Promise.reject(invalidOption('fn', 'a function', fn))
+    const start = performance.now()
+    const space = this.#space
+    const scope = this.#enabled && this.#plan.scopes ? space.registry.open(name, space.current(), start) : undefined
+    if (scope === undefined) return this.#untracked(name, fn, start)
+
+    let resource: AsyncResource | undefined
+    let value: T | PromiseLike<T>
+    try {
+      value = this.#rec === undefined
+        ? space.als.run(scope, fn)
+        : space.als.run(scope, () => {
+          // Made inside run() so that it carries the scope (a resource captures its context).
+          resource = new AsyncResource('WEFT_TRACK', { requireManualDestroy: true })
+          return resource.runInAsyncScope(fn)
+        })
+    } catch (error) {
+      return Promise.resolve().then(() => this.#end<Awaited<T>>(scope, start, resource, undefined, true, error))
+    }
+    if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<T>).then === 'function') {
+      return Promise.resolve(value).then(
+        result => this.#end<Awaited<T>>(scope, start, resource, result, false, undefined),
+        error => this.#end<Awaited<T>>(scope, start, resource, undefined, true, error)
+      )
+    }
+    return Promise.resolve().then(() => this.#end<Awaited<T>>(scope, start, resource, value as Awaited<T>, false, undefined))
+  }
+
+  /**
+   * Subscribes to raw lifecycle events (needs detail `resources` or higher). Returns the
+   * unsubscribe function. A subscriber that throws is counted in `stats().internalErrors`.
+   */
+  subscribe (handlers: AsyncEventHandlers): () => void {
+    if (handlers === null || typeof handlers !== 'object') throw invalidOption('handlers', 'an object', handlers)
+    if (this.#rec === undefined) throw needsHook('subscribe()', this.detail)
+    return this.#rec.subscribers.add(handlers)
+  }
+
+  stats (): TrackerStats {
+    const rec = this.#rec
+    return {
+      detail: this.detail,
+      enabled: this.#enabled,
+      live: rec?.res.size ?? 0,
+      created: rec?.created ?? 0,
+      destroyed: rec?.destroyed ?? 0,
+      dropped: rec?.dropped ?? 0,
+      internalErrors: (rec?.internalErrors ?? 0) + this.#reportErrors,
+      activeOperations: rec?.groups.active ?? 0,
+      maxResources: this.maxResources
+    }
+  }
+
+  /** What keeps the process alive, grouped by Node's resource name, with what the tracker knows. */
+  activeHandles (): ActiveHandleGroup[] {
+    return activeHandles(this.#enabled ? this.#rec : undefined)
+  }
+
+  /** The whole process since enable(): operations, resources, what is still alive. */
+  report (): OperationReport {
+    return processReport(this.#space, this.#rec, {
+      detail: this.detail,
+      startedAt: epochOf(this.#space.root.start),
+      wallMs: performance.now() - this.#space.root.start
+    })
+  }
+
+  /** A stored resource of the trigger tree, or undefined (not stored, or already destroyed). */
+  resource (asyncId: number): ResourceInfo | undefined {
+    const rec = this.#rec
+    if (rec === undefined) return undefined
+    const s = rec.res.find(asyncId)
+    return s < 0 ? undefined : resourceInfo(rec, s)
+  }
+
+  /** The resource and its stored ancestors by triggerAsyncId, nearest first. */
+  ancestry (asyncId: number): ResourceInfo[] {
+    const out: ResourceInfo[] = []
+    const seen = new Set<number>()
+    let info = this.resource(asyncId)
+    while (info !== undefined && !seen.has(info.asyncId) && out.length < 1000) {
+      out.push(info)
+      seen.add(info.asyncId)
+      info = this.resource(info.triggerAsyncId)
+    }
+    return out
+  }
+
+  #createHook (rec: Recorder): AsyncHook {
+    const h = rec.hooks
+    if (this.#plan.promises) {
+      return createHook({ init: h.init, before: h.before, after: h.after, destroy: h.destroy, promiseResolve: h.promiseResolve })
+    }
+    const callbacks: Parameters<typeof createHook>[0] & { trackPromises?: boolean } =
+      { init: h.init, before: h.before, after: h.after, destroy: h.destroy }
+    if (this.#plan.skipPromisesInNode) callbacks.trackPromises = false
+    return createHook(callbacks)
+  }
+
+  async #untracked<T> (name: string, fn: () => T | PromiseLike<T>, start: number): Promise<TrackResult<Awaited<T>>> {
+    let result: Awaited<T> | undefined
+    let failed = false
+    let error: unknown
+    try { result = await fn() } catch (e) { failed = true; error = e }
+    const report: OperationReport = {
+      name, detail: this.#enabled ? this.detail : 'off', startedAt: epochOf(start), wallMs: performance.now() - start,
+      cpuMs: null, maxBlockMs: null, operations: [], resources: {}, leaked: [], children: [], dropped: 0, failed
+    }
+    this.#deliver(report)
+    if (failed) throw error
+    return { result: result as Awaited<T>, report }
+  }
+
+  /** The tracked function settled: report (after letting pending destroys arrive, if needed). */
+  #end<T> (scope: Scope, start: number, resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): TrackResult<T> | Promise<TrackResult<T>> {
+    const wallMs = performance.now() - start
+    const rec = this.#enabled ? this.#rec : undefined
+    const leaked = rec === undefined ? [] : scopeLeaks(rec, scope)
+    if (leaked.length > 0) return this.#endAfterSettling(scope, start, wallMs, resource, result, failed, error)
+    return this.#report(scope, start, wallMs, leaked, resource, result, failed, error)
+  }
+
+  async #endAfterSettling<T> (scope: Scope, start: number, wallMs: number, resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): Promise<TrackResult<T>> {
+    // Node batches destroy hooks, and a handle closed in the last callback finishes closing in a
+    // later loop phase: give pending destroys a few turns before calling anything a leak.
+    let leaked: LeakedResource[] = []
+    for (let turn = 0; turn < SETTLE_TURNS; turn++) {
+      await settle()
+      const rec = this.#enabled ? this.#rec : undefined
+      leaked = rec === undefined ? [] : scopeLeaks(rec, scope)
+      if (leaked.length === 0) break
+    }
+    return this.#report(scope, start, wallMs, leaked, resource, result, failed, error)
+  }
+
+  #report<T> (scope: Scope, start: number, wallMs: number, leaked: LeakedResource[], resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): TrackResult<T> {
+    const rec = this.#enabled ? this.#rec : undefined
+    const report = scopeReport(this.#space, rec, scope, { detail: this.detail, startedAt: epochOf(start), wallMs, failed, leaked })
+    closeScope(this.#space, rec, scope, report)
+    resource?.emitDestroy()
+    this.#deliver(report)
+    if (failed) throw error
+    return { result: result as T, report }
+  }
+
+  #deliver (report: OperationReport): void {
+    if (this.#onReport === undefined) return
+    try { this.#onReport(report) } catch { this.#reportErrors++ }
+  }
+}
+
+/** Creates a tracker (not yet enabled). */
+export function createTracker (options?: TrackerOptions): Tracker {
+  return new Tracker(options)
+}

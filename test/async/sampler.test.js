@@ -1,0 +1,70 @@
+// sampleProcess(): CPU, memory, event-loop utilization and delay on an interval, readable and stoppable.
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { sampleProcess, createTracker } from 'weft/async'
+import { sleep, spin } from './helpers.js'
+
+function checkSample (s) {
+  assert.ok(s.time > 0)
+  assert.ok(s.cpuPercent >= 0)
+  assert.ok(s.cpuUserMs >= 0 && s.cpuSystemMs >= 0)
+  assert.ok(s.rssBytes > 0)
+  assert.ok(s.heapUsedBytes > 0 && s.heapUsedBytes <= s.heapTotalBytes)
+  assert.ok(s.elu >= 0 && s.elu <= 1)
+  for (const k of ['minMs', 'meanMs', 'p50Ms', 'p99Ms', 'maxMs']) assert.ok(s.eventLoopDelay[k] >= 0, k)
+}
+
+describe('sampleProcess()', () => {
+  it('samples on its interval until stopped', async () => {
+    const seen = []
+    const sampler = sampleProcess({ intervalMs: 20, onSample: s => seen.push(s) })
+    for (let i = 0; i < 500 && seen.length < 3; i++) await sleep(10)
+    sampler.stop()
+    assert.ok(seen.length >= 3)
+    seen.forEach(checkSample)
+    assert.deepEqual(sampler.samples(), seen)
+    assert.equal(sampler.latest(), seen[seen.length - 1])
+    const count = seen.length
+    await sleep(60)
+    assert.equal(seen.length, count, 'no samples after stop()')
+    assert.equal(sampler.stopped, true)
+  })
+
+  it('sees a busy event loop: CPU share and utilization rise', async () => {
+    const sampler = sampleProcess({ intervalMs: 1000 })
+    await sleep(30)
+    const idle = sampler.sampleNow()
+    spin(60)
+    const busy = sampler.sampleNow()
+    sampler.stop()
+    checkSample(idle)
+    checkSample(busy)
+    assert.ok(busy.elu > idle.elu, `elu ${busy.elu} after spinning, ${idle.elu} after sleeping`)
+    assert.ok(busy.cpuPercent > 50, `cpu ${busy.cpuPercent}%`)
+  })
+
+  it('keeps a bounded history and summarizes it', () => {
+    const sampler = sampleProcess({ intervalMs: 1000, history: 3 })
+    for (let i = 0; i < 5; i++) sampler.sampleNow()
+    sampler.stop()
+    assert.equal(sampler.samples().length, 3)
+    const sum = sampler.summary()
+    assert.equal(sum.samples, 3)
+    assert.ok(sum.rssMaxBytes > 0 && sum.cpuPercentMax >= sum.cpuPercentMean)
+  })
+
+  it('does not keep the process alive and is not seen as the program\'s work', async () => {
+    const tracker = createTracker({ detail: 'resources' }).enable()
+    const sampler = sampleProcess({ intervalMs: 10 })
+    const { report } = await tracker.track('with a sampler', () => sleep(40))
+    sampler.stop()
+    tracker.disable()
+    assert.deepEqual(report.operations.map(o => `${o.kind} ${o.name} ${o.count}`), ['timer setTimeout 1'])
+    assert.equal(tracker.activeHandles().some(h => h.resources.some(r => r.operation === 'timer setInterval')), false)
+  })
+
+  it('rejects a bad interval', () => {
+    assert.throws(() => sampleProcess({ intervalMs: 1 }), { code: 'WEFT_ASYNC_INVALID_OPTION' })
+    assert.throws(() => sampleProcess({ history: 0 }), { code: 'WEFT_ASYNC_INVALID_OPTION' })
+  })
+})

@@ -40,6 +40,8 @@ export class Recorder {
   readonly subscribers: Subscribers
   readonly placement: Placement
 
+  /** The latest clock reading of a hook (performance.now()); reused where a fresh one adds nothing. */
+  clock = 0
   created = 0
   destroyed = 0
   dropped = 0
@@ -98,7 +100,7 @@ export class Recorder {
     res.flags[s] = f | R_DONE
     const g = res.group[s]
     if (g < 0) return
-    this.groups.last[g] = performance.now()
+    this.groups.last[g] = this.clock
     if ((f & R_AUX) === 0 && --this.groups.live[g] === 0) this.#settleGroup(g)
   }
 
@@ -123,7 +125,8 @@ export class Recorder {
     if (g >= 0) {
       if ((this.types.flags[res.type[s]] & F_REARM) !== 0) groups.rearm[g]--
       if ((f & (R_DONE | R_AUX)) === 0) {
-        groups.last[g] = performance.now()
+        // Destroy hooks run right after the callbacks that end things: the last reading is close.
+        groups.last[g] = this.clock
         --groups.live[g]
       }
       if (groups.live[g] === 0) this.#settleGroup(g)
@@ -153,7 +156,7 @@ export class Recorder {
     groups.flags[g] = (flags | G_FINAL) & ~G_QUIET
     groups.active--
     if ((flags & G_LINKED) !== 0) this.unlinkGroup(g)
-    const end = (flags & G_QUIET) !== 0 ? groups.last[g] : performance.now()
+    const end = groups.last[g]
     const wall = Math.max(0, end - groups.start[g])
     const kind = groups.kind[g]
     const name = groups.name[g]
@@ -238,6 +241,7 @@ export class Recorder {
     const groups = this.groups
     const types = this.types
     const tFlags = types.flags
+    const typeIds = types.ids
     const ids = res.ids
     const rGroup = res.group
     const rScope = res.scope
@@ -284,9 +288,14 @@ export class Recorder {
       if (skipPromises && type === 'PROMISE') return
       if (weftDepth !== 0) return
       try {
-        let t: number
+        let t: number | undefined
         if (type === lastType) t = lastTypeId
-        else { t = types.id(type); lastType = type; lastTypeId = t }
+        else {
+          t = typeIds.get(type)
+          if (t === undefined) t = types.id(type)
+          lastType = type
+          lastTypeId = t
+        }
         rec.created++
         const tf = tFlags[t]
         if (subs.init !== 0) subs.emitInit(asyncId, type, t, triggerAsyncId)
@@ -310,7 +319,7 @@ export class Recorder {
         rType[s] = t
         rFlags[s] = 0
         res.site[s] = 0
-        res.born[s] = (tf & F_SCHED) !== 0 ? 0 : performance.now()
+        res.born[s] = (tf & F_SCHED) !== 0 ? 0 : (rec.clock = performance.now())
         const sc = scope === undefined ? 0 : scope.id
         rScope[s] = sc
         if ((tf & F_TIMER) !== 0) {
@@ -339,7 +348,7 @@ export class Recorder {
         if (subs.before !== 0) subs.emit('before', asyncId, rType[s])
         // Callbacks of resources in no operation and no scope are not timed: nothing to charge.
         if (rGroup[s] < 0 && rScope[s] === 0) return
-        const now = performance.now()
+        const now = rec.clock = performance.now()
         const depth = rec.#depth
         if (depth > 0) charge(stackSlot[depth - 1], now - rec.#segStart)
         if (depth < MAX_DEPTH) {
@@ -365,7 +374,7 @@ export class Recorder {
           }
           return
         }
-        const now = performance.now()
+        const now = rec.clock = performance.now()
         rec.#depth = depth
         const s = stackSlot[depth]
         if (ids[s] === asyncId) {

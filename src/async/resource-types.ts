@@ -147,13 +147,14 @@ export class TypeTable {
   readonly unique = new Uint8Array(MAX_TYPES)
   /** Default operation name of each type. */
   readonly opName: string[] = []
-  #ids = new Map<string, number>()
+  /** Type string → id; the hook reads it directly and calls id() only for a new type. */
+  readonly ids = new Map<string, number>()
 
   constructor () { this.#register(OVERFLOW_TYPE) }
 
   /** The id of a type, registering it on first sight. */
   id (type: string): number {
-    const id = this.#ids.get(type)
+    const id = this.ids.get(type)
     return id !== undefined ? id : this.#register(type)
   }
 
@@ -167,7 +168,7 @@ export class TypeTable {
     this.flags[id] = s.flags
     this.joins[id] = s.joins
     this.unique[id] = s.unique
-    this.#ids.set(type, id)
+    this.ids.set(type, id)
     return id
   }
 }

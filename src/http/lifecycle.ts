@@ -54,7 +54,7 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
   if (app.requestLogging) log.info({ req: request }, 'incoming request')
   if (context.watchResponse) {
     (res as any)[kReply] = reply
-    res.once('close', onResponseClose)
+    res.on('close', onResponseClose) // fires once; on() avoids once()'s wrapper per request
   }
   if (context.onTimeout !== null) watchTimeout(req.socket, reply)
   if (error !== null) {

@@ -39,8 +39,10 @@ describe('sampleProcess()', () => {
     sampler.stop()
     checkSample(idle)
     checkSample(busy)
+    // Utilization counts time the loop was not idle, so it sees the spin even on a busy machine.
+    assert.ok(busy.elu > 0.5, `elu ${busy.elu} after spinning`)
     assert.ok(busy.elu > idle.elu, `elu ${busy.elu} after spinning, ${idle.elu} after sleeping`)
-    assert.ok(busy.cpuPercent > 50, `cpu ${busy.cpuPercent}%`)
+    assert.ok(busy.cpuUserMs + busy.cpuSystemMs > 0)
   })
 
   it('keeps a bounded history and summarizes it', () => {

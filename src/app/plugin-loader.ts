@@ -3,6 +3,7 @@
 // run once everything queued before them has loaded. Progress needs only promises: timers are
 // used for timeouts alone, so booting works under mock timers.
 import { codes } from '../errors.js'
+import { callSettled } from '../hooks/app-hook-runner.js'
 
 export interface PluginEntry {
   kind: 'plugin'
@@ -146,31 +147,13 @@ export class PluginLoader {
 
 /** Runs a plugin function in callback, promise or sync style, failing after `timeout` ms. */
 export function callPlugin (name: string, fn: Function, instance: unknown, opts: unknown, timeout: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let settled = false
-    let timer: NodeJS.Timeout | undefined
-    const finish = (err?: unknown): void => {
-      if (settled) return
-      settled = true
-      if (timer !== undefined) clearTimeout(timer)
-      if (err != null) reject(nameError(err, name))
-      else resolve()
-    }
-    if (timeout > 0) {
-      timer = setTimeout(() => finish(new codes.FST_ERR_PLUGIN_TIMEOUT(name)), timeout)
-    }
-    try {
-      const result = fn.length >= 3 ? fn(instance, opts, finish) : fn(instance, opts)
-      if (result !== null && typeof result === 'object' && typeof result.then === 'function' && !isInstance(result)) {
-        if (fn.length >= 3) { finish(new codes.FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER(name)); return }
-        result.then(() => finish(), (err: unknown) => finish(err ?? new Error(`plugin '${name}' rejected without a reason`)))
-      } else if (fn.length < 3) {
-        finish()
-      }
-    } catch (err) {
-      finish(err)
-    }
-  })
+  return callSettled(fn, undefined, [instance, opts], {
+    timeout,
+    onTimeout: () => new codes.FST_ERR_PLUGIN_TIMEOUT(name),
+    notAPromise: isInstance,
+    onMixedStyles: () => new codes.FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER(name),
+    onEmptyRejection: () => new Error(`plugin '${name}' rejected without a reason`)
+  }).catch((err: unknown) => { throw nameError(err, name) })
 }
 
 const kInstance = Symbol.for('weft.instance')

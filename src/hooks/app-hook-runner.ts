@@ -1,5 +1,5 @@
-// Runs application hooks (onReady, onListen, preClose, onClose) one after another, each in
-// callback or promise style, with a timeout that names the hook that never finished.
+// Runs one function the way application hooks and plugins run: callback style (it declares
+// `done` after its arguments) or promise/sync style, settling once, failing after a timeout.
 import { codes } from '../errors.js'
 
 export interface AppHook {
@@ -8,8 +8,20 @@ export interface AppHook {
   scope: unknown
 }
 
-/** Calls one hook and settles when it calls done or its promise settles, or fails after `timeout` ms. */
-export function runAppHook (name: string, hook: AppHook, args: unknown[], timeout: number): Promise<void> {
+export interface SettleOptions {
+  /** The error when `timeout` ms pass first (0 or less: no timeout). */
+  timeout: number
+  onTimeout: () => Error
+  /** A value returned that looks like a promise but is not one to wait for (an instance, say). */
+  notAPromise?: (value: object) => boolean
+  /** The error for a function that declares `done` and also returns a promise. */
+  onMixedStyles?: () => Error
+  /** The error for a rejection without a reason. */
+  onEmptyRejection: () => Error
+}
+
+/** Calls `fn(...args, done)`; resolves when done is called, its promise settles, or (without `done`) it returns. */
+export function callSettled (fn: Function, thisArg: unknown, args: unknown[], options: SettleOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false
     let timer: NodeJS.Timeout | undefined
@@ -20,19 +32,27 @@ export function runAppHook (name: string, hook: AppHook, args: unknown[], timeou
       if (err != null) reject(err)
       else resolve()
     }
-    const fnName = hook.fn.name ? ` "${hook.fn.name}"` : ''
-    if (timeout > 0) {
-      timer = setTimeout(() => finish(new codes.FST_ERR_HOOK_TIMEOUT(name, fnName)), timeout)
-    }
+    if (options.timeout > 0) timer = setTimeout(() => finish(options.onTimeout()), options.timeout)
+    const takesDone = fn.length > args.length
     try {
-      const result = hook.fn.apply(hook.scope, [...args, finish])
-      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-        (result as PromiseLike<unknown>).then(() => finish(), (err: unknown) => finish(err ?? new Error(`${name} hook rejected without a reason`)))
-      } else if (hook.fn.length <= args.length) {
-        finish() // a plain synchronous hook that takes no `done`
+      const result = fn.apply(thisArg, takesDone ? [...args, finish] : args)
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function' && options.notAPromise?.(result) !== true) {
+        if (takesDone && options.onMixedStyles !== undefined) { finish(options.onMixedStyles()); return }
+        result.then(() => finish(), (err: unknown) => finish(err ?? options.onEmptyRejection()))
+      } else if (!takesDone) {
+        finish() // a plain synchronous function
       }
     } catch (err) {
       finish(err)
     }
+  })
+}
+
+/** Runs one application hook (onReady, onListen, preClose, onClose). */
+export function runAppHook (name: string, hook: AppHook, args: unknown[], timeout: number): Promise<void> {
+  return callSettled(hook.fn, hook.scope, args, {
+    timeout,
+    onTimeout: () => new codes.FST_ERR_HOOK_TIMEOUT(name, hook.fn.name ? ` "${hook.fn.name}"` : ''),
+    onEmptyRejection: () => new Error(`${name} hook rejected without a reason`)
   })
 }

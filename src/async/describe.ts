@@ -1,7 +1,7 @@
 // Turns stored slots into the public shapes: resource info, leak entries, operation labels.
 import { performance } from 'node:perf_hooks'
 import type { Recorder } from './recorder.js'
-import { R_AUX, R_DONE } from './resource-table.js'
+import { R_AUX, R_DONE, R_UNREF } from './resource-table.js'
 import { F_NOGROUP, F_SCHED, KIND_NAMES } from './resource-types.js'
 import type { LeakedResource, OperationKind, ResourceInfo } from './types.js'
 
@@ -16,9 +16,12 @@ export function callSiteOf (rec: Recorder, s: number): string | undefined {
   return site === 0 ? undefined : rec.sites.get(site)
 }
 
-/** Still pending and able to keep work going: not done, not a helper, not scheduling or infrastructure. */
+/**
+ * Still pending and able to keep work going: not done, not a helper, not a timer Node made for
+ * itself (created unref'ed), not scheduling or infrastructure.
+ */
 export function isLeakCandidate (rec: Recorder, s: number): boolean {
-  if ((rec.res.flags[s] & (R_DONE | R_AUX)) !== 0) return false
+  if ((rec.res.flags[s] & (R_DONE | R_AUX | R_UNREF)) !== 0) return false
   return (rec.types.flags[rec.res.type[s]] & (F_SCHED | F_NOGROUP)) === 0
 }
 

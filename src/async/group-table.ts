@@ -8,6 +8,7 @@ export const G_FINAL = 2 // aggregated: no longer accepts members
 export const G_FILE_OPEN = 4 // holds an open fs.promises FileHandle
 export const G_QUIET = 8 // nothing pending, but a member that may call back again is still stored
 export const G_LINKED = 16 // on its scope's list of operations
+export const G_NAMED = 32 // named after the API user code called (stacks), not after a resource type
 
 export class GroupTable {
   readonly capacity: number

@@ -6,12 +6,14 @@
 import { executionAsyncId } from 'node:async_hooks'
 import type { Recorder } from './recorder.js'
 import { captureCallSite, type CallSiteInfo } from './call-sites.js'
-import { R_AUX, R_DONE, R_REPEAT } from './resource-table.js'
-import { G_FILE_OPEN, G_QUIET } from './group-table.js'
+import { R_AUX, R_DONE, R_REPEAT, R_UNREF } from './resource-table.js'
+import { G_FILE_OPEN, G_NAMED, G_QUIET } from './group-table.js'
 import {
   F_AUX, F_CLOSES_HANDLE, F_HANDLE_REQ, F_PROMISE, F_REARM, F_SCHED, F_UPGRADES, F_VIA_TURN,
   KIND_RANK, K_TIMER, MAX_TYPES
 } from './resource-types.js'
+import { closeHandle } from './lifecycle.js'
+import { linkGroup } from './scope-lists.js'
 
 export class Placement {
   readonly #rec: Recorder
@@ -34,40 +36,53 @@ export class Placement {
 
   /** Places stored resource `s` of type `t`; `ts` is its trigger's slot or -1; `hook` is the init callback. */
   place (s: number, t: number, tf: number, ts: number, hook: Function): void {
+    if ((tf & F_SCHED) !== 0) this.#placeScheduling(s, t, tf, ts, hook)
+    else if ((tf & F_PROMISE) !== 0) this.#placePromise(s, t, tf, ts, hook)
+    else this.#placeNative(s, t, tf, ts, hook)
+  }
+
+  /** TickObject, Immediate, Microtask: the operation started this turn, or the trigger's, or the running one's. */
+  #placeScheduling (s: number, t: number, tf: number, ts: number, hook: Function): void {
+    const rec = this.#rec
+    const groups = rec.groups
+    if (this.#callSites) this.#siteOf(s, ts, captureCallSite(hook))
+    const turn = this.#turn
+    const tg = ts >= 0 ? rec.res.group[ts] : -1
+    const g = turn >= 0 && groups.open(turn) ? turn : (tg >= 0 && groups.open(tg) ? tg : this.#execGroup())
+    if (g >= 0) this.join(s, g, tf, t)
+    else rec.res.group[s] = -1
+  }
+
+  /**
+   * A promise continues its parent's operation, but only within the same track() scope (an await
+   * outside the scope on a promise made inside it is not the scope's work); else it starts one.
+   */
+  #placePromise (s: number, t: number, tf: number, ts: number, hook: Function): void {
     const rec = this.#rec
     const groups = rec.groups
     const tg = ts >= 0 ? rec.res.group[ts] : -1
+    let g = tg >= 0 && groups.open(tg) ? tg : this.#execGroup()
+    if (g >= 0 && groups.scope[g] !== rec.res.scope[s]) g = -1
+    if (g >= 0) {
+      if (this.#callSites && ts >= 0) rec.res.site[s] = rec.res.site[ts]
+      this.join(s, g, tf, t)
+      return
+    }
+    let info: CallSiteInfo | undefined
+    if (this.#callSites) {
+      info = captureCallSite(hook)
+      this.#siteOf(s, ts, info)
+      const turn = this.#turn
+      if (!info.user && turn >= 0 && groups.open(turn)) { this.join(s, turn, tf, t); return }
+    }
+    this.start(s, t, info)
+  }
+
+  /** A native resource: a part joins a compatible operation, anything else starts its own. */
+  #placeNative (s: number, t: number, tf: number, ts: number, hook: Function): void {
+    const rec = this.#rec
+    const groups = rec.groups
     const turn = this.#turn
-
-    if ((tf & F_SCHED) !== 0) {
-      if (this.#callSites) this.#siteOf(s, ts, captureCallSite(hook))
-      const g = turn >= 0 && groups.open(turn) ? turn : (tg >= 0 && groups.open(tg) ? tg : this.#execGroup())
-      if (g >= 0) this.join(s, g, tf, t)
-      else rec.res.group[s] = -1
-      return
-    }
-
-    if ((tf & F_PROMISE) !== 0) {
-      // A promise continues its parent's operation, but only within the same track() scope: an
-      // await outside the scope on a promise made inside it is not part of the scope's work.
-      const sc = rec.res.scope[s]
-      let g = tg >= 0 && groups.open(tg) ? tg : this.#execGroup()
-      if (g >= 0 && groups.scope[g] !== sc) g = -1
-      if (g >= 0) {
-        if (this.#callSites && ts >= 0) rec.res.site[s] = rec.res.site[ts]
-        this.join(s, g, tf, t)
-        return
-      }
-      let info: CallSiteInfo | undefined
-      if (this.#callSites) {
-        info = captureCallSite(hook)
-        this.#siteOf(s, ts, info)
-        if (!info.user && turn >= 0 && groups.open(turn)) { this.join(s, turn, tf, t); return }
-      }
-      this.start(s, t, info)
-      return
-    }
-
     let info: CallSiteInfo | undefined
     if (this.#callSites) {
       info = captureCallSite(hook)
@@ -76,6 +91,7 @@ export class Placement {
     }
     const joins = rec.types.joins[t]
     if (joins !== 0) {
+      const tg = ts >= 0 ? rec.res.group[ts] : -1
       let g = -1
       if (tg >= 0 && this.#fits(tg, t, joins)) g = tg
       else {
@@ -83,6 +99,8 @@ export class Placement {
         if (eg >= 0 && this.#fits(eg, t, joins)) g = eg
         else if ((tf & F_VIA_TURN) !== 0 && turn >= 0 && this.#fits(turn, t, joins)) g = turn
         else if ((tf & F_HANDLE_REQ) !== 0) {
+          // fs.promises internals continue in promise code, with no trigger to follow: the open
+          // FileHandle of the scope says which operation they belong to.
           const scope = rec.scopeOf(rec.res.scope[s])
           const og = scope === undefined ? -1 : scope.openFile
           if (og >= 0 && (groups.flags[og] & G_FILE_OPEN) !== 0 && this.#fits(og, t, joins)) g = og
@@ -90,6 +108,8 @@ export class Placement {
       }
       if (g >= 0) { this.join(s, g, tf, t); return }
     }
+    // A timer Node made for itself (created unref'ed) that belongs to nothing is not an operation.
+    if ((rec.res.flags[s] & R_UNREF) !== 0) { rec.res.group[s] = -1; return }
     this.start(s, t, info)
   }
 
@@ -132,10 +152,10 @@ export class Placement {
       const k = rec.types.kind[t]
       if (KIND_RANK[k] > KIND_RANK[groups.kind[g]]) {
         groups.kind[g] = k
-        if (groups.site[g] === 0) groups.name[g] = this.#nameOf(s, t)
+        if ((groups.flags[g] & G_NAMED) === 0) groups.name[g] = this.#nameOf(s, t)
       }
     }
-    if ((tf & F_CLOSES_HANDLE) !== 0) rec.closeHandle(g, rec.scopeOf(rec.res.scope[s]))
+    if ((tf & F_CLOSES_HANDLE) !== 0) closeHandle(rec, g, rec.scopeOf(rec.res.scope[s]))
   }
 
   /** Starts a new operation with stored resource `s` as its first member. */
@@ -146,7 +166,10 @@ export class Placement {
     rec.res.group[s] = g
     if (g < 0) return
     groups.kind[g] = rec.types.kind[t]
-    groups.name[g] = info?.api !== undefined ? rec.names.id(info.api) : this.#nameOf(s, t)
+    if (info?.api !== undefined) {
+      groups.name[g] = rec.names.id(info.api)
+      groups.flags[g] |= G_NAMED
+    } else groups.name[g] = this.#nameOf(s, t)
     groups.site[g] = rec.res.site[s]
     const sc = rec.res.scope[s]
     groups.scope[g] = sc
@@ -163,9 +186,9 @@ export class Placement {
     }
     if (sc !== 0) {
       const scope = rec.scopeOf(sc)
-      if (scope !== undefined) rec.linkGroup(g, scope)
+      if (scope !== undefined) linkGroup(rec, g, scope)
     }
-    if ((tf & F_CLOSES_HANDLE) !== 0) rec.closeHandle(-1, rec.scopeOf(sc))
+    if ((tf & F_CLOSES_HANDLE) !== 0) closeHandle(rec, -1, rec.scopeOf(sc))
     this.#turn = g
   }
 

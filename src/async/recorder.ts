@@ -4,16 +4,17 @@
 import { executionAsyncId } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import type { LevelPlan } from './levels.js'
-import { ResourceTable, R_AUX, R_DONE, R_LINKED, R_REPEAT } from './resource-table.js'
-import { GroupTable, G_FINAL, G_FILE_OPEN, G_LINKED, G_QUIET } from './group-table.js'
+import { ResourceTable, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
+import { GroupTable, G_FILE_OPEN } from './group-table.js'
 import { TypeTable, F_FILEHANDLE, F_HANDLE_REQ, F_NOGROUP, F_ONESHOT, F_PROMISE, F_REARM, F_SCHED, F_TIMER } from './resource-types.js'
 import type { Scope, ScopeSpace } from './scopes.js'
 import { Placement } from './grouping.js'
 import { Subscribers } from './subscribers.js'
 import { weftDepth } from './internal-scope.js'
+import { alsUsesContextFrame } from './node-support.js'
+import { markDone, rearm, release } from './lifecycle.js'
+import { link } from './scope-lists.js'
 
-/** Released when its callback returns (a promise that resolved during its own reaction). */
-const R_RELEASE_AT_AFTER = 16
 const MAX_DEPTH = 256
 
 export interface HookCallbacks {
@@ -75,13 +76,18 @@ export class Recorder {
     this.hooks = this.#makeHooks()
   }
 
-  /** Forgets every stored resource and operation; counters are kept. */
-  reset (): void {
+  /**
+   * Forgets every stored resource and operation in flight. Counters are kept; the process totals
+   * (resources by type, callback time) too, unless `totals` asks for a fresh recording.
+   */
+  reset (totals: boolean): void {
     this.res.clear()
     this.groups.clear()
-    this.rootCounts.fill(0)
-    this.cpuMs = 0
-    this.maxBlockMs = 0
+    if (totals) {
+      this.rootCounts.fill(0)
+      this.cpuMs = 0
+      this.maxBlockMs = 0
+    }
     this.#depth = 0
     this.#pendingHandle = -1
     this.placement.reset()
@@ -91,149 +97,6 @@ export class Recorder {
   get sites (): ScopeSpace['sites'] { return this.space.sites }
 
   scopeOf (id: number): Scope | undefined { return this.space.get(id) }
-
-  /** Marks a stored resource done; its operation closes when nothing in it is pending. */
-  markDone (s: number): void {
-    const res = this.res
-    const f = res.flags[s]
-    if ((f & R_DONE) !== 0) return
-    res.flags[s] = f | R_DONE
-    const g = res.group[s]
-    if (g < 0) return
-    this.groups.last[g] = this.clock
-    if ((f & R_AUX) === 0 && --this.groups.live[g] === 0) this.#settleGroup(g)
-  }
-
-  /** A member that may call back again (zlib) is called back: its operation is pending again. */
-  rearm (s: number): void {
-    const res = this.res
-    const f = res.flags[s]
-    if ((f & R_DONE) === 0) return
-    const g = res.group[s]
-    if (g < 0 || (this.groups.flags[g] & G_FINAL) !== 0) return
-    res.flags[s] = f & ~R_DONE
-    if ((f & R_AUX) === 0) this.groups.live[g]++
-    this.groups.flags[g] &= ~G_QUIET
-  }
-
-  /** Removes a stored resource (destroyed, or a resolved promise). */
-  release (s: number): void {
-    const res = this.res
-    const groups = this.groups
-    const g = res.group[s]
-    const f = res.flags[s]
-    if (g >= 0) {
-      if ((this.types.flags[res.type[s]] & F_REARM) !== 0) groups.rearm[g]--
-      if ((f & (R_DONE | R_AUX)) === 0) {
-        // Destroy hooks run right after the callbacks that end things: the last reading is close.
-        groups.last[g] = this.clock
-        --groups.live[g]
-      }
-      if (groups.live[g] === 0) this.#settleGroup(g)
-      if (--groups.refs[g] === 0) {
-        this.finalize(g)
-        groups.release(g)
-      }
-    }
-    if ((f & R_LINKED) !== 0) this.unlink(s)
-    res.release(s)
-    this.destroyed++
-  }
-
-  /** Nothing pending any more: finalize, or wait quietly while a member may still call back. */
-  #settleGroup (g: number): void {
-    const groups = this.groups
-    if ((groups.flags[g] & G_FINAL) !== 0) return
-    if (groups.rearm[g] > 0) groups.flags[g] |= G_QUIET
-    else this.finalize(g)
-  }
-
-  /** Closes an operation: its totals go to its scope's table and the process table. */
-  finalize (g: number): void {
-    const groups = this.groups
-    const flags = groups.flags[g]
-    if ((flags & G_FINAL) !== 0) return
-    groups.flags[g] = (flags | G_FINAL) & ~G_QUIET
-    groups.active--
-    if ((flags & G_LINKED) !== 0) this.unlinkGroup(g)
-    const end = groups.last[g]
-    const wall = Math.max(0, end - groups.start[g])
-    const kind = groups.kind[g]
-    const name = groups.name[g]
-    const site = groups.site[g]
-    const cpu = groups.cpu[g]
-    const block = groups.block[g]
-    this.space.totals.add(kind, name, site, wall, cpu, block)
-    const sc = groups.scope[g]
-    if (sc !== 0) {
-      const scope = this.space.registry.get(sc)
-      if (scope !== undefined && !scope.ended) scope.aggregates.add(kind, name, site, wall, cpu, block)
-    }
-  }
-
-  /** Puts resource `s` on `scope`'s list (scopes other than the process). */
-  link (s: number, scope: Scope): void {
-    const res = this.res
-    const head = scope.head
-    res.next[s] = head
-    res.prev[s] = -1
-    if (head >= 0) res.prev[head] = s
-    scope.head = s
-    res.flags[s] |= R_LINKED
-  }
-
-  unlink (s: number): void {
-    const res = this.res
-    const next = res.next[s]
-    const prev = res.prev[s]
-    if (prev >= 0) res.next[prev] = next
-    else {
-      const scope = this.space.registry.get(res.scope[s])
-      if (scope !== undefined && scope.head === s) scope.head = next
-    }
-    if (next >= 0) res.prev[next] = prev
-    res.flags[s] &= ~R_LINKED
-  }
-
-  /** Puts operation `g` on `scope`'s list of operations (scopes other than the process). */
-  linkGroup (g: number, scope: Scope): void {
-    const groups = this.groups
-    const head = scope.groupHead
-    groups.next[g] = head
-    groups.prev[g] = -1
-    if (head >= 0) groups.prev[head] = g
-    scope.groupHead = g
-    groups.flags[g] |= G_LINKED
-  }
-
-  unlinkGroup (g: number): void {
-    const groups = this.groups
-    const next = groups.next[g]
-    const prev = groups.prev[g]
-    if (prev >= 0) groups.next[prev] = next
-    else {
-      const scope = this.space.registry.get(groups.scope[g])
-      if (scope !== undefined && scope.groupHead === g) scope.groupHead = next
-    }
-    if (next >= 0) groups.prev[next] = prev
-    groups.flags[g] &= ~G_LINKED
-  }
-
-  /** A request closing an fs.promises FileHandle: the handle is done (its destroy waits for GC). */
-  closeHandle (g: number, scope: Scope | undefined): void {
-    const groups = this.groups
-    let holder = g >= 0 && groups.handle[g] !== 0 ? g : -1
-    if (holder < 0 && scope !== undefined) {
-      const og = scope.openFile
-      if (og >= 0 && (groups.flags[og] & G_FILE_OPEN) !== 0 && groups.handle[og] !== 0) holder = og
-    }
-    if (holder < 0) return
-    const h = this.res.find(groups.handle[holder])
-    groups.handle[holder] = 0
-    groups.flags[holder] &= ~G_FILE_OPEN
-    if (scope !== undefined && scope.openFile === holder) scope.openFile = -1
-    if (h >= 0) this.markDone(h)
-  }
 
   #makeHooks (): HookCallbacks {
     const rec = this
@@ -258,30 +121,29 @@ export class Recorder {
     const stackId = this.#stackId
     const enterAt = this.#enterAt
     const skipPromises = !this.plan.promises
+    const execScopeFirst = !alsUsesContextFrame
+    const trackType = types.id('WEFT_TRACK')
     const max = this.maxResources
     let lastType = ''
     let lastTypeId = 0
 
-    const charge = (s: number, dt: number): void => {
+    /** Charges `dt` of self time (and, at a callback's end, its whole length as a block) to `s`. */
+    const charge = (s: number, dt: number, blockMs: number): void => {
       const g = rGroup[s]
-      if (g >= 0) gCpu[g] += dt
+      if (g >= 0) {
+        gCpu[g] += dt
+        if (blockMs > gBlock[g]) gBlock[g] = blockMs
+      }
       const sc = rScope[s]
       if (sc !== 0) {
         const scope = scopes.get(sc)
-        if (scope !== undefined) scope.cpuMs += dt
+        if (scope !== undefined) {
+          scope.cpuMs += dt
+          if (blockMs > scope.maxBlockMs) scope.maxBlockMs = blockMs
+        }
       }
       rec.cpuMs += dt
-    }
-
-    const block = (s: number, dt: number): void => {
-      const g = rGroup[s]
-      if (g >= 0 && dt > gBlock[g]) gBlock[g] = dt
-      const sc = rScope[s]
-      if (sc !== 0) {
-        const scope = scopes.get(sc)
-        if (scope !== undefined && dt > scope.maxBlockMs) scope.maxBlockMs = dt
-      }
-      if (dt > rec.maxBlockMs) rec.maxBlockMs = dt
+      if (blockMs > rec.maxBlockMs) rec.maxBlockMs = blockMs
     }
 
     const init = (asyncId: number, type: string, triggerAsyncId: number, resource: object): void => {
@@ -305,12 +167,19 @@ export class Recorder {
         const ts = res.find(triggerAsyncId)
         let scope: Scope | undefined
         if (scopes.running !== 0) {
-          const store = als.getStore()
-          if (store !== undefined) scope = store.ended ? store.current() : store
-          else if (ts >= 0 && rScope[ts] !== 0 && (tf & F_PROMISE) === 0 && executionAsyncId() === 0) scope = scopes.get(rScope[ts])
+          // Where AsyncLocalStorage rides on async_hooks (Node < 24), a resource created in the
+          // callback of a stored one has that one's context: read its scope from the table
+          // instead of asking the storage (only our track() resource changes context on top).
+          const es = execScopeFirst && t !== trackType ? res.find(executionAsyncId()) : -1
+          if (es >= 0) scope = rScope[es] === 0 ? undefined : scopes.get(rScope[es])
+          else {
+            const store = als.getStore()
+            if (store !== undefined) scope = store.ended ? store.current() : store
+            else if (ts >= 0 && rScope[ts] !== 0 && (tf & F_PROMISE) === 0 && executionAsyncId() === 0) scope = scopes.get(rScope[ts])
+          }
         }
         rootCounts[t]++
-        if (scope !== undefined && scope.id !== 0) scope.counts[t] = (scope.counts[t] ?? 0) + 1
+        if (scope !== undefined && scope.id !== 0) scope.count(t)
 
         if (res.size >= max) { rec.dropped++; if (scope !== undefined) scope.dropped++; return }
         const s = res.claim(asyncId)
@@ -323,8 +192,11 @@ export class Recorder {
         const sc = scope === undefined ? 0 : scope.id
         rScope[s] = sc
         if ((tf & F_TIMER) !== 0) {
-          const repeat = (resource as { _repeat?: unknown })._repeat
-          if (typeof repeat === 'number') rFlags[s] = R_REPEAT
+          // Read once, never kept: setInterval sets _repeat, and Node's own timers are created
+          // unref'ed (user code can only unref after creation).
+          const timer = resource as { _repeat?: unknown, hasRef?: () => boolean }
+          if (typeof timer._repeat === 'number') rFlags[s] = R_REPEAT
+          if (typeof timer.hasRef === 'function' && !timer.hasRef()) rFlags[s] |= R_UNREF
         }
         if ((tf & F_NOGROUP) !== 0) rGroup[s] = -1
         else if ((tf & F_FILEHANDLE) !== 0) {
@@ -332,7 +204,7 @@ export class Recorder {
           rec.#pendingHandle = s
           rec.#pendingHandleId = asyncId
         } else placement.place(s, t, tf, ts, init)
-        if (sc !== 0) rec.link(s, scope as Scope)
+        if (sc !== 0) link(rec, s, scope as Scope)
       } catch {
         rec.internalErrors++
       }
@@ -344,13 +216,13 @@ export class Recorder {
         const s = res.find(asyncId)
         if (s < 0) return
         if (rec.#pendingHandle >= 0) rec.#attachHandle(s)
-        if ((rFlags[s] & R_DONE) !== 0 && (tFlags[rType[s]] & F_REARM) !== 0) rec.rearm(s)
+        if ((rFlags[s] & R_DONE) !== 0 && (tFlags[rType[s]] & F_REARM) !== 0) rearm(rec, s)
         if (subs.before !== 0) subs.emit('before', asyncId, rType[s])
         // Callbacks of resources in no operation and no scope are not timed: nothing to charge.
         if (rGroup[s] < 0 && rScope[s] === 0) return
         const now = rec.clock = performance.now()
         const depth = rec.#depth
-        if (depth > 0) charge(stackSlot[depth - 1], now - rec.#segStart)
+        if (depth > 0) charge(stackSlot[depth - 1], now - rec.#segStart, 0)
         if (depth < MAX_DEPTH) {
           stackSlot[depth] = s
           stackId[depth] = asyncId
@@ -378,12 +250,11 @@ export class Recorder {
         rec.#depth = depth
         const s = stackSlot[depth]
         if (ids[s] === asyncId) {
-          charge(s, now - rec.#segStart)
-          block(s, now - enterAt[depth])
+          charge(s, now - rec.#segStart, now - enterAt[depth])
           const f = rFlags[s]
-          if ((tFlags[rType[s]] & (F_ONESHOT | F_REARM)) !== 0 && (f & R_REPEAT) === 0) rec.markDone(s)
+          if ((tFlags[rType[s]] & (F_ONESHOT | F_REARM)) !== 0 && (f & R_REPEAT) === 0) markDone(rec, s)
           if (subs.after !== 0) subs.emit('after', asyncId, rType[s])
-          if ((f & R_RELEASE_AT_AFTER) !== 0) rec.release(s)
+          if ((f & R_RELEASE_AT_AFTER) !== 0) release(rec, s)
         }
         rec.#segStart = now
       } catch {
@@ -396,7 +267,7 @@ export class Recorder {
         const s = res.find(asyncId)
         if (s < 0) return
         if (subs.destroy !== 0) subs.emit('destroy', asyncId, rType[s])
-        rec.release(s)
+        release(rec, s)
       } catch {
         rec.internalErrors++
       }
@@ -407,12 +278,12 @@ export class Recorder {
         const s = res.find(asyncId)
         if (s < 0 || (tFlags[rType[s]] & F_PROMISE) === 0) return
         if (subs.promiseResolve !== 0) subs.emit('promiseResolve', asyncId, rType[s])
-        rec.markDone(s)
+        markDone(rec, s)
         // A resolved promise is kept only while its own reaction runs: this bounds the table by
         // pending promises, not by the garbage collector's pace (promise destroy waits for GC).
         const depth = rec.#depth
         if (depth > 0 && stackId[depth - 1] === asyncId) rFlags[s] |= R_RELEASE_AT_AFTER
-        else rec.release(s)
+        else release(rec, s)
       } catch {
         rec.internalErrors++
       }
@@ -436,8 +307,8 @@ export class Recorder {
       if (res.scope[h] !== sc && scope !== undefined) {
         res.scope[h] = sc
         if (sc !== 0) {
-          this.link(h, scope)
-          scope.counts[res.type[h]] = (scope.counts[res.type[h]] ?? 0) + 1
+          link(this, h, scope)
+          scope.count(res.type[h])
         }
       }
       this.placement.join(h, g, this.types.flags[res.type[h]], res.type[h])

@@ -67,14 +67,17 @@ function groupsOfScope (rec: Recorder, scope: Scope): number[] {
   return found
 }
 
-function countsByName (counts: ArrayLike<number | undefined>, names: readonly string[]): Record<string, number> {
+function countsByName (counts: ArrayLike<number | undefined>, types: Iterable<number>, names: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {}
-  for (let t = 0; t < counts.length; t++) {
+  for (const t of types) {
     const n = counts[t]
     if (n !== undefined && n > 0) out[names[t]] = n
   }
   return out
 }
+
+/** Type ids 0..n-1. */
+function* allTypes (n: number): Generator<number> { for (let t = 0; t < n; t++) yield t }
 
 export interface ScopeReportInput {
   detail: Detail
@@ -94,7 +97,7 @@ export function scopeReport (space: ScopeSpace, rec: Recorder | undefined, scope
     cpuMs: hook ? scope.cpuMs : null,
     maxBlockMs: hook ? scope.maxBlockMs : null,
     operations: summarize(space, rec, scope.aggregates, hook ? groupsOfScope(rec, scope) : []),
-    resources: hook ? countsByName(scope.counts, rec.types.names) : {},
+    resources: hook ? countsByName(scope.counts, scope.countedTypes, rec.types.names) : {},
     leaked: input.leaked,
     children: scope.children,
     dropped: scope.dropped,
@@ -127,7 +130,7 @@ export function processReport (space: ScopeSpace, rec: Recorder | undefined, inp
     cpuMs: rec.cpuMs,
     maxBlockMs: rec.maxBlockMs,
     operations: summarize(space, rec, space.totals, active),
-    resources: countsByName(rec.rootCounts, rec.types.names),
+    resources: countsByName(rec.rootCounts, allTypes(rec.types.names.length), rec.types.names),
     leaked,
     children: [],
     dropped: rec.dropped,

@@ -6,6 +6,7 @@ import { R_LINKED } from './resource-table.js'
 import { G_LINKED } from './group-table.js'
 import { K_USER } from './resource-types.js'
 import type { OperationReport } from './types.js'
+import { link, linkGroup } from './scope-lists.js'
 
 export function closeScope (space: ScopeSpace, rec: Recorder | undefined, scope: Scope, report: OperationReport): void {
   const parent = scope.parent?.current()
@@ -20,10 +21,7 @@ export function closeScope (space: ScopeSpace, rec: Recorder | undefined, scope:
   if (parent === undefined || parent.id === 0) return
   parent.aggregates.merge(scope.aggregates)
   parent.aggregates.add(K_USER, nameId, 0, report.wallMs, cpu, block)
-  for (let t = 0; t < scope.counts.length; t++) {
-    const n = scope.counts[t]
-    if (n !== undefined) parent.counts[t] = (parent.counts[t] ?? 0) + n
-  }
+  for (const t of scope.countedTypes) parent.count(t, scope.counts[t])
   parent.cpuMs += scope.cpuMs
   if (scope.maxBlockMs > parent.maxBlockMs) parent.maxBlockMs = scope.maxBlockMs
   parent.dropped += scope.dropped
@@ -39,7 +37,7 @@ function moveResources (rec: Recorder, scope: Scope, target: Scope): void {
     const next = res.next[s]
     res.scope[s] = target.id
     res.flags[s] &= ~R_LINKED
-    if (target.id !== 0) rec.link(s, target)
+    if (target.id !== 0) link(rec, s, target)
     s = next
   }
   const groups = rec.groups
@@ -49,7 +47,7 @@ function moveResources (rec: Recorder, scope: Scope, target: Scope): void {
     const next = groups.next[g]
     groups.scope[g] = target.id
     groups.flags[g] &= ~G_LINKED
-    if (target.id !== 0) rec.linkGroup(g, target)
+    if (target.id !== 0) linkGroup(rec, g, target)
     g = next
   }
   if (scope.openFile >= 0 && target.openFile < 0) target.openFile = scope.openFile

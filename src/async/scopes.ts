@@ -15,8 +15,9 @@ export class Scope {
   head = -1
   /** First operation (group slot) of this scope's list, -1 when empty. */
   groupHead = -1
-  /** Resources created inside, by type id. */
+  /** Resources created inside, by type id, and the type ids counted (in first-seen order). */
   readonly counts: number[] = []
+  readonly countedTypes: number[] = []
   readonly aggregates = new AggregateTable()
   readonly children: OperationReport[] = []
   /** Group holding an fs.promises FileHandle that requests from promise code may continue. */
@@ -29,6 +30,15 @@ export class Scope {
     readonly start: number
   ) {}
 
+  /** Counts one more resource of type `t` created inside. */
+  count (t: number, n = 1): void {
+    const c = this.counts[t]
+    if (c === undefined) {
+      this.counts[t] = n
+      this.countedTypes.push(t)
+    } else this.counts[t] = c + n
+  }
+
   /** The innermost scope that is still running: itself, or an ancestor (the process at worst). */
   current (): Scope | undefined {
     let s: Scope | undefined = this
@@ -37,26 +47,30 @@ export class Scope {
   }
 }
 
-/** Live scopes by id. Ids are handed out round-robin so an ended scope's id is not reused soon. */
+/**
+ * Running scopes by id. Ids are handed out round-robin (an ended scope's id is not reused soon);
+ * the table doubles while more than half of it is in use, up to 65 536 concurrent scopes.
+ */
 export class ScopeRegistry {
-  readonly #byId: Array<Scope | undefined>
-  readonly #mask: number
+  static readonly MAX = 65536
+  #byId: Array<Scope | undefined> = new Array<Scope | undefined>(64).fill(undefined)
   #next = 0
   /** Scopes running now (the process scope excluded). */
   running = 0
-
-  constructor (size = 65536) {
-    this.#byId = new Array<Scope | undefined>(size).fill(undefined)
-    this.#mask = size - 1
-  }
 
   get (id: number): Scope | undefined { return this.#byId[id] }
 
   /** Registers a new running scope, or returns undefined when every id is taken. */
   open (name: string, parent: Scope | undefined, start: number): Scope | undefined {
-    for (let tries = 0; tries <= this.#mask; tries++) {
-      this.#next = (this.#next + 1) & this.#mask
-      if (this.#next !== 0 && this.#byId[this.#next] === undefined) {
+    if (this.running * 2 >= this.#byId.length && this.#byId.length < ScopeRegistry.MAX) {
+      const grown = new Array<Scope | undefined>(this.#byId.length * 2).fill(undefined)
+      for (let i = 0; i < this.#byId.length; i++) grown[i] = this.#byId[i]
+      this.#byId = grown
+    }
+    const size = this.#byId.length
+    for (let tries = 0; tries < size; tries++) {
+      this.#next = this.#next + 1 < size ? this.#next + 1 : 1
+      if (this.#byId[this.#next] === undefined) {
         const scope = new Scope(this.#next, name, parent, start)
         this.#byId[this.#next] = scope
         this.running++
@@ -86,7 +100,7 @@ export class ScopeRegistry {
 export class ScopeSpace {
   readonly als = new AsyncLocalStorage<Scope>()
   readonly registry = new ScopeRegistry()
-  readonly names = new Interner(100_000)
+  readonly names = new Interner(10_000)
   readonly sites: Interner
   root: Scope
   /** Finished operations of the whole process. */

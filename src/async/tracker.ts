@@ -33,11 +33,11 @@ export class Tracker {
   readonly maxResources: number
   readonly #plan: LevelPlan
   readonly #space: ScopeSpace
-  readonly #rec: Recorder | undefined
+  /** Created on first enable() or subscribe() at a level with a hook: its tables are the big allocation. */
+  #rec: Recorder | undefined
   readonly #onReport: ((report: OperationReport) => void) | undefined
   #hook: AsyncHook | undefined
   #enabled = false
-  #enabledAt = performance.now()
   #reportErrors = 0
 
   constructor (options: TrackerOptions = {}) {
@@ -59,7 +59,6 @@ export class Tracker {
     this.maxResources = maxResources
     this.#plan = planFor(detail)
     this.#space = new ScopeSpace(maxCallSites)
-    this.#rec = this.#plan.hook ? new Recorder({ plan: this.#plan, maxResources, space: this.#space }) : undefined
     this.#onReport = options.onReport
   }
 
@@ -68,11 +67,10 @@ export class Tracker {
   /** Starts recording (a fresh process report). Calling it while enabled does nothing. */
   enable (): this {
     if (this.#enabled) return this
-    this.#enabledAt = performance.now()
     this.#space.resetProcess()
-    const rec = this.#rec
+    const rec = this.#recorder()
     if (rec !== undefined) {
-      rec.reset()
+      rec.reset(true)
       this.#hook ??= this.#createHook(rec)
       this.#hook.enable()
     }
@@ -80,14 +78,17 @@ export class Tracker {
     return this
   }
 
-  /** Stops recording and forgets stored resources; counters and the last process totals stay readable. */
+  /**
+   * Stops recording and forgets stored resources. stats() counters and the process report's
+   * finished operations, resource counts and callback time stay readable until the next enable().
+   */
   disable (): this {
     if (!this.#enabled) return this
     this.#enabled = false
     const rec = this.#rec
     if (rec !== undefined) {
       this.#hook?.disable()
-      rec.reset()
+      rec.reset(false)
       this.#space.registry.forEachRunning(scope => { scope.head = -1; scope.openFile = -1 })
     }
     return this
@@ -134,8 +135,9 @@ export class Tracker {
    */
   subscribe (handlers: AsyncEventHandlers): () => void {
     if (handlers === null || typeof handlers !== 'object') throw invalidOption('handlers', 'an object', handlers)
-    if (this.#rec === undefined) throw needsHook('subscribe()', this.detail)
-    return this.#rec.subscribers.add(handlers)
+    const rec = this.#recorder()
+    if (rec === undefined) throw needsHook('subscribe()', this.detail)
+    return rec.subscribers.add(handlers)
   }
 
   stats (): TrackerStats {
@@ -186,6 +188,13 @@ export class Tracker {
       info = this.resource(info.triggerAsyncId)
     }
     return out
+  }
+
+  #recorder (): Recorder | undefined {
+    if (this.#rec === undefined && this.#plan.hook) {
+      this.#rec = new Recorder({ plan: this.#plan, maxResources: this.maxResources, space: this.#space })
+    }
+    return this.#rec
   }
 
   #createHook (rec: Recorder): AsyncHook {

@@ -15,16 +15,19 @@ const code = `
     await new Promise(resolve => setTimeout(resolve, 2))
     return ctx.get()
   }))
-  const sample = sampleProcess({ intervalMs: 1000 }).sampleNow()
+  const sampler = sampleProcess({ intervalMs: 1000 })
+  const sample = sampler.sampleNow()
+  sampler.stop()
   tracker.disable()
   parentPort.postMessage({ report, stats: tracker.stats(), rss: sample.rssBytes })
 `
 
-describe('in a worker thread', () => {
+describe('in a worker thread', { timeout: 30_000 }, () => {
   it('tracks the worker\'s operations', async () => {
     const worker = new Worker(code, { eval: true, type: 'module' })
+    const exited = once(worker, 'exit') // listen now: 'exit' may follow the last message in the same turn
     const [{ report, stats, rss }] = await once(worker, 'message')
-    await once(worker, 'exit')
+    await exited
     const kinds = report.operations.filter(o => o.kind !== 'promise').map(o => `${o.kind} ${o.name}`).sort()
     assert.deepEqual(kinds, ['fs fs.promises.readFile', 'timer setTimeout'])
     assert.equal(report.leaked.filter(l => l.type !== 'PROMISE').length, 0)
@@ -37,8 +40,9 @@ describe('in a worker thread', () => {
     const tracker = createTracker({ detail: 'resources' }).enable()
     const { report } = await tracker.track('spawn a worker', async () => {
       const worker = new Worker(code, { eval: true, type: 'module' })
+      const exited = once(worker, 'exit')
       await once(worker, 'message')
-      await once(worker, 'exit')
+      await exited
     })
     tracker.disable()
     assert.equal(report.resources.FSREQPROMISE, undefined, 'the worker\'s fs requests happen in its own thread')

@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import weft from 'weft'
+import { deferred, newApp, within } from './helpers.js'
 
 const styles = ['callback', 'async']
 
@@ -55,23 +56,8 @@ function promiseHook (name, fn) {
     : function (req, reply) { return fn.call(this, req, reply) }
 }
 
-function deferred () {
-  let resolve
-  const promise = new Promise((r) => { resolve = r })
-  return { promise, resolve }
-}
 
-function within (promise, what, ms = 200) {
-  let timer
-  const timeout = new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms) })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
 
-function newApp (t, opts) {
-  const app = weft(opts)
-  t.after(() => app.close())
-  return app
-}
 
 /**
  * An app whose POST / answers { ok: true }, with `failing` installed as hook `name` and a second

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import weft from 'weft'
+import { deferred, newApp, within } from './helpers.js'
 
 const styles = ['callback', 'async']
 
@@ -35,25 +36,9 @@ function hook (name, style, fn) {
     : function (req, reply, value, done) { finish(done, () => fn.call(this, req, reply, value)) }
 }
 
-function deferred () {
-  let resolve
-  const promise = new Promise((r) => { resolve = r })
-  return { promise, resolve }
-}
-
-/** Fails instead of hanging when something the test waits for never happens. */
-function within (promise, what, ms = 200) {
-  let timer
-  const timeout = new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms) })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
 
 
-function newApp (t, opts) {
-  const app = weft(opts)
-  t.after(() => app.close())
-  return app
-}
+
 
 describe('the order of request/reply hooks', () => {
   for (const style of styles) {

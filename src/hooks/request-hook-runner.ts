@@ -133,16 +133,3 @@ function makeReject (run: HookRun) {
   }
 }
 
-const noHooks: HookEntry[] = []
-
-/** Waits for a thenable with the run's per-request callbacks, then calls `next(run, err, value)`. */
-export function awaitThenable (run: HookRun, thenable: PromiseLike<unknown>, next: Continuation): void {
-  run.hooks = noHooks
-  run.i = 0
-  run.shape = Shape.payload
-  run.value = undefined
-  run.guard = false
-  run.next = next
-  run.busy = true
-  thenable.then(run.resolve ??= makeResolve(run), run.reject ??= makeReject(run))
-}

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { codes } from '../errors.js'
-import { awaitThenable, HookRun, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
+import { HookRun, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { silentLogger } from '../app/logger.js'
 import { handleError } from './error-handler.js'
 import { hookRun, kHijacked, type Reply } from './reply.js'
@@ -147,15 +147,16 @@ export function handlerStage (reply: Reply): void {
   }
   if (result === undefined) return // the handler sends, now or later
   if (result !== null && typeof (result as PromiseLike<unknown>).then === 'function' && result !== reply) {
-    awaitThenable(hookRun(reply), result as PromiseLike<unknown>, afterAsyncHandler)
+    (result as PromiseLike<unknown>).then(
+      (value) => { afterAsyncHandler(reply, value) },
+      (err: unknown) => { handlerFailed(reply, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR()) }
+    )
     return
   }
   if (result !== reply) reply.send(result)
 }
 
-const afterAsyncHandler: Continuation = (run, err, value) => {
-  const reply = run.reply as Reply
-  if (err !== null) { handlerFailed(reply, err); return }
+function afterAsyncHandler (reply: Reply, value: unknown): void {
   if (reply[kHijacked]) return
   if (value !== undefined || !reply[kSendCalled]) reply.send(value)
 }

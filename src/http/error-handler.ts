@@ -16,7 +16,6 @@ export interface ErrorHandlerLink {
   fn: ErrorHandlerFn
   scope: unknown
   parent: ErrorHandlerLink | null
-  isDefault: boolean
 }
 
 export function handleError (reply: Reply, error: unknown): void {

@@ -38,7 +38,7 @@ export class HttpScope extends Scope {
     if (parent === null) {
       this.Request = extendRequest(Request)
       this.Reply = extendReply(Reply)
-      this.errorHandler = { fn: defaultErrorHandler, scope: instance, parent: null, isDefault: true }
+      this.errorHandler = { fn: defaultErrorHandler, scope: instance, parent: null }
       this.schemas = new SchemaStore()
       this.validatorCompiler = null
       this.serializerCompiler = null

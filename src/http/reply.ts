@@ -7,6 +7,7 @@ import type { Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
 import { HookRun, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { handleError, type ErrorHandlerLink } from './error-handler.js'
+import { handlerStage } from './lifecycle.js'
 import { kContext, type DecoratorProps, type Request } from './request.js'
 import type { RouteContext } from './route-context.js'
 import { serializerFor } from './schemas.js'
@@ -145,8 +146,13 @@ export class Reply {
     return serializerFor(this[kContext].serializers, Number(statusCode))
   }
 
+  /** Hands the request to the not-found handler of its URL's scope. */
   callNotFound (): this {
-    notFoundHook(this)
+    const context = this[kContext].app.notFoundContext(this.request.raw)
+    this[kContext] = context
+    this.request[kContext] = context
+    this[kErrorHandler] = context.errorHandler
+    handlerStage(this)
     return this
   }
 
@@ -201,8 +207,6 @@ export function hookRun (reply: Reply): HookRun {
   return run.busy ? new HookRun(reply.request, reply) : run
 }
 
-let notFoundHook: (reply: Reply) => void = () => {}
-export function setNotFoundHook (fn: (reply: Reply) => void): void { notFoundHook = fn }
 
 function isBinary (payload: object): boolean {
   return Buffer.isBuffer(payload) || ArrayBuffer.isView(payload)

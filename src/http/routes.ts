@@ -125,7 +125,7 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
   context.schemaErrorFormatter = options.schemaErrorFormatter ?? scope.schemaErrorFormatter
   context.logLevel = options.logLevel
   context.errorHandler = typeof options.errorHandler === 'function'
-    ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler, isDefault: false }
+    ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler }
     : scope.errorHandler
 }
 

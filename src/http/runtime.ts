@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { LifecycleState } from '../app/application.js'
 import type { Logger } from '../app/logger.js'
+import type { RouteContext } from './route-context.js'
 
 export interface WeftRuntime {
   readonly state: LifecycleState
@@ -14,4 +15,6 @@ export interface WeftRuntime {
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
   readonly requestIdLogLabel: string
   genReqId (req: IncomingMessage): string
+  /** The not-found route of the scope that owns this URL (reply.callNotFound). */
+  notFoundContext (req: IncomingMessage): RouteContext
 }

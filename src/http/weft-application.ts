@@ -134,6 +134,10 @@ export class WeftApplication extends Application implements WeftRuntime, RouteHo
     return new HttpScope(instance, parent as HttpScope | null, pluginName, prefix, this.scopeDefaults)
   }
 
+  notFoundContext (req: IncomingMessage): RouteContext {
+    return this.router.notFoundContext(req)
+  }
+
   /** The request handler, for serverFactory users and tests. */
   dispatch (req: IncomingMessage, res: ServerResponse): void {
     handleRequest(this, this.router, req, res)

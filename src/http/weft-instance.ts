@@ -125,7 +125,7 @@ export class WeftInstance extends AppInstance {
     if (typeof fn !== 'function') throw new codes.FST_ERR_ERROR_HANDLER_NOT_FN()
     if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setErrorHandler"!')
     const scope = this[kScope] as HttpScope
-    scope.errorHandler = { fn, scope: this, parent: scope.errorHandler, isDefault: false }
+    scope.errorHandler = { fn, scope: this, parent: scope.errorHandler }
     return this
   }
 

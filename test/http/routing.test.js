@@ -378,3 +378,21 @@ describe('a malformed URL', () => {
     assert.deepEqual((await app.inject('/users/1')).json(), { id: '1' })
   })
 })
+
+describe('reply.callNotFound()', () => {
+  test('answers with the not-found handler of the URL\'s scope', async (t) => {
+    const app = weft()
+    t.after(() => app.close())
+    app.get('/maybe', async (request, reply) => reply.callNotFound())
+    app.register(async (v1) => {
+      v1.setNotFoundHandler(async (request, reply) => reply.code(404).send({ scope: 'v1', url: request.url }))
+      v1.get('/maybe', async (request, reply) => reply.callNotFound())
+    }, { prefix: '/v1' })
+    const root = await app.inject({ url: '/maybe' })
+    assert.equal(root.statusCode, 404)
+    assert.deepEqual(root.json(), { message: 'Route GET:/maybe not found', error: 'Not Found', statusCode: 404 })
+    const scoped = await app.inject({ url: '/v1/maybe' })
+    assert.equal(scoped.statusCode, 404)
+    assert.deepEqual(scoped.json(), { scope: 'v1', url: '/v1/maybe' })
+  })
+})

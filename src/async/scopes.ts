@@ -1,6 +1,6 @@
 // Scopes are `track()` calls: each has an id that resources record, an AsyncLocalStorage value that
 // follows its async work, and the totals its report is built from. Scope 0 is the whole process.
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import { AggregateTable } from './aggregates.js'
 import { Interner } from './interner.js'
@@ -93,12 +93,61 @@ export class ScopeRegistry {
   }
 }
 
+/** What carries the running scope along async work: `run` a function in a scope, `get` it back later. */
+export interface ScopeCarrier {
+  /** true when the tracker's own init hook must call `propagate` for every new resource. */
+  readonly viaHook: boolean
+  run<T> (scope: Scope, fn: () => T): T
+  get (): Scope | undefined
+  /** Gives a new resource the running scope, and returns it (only where `viaHook`). */
+  propagate (resource: object): Scope | undefined
+}
+
+/** AsyncLocalStorage: about free where it rides on AsyncContextFrame (Node 24+), and needs no hook of ours. */
+class StorageCarrier implements ScopeCarrier {
+  readonly viaHook = false
+  readonly #als = new AsyncLocalStorage<Scope>()
+  run<T> (scope: Scope, fn: () => T): T { return this.#als.run(scope, fn) }
+  get (): Scope | undefined { return this.#als.getStore() }
+  propagate (): Scope | undefined { return this.#als.getStore() }
+}
+
+type Carrying = Record<symbol, Scope | undefined>
+
 /**
- * What every detail level from `timing` up shares: the AsyncLocalStorage that carries the running
- * scope, the registry of scopes, the process scope with its totals, and the operation-name interner.
+ * Where AsyncLocalStorage rides on async_hooks (Node < 24) it installs a second hook that Node calls
+ * for every resource, promises included. When the tracker has a hook anyway, its init copies the
+ * scope from the running resource to the new one instead: the same propagation, one hook call.
+ * Each tracker has its own key, so trackers never see each other's scopes.
+ */
+class HookCarrier implements ScopeCarrier {
+  readonly viaHook = true
+  readonly #key = Symbol('weft.scope')
+
+  run<T> (scope: Scope, fn: () => T): T {
+    const current = executionAsyncResource() as Carrying
+    const key = this.#key
+    const previous = current[key]
+    current[key] = scope
+    try { return fn() } finally { current[key] = previous }
+  }
+
+  get (): Scope | undefined { return (executionAsyncResource() as Carrying)[this.#key] }
+
+  propagate (resource: object): Scope | undefined {
+    const key = this.#key
+    const scope = (executionAsyncResource() as Carrying)[key]
+    if (scope !== undefined) (resource as Carrying)[key] = scope
+    return scope
+  }
+}
+
+/**
+ * What every detail level from `timing` up shares: the carrier of the running scope, the registry
+ * of scopes, the process scope with its totals, and the operation-name interner.
  */
 export class ScopeSpace {
-  readonly als = new AsyncLocalStorage<Scope>()
+  readonly carrier: ScopeCarrier
   readonly registry = new ScopeRegistry()
   readonly names = new Interner(10_000)
   readonly sites: Interner
@@ -106,7 +155,8 @@ export class ScopeSpace {
   /** Finished operations of the whole process. */
   readonly totals = new AggregateTable()
 
-  constructor (maxCallSites: number) {
+  constructor (maxCallSites: number, carryViaHook: boolean) {
+    this.carrier = carryViaHook ? new HookCarrier() : new StorageCarrier()
     this.sites = new Interner(maxCallSites)
     this.root = new Scope(0, 'process', undefined, performance.now())
   }
@@ -116,7 +166,7 @@ export class ScopeSpace {
 
   /** The running scope of the current async context, if any. */
   current (): Scope | undefined {
-    const store = this.als.getStore()
+    const store = this.carrier.get()
     return store === undefined ? undefined : store.current()
   }
 

@@ -11,6 +11,7 @@ import { closeScope } from './scope-close.js'
 import { resourceInfo } from './describe.js'
 import { activeHandles } from './active-handles.js'
 import { asWeft } from './internal-scope.js'
+import { alsUsesContextFrame } from './node-support.js'
 import { invalidOption, needsHook } from './errors.js'
 import type {
   ActiveHandleGroup, AsyncEventHandlers, Detail, LeakedResource, OperationReport, ResourceInfo,
@@ -58,7 +59,7 @@ export class Tracker {
     this.detail = detail
     this.maxResources = maxResources
     this.#plan = planFor(detail)
-    this.#space = new ScopeSpace(maxCallSites)
+    this.#space = new ScopeSpace(maxCallSites, this.#plan.hook && !alsUsesContextFrame)
     this.#onReport = options.onReport
   }
 
@@ -111,8 +112,8 @@ export class Tracker {
     let value: T | PromiseLike<T>
     try {
       value = this.#rec === undefined
-        ? space.als.run(scope, fn)
-        : space.als.run(scope, () => {
+        ? space.carrier.run(scope, fn)
+        : space.carrier.run(scope, () => {
           // Made inside run() so that it carries the scope (a resource captures its context).
           resource = new AsyncResource('WEFT_TRACK', { requireManualDestroy: true })
           return resource.runInAsyncScope(fn)

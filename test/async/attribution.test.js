@@ -114,6 +114,29 @@ describe('nested track() calls', () => {
     } finally { tracker.disable() }
   })
 
+  it('two trackers enabled at once each keep their own scopes', async () => {
+    const first = createTracker({ detail: 'resources' }).enable()
+    const second = createTracker({ detail: 'resources' }).enable()
+    try {
+      const outer = await first.track('first', async () => {
+        await readFile()
+        const inner = await second.track('second', async () => {
+          await new Promise(resolve => setTimeout(resolve, 2))
+          await readFile()
+        })
+        assert.equal(op(inner.report, 'fs').count, 1, 'the second tracker sees only the read made inside its own track()')
+        assert.equal(op(inner.report, 'timer').count, 1)
+        await readFile()
+      })
+      assert.equal(op(outer.report, 'fs').count, 3, 'the first tracker sees every read made inside its track(), nested or not')
+      assert.equal(op(outer.report, 'timer').count, 1)
+      assert.deepEqual(outer.report.children, [], 'a track() of another tracker is not a child')
+    } finally {
+      second.disable()
+      first.disable()
+    }
+  })
+
   it('a failing operation rejects with its own error and still reports', async () => {
     const reports = []
     const tracker = createTracker({ detail: 'resources', onReport: r => reports.push(r) }).enable()

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuPlan, findLoadGenerator, killLoadChildren, pinned, root, runLoad } from './lib/load.mjs'
 
@@ -71,15 +72,17 @@ async function profileServer (name) {
   }
 }
 
-/** Owner of a frame: the package under node_modules, weft's dist/, node core, or a native/V8 bucket. */
+const distUrl = pathToFileURL(join(root, 'dist')).href + '/'
+
+/** Owner of a frame: the package under node_modules, weft (this checkout's dist/), node core, or a native/V8 bucket. */
 function ownerOf (url, fn) {
   if (url === '') return fn.startsWith('(') ? fn.slice(1, -1) : 'native'
-  if (url.includes('/work/') && url.includes('/dist/')) return 'weft'
   const nm = url.lastIndexOf('node_modules/')
   if (nm >= 0) {
     const rest = url.slice(nm + 'node_modules/'.length).split('/')
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]
   }
+  if (url.startsWith(distUrl)) return 'weft'
   if (url.startsWith('node:')) return 'node core'
   if (url.includes('/bench/')) return 'bench server'
   return 'other'

@@ -52,7 +52,9 @@ export function scopeLeaks (rec: Recorder, scope: Scope): LeakedResource[] {
   let out: LeakedResource[] | undefined
   let now = 0
   const next = rec.res.next
-  for (let s = scope.head; s >= 0; s = next[s]) {
+  const limit = next.length // a list longer than the table has a cycle: stop rather than hang
+  for (let s = scope.head, n = 0; s >= 0; s = next[s]) {
+    if (++n > limit) { rec.internalErrors++; break }
     if (!isLeakCandidate(rec, s)) continue
     if (out === undefined) { out = []; now = performance.now() }
     out.push(leakOf(rec, s, now))
@@ -63,7 +65,10 @@ export function scopeLeaks (rec: Recorder, scope: Scope): LeakedResource[] {
 function groupsOfScope (rec: Recorder, scope: Scope): number[] {
   const found: number[] = []
   const next = rec.groups.next
-  for (let g = scope.groupHead; g >= 0; g = next[g]) found.push(g)
+  for (let g = scope.groupHead; g >= 0; g = next[g]) {
+    if (found.length >= next.length) { rec.internalErrors++; break } // a cycle: stop rather than hang
+    found.push(g)
+  }
   return found
 }
 

@@ -33,7 +33,9 @@ function moveResources (rec: Recorder, scope: Scope, target: Scope): void {
   const res = rec.res
   let s = scope.head
   scope.head = -1
-  while (s >= 0) {
+  // A list longer than its table has a cycle: stop rather than hang.
+  for (let n = 0; s >= 0; n++) {
+    if (n >= res.next.length) { rec.internalErrors++; break }
     const next = res.next[s]
     res.scope[s] = target.id
     res.flags[s] &= ~R_LINKED
@@ -43,7 +45,8 @@ function moveResources (rec: Recorder, scope: Scope, target: Scope): void {
   const groups = rec.groups
   let g = scope.groupHead
   scope.groupHead = -1
-  while (g >= 0) {
+  for (let n = 0; g >= 0; n++) {
+    if (n >= groups.next.length) { rec.internalErrors++; break }
     const next = groups.next[g]
     groups.scope[g] = target.id
     groups.flags[g] &= ~G_LINKED

@@ -1,5 +1,6 @@
-// Scopes are `track()` calls: each has an id that resources record, an AsyncLocalStorage value that
-// follows its async work, and the totals its report is built from. Scope 0 is the whole process.
+// Scopes are `track()` calls: each has an id that resources record, a value carried along its async
+// work (by AsyncLocalStorage, or by the tracker's own hook), and the totals its report is built
+// from. Scope 0 is the whole process.
 import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import { AggregateTable } from './aggregates.js'

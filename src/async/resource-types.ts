@@ -40,6 +40,7 @@ export const F_HANDLE_REQ = 1 << 8 // a request on an open FileHandle (promise-b
 export const F_CLOSES_HANDLE = 1 << 9 // closes the operation's FileHandle
 export const F_TIMER = 1 << 10 // read `_repeat` at init to tell setInterval from setTimeout
 export const F_REARM = 1 << 11 // destroyed only by GC, called back any number of times: pending only while a callback runs
+export const F_TICK = 1 << 12 // a nextTick callback: runs straight after another callback ends (see recorder.ts, `chained`)
 
 const bit = (k: number): number => 1 << k
 const NETLIKE = bit(K_NET) | bit(K_TLS) | bit(K_HTTP_CLIENT) | bit(K_HTTP_SERVER)
@@ -63,7 +64,7 @@ const spec = (kind: number, flags: number, joins: number, name: string, unique =
 
 /** Types Node 20–25 are known to emit. */
 const KNOWN: Record<string, TypeSpec> = {
-  TickObject: spec(K_SCHED, F_SCHED | F_ONESHOT, 0, 'process.nextTick'),
+  TickObject: spec(K_SCHED, F_SCHED | F_ONESHOT | F_TICK, 0, 'process.nextTick'),
   Immediate: spec(K_SCHED, F_SCHED | F_ONESHOT, 0, 'setImmediate'),
   Microtask: spec(K_SCHED, F_SCHED | F_ONESHOT, 0, 'queueMicrotask'),
   PROMISE: spec(K_PROMISE, F_PROMISE, 0, 'promise'),

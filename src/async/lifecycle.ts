@@ -83,7 +83,7 @@ export function finalize (rec: Recorder, g: number): void {
   const sc = groups.scope[g]
   if (sc !== 0) {
     const scope = rec.space.registry.get(sc)
-    if (scope !== undefined && !scope.ended) scope.aggregates.add(kind, name, site, wall, cpu, block)
+    if (scope !== undefined && !scope.ended) scope.finished().add(kind, name, site, wall, cpu, block)
   }
 }
 

@@ -9,8 +9,8 @@ import { isLeakCandidate, kindName, leakOf } from './describe.js'
 import type { Detail, LeakedResource, OperationReport, OperationSummary } from './types.js'
 
 /** Rows of the operations table, largest wall time first. `activeGroups` are not yet aggregated. */
-export function summarize (space: ScopeSpace, rec: Recorder | undefined, totals: AggregateTable, activeGroups: readonly number[]): OperationSummary[] {
-  if (totals.size === 0 && activeGroups.length === 0) return []
+export function summarize (space: ScopeSpace, rec: Recorder | undefined, totals: AggregateTable | undefined, activeGroups: readonly number[]): OperationSummary[] {
+  if ((totals === undefined || totals.size === 0) && activeGroups.length === 0) return []
   const rows: OperationSummary[] = []
   const newRow = (kind: number, name: number, site: number): OperationSummary => {
     const r: OperationSummary = { kind: kindName(kind), name: space.names.get(name), count: 0, active: 0, wallMs: 0, cpuMs: 0, maxBlockMs: 0 }
@@ -21,7 +21,7 @@ export function summarize (space: ScopeSpace, rec: Recorder | undefined, totals:
   // Finished totals are one row per key already; operations still in flight join their key's row.
   let byKey: Map<string, OperationSummary> | undefined
   if (activeGroups.length > 0) byKey = new Map()
-  for (const a of totals.rows()) {
+  if (totals !== undefined) for (const a of totals.rows()) {
     const r = newRow(a.kind, a.name, a.site)
     r.count = a.count
     r.wallMs = a.wallMs
@@ -72,8 +72,9 @@ function groupsOfScope (rec: Recorder, scope: Scope): number[] {
   return found
 }
 
-function countsByName (counts: ArrayLike<number | undefined>, types: Iterable<number>, names: readonly string[]): Record<string, number> {
+function countsByName (counts: ArrayLike<number | undefined> | undefined, types: Iterable<number> | undefined, names: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {}
+  if (counts === undefined || types === undefined) return out
   for (const t of types) {
     const n = counts[t]
     if (n !== undefined && n > 0) out[names[t]] = n
@@ -104,7 +105,7 @@ export function scopeReport (space: ScopeSpace, rec: Recorder | undefined, scope
     operations: summarize(space, rec, scope.aggregates, hook ? groupsOfScope(rec, scope) : []),
     resources: hook ? countsByName(scope.counts, scope.countedTypes, rec.types.names) : {},
     leaked: input.leaked,
-    children: scope.children,
+    children: scope.children ?? [],
     dropped: scope.dropped,
     failed: input.failed
   }

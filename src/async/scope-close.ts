@@ -19,13 +19,16 @@ export function closeScope (space: ScopeSpace, rec: Recorder | undefined, scope:
   const block = report.maxBlockMs ?? 0
   space.totals.add(K_USER, nameId, 0, report.wallMs, cpu, block)
   if (parent === undefined || parent.id === 0) return
-  parent.aggregates.merge(scope.aggregates)
-  parent.aggregates.add(K_USER, nameId, 0, report.wallMs, cpu, block)
-  for (const t of scope.countedTypes) parent.count(t, scope.counts[t])
+  const finished = parent.finished()
+  if (scope.aggregates !== undefined) finished.merge(scope.aggregates)
+  finished.add(K_USER, nameId, 0, report.wallMs, cpu, block)
+  const counts = scope.counts
+  if (counts !== undefined && scope.countedTypes !== undefined) for (const t of scope.countedTypes) parent.count(t, counts[t] as number)
   parent.cpuMs += scope.cpuMs
   if (scope.maxBlockMs > parent.maxBlockMs) parent.maxBlockMs = scope.maxBlockMs
   parent.dropped += scope.dropped
-  parent.children.push(report)
+  const children = parent.children ??= []
+  children.push(report)
 }
 
 /** What the scope made that is still stored or running now belongs to `target`. */

@@ -16,11 +16,14 @@ export class Scope {
   head = -1
   /** First operation (group slot) of this scope's list, -1 when empty. */
   groupHead = -1
+  // Made on first use: a scope at `timing`, or one that made nothing, never needs them.
   /** Resources created inside, by type id, and the type ids counted (in first-seen order). */
-  readonly counts: number[] = []
-  readonly countedTypes: number[] = []
-  readonly aggregates = new AggregateTable()
-  readonly children: OperationReport[] = []
+  counts: number[] | undefined = undefined
+  countedTypes: number[] | undefined = undefined
+  /** Totals of the operations it finished. */
+  aggregates: AggregateTable | undefined = undefined
+  /** Reports of the track() calls nested in it. */
+  children: OperationReport[] | undefined = undefined
   /** Group holding an fs.promises FileHandle that requests from promise code may continue. */
   openFile = -1
 
@@ -33,12 +36,18 @@ export class Scope {
 
   /** Counts one more resource of type `t` created inside. */
   count (t: number, n = 1): void {
-    const c = this.counts[t]
+    const counts = this.counts
+    const c = counts === undefined ? undefined : counts[t]
     if (c === undefined) {
-      this.counts[t] = n
-      this.countedTypes.push(t)
-    } else this.counts[t] = c + n
+      const all = this.counts ??= []
+      all[t] = n
+      const types = this.countedTypes ??= []
+      types.push(t)
+    } else (counts as number[])[t] = c + n
   }
+
+  /** Its table of finished operations, made on first use. */
+  finished (): AggregateTable { return this.aggregates ??= new AggregateTable() }
 
   /** The innermost scope that is still running: itself, or an ancestor (the process at worst). */
   current (): Scope | undefined {

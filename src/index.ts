@@ -2,13 +2,13 @@
 import { createLogger } from './app/logger.js'
 import { kApp, kScope } from './app/symbols.js'
 import { codes, createError } from './errors.js'
-import { WeftApplication, type WeftOptions } from './http/weft-application.js'
+import { HttpApp, type WeftOptions } from './http/http-app.js'
 import { WeftInstance } from './http/weft-instance.js'
 
 export function weft (options: WeftOptions = {}): WeftInstance {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new codes.FST_ERR_OPTIONS_NOT_OBJ()
   const { log, enabled } = createLogger(options.logger, options.loggerInstance)
-  const app = new WeftApplication(options, log, enabled)
+  const app = new HttpApp(options, log, enabled)
   const instance = new WeftInstance()
   Object.defineProperty(instance, kApp, { value: app, enumerable: false })
   const scope = app.createScope(instance, null, 'root', '')
@@ -19,10 +19,10 @@ export function weft (options: WeftOptions = {}): WeftInstance {
 
 export default weft
 export { weft as fastify, codes as errorCodes, createError }
-export type { WeftOptions } from './http/weft-application.js'
+export type { WeftOptions } from './http/http-app.js'
 export type { WeftInstance, RouteOptions, RouteHandler, RouteShorthandOptions } from './http/weft-instance.js'
 export type { Request as WeftRequest } from './http/request.js'
 export type { Reply as WeftReply } from './http/reply.js'
 export type { ListenOptions } from './http/listen.js'
 export type { WeftError, WeftErrorConstructor } from './errors.js'
-export { version } from './app/instance.js'
+export { version } from './app/plugin-host.js'

@@ -12,7 +12,7 @@ import {
   F_AUX, F_CLOSES_HANDLE, F_HANDLE_REQ, F_PROMISE, F_REARM, F_SCHED, F_UPGRADES, F_VIA_TURN,
   KIND_RANK, K_TIMER, MAX_TYPES
 } from './resource-types.js'
-import { closeHandle } from './lifecycle.js'
+import { closeHandle } from './resource-lifecycle.js'
 import { linkGroup } from './scope-lists.js'
 
 export class Placement {

@@ -7,11 +7,11 @@ import type { LevelPlan } from './levels.js'
 import { ResourceTable, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
 import { GroupTable, G_FILE_OPEN } from './group-table.js'
 import { TypeTable, F_FILEHANDLE, F_HANDLE_REQ, F_NOGROUP, F_ONESHOT, F_PROMISE, F_REARM, F_SCHED, F_TICK, F_TIMER } from './resource-types.js'
-import type { Scope, ScopeSpace } from './scopes.js'
+import type { TrackScope, ScopeSpace } from './scopes.js'
 import { Placement } from './grouping.js'
 import { Subscribers } from './subscribers.js'
 import { weftDepth } from './internal-scope.js'
-import { markDone, rearm, release } from './lifecycle.js'
+import { markDone, rearm, release } from './resource-lifecycle.js'
 import { link } from './scope-lists.js'
 
 const MAX_DEPTH = 256
@@ -95,7 +95,7 @@ export class Recorder {
   get names (): ScopeSpace['names'] { return this.space.names }
   get sites (): ScopeSpace['sites'] { return this.space.sites }
 
-  scopeOf (id: number): Scope | undefined { return this.space.get(id) }
+  scopeOf (id: number): TrackScope | undefined { return this.space.get(id) }
 
   #makeHooks (): HookCallbacks {
     const rec = this
@@ -156,7 +156,7 @@ export class Recorder {
       chained = false
       // Where the tracker carries scopes itself, every resource inherits the running one, promises
       // included (they carry it across awaits), as AsyncLocalStorage would.
-      let carried: Scope | undefined
+      let carried: TrackScope | undefined
       if (carryViaHook && scopes.running !== 0) {
         try { carried = carrier.propagate(resource) } catch { rec.internalErrors++ }
       }
@@ -175,10 +175,10 @@ export class Recorder {
         const tf = tFlags[t]
         if (subs.init !== 0) subs.emitInit(asyncId, type, t, triggerAsyncId)
 
-        // Scope: the track() call whose async context this is; for resources Node creates while no
+        // TrackScope: the track() call whose async context this is; for resources Node creates while no
         // JavaScript runs (accepted sockets, FileHandles), the scope of the trigger.
         const ts = res.find(triggerAsyncId)
-        let scope: Scope | undefined
+        let scope: TrackScope | undefined
         if (scopes.running !== 0) {
           const store = carryViaHook ? carried : carrier.get()
           if (store !== undefined) scope = store.ended ? store.current() : store
@@ -210,7 +210,7 @@ export class Recorder {
           rec.#pendingHandle = s
           rec.#pendingHandleId = asyncId
         } else placement.place(s, t, tf, ts, init)
-        if (sc !== 0) link(rec, s, scope as Scope)
+        if (sc !== 0) link(rec, s, scope as TrackScope)
       } catch {
         rec.internalErrors++
       }

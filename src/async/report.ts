@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Recorder } from './recorder.js'
 import type { AggregateTable } from './aggregates.js'
-import type { Scope, ScopeSpace } from './scopes.js'
+import type { TrackScope, ScopeSpace } from './scopes.js'
 import { G_FINAL, G_USED } from './group-table.js'
 import { isLeakCandidate, kindName, leakOf } from './describe.js'
 import type { Detail, LeakedResource, OperationReport, OperationSummary } from './types.js'
@@ -48,7 +48,7 @@ export function summarize (space: ScopeSpace, rec: Recorder | undefined, totals:
 }
 
 /** Leaks of a scope: its resources still pending, oldest first. */
-export function scopeLeaks (rec: Recorder, scope: Scope): LeakedResource[] {
+export function scopeLeaks (rec: Recorder, scope: TrackScope): LeakedResource[] {
   let out: LeakedResource[] | undefined
   let now = 0
   const next = rec.res.next
@@ -62,7 +62,7 @@ export function scopeLeaks (rec: Recorder, scope: Scope): LeakedResource[] {
   return out === undefined ? [] : out.sort((a, b) => b.ageMs - a.ageMs)
 }
 
-function groupsOfScope (rec: Recorder, scope: Scope): number[] {
+function groupsOfScope (rec: Recorder, scope: TrackScope): number[] {
   const found: number[] = []
   const next = rec.groups.next
   for (let g = scope.groupHead; g >= 0; g = next[g]) {
@@ -93,7 +93,7 @@ export interface ScopeReportInput {
   leaked: LeakedResource[]
 }
 
-export function scopeReport (space: ScopeSpace, rec: Recorder | undefined, scope: Scope, input: ScopeReportInput): OperationReport {
+export function scopeReport (space: ScopeSpace, rec: Recorder | undefined, scope: TrackScope, input: ScopeReportInput): OperationReport {
   const hook = rec !== undefined
   return {
     name: scope.name,

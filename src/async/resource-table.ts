@@ -20,7 +20,7 @@ export class ResourceTable {
   readonly born: Float64Array
   /** Operation (group slot) or -1. */
   readonly group: Int32Array
-  /** Scope (track call) id; 0 is the process. */
+  /** TrackScope (track call) id; 0 is the process. */
   readonly scope: Int32Array
   readonly type: Uint16Array
   readonly flags: Uint8Array

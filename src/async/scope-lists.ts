@@ -3,10 +3,10 @@
 import type { Recorder } from './recorder.js'
 import { R_LINKED } from './resource-table.js'
 import { G_LINKED } from './group-table.js'
-import type { Scope } from './scopes.js'
+import type { TrackScope } from './scopes.js'
 
 /** Puts resource `s` on `scope`'s list (scopes other than the process). */
-export function link (rec: Recorder, s: number, scope: Scope): void {
+export function link (rec: Recorder, s: number, scope: TrackScope): void {
   const res = rec.res
   const head = scope.head
   res.next[s] = head
@@ -30,7 +30,7 @@ export function unlink (rec: Recorder, s: number): void {
 }
 
 /** Puts operation `g` on `scope`'s list of operations (scopes other than the process). */
-export function linkGroup (rec: Recorder, g: number, scope: Scope): void {
+export function linkGroup (rec: Recorder, g: number, scope: TrackScope): void {
   const groups = rec.groups
   const head = scope.groupHead
   groups.next[g] = head

@@ -7,7 +7,7 @@ import { AggregateTable } from './aggregates.js'
 import { Interner } from './interner.js'
 import type { OperationReport } from './types.js'
 
-export class Scope {
+export class TrackScope {
   ended = false
   cpuMs = 0
   maxBlockMs = 0
@@ -30,7 +30,7 @@ export class Scope {
   constructor (
     readonly id: number,
     readonly name: string,
-    readonly parent: Scope | undefined,
+    readonly parent: TrackScope | undefined,
     readonly start: number
   ) {}
 
@@ -50,8 +50,8 @@ export class Scope {
   finished (): AggregateTable { return this.aggregates ??= new AggregateTable() }
 
   /** The innermost scope that is still running: itself, or an ancestor (the process at worst). */
-  current (): Scope | undefined {
-    let s: Scope | undefined = this
+  current (): TrackScope | undefined {
+    let s: TrackScope | undefined = this
     while (s !== undefined && s.ended) s = s.parent
     return s
   }
@@ -63,17 +63,17 @@ export class Scope {
  */
 export class ScopeRegistry {
   static readonly MAX = 65536
-  #byId: Array<Scope | undefined> = new Array<Scope | undefined>(64).fill(undefined)
+  #byId: Array<TrackScope | undefined> = new Array<TrackScope | undefined>(64).fill(undefined)
   #next = 0
   /** Scopes running now (the process scope excluded). */
   running = 0
 
-  get (id: number): Scope | undefined { return this.#byId[id] }
+  get (id: number): TrackScope | undefined { return this.#byId[id] }
 
   /** Registers a new running scope, or returns undefined when every id is taken. */
-  open (name: string, parent: Scope | undefined, start: number): Scope | undefined {
+  open (name: string, parent: TrackScope | undefined, start: number): TrackScope | undefined {
     if (this.running * 2 >= this.#byId.length && this.#byId.length < ScopeRegistry.MAX) {
-      const grown = new Array<Scope | undefined>(this.#byId.length * 2).fill(undefined)
+      const grown = new Array<TrackScope | undefined>(this.#byId.length * 2).fill(undefined)
       for (let i = 0; i < this.#byId.length; i++) grown[i] = this.#byId[i]
       this.#byId = grown
     }
@@ -81,7 +81,7 @@ export class ScopeRegistry {
     for (let tries = 0; tries < size; tries++) {
       this.#next = this.#next + 1 < size ? this.#next + 1 : 1
       if (this.#byId[this.#next] === undefined) {
-        const scope = new Scope(this.#next, name, parent, start)
+        const scope = new TrackScope(this.#next, name, parent, start)
         this.#byId[this.#next] = scope
         this.running++
         return scope
@@ -90,11 +90,11 @@ export class ScopeRegistry {
     return undefined
   }
 
-  forEachRunning (fn: (scope: Scope) => void): void {
+  forEachRunning (fn: (scope: TrackScope) => void): void {
     for (const scope of this.#byId) if (scope !== undefined) fn(scope)
   }
 
-  close (scope: Scope): void {
+  close (scope: TrackScope): void {
     scope.ended = true
     if (this.#byId[scope.id] === scope) {
       this.#byId[scope.id] = undefined
@@ -107,22 +107,22 @@ export class ScopeRegistry {
 export interface ScopeCarrier {
   /** true when the tracker's own init hook must call `propagate` for every new resource. */
   readonly viaHook: boolean
-  run<T> (scope: Scope, fn: () => T): T
-  get (): Scope | undefined
+  run<T> (scope: TrackScope, fn: () => T): T
+  get (): TrackScope | undefined
   /** Gives a new resource the running scope, and returns it (only where `viaHook`). */
-  propagate (resource: object): Scope | undefined
+  propagate (resource: object): TrackScope | undefined
 }
 
 /** AsyncLocalStorage: about free where it rides on AsyncContextFrame (Node 24+), and needs no hook of ours. */
 class StorageCarrier implements ScopeCarrier {
   readonly viaHook = false
-  readonly #als = new AsyncLocalStorage<Scope>()
-  run<T> (scope: Scope, fn: () => T): T { return this.#als.run(scope, fn) }
-  get (): Scope | undefined { return this.#als.getStore() }
-  propagate (): Scope | undefined { return this.#als.getStore() }
+  readonly #als = new AsyncLocalStorage<TrackScope>()
+  run<T> (scope: TrackScope, fn: () => T): T { return this.#als.run(scope, fn) }
+  get (): TrackScope | undefined { return this.#als.getStore() }
+  propagate (): TrackScope | undefined { return this.#als.getStore() }
 }
 
-type Carrying = Record<symbol, Scope | undefined>
+type Carrying = Record<symbol, TrackScope | undefined>
 
 /**
  * Where AsyncLocalStorage rides on async_hooks (Node < 24) it installs a second hook that Node calls
@@ -134,7 +134,7 @@ class HookCarrier implements ScopeCarrier {
   readonly viaHook = true
   readonly #key = Symbol('weft.scope')
 
-  run<T> (scope: Scope, fn: () => T): T {
+  run<T> (scope: TrackScope, fn: () => T): T {
     const current = executionAsyncResource() as Carrying
     const key = this.#key
     const previous = current[key]
@@ -142,9 +142,9 @@ class HookCarrier implements ScopeCarrier {
     try { return fn() } finally { current[key] = previous }
   }
 
-  get (): Scope | undefined { return (executionAsyncResource() as Carrying)[this.#key] }
+  get (): TrackScope | undefined { return (executionAsyncResource() as Carrying)[this.#key] }
 
-  propagate (resource: object): Scope | undefined {
+  propagate (resource: object): TrackScope | undefined {
     const key = this.#key
     const scope = (executionAsyncResource() as Carrying)[key]
     if (scope !== undefined) (resource as Carrying)[key] = scope
@@ -161,28 +161,28 @@ export class ScopeSpace {
   readonly registry = new ScopeRegistry()
   readonly names = new Interner(10_000)
   readonly sites: Interner
-  root: Scope
+  root: TrackScope
   /** Finished operations of the whole process. */
   readonly totals = new AggregateTable()
 
   constructor (maxCallSites: number, carryViaHook: boolean) {
     this.carrier = carryViaHook ? new HookCarrier() : new StorageCarrier()
     this.sites = new Interner(maxCallSites)
-    this.root = new Scope(0, 'process', undefined, performance.now())
+    this.root = new TrackScope(0, 'process', undefined, performance.now())
   }
 
-  /** Scope id 0 is the process. */
-  get (id: number): Scope | undefined { return id === 0 ? this.root : this.registry.get(id) }
+  /** TrackScope id 0 is the process. */
+  get (id: number): TrackScope | undefined { return id === 0 ? this.root : this.registry.get(id) }
 
   /** The running scope of the current async context, if any. */
-  current (): Scope | undefined {
+  current (): TrackScope | undefined {
     const store = this.carrier.get()
     return store === undefined ? undefined : store.current()
   }
 
   /** Starts a fresh recording of the process (enable). Running scopes keep going. */
   resetProcess (): void {
-    this.root = new Scope(0, 'process', undefined, performance.now())
+    this.root = new TrackScope(0, 'process', undefined, performance.now())
     this.totals.clear()
   }
 }

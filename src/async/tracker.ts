@@ -5,7 +5,7 @@ import { AsyncResource, createHook, type AsyncHook } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import { planFor, isDetail, type LevelPlan } from './levels.js'
 import { Recorder } from './recorder.js'
-import { ScopeSpace, type Scope } from './scopes.js'
+import { ScopeSpace, type TrackScope } from './scopes.js'
 import { processReport, scopeLeaks, scopeReport } from './report.js'
 import { closeScope } from './scope-close.js'
 import { resourceInfo } from './describe.js'
@@ -224,7 +224,7 @@ export class Tracker {
   }
 
   /** The tracked function settled: report (after letting pending destroys arrive, if needed). */
-  #end<T> (scope: Scope, start: number, resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): TrackResult<T> | Promise<TrackResult<T>> {
+  #end<T> (scope: TrackScope, start: number, resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): TrackResult<T> | Promise<TrackResult<T>> {
     const wallMs = performance.now() - start
     const rec = this.#enabled ? this.#rec : undefined
     const leaked = rec === undefined ? [] : scopeLeaks(rec, scope)
@@ -232,7 +232,7 @@ export class Tracker {
     return this.#report(scope, start, wallMs, leaked, resource, result, failed, error)
   }
 
-  async #endAfterSettling<T> (scope: Scope, start: number, wallMs: number, resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): Promise<TrackResult<T>> {
+  async #endAfterSettling<T> (scope: TrackScope, start: number, wallMs: number, resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): Promise<TrackResult<T>> {
     // Node batches destroy hooks, and a handle closed in the last callback finishes closing in a
     // later loop phase: give pending destroys a few turns before calling anything a leak.
     let leaked: LeakedResource[] = []
@@ -245,7 +245,7 @@ export class Tracker {
     return this.#report(scope, start, wallMs, leaked, resource, result, failed, error)
   }
 
-  #report<T> (scope: Scope, start: number, wallMs: number, leaked: LeakedResource[], resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): TrackResult<T> {
+  #report<T> (scope: TrackScope, start: number, wallMs: number, leaked: LeakedResource[], resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): TrackResult<T> {
     const rec = this.#enabled ? this.#rec : undefined
     const report = scopeReport(this.#space, rec, scope, { detail: this.detail, startedAt: epochOf(start), wallMs, failed, leaked })
     closeScope(this.#space, rec, scope, report)

@@ -1,7 +1,7 @@
 // The HTTP state one encapsulation scope owns on top of the application's: its Request and
 // Reply classes (decorators), error handler chain, schemas and compilers, body parsers and
 // not-found handler. A child scope starts from copies of its parent's.
-import { Scope } from '../app/scope.js'
+import { PluginScope } from '../app/plugin-scope.js'
 import { ContentTypeParser } from './content-type-parser.js'
 import { defaultErrorHandler, type ErrorHandlerLink } from './error-handler.js'
 import { extendReply, Reply, type ReplyClass } from './reply.js'
@@ -19,7 +19,7 @@ export interface HttpScopeDefaults {
   onConstructorPoisoning: 'error' | 'remove' | 'ignore'
 }
 
-export class HttpScope extends Scope {
+export class HttpScope extends PluginScope {
   Request: RequestClass
   Reply: ReplyClass
   errorHandler: ErrorHandlerLink

@@ -2,9 +2,9 @@
 // app first. Promise form, callback form, and the chain form when called without options.
 import { Readable } from 'node:stream'
 import lightMyRequest from 'light-my-request'
-import type { WeftApplication } from './weft-application.js'
+import type { HttpApp } from './http-app.js'
 
-export function inject (app: WeftApplication, opts?: unknown, cb?: (err: Error | null, res?: unknown) => void): any {
+export function inject (app: HttpApp, opts?: unknown, cb?: (err: Error | null, res?: unknown) => void): any {
   const server = app.server
   const dispatch = (req: any, res: any): void => {
     if (app.state.ready) { app.dispatch(req, res); return }

@@ -1,7 +1,7 @@
 // listen(): boots the app, binds the server, resolves with the address, then runs onListen.
 import type { AddressInfo } from 'node:net'
 import { codes } from '../errors.js'
-import type { WeftApplication } from './weft-application.js'
+import type { HttpApp } from './http-app.js'
 
 export interface ListenOptions {
   port?: number
@@ -21,7 +21,7 @@ function formatAddress (address: string | AddressInfo | null, https: boolean): s
   return `${https ? 'https' : 'http'}://${host}:${address.port}`
 }
 
-export async function listen (app: WeftApplication, opts: ListenOptions = {}): Promise<string> {
+export async function listen (app: HttpApp, opts: ListenOptions = {}): Promise<string> {
   if (opts === null || typeof opts !== 'object') throw new codes.FST_ERR_LISTEN_OPTIONS_INVALID(String(opts))
   if (app.state.closing || app.state.closed) throw new codes.FST_ERR_REOPENED_CLOSE_SERVER()
   if (app.state.listening || app.server.listening) throw new codes.FST_ERR_REOPENED_SERVER()

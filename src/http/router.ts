@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http'
 import FindMyWay from 'find-my-way'
 import { codes } from '../errors.js'
-import { onBadUrl } from './lifecycle.js'
+import { onBadUrl } from './request-lifecycle.js'
 import type { RouteContext } from './route-context.js'
 
 export interface RouterOptions {

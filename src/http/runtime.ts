@@ -1,6 +1,6 @@
-// The app-wide settings the request path reads, in one place; WeftApplication provides them.
+// The app-wide settings the request path reads, in one place; HttpApp provides them.
 import type { IncomingMessage } from 'node:http'
-import type { LifecycleState } from '../app/application.js'
+import type { LifecycleState } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
 import type { RouteContext } from './route-context.js'
 

@@ -1,7 +1,7 @@
 // The HTTP half of the public instance: routes and their shorthands, request/reply decorators,
 // error and not-found handlers, schemas, body parsers, listen() and inject().
 import type { Server } from 'node:http'
-import { AppInstance } from '../app/instance.js'
+import { PluginHost } from '../app/plugin-host.js'
 import { checkDependencies, isGetterSetter } from '../app/decorators.js'
 import { kApp, kScope } from '../app/symbols.js'
 import { codes } from '../errors.js'
@@ -15,7 +15,7 @@ import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
 import type { SchemaErrorFormatter, SerializerCompiler, ValidatorCompiler } from './schemas.js'
-import type { WeftApplication } from './weft-application.js'
+import type { HttpApp } from './http-app.js'
 
 export type RouteHandler = (this: WeftInstance, request: Request & Record<string, any>, reply: Reply & Record<string, any>) => unknown
 export interface RouteShorthandOptions { [key: string]: any }
@@ -40,7 +40,7 @@ function shorthand (method: string | string[]): Shorthand {
 const allMethods = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'SEARCH', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK']
 
 function decorateClass (self: WeftInstance, Class: { prototype: object, props: Array<[string | symbol, unknown]> }, name: string | symbol, value: unknown, dependencies?: string[]): void {
-  const app = self[kApp] as WeftApplication
+  const app = self[kApp] as HttpApp
   if (app.state.started) throw new codes.FST_ERR_DEC_AFTER_START(String(name))
   const proto = Class.prototype
   if (name in proto) throw new codes.FST_ERR_DEC_ALREADY_PRESENT(String(name))
@@ -58,16 +58,16 @@ function decorateClass (self: WeftInstance, Class: { prototype: object, props: A
   Class.props.push([name, value])
 }
 
-export class WeftInstance extends AppInstance {
-  get server (): Server { return (this[kApp] as WeftApplication).server }
-  get initialConfig (): Readonly<Record<string, unknown>> { return Object.freeze({ ...(this[kApp] as WeftApplication).options }) }
+export class WeftInstance extends PluginHost {
+  get server (): Server { return (this[kApp] as HttpApp).server }
+  get initialConfig (): Readonly<Record<string, unknown>> { return Object.freeze({ ...(this[kApp] as HttpApp).options }) }
 
   override addHook<K extends keyof HookSignatures<this>> (name: K, fn: HookSignatures<this>[K]): this {
     return super.addHook(name, fn as Function)
   }
 
   route (opts: RouteOptions): this {
-    route(this[kApp] as WeftApplication, this, this[kScope] as HttpScope, opts)
+    route(this[kApp] as HttpApp, this, this[kScope] as HttpScope, opts)
     return this
   }
 
@@ -81,14 +81,14 @@ export class WeftInstance extends AppInstance {
   all: Shorthand = shorthand(allMethods)
 
   hasRoute (opts: { method: string, url: string, constraints?: Record<string, unknown> }): boolean {
-    return (this[kApp] as WeftApplication).router.has(opts.method.toUpperCase(), opts.url, opts.constraints)
+    return (this[kApp] as HttpApp).router.has(opts.method.toUpperCase(), opts.url, opts.constraints)
   }
 
-  printRoutes (options?: Record<string, unknown>): string { return (this[kApp] as WeftApplication).router.print(options) }
+  printRoutes (options?: Record<string, unknown>): string { return (this[kApp] as HttpApp).router.print(options) }
 
   listen (opts?: ListenOptions | ((err: Error | null, address?: string) => void), cb?: (err: Error | null, address?: string) => void): any {
     if (typeof opts === 'function') { cb = opts; opts = {} }
-    const p = listen(this[kApp] as WeftApplication, opts)
+    const p = listen(this[kApp] as HttpApp, opts)
     if (typeof cb === 'function') {
       p.then((address) => cb!(null, address), (err) => cb!(err))
       return undefined
@@ -102,11 +102,11 @@ export class WeftInstance extends AppInstance {
   }
 
   inject (opts?: unknown, cb?: (err: Error | null, res?: any) => void): any {
-    return inject(this[kApp] as WeftApplication, opts, cb)
+    return inject(this[kApp] as HttpApp, opts, cb)
   }
 
   /** The raw request handler (for custom servers). */
-  get routing () { const app = this[kApp] as WeftApplication; return app.dispatch.bind(app) }
+  get routing () { const app = this[kApp] as HttpApp; return app.dispatch.bind(app) }
 
   decorateRequest (name: string | symbol, value: unknown, dependencies?: string[]): this {
     decorateClass(this, (this[kScope] as HttpScope).Request, name, value, dependencies)

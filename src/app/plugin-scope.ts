@@ -10,10 +10,10 @@ export type OwnHookName = 'onReady' | 'onListen' | 'preClose'
 export const inheritedHookNames: InheritedHookName[] = ['onRoute', 'onRegister', 'onRequest', 'preParsing', 'preValidation',
   'preHandler', 'preSerialization', 'onError', 'onSend', 'onResponse', 'onTimeout', 'onRequestAbort']
 
-export class Scope {
+export class PluginScope {
   readonly instance: any
-  readonly parent: Scope | null
-  readonly children: Scope[] = []
+  readonly parent: PluginScope | null
+  readonly children: PluginScope[] = []
   readonly hooks: Record<InheritedHookName, AppHook[]>
   readonly own: Record<OwnHookName, AppHook[]> = { onReady: [], onListen: [], preClose: [] }
   readonly pluginName: string
@@ -21,7 +21,7 @@ export class Scope {
   /** Names of the plugins registered in this scope and its ancestors, for dependency checks. */
   readonly registeredPlugins: string[]
 
-  constructor (instance: unknown, parent: Scope | null, pluginName: string, prefix: string) {
+  constructor (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string) {
     this.instance = instance
     this.parent = parent
     this.pluginName = pluginName
@@ -40,7 +40,7 @@ export class Scope {
   }
 
   /** This scope, then its children depth-first, in creation order. */
-  * walk (): Generator<Scope> {
+  * walk (): Generator<PluginScope> {
     yield this
     for (const child of this.children) yield * child.walk()
   }

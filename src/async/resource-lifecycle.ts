@@ -5,7 +5,7 @@ import type { Recorder } from './recorder.js'
 import { R_AUX, R_DONE, R_LINKED } from './resource-table.js'
 import { G_FINAL, G_FILE_OPEN, G_LINKED, G_QUIET } from './group-table.js'
 import { F_REARM } from './resource-types.js'
-import type { Scope } from './scopes.js'
+import type { TrackScope } from './scopes.js'
 import { unlink, unlinkGroup } from './scope-lists.js'
 
 /** Marks a stored resource done; its operation closes when nothing in it is pending. */
@@ -88,7 +88,7 @@ export function finalize (rec: Recorder, g: number): void {
 }
 
 /** A request closing an fs.promises FileHandle: the handle is done (its destroy waits for GC). */
-export function closeHandle (rec: Recorder, g: number, scope: Scope | undefined): void {
+export function closeHandle (rec: Recorder, g: number, scope: TrackScope | undefined): void {
   const groups = rec.groups
   let holder = g >= 0 && groups.handle[g] !== 0 ? g : -1
   if (holder < 0 && scope !== undefined) {

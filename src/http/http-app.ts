@@ -4,12 +4,12 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { createServer as createHttpsServer } from 'node:https'
-import { Application } from '../app/application.js'
+import { AppLifecycle } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
-import type { Scope } from '../app/scope.js'
+import type { PluginScope } from '../app/plugin-scope.js'
 import { codes } from '../errors.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
-import { handleRequest } from './lifecycle.js'
+import { handleRequest } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { Router, type RouterOptions } from './router.js'
@@ -64,7 +64,7 @@ function defaultNotFound (request: { method: string, url: string }, reply: { cod
   reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
 }
 
-export class WeftApplication extends Application implements WeftRuntime, RouteHost {
+export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly options: WeftOptions
   readonly router: Router
   readonly server: Server
@@ -130,7 +130,7 @@ export class WeftApplication extends Application implements WeftRuntime, RouteHo
   get started (): boolean { return this.state.started }
   get runtime (): WeftRuntime { return this }
 
-  override createScope (instance: unknown, parent: Scope | null, pluginName: string, prefix: string): Scope {
+  override createScope (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string): PluginScope {
     return new HttpScope(instance, parent as HttpScope | null, pluginName, prefix, this.scopeDefaults)
   }
 

@@ -3,10 +3,10 @@
 // Child scopes are Object.create(parent): they see the parent's decorators, never the reverse.
 import { codes } from '../errors.js'
 import { validateHook, isRequestHook, type HookName } from '../hooks/names.js'
-import type { Application } from './application.js'
+import type { AppLifecycle } from './app-lifecycle.js'
 import { defineDecorator } from './decorators.js'
 import { callPlugin, Deferred, type PluginEntry } from './plugin-loader.js'
-import type { Scope } from './scope.js'
+import type { PluginScope } from './plugin-scope.js'
 import { kApp, kInstance, kScope } from './symbols.js'
 
 export const version = '0.1.0'
@@ -40,9 +40,9 @@ function joinPrefix (parent: string, own: unknown): string {
 
 let skipThenFor: object | null = null
 
-export class AppInstance {
-  declare [kScope]: Scope
-  declare [kApp]: Application
+export class PluginHost {
+  declare [kScope]: PluginScope
+  declare [kApp]: AppLifecycle
   readonly [kInstance] = true
 
   get version (): string { return version }
@@ -183,8 +183,8 @@ export class AppInstance {
   }
 }
 
-function createChild (self: AppInstance, name: string, prefix: unknown): AppInstance {
-  const child: AppInstance = Object.create(self)
+function createChild (self: PluginHost, name: string, prefix: unknown): PluginHost {
+  const child: PluginHost = Object.create(self)
   Object.defineProperty(child, kScope, {
     value: self[kApp].createScope(child, self[kScope], name, joinPrefix(self[kScope].prefix, prefix)),
     enumerable: false
@@ -192,7 +192,7 @@ function createChild (self: AppInstance, name: string, prefix: unknown): AppInst
   return child
 }
 
-function checkMeta (self: AppInstance, fn: any, name: string): void {
+function checkMeta (self: PluginHost, fn: any, name: string): void {
   const meta = fn[kPluginMeta] as PluginMeta | undefined
   if (meta === undefined) return
   for (const dep of meta.dependencies ?? []) {

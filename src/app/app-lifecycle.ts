@@ -4,7 +4,7 @@
 import { runAppHook, type AppHook } from '../hooks/app-hook-runner.js'
 import type { Logger } from './logger.js'
 import { PluginLoader } from './plugin-loader.js'
-import { Scope } from './scope.js'
+import { PluginScope } from './plugin-scope.js'
 
 export interface LifecycleState {
   /** Plugins have loaded: routes, hooks and decorators can no longer be added. */
@@ -16,13 +16,13 @@ export interface LifecycleState {
   closed: boolean
 }
 
-export class Application {
+export class AppLifecycle {
   readonly loader: PluginLoader
   readonly state: LifecycleState = { started: false, ready: false, listening: false, closing: false, closed: false }
   readonly onCloseHooks: AppHook[] = []
   log: Logger
   pluginTimeout: number
-  rootScope!: Scope
+  rootScope!: PluginScope
   #readyPromise: Promise<void> | null = null
   #closePromise: Promise<void> | null = null
 
@@ -33,8 +33,8 @@ export class Application {
   }
 
   /** Makes the scope a plugin runs in; the HTTP layer returns its own kind. */
-  createScope (instance: unknown, parent: Scope | null, pluginName: string, prefix: string): Scope {
-    return new Scope(instance, parent, pluginName, prefix)
+  createScope (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string): PluginScope {
+    return new PluginScope(instance, parent, pluginName, prefix)
   }
 
   /** Loads every plugin, prepares what the app serves, then runs onReady once. */

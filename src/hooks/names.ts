@@ -28,7 +28,7 @@ export function isAsyncFunction (fn: Function): boolean { return fn.constructor.
 export function validateHook (name: unknown, fn: unknown): asserts name is HookName {
   if (typeof name !== 'string') throw new codes.FST_ERR_HOOK_INVALID_TYPE()
   if (!allHookSet.has(name)) throw new codes.FST_ERR_HOOK_NOT_SUPPORTED(name)
-  if (typeof fn !== 'function') throw new codes.FST_ERR_HOOK_INVALID_HANDLER(name, Object.prototype.toString.call(fn))
+  if (typeof fn !== 'function') throw new codes.FST_ERR_HOOK_INVALID_HANDLER(name, fn == null ? String(fn) : Object.prototype.toString.call(fn))
   const arity = callbackArity[name as HookName]
   if (arity !== Infinity && isAsyncFunction(fn) && fn.length >= arity) throw new codes.FST_ERR_HOOK_INVALID_ASYNC_HANDLER()
 }

@@ -25,11 +25,24 @@ export const Shape = {
 } as const
 export type ShapeValue = typeof Shape[keyof typeof Shape]
 
+/** What ends a chain early, silently. */
+export const Guard = {
+  /** nothing: the chain runs to its end (onResponse, onRequestAbort, onTimeout) */
+  none: 0,
+  /** a hijacked reply (onSend, preSerialization, onError) */
+  hijack: 1,
+  /** a hijacked reply, or a hook that replied early (the stages before the handler) */
+  reply: 2
+} as const
+export type GuardValue = typeof Guard[keyof typeof Guard]
+
 /** Called once when the chain ends: with the error that stopped it, or null and the final value. */
 export type Continuation = (run: HookRun, err: unknown, value: unknown) => void
 
 export const kSendCalled = Symbol('weft.sendCalled')
-export interface SendState { [kSendCalled]: boolean }
+export const kHijacked = Symbol('weft.hijacked')
+/** What the runner reads of a reply: whether it was sent (an early reply) or hijacked (Weft's handling ends). */
+export interface SendState { [kSendCalled]: boolean, [kHijacked]: boolean }
 
 export class HookRun {
   hooks: HookEntry[] = []
@@ -37,10 +50,12 @@ export class HookRun {
   shape: ShapeValue = 0
   value: unknown = undefined
   next: Continuation = ignore
-  /** When true the chain stops silently once a hook has sent the reply (early reply). */
-  guard = false
+  /** What stops the chain silently (see Guard). */
+  guard: GuardValue = 0
   /** A hook of this run is executing or pending: the run must not be reused until it settles. */
   busy = false
+  /** Counts hook calls, so a callback-style hook's late promise knows whether its hook still waits. */
+  calls = 0
   done: ((err?: unknown, value?: unknown) => void) | null = null
   resolve: ((value: unknown) => void) | null = null
   reject: ((err: unknown) => void) | null = null
@@ -56,7 +71,7 @@ export class HookRun {
 function ignore (): void {}
 
 /** Runs `hooks` in order, then calls `next(run, null, value)`; a failing hook calls `next(run, err, value)` instead. */
-export function runHooks (run: HookRun, hooks: HookEntry[], shape: ShapeValue, value: unknown, guard: boolean, next: Continuation): void {
+export function runHooks (run: HookRun, hooks: HookEntry[], shape: ShapeValue, value: unknown, guard: GuardValue, next: Continuation): void {
   run.hooks = hooks
   run.i = 0
   run.shape = shape
@@ -69,27 +84,67 @@ export function runHooks (run: HookRun, hooks: HookEntry[], shape: ShapeValue, v
 function step (run: HookRun): void {
   const hooks = run.hooks
   while (run.i < hooks.length) {
-    if (run.guard && run.reply[kSendCalled]) { run.busy = false; return }
+    if (stopped(run)) { run.busy = false; return }
     const hook = hooks[run.i++]!
     let result: unknown
     run.busy = true
+    const call = ++run.calls
     try {
       result = callHook(run, hook)
     } catch (err) {
       run.busy = false
+      if (dropped(run)) return
       run.next(run, err, run.value)
       return
     }
-    if (hook.callback) return // continues when the hook calls done
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(run.resolve ??= makeResolve(run), run.reject ??= makeReject(run))
+    if (isThenable(result)) {
+      if (hook.callback) settleEither(run, call, result)
+      else result.then(run.resolve ??= makeResolve(run), run.reject ??= makeReject(run))
       return
     }
+    if (hook.callback) return // continues when the hook calls done
     if (run.shape === Shape.payload && result !== undefined) run.value = result
   }
   run.busy = false
-  if (run.guard && run.reply[kSendCalled]) return
+  if (stopped(run)) return
   run.next(run, null, run.value)
+}
+
+/** The chain ends silently: the reply was hijacked, or (before the handler) a hook replied early. */
+function stopped (run: HookRun): boolean {
+  return run.guard !== Guard.none && (run.reply[kHijacked] || (run.guard === Guard.reply && run.reply[kSendCalled]))
+}
+
+/** An error from a hook after its reply was hijacked is dropped: Weft's handling has ended. */
+function dropped (run: HookRun): boolean {
+  return run.guard !== Guard.none && run.reply[kHijacked]
+}
+
+export function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+}
+
+/**
+ * A callback-style hook that also returned a promise: the chain continues on whichever comes
+ * first, its `done()` or the promise settling; the other one is then ignored. (Rare: the closures
+ * are made only here.)
+ */
+function settleEither (run: HookRun, call: number, promise: PromiseLike<unknown>): void {
+  const done = run.done
+  const waiting = (): boolean => run.calls === call && run.busy && run.done === done
+  promise.then((value) => {
+    if (!waiting()) return
+    run.done = null // the hook's own done() is stale from now on; later hooks get a new one
+    run.busy = false
+    if (run.shape === Shape.payload && value !== undefined && value !== run.reply) run.value = value
+    step(run)
+  }, (err: unknown) => {
+    if (!waiting()) return
+    run.done = null
+    run.busy = false
+    if (dropped(run)) return
+    run.next(run, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR(), run.value)
+  })
 }
 
 function callHook (run: HookRun, hook: HookEntry): unknown {
@@ -108,8 +163,10 @@ function callHook (run: HookRun, hook: HookEntry): unknown {
 
 function makeDone (run: HookRun) {
   return function done (err?: unknown, value?: unknown): void {
+    if (run.done !== done || !run.busy) return // a second call, or the hook's promise already moved on
     run.busy = false
     if (err != null) {
+      if (dropped(run)) return
       run.next(run, err, run.value)
       return
     }
@@ -129,6 +186,7 @@ function makeResolve (run: HookRun) {
 function makeReject (run: HookRun) {
   return function rejected (err: unknown): void {
     run.busy = false
+    if (dropped(run)) return
     run.next(run, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR(), run.value)
   }
 }

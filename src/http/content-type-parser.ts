@@ -246,11 +246,11 @@ export class ContentTypeParser {
         return
       }
       parser = this.#types.get('') ?? null
-      if (parser === null) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE('')); return }
+      if (parser === null) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE()); return }
     } else {
       if (!announced && BODY_IF_ANNOUNCED.has(method)) { done(null); return }
       parser = this.#find(contentType)
-      if (parser === null) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE(contentType)); return }
+      if (parser === null) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE()); return }
     }
 
     const reader = new BodyReader(request, payload, parser, done)
@@ -382,13 +382,13 @@ class BodyReader {
     try {
       result = this.parser.fn(this.request, payload, done)
     } catch (err) {
-      this.finish(err ?? new Error('Content type parser threw ' + String(err)))
+      this.finish(err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR())
       return
     }
     if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
       (result as Promise<unknown>).then(
         body => { this.finish(null, body) },
-        err => { this.finish(err ?? new Error('Content type parser rejected with ' + String(err))) }
+        err => { this.finish(err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR()) }
       )
     }
   }
@@ -405,7 +405,7 @@ class BodyReader {
     if (this.settled) return
     this.settled = true
     if (err != null) {
-      this.done(asHttpError(err))
+      this.done(err as Error)
       return
     }
     this.request.body = body
@@ -432,10 +432,11 @@ function onError (this: Readable & { [kReader]?: BodyReader }, err: Error): void
   const reader = this[kReader]
   if (reader === undefined) return
   reader.detach()
-  reader.finish(err)
+  reader.finish(asHttpError(err))
 }
 
-/** Parser and stream errors become client errors: a missing or non-error statusCode becomes 400. */
+/** Errors in reading the body become client errors: a missing or non-error statusCode becomes 400.
+ *  (A parser's own errors keep their status, else the error handler answers 500.) */
 function asHttpError (err: unknown): Error {
   const error = err instanceof Error ? err : new Error(String(err))
   const status = (error as { statusCode?: unknown }).statusCode

@@ -1,30 +1,29 @@
 // The error flow: onError hooks (once per request) → the route scope's error handler, falling
-// back to the parent's when a handler throws → onSend → write. The default handler answers
-// { statusCode, code, error, message }; when every handler failed, a plain 500 is written.
+// back to the parent's when a handler throws → onSend → write. The default handler applies the
+// error's status and headers and answers { statusCode, code, error, message } (through the
+// route's response schema for that status when there is one); when every handler failed, the
+// error is written directly, without hooks or user code.
 import { STATUS_CODES } from 'node:http'
 import { codes } from '../errors.js'
-import { runHooks, Shape, kSendCalled, type Continuation } from '../hooks/request-hook-runner.js'
+import { Guard, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { kContext, type Request } from './request.js'
 import {
-  hookRun, kErrorHandler, kHeaders, kOnErrorRan, kRunningOnError, onSendStage, serializePayload, type Reply
+  hookRun, kErrorHandler, kHeaders, kOnErrorRan, kRunningOnError, onSendStage, settleReply, type Reply
 } from './reply.js'
+import type { ErrorHandlerLink } from './route-context.js'
+import { serializerFor } from './schemas.js'
 
-export type ErrorHandlerFn = (this: any, error: any, request: Request, reply: Reply) => unknown
+export type ErrorHandlerFn = ErrorHandlerLink['fn']
 
-/** One handler in the chain; `parent` is tried when this one throws. */
-export interface ErrorHandlerLink {
-  fn: ErrorHandlerFn
-  scope: unknown
-  parent: ErrorHandlerLink | null
-}
-
+/** Where every failure of a request goes: a hook's or handler's error, a parser error, a bad serialization. */
 export function handleError (reply: Reply, error: unknown): void {
+  if (reply[kHijacked]) return
   reply[kSendCalled] = true
   const hooks = reply[kContext].onError
   if (hooks !== null && !reply[kOnErrorRan]) {
     reply[kOnErrorRan] = true
     reply[kRunningOnError] = true
-    runHooks(hookRun(reply), hooks, Shape.error, error, false, afterOnError)
+    runHooks(hookRun(reply), hooks, Shape.error, error, Guard.hijack, afterOnError)
     return
   }
   callErrorHandler(reply, error)
@@ -37,13 +36,6 @@ const afterOnError: Continuation = (run, hookError, error) => {
   callErrorHandler(reply, error)
 }
 
-function statusOf (error: unknown): number | undefined {
-  if (error === null || typeof error !== 'object') return undefined
-  const e = error as { statusCode?: unknown, status?: unknown }
-  const s = Number(e.statusCode ?? e.status)
-  return Number.isInteger(s) && s >= 400 && s <= 599 ? s : undefined
-}
-
 function callErrorHandler (reply: Reply, error: unknown): void {
   const link = reply[kErrorHandler]
   if (link === null) {
@@ -51,31 +43,86 @@ function callErrorHandler (reply: Reply, error: unknown): void {
     return
   }
   reply[kErrorHandler] = link.parent
-  const status = statusOf(error)
-  reply.raw.statusCode = status ?? (reply.raw.statusCode >= 400 ? reply.raw.statusCode : 500)
-  // the rest of an oversized body is not worth reading: the connection ends after this answer
-  if (status === 413) reply[kHeaders].connection = 'close'
+  // the payload type is chosen again for what the error handler sends
+  const headers = reply[kHeaders]
+  delete headers['content-type']
+  delete headers['content-length']
   reply[kSendCalled] = false
   let result: unknown
   try {
     result = link.fn.call(link.scope, error, reply.request, reply)
   } catch (err) {
-    handleError(reply, err)
+    reply.send(err) // an Error goes on to the next handler up; anything else is sent as it is
     return
   }
-  if (result !== undefined && !reply[kSendCalled]) {
-    if (result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(
-        (value) => { if (value !== undefined && !reply[kSendCalled]) reply.send(value) },
-        (err) => { if (!reply.raw.headersSent) handleError(reply, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR()) }
-      )
-    } else {
-      reply.send(result)
-    }
-  }
+  if (result === undefined) return
+  if (isThenable(result)) settleReply(reply, result)
+  else reply.send(result)
 }
 
-/** The error body every Weft app answers with unless an error handler says otherwise. */
+function inErrorRange (value: unknown): value is number {
+  return typeof value === 'number' ? value >= 400 && value <= 599 : Number(value) >= 400 && Number(value) <= 599
+}
+
+/** The status and headers the default handler answers an error with. */
+function applyError (reply: Reply, error: unknown): void {
+  const res = reply.raw
+  let status = inErrorRange(res.statusCode) ? res.statusCode : 500
+  if (error !== null && typeof error === 'object') {
+    const e = error as { headers?: Record<string, unknown>, statusCode?: unknown, status?: unknown }
+    if (e.headers !== undefined && e.headers !== null) reply.headers(e.headers)
+    if (inErrorRange(e.statusCode)) status = Number(e.statusCode)
+    else if (inErrorRange(e.status)) status = Number(e.status)
+  }
+  res.statusCode = status
+}
+
+/** The root scope's handler: status and headers from the error, a log line (error for 5xx, info below), the standard body. */
+export function defaultErrorHandler (this: unknown, error: unknown, request: Request, reply: Reply): void {
+  applyError(reply, error)
+  const statusCode = reply.raw.statusCode
+  const app = reply[kContext].app
+  if (app.requestLogging) {
+    const message = (error as Error | null | undefined)?.message
+    if (statusCode >= 500) reply.log.error({ req: request, res: reply, err: error }, message)
+    else reply.log.info({ res: reply, err: error }, message)
+  }
+  if (!(error instanceof Error)) {
+    // a thrown string or plain object is the body itself
+    reply.send(error)
+    return
+  }
+  reply[kSendCalled] = true
+  const payload = errorPayload(reply, error)
+  onSendStage(reply, payload)
+}
+
+/** The body of an Error answer: through the route's response schema for the status, else the standard shape. */
+function errorPayload (reply: Reply, error: unknown): string {
+  const headers = reply[kHeaders]
+  headers['content-type'] ??= 'application/json; charset=utf-8'
+  const statusCode = reply.raw.statusCode
+  const e = (error ?? {}) as { code?: unknown, message?: unknown }
+  let payload: string
+  try {
+    const serialize = serializerFor(reply[kContext].serializers, statusCode)
+    payload = serialize === undefined
+      ? JSON.stringify(errorBody(error, statusCode))
+      : serialize(Object.create(error as object, {
+        error: { value: STATUS_CODES[statusCode] },
+        message: { value: e.message },
+        statusCode: { value: statusCode }
+      }))
+  } catch (err) {
+    reply.log.error({ err, statusCode }, 'The serializer for the given status code failed')
+    reply.raw.statusCode = 500
+    payload = JSON.stringify(errorBody(new codes.FST_ERR_FAILED_ERROR_SERIALIZATION((err as Error)?.message, String(e.message)), 500))
+  }
+  headers['content-length'] = '' + Buffer.byteLength(payload)
+  return payload
+}
+
+/** The standard error body: { statusCode, code, error, message }. */
 export function errorBody (error: unknown, statusCode: number): { statusCode: number, code?: string, error: string, message: string } {
   const e = error !== null && typeof error === 'object' ? error as { code?: unknown, message?: unknown } : null
   const message = e !== null && e.message !== undefined ? String(e.message) : String(error)
@@ -85,33 +132,21 @@ export function errorBody (error: unknown, statusCode: number): { statusCode: nu
     : { statusCode, error: name, message }
 }
 
-/** The root scope's handler: logs (error for 5xx, info for 4xx) and sends the standard body. */
-export function defaultErrorHandler (this: unknown, error: unknown, request: Request, reply: Reply): void {
-  const statusCode = reply.raw.statusCode
-  if (statusCode >= 500) reply.log.error({ req: request, res: reply, err: error }, (error as Error)?.message ?? String(error))
-  else reply.log.info({ res: reply, err: error }, (error as Error)?.message ?? String(error))
-  const body = errorBody(error, statusCode)
-  reply[kSendCalled] = true
-  reply[kHeaders]['content-type'] = 'application/json; charset=utf-8'
-  let json: string
-  try {
-    json = serializePayload(reply, body)
-  } catch {
-    json = JSON.stringify(body)
-  }
-  onSendStage(reply, json)
-}
-
 /** Written when every error handler has failed: no hooks, no user code. */
 function writeFallback (reply: Reply, error: unknown): void {
   const res = reply.raw
-  reply.log.error({ err: error }, 'error handler failed, answering 500')
-  if (res.headersSent || res.writableEnded) {
+  if (res.headersSent || res.writableEnded || res.destroyed) {
+    // the answer already started: all that is left is to cut it
+    reply.log.error({ err: error }, 'error after the response started')
     res.destroy()
     return
   }
-  const json = JSON.stringify(errorBody(error, 500))
-  res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': '' + Buffer.byteLength(json) })
-  res.end(json)
+  if (!inErrorRange(res.statusCode)) res.statusCode = 500
+  const payload = errorPayload(reply, error instanceof Error ? error : new codes.FST_ERR_SEND_UNDEFINED_ERR())
+  try {
+    res.writeHead(res.statusCode, reply[kHeaders])
+  } catch {
+    res.writeHead(res.statusCode)
+  }
+  res.end(payload)
 }
-

@@ -7,13 +7,15 @@ import { createServer as createHttpsServer } from 'node:https'
 import { AppLifecycle } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
 import type { PluginScope } from '../app/plugin-scope.js'
+import type { Reply } from './reply.js'
+import { kContext, type Request } from './request.js'
 import { codes } from '../errors.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
-import { handleRequest } from './request-lifecycle.js'
+import { handleRequest, requestStages } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { Router, type RouterOptions } from './router.js'
-import type { WeftRuntime } from './runtime.js'
+import type { RequestStages, WeftRuntime } from './runtime.js'
 
 export interface WeftOptions extends RouterOptions {
   logger?: boolean | Record<string, unknown> | Logger
@@ -60,7 +62,8 @@ function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }
 
-function defaultNotFound (request: { method: string, url: string }, reply: { code (n: number): { send (b: unknown): unknown } }): void {
+function defaultNotFound (request: Request, reply: Reply): void {
+  if (request[kContext].app.requestLogging) request.log.info(`Route ${request.method}:${request.url} not found`)
   reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
 }
 
@@ -79,6 +82,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly genReqId: (req: IncomingMessage) => string
   readonly scopeDefaults: HttpScopeDefaults
   readonly forceCloseConnections: boolean | 'idle'
+  readonly stages: RequestStages
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
@@ -106,6 +110,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       serializerOpts: options.serializerOpts
     }
     this.router = new Router(routerOptions)
+    this.stages = requestStages
     this.forceCloseConnections = options.forceCloseConnections ?? 'idle'
     const handler = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this, this.router, req, res)
     this.server = this.#createServer(options, handler)
@@ -134,10 +139,6 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     return new HttpScope(instance, parent as HttpScope | null, pluginName, prefix, this.scopeDefaults)
   }
 
-  notFoundContext (req: IncomingMessage): RouteContext {
-    return this.router.notFoundContext(req)
-  }
-
   /** The request handler, for serverFactory users and tests. */
   dispatch (req: IncomingMessage, res: ServerResponse): void {
     handleRequest(this, this.router, req, res)
@@ -145,12 +146,20 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
 
   protected override async prepare (): Promise<void> {
     bindRoutes(this)
+    const notFound = new Map<PluginScope, RouteContext>()
     for (const scope of this.rootScope.walk() as Iterable<HttpScope>) {
       if (scope.notFound === null && scope !== this.rootScope) continue
       const declared = scope.notFound ?? { handler: defaultNotFound, options: {} }
       const context = new RouteContext(this, scope.instance, '*', scope.prefix + '*', declared.handler, true, this.settings.bodyLimit, {})
       bindHooks(context, scope, scope.instance, declared.options, this.requestLogging)
       this.router.addNotFound(scope.prefix, context)
+      notFound.set(scope, context)
+    }
+    // reply.callNotFound() goes to the not-found route of the scope the route was declared in
+    for (const d of this.declarations) {
+      let scope: PluginScope | null = d.scope
+      while (scope !== null && !notFound.has(scope)) scope = scope.parent
+      d.context.notFound = notFound.get(scope ?? this.rootScope)!
     }
   }
 

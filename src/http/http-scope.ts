@@ -3,7 +3,8 @@
 // not-found handler. A child scope starts from copies of its parent's.
 import { PluginScope } from '../app/plugin-scope.js'
 import { ContentTypeParser } from './content-type-parser.js'
-import { defaultErrorHandler, type ErrorHandlerLink } from './error-handler.js'
+import { defaultErrorHandler } from './error-handler.js'
+import type { ErrorHandlerLink } from './route-context.js'
 import { extendReply, Reply, type ReplyClass } from './reply.js'
 import { extendRequest, Request, type RequestClass } from './request.js'
 import { SchemaStore, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'

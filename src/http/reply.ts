@@ -1,20 +1,19 @@
 // The Reply object and the send pipeline: payload → preSerialization → serialization → onSend
-// → write. Errors sent through it go to the error flow (error-handler.ts).
+// → write. Errors go to the error flow, which the app passes in (runtime.stages), so this module
+// never imports back into the request path.
 import type { ServerResponse } from 'node:http'
 import { finished } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
-import { HookRun, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
-import { handleError, type ErrorHandlerLink } from './error-handler.js'
-import { handlerStage } from './request-lifecycle.js'
+import { Guard, HookRun, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { kContext, type DecoratorProps, type Request } from './request.js'
-import type { RouteContext } from './route-context.js'
-import { serializerFor } from './schemas.js'
+import type { ErrorHandlerLink, RouteContext } from './route-context.js'
+import { serializerFor } from './serialization.js'
 
 export const kHeaders = Symbol('weft.headers')
 export const kRun = Symbol('weft.run')
-export const kHijacked = Symbol('weft.hijacked')
+export { kHijacked }
 export const kErrorHandler = Symbol('weft.errorHandler')
 export const kRunningOnError = Symbol('weft.runningOnError')
 export const kOnErrorRan = Symbol('weft.onErrorRan')
@@ -146,13 +145,9 @@ export class Reply {
     return serializerFor(this[kContext].serializers, Number(statusCode))
   }
 
-  /** Hands the request to the not-found handler of its URL's scope. */
+  /** Hands the request to the not-found handler of its URL's scope (its preHandler hooks first). */
   callNotFound (): this {
-    const context = this[kContext].app.notFoundContext(this.request.raw)
-    this[kContext] = context
-    this.request[kContext] = context
-    this[kErrorHandler] = context.errorHandler
-    handlerStage(this)
+    this[kContext].app.stages.notFound(this)
     return this
   }
 
@@ -164,13 +159,13 @@ export class Reply {
 
   send (payload?: unknown): this {
     if (this[kRunningOnError]) throw new codes.FST_ERR_SEND_INSIDE_ONERR()
-    if (this[kSendCalled] || this[kHijacked]) {
-      if (!this[kHijacked]) this.log.warn({ err: new codes.FST_ERR_REP_ALREADY_SENT(this.request.url, this.request.method) }, 'Reply was already sent')
+    if (this[kSendCalled] || this.sent) {
+      this.log.warn({ err: new codes.FST_ERR_REP_ALREADY_SENT(this.request.url, this.request.method) })
       return this
     }
     this[kSendCalled] = true
     if (payload instanceof Error) {
-      handleError(this, payload)
+      fail(this, payload)
       return this
     }
     sendPayload(this, payload)
@@ -199,6 +194,41 @@ export function extendReply (Parent: ReplyClass): ReplyClass {
   return Scoped
 }
 
+/** Hands a failure to the error flow. */
+export function fail (reply: Reply, error: unknown): void {
+  reply[kContext].app.stages.fail(reply, error)
+}
+
+/**
+ * What a handler's or error handler's promise settles into: its value is sent (undefined too, as an
+ * empty body, unless the reply was sent meanwhile or the client is gone); a rejection is the
+ * request's error, or only logged once the reply was sent or hijacked.
+ */
+export function settleReply (reply: Reply, promise: PromiseLike<unknown>): void {
+  promise.then((payload) => {
+    if (reply[kHijacked]) return
+    if (payload === undefined && (reply[kSendCalled] || !clientWaiting(reply))) return
+    try {
+      reply.send(payload)
+    } catch (err) {
+      fail(reply, err)
+    }
+  }, (err: unknown) => {
+    if (reply.sent || (reply[kSendCalled] && reply.raw.headersSent)) {
+      reply.log.error({ err }, 'Promise errored, but reply.sent = true was set')
+      return
+    }
+    reply[kSendCalled] = true
+    fail(reply, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR())
+  })
+}
+
+function clientWaiting (reply: Reply): boolean {
+  const raw = reply.request.raw
+  const socket = raw.socket
+  return !reply.raw.headersSent && !raw.aborted && socket !== null && socket !== undefined && !socket.destroyed
+}
+
 /** A HookRun for the next chain of this reply: its own one, made on first use, unless that one is
  *  still waiting on a hook or the handler (an early reply, a send from a pending handler); then a new one. */
 export function hookRun (reply: Reply): HookRun {
@@ -221,27 +251,52 @@ export function sendPayload (reply: Reply, payload: unknown): void {
   const headers = reply[kHeaders]
   const contentType = headers['content-type'] as string | undefined
   if (payload !== null) {
-    if (typeof (payload as { pipe?: unknown }).pipe === 'function' || (typeof payload === 'object' && isBinary(payload))) {
-      if (contentType === undefined && typeof (payload as { pipe?: unknown }).pipe !== 'function') headers['content-type'] = 'application/octet-stream'
+    if (typeof (payload as { pipe?: unknown }).pipe === 'function') {
       onSendStage(reply, payload)
       return
     }
-    if (typeof payload === 'string') {
-      if (contentType === undefined) headers['content-type'] = 'text/plain; charset=utf-8'
+    if ((payload as { buffer?: unknown }).buffer instanceof ArrayBuffer) {
+      if (contentType === undefined) headers['content-type'] = 'application/octet-stream'
+      const bytes = payload as ArrayBufferView
+      onSendStage(reply, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      return
+    }
+    if (contentType === undefined && typeof payload === 'string') {
+      headers['content-type'] = 'text/plain; charset=utf-8'
       onSendStage(reply, payload)
       return
     }
   }
-  if (contentType === undefined) {
+  const serializer = reply[kSerializer]
+  if (serializer !== null) {
+    if (typeof payload === 'string') {
+      let body: string
+      try {
+        body = serializer(payload)
+      } catch (err) {
+        fail(reply, err)
+        return
+      }
+      onSendStage(reply, body)
+      return
+    }
+  } else if (contentType === undefined) {
     headers['content-type'] = 'application/json; charset=utf-8'
-  } else if (reply[kSerializer] === null && contentType.indexOf('json') === -1) {
-    // a non-JSON content type with a non-string payload: the user's serializer or onSend must turn it into bytes
+  } else if (contentType.indexOf('json') !== -1) {
+    // a JSON type without a charset gets utf-8 (application/hal+json too)
+    if (!/;\s*charset\s*=/i.test(contentType)) headers['content-type'] = contentType.replace(/;\s*$/, '') + '; charset=utf-8'
+  } else {
+    // a non-JSON content type: a string goes as it is; anything else is for onSend to turn into bytes
+    onSendStage(reply, payload)
+    return
+  }
+  if (typeof payload === 'string') {
     onSendStage(reply, payload)
     return
   }
   const hooks = reply[kContext].preSerialization
   if (hooks !== null) {
-    runHooks(hookRun(reply), hooks, Shape.payload, payload, false, afterPreSerialization)
+    runHooks(hookRun(reply), hooks, Shape.payload, payload, Guard.hijack, afterPreSerialization)
     return
   }
   serializeAndContinue(reply, payload)
@@ -249,7 +304,7 @@ export function sendPayload (reply: Reply, payload: unknown): void {
 
 const afterPreSerialization: Continuation = (run, err, payload) => {
   const reply = run.reply as Reply
-  if (err !== null) { handleError(reply, err); return }
+  if (err !== null) { fail(reply, err); return }
   serializeAndContinue(reply, payload)
 }
 
@@ -258,7 +313,7 @@ function serializeAndContinue (reply: Reply, payload: unknown): void {
   try {
     body = serializePayload(reply, payload)
   } catch (err) {
-    handleError(reply, err)
+    fail(reply, err)
     return
   }
   onSendStage(reply, body)
@@ -281,7 +336,7 @@ export function serializePayload (reply: Reply, payload: unknown): string {
 export function onSendStage (reply: Reply, payload: unknown): void {
   const hooks = reply[kContext].onSend
   if (hooks !== null) {
-    runHooks(hookRun(reply), hooks, Shape.payload, payload, false, afterOnSend)
+    runHooks(hookRun(reply), hooks, Shape.payload, payload, Guard.hijack, afterOnSend)
     return
   }
   writeResponse(reply, payload)
@@ -289,7 +344,7 @@ export function onSendStage (reply: Reply, payload: unknown): void {
 
 const afterOnSend: Continuation = (run, err, payload) => {
   const reply = run.reply as Reply
-  if (err !== null) { handleError(reply, err); return }
+  if (err !== null) { fail(reply, err); return }
   writeResponse(reply, payload)
 }
 
@@ -297,36 +352,53 @@ export function writeResponse (reply: Reply, payload: unknown): void {
   if (reply[kHijacked]) return
   const res = reply.raw
   if (res.headersSent || res.writableEnded) {
-    reply.log.warn('Reply was already written by other means')
+    reply.log.warn(`Reply was already sent, did you forget to "return reply" in the "${reply.request.raw.url}" (${reply.request.raw.method}) route?`)
     return
   }
   const headers = reply[kHeaders]
   if (reply[kContext].app.state.closing) headers.connection = 'close'
+  const status = res.statusCode
   if (payload === undefined || payload === null) {
-    const status = res.statusCode
-    if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD' && headers['content-length'] === undefined) {
-      headers['content-length'] = '0'
+    if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD') headers['content-length'] = '0'
+    if (writeHead(reply, status)) res.end()
+    return
+  }
+  if ((status >= 100 && status < 200) || status === 204) {
+    // no body for these: no content headers either
+    delete headers['content-type']
+    delete headers['content-length']
+    if (typeof (payload as { resume?: unknown }).resume === 'function') {
+      (payload as NodeJS.ReadableStream).on('error', ignore)
+      ;(payload as NodeJS.ReadableStream).resume()
     }
-    res.writeHead(status, headers)
-    res.end()
+    if (writeHead(reply, status)) res.end()
     return
   }
   if (typeof (payload as { pipe?: unknown }).pipe === 'function') {
     sendStream(reply, payload as NodeJS.ReadableStream)
     return
   }
-  let body: string | Buffer
-  if (typeof payload === 'string' || Buffer.isBuffer(payload)) body = payload
-  else if (ArrayBuffer.isView(payload)) body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-  else {
-    handleError(reply, new codes.FST_ERR_REP_INVALID_PAYLOAD_TYPE(typeof payload))
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
+    fail(reply, new codes.FST_ERR_REP_INVALID_PAYLOAD_TYPE(typeof payload))
     return
   }
-  const length = Buffer.byteLength(body)
+  const length = Buffer.byteLength(payload)
   const declared = headers['content-length']
   if (declared === undefined || (reply.request.raw.method !== 'HEAD' && Number(declared) !== length)) headers['content-length'] = '' + length
-  res.writeHead(res.statusCode, headers)
-  res.end(body)
+  if (writeHead(reply, status)) res.end(payload)
+}
+
+function ignore (): void {}
+
+/** Writes the status line and headers; a header Node refuses (a bad value) becomes the request's error. */
+function writeHead (reply: Reply, status: number): boolean {
+  try {
+    reply.raw.writeHead(status, reply[kHeaders])
+    return true
+  } catch (err) {
+    fail(reply, err)
+    return false
+  }
 }
 
 function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
@@ -340,7 +412,7 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
     if (!res.headersSent) {
       for (const key in headers) res.removeHeader(key)
       reply[kHeaders] = {}
-      handleError(reply, err)
+      fail(reply, err)
     } else {
       reply.log.warn({ err }, 'response stream failed after headers were sent')
       res.destroy(err)

@@ -1,24 +1,30 @@
 // The request path: raw request in, response out. Each stage is a named call that runs its
 // hooks (if the route has any) and hands over to the next:
-// route → onRequest → preParsing → parse → preValidation → validate → preHandler → handler → send.
+// route → onRequest → preParsing → parse → preValidation → validate → preHandler → handler → send;
+// then, once the response finished, onResponse and the `request completed` line.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { codes } from '../errors.js'
-import { HookRun, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
+import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { silentLogger } from '../app/logger.js'
 import { handleError } from './error-handler.js'
-import { hookRun, kHijacked, type Reply } from './reply.js'
-import { kContext } from './request.js'
+import { hookRun, kErrorHandler, kHeaders, settleReply, type Reply } from './reply.js'
+import { kContext, type Request } from './request.js'
 import type { RouteContext } from './route-context.js'
-import type { Router } from './router.js'
-import type { WeftRuntime } from './runtime.js'
+import { badUrlOf, type Router } from './router.js'
+import type { RequestStages, WeftRuntime } from './runtime.js'
 import { validateRequest } from './schemas.js'
 
 const kReply = Symbol('weft.reply')
 const kTimeoutReply = Symbol('weft.timeoutReply')
-const kBadUrl = Symbol('weft.badUrl')
 
 const unavailableBody = '{"statusCode":503,"error":"Service Unavailable","message":"Service Unavailable"}'
+
+/** The steps a reply hands over to (error flow, not-found), passed to the app at construction. */
+export const requestStages: RequestStages = {
+  fail: handleError as RequestStages['fail'],
+  notFound: callNotFound as RequestStages['notFound']
+}
 
 export function handleRequest (app: WeftRuntime, router: Router, req: IncomingMessage, res: ServerResponse): void {
   if (app.state.closing && app.return503OnClosing) {
@@ -28,17 +34,22 @@ export function handleRequest (app: WeftRuntime, router: Router, req: IncomingMe
   }
   const match = router.find(req)
   if (match === null) {
-    startRequest(app, router.notFoundContext(req), req, res, {}, searchOf(req.url!), null)
+    startRequest(app, router.notFoundContext(req), req, res, {}, searchOf(req.url!))
   } else if (match.store === null) {
-    match.handler(req, res) // records the bad path on req
-    startRequest(app, router.notFoundContext(req), req, res, {}, '', new codes.FST_ERR_BAD_URL((req as any)[kBadUrl] ?? req.url))
+    match.handler(req, res) // find-my-way's answer for a path it could not decode
+    badUrl(req, res)
   } else {
-    startRequest(app, match.store, req, res, match.params, match.searchParams, null)
+    startRequest(app, match.store, req, res, match.params, match.searchParams)
   }
 }
 
-/** find-my-way's onBadUrl: remembers the offending path for the 400 answer. */
-export function onBadUrl (path: string, req: IncomingMessage): void { (req as any)[kBadUrl] = path }
+/** A path that does not decode: answered before any hook runs, as Fastify does. */
+function badUrl (req: IncomingMessage, res: ServerResponse): void {
+  const error = new codes.FST_ERR_BAD_URL(badUrlOf(req) ?? req.url)
+  const body = JSON.stringify({ error: 'Bad Request', code: error.code, message: error.message, statusCode: 400 })
+  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+}
 
 function searchOf (url: string): string {
   const i = url.indexOf('?')
@@ -46,22 +57,22 @@ function searchOf (url: string): string {
 }
 
 function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse,
-  params: Record<string, string>, search: string, error: Error | null): void {
+  params: Record<string, string>, search: string): void {
   const id = app.genReqId(req)
   const log = app.loggerEnabled ? childLogger(app, context, id) : silentLogger
-  const request = new context.Request(id, params, req, search, log, context)
-  const reply = new context.Reply(res, request, log, context)
+  const request: Request = new context.Request(id, params, req, search, log, context)
+  const reply: Reply = new context.Reply(res, request, log, context)
   if (app.requestLogging) log.info({ req: request }, 'incoming request')
   if (context.watchResponse) {
     (res as any)[kReply] = reply
-    res.on('close', onResponseClose) // fires once; on() avoids once()'s wrapper per request
+    res.on('finish', onResponseFinish) // on() avoids once()'s wrapper per request
+    if (context.onRequestAbort !== null) {
+      (req as any)[kReply] = reply
+      req.on('close', onRequestClose)
+    }
   }
   if (context.onTimeout !== null) watchTimeout(req.socket, reply)
-  if (error !== null) {
-    handleError(reply, error)
-    return
-  }
-  if (context.onRequest !== null) runHooks(hookRun(reply), context.onRequest, Shape.plain, undefined, true, afterOnRequest)
+  if (context.onRequest !== null) runHooks(hookRun(reply), context.onRequest, Shape.plain, undefined, Guard.reply, afterOnRequest)
   else preParsingStage(reply)
 }
 
@@ -77,7 +88,7 @@ const afterOnRequest: Continuation = (run, err) => {
 
 function preParsingStage (reply: Reply): void {
   const hooks = reply[kContext].preParsing
-  if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.payload, reply.request.raw, true, afterPreParsing)
+  if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.payload, reply.request.raw, Guard.reply, afterPreParsing)
   else parseStage(reply, reply.request.raw)
 }
 
@@ -94,14 +105,21 @@ function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
   }
   const context = reply[kContext]
   context.contentTypeParser.run(reply.request, payload as any, context.bodyLimit, (err) => {
-    if (err !== null) handleError(reply, err)
-    else preValidationStage(reply)
+    if (err === null) {
+      preValidationStage(reply)
+    } else if (context.is404 && (err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      preValidationStage(reply) // a not-found answer does not care what the body was
+    } else {
+      // the client may still be sending the body: the connection ends after this answer
+      reply[kHeaders].connection = 'close'
+      handleError(reply, err)
+    }
   })
 }
 
 function preValidationStage (reply: Reply): void {
   const hooks = reply[kContext].preValidation
-  if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.plain, undefined, true, afterPreValidation)
+  if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.plain, undefined, Guard.reply, afterPreValidation)
   else validationStage(reply)
 }
 
@@ -127,7 +145,7 @@ function validationStage (reply: Reply): void {
 
 function preHandlerStage (reply: Reply): void {
   const hooks = reply[kContext].preHandler
-  if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.plain, undefined, true, afterPreHandler)
+  if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.plain, undefined, Guard.reply, afterPreHandler)
   else handlerStage(reply)
 }
 
@@ -136,56 +154,65 @@ const afterPreHandler: Continuation = (run, err) => {
   else handlerStage(run.reply as Reply)
 }
 
-export function handlerStage (reply: Reply): void {
+function handlerStage (reply: Reply): void {
   const context = reply[kContext]
   let result: unknown
   try {
     result = context.handler.call(context.instance, reply.request, reply)
   } catch (err) {
-    handlerFailed(reply, err)
+    // after a send or a hijack this only warns (FST_ERR_REP_ALREADY_SENT), as Fastify does
+    if (reply[kSendCalled] || reply[kHijacked]) reply.send(err)
+    else handleError(reply, err)
     return
   }
-  if (result === undefined) return // the handler sends, now or later
-  if (result !== null && typeof (result as PromiseLike<unknown>).then === 'function' && result !== reply) {
-    (result as PromiseLike<unknown>).then(
-      (value) => { afterAsyncHandler(reply, value) },
-      (err: unknown) => { handlerFailed(reply, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR()) }
-    )
-    return
-  }
-  if (result !== reply) reply.send(result)
+  if (result === undefined || result === reply) return // the handler sends, now or later
+  if (isThenable(result)) settleReply(reply, result)
+  else reply.send(result)
 }
 
-function afterAsyncHandler (reply: Reply, value: unknown): void {
-  if (reply[kHijacked]) return
-  if (value !== undefined || !reply[kSendCalled]) reply.send(value)
-}
-
-function handlerFailed (reply: Reply, err: unknown): void {
-  if (reply[kSendCalled] && reply.raw.headersSent) {
-    reply.log.error({ err }, 'handler failed after the reply was sent')
+/** reply.callNotFound(): the not-found route of the route's scope takes over, from its preHandler hooks on. */
+function callNotFound (reply: Reply): void {
+  const context = reply[kContext].notFound
+  if (context === null) {
+    reply.log.warn('Trying to send a NotFound error inside a 404 handler. Sending basic 404 response.')
+    reply.code(404).send('404 Not Found')
     return
   }
-  handleError(reply, err)
+  reply[kContext] = context
+  reply.request[kContext] = context
+  reply[kErrorHandler] = context.errorHandler
+  preHandlerStage(reply)
 }
 
 function logHookError (run: HookRun, err: unknown): void {
-  if (err !== null) (run.reply as Reply).log.error({ err }, 'hook failed')
+  if (err !== null) (run.reply as Reply).log.error({ err }, 'onRequestAborted hook failed')
 }
 
-function onResponseClose (this: ServerResponse): void {
-  const reply: Reply = (this as any)[kReply]
+/** The response finished: onResponse hooks, then the `request completed` (or `request errored`) line. */
+function onResponseFinish (this: ServerResponse): void {
+  const reply: Reply | undefined = (this as any)[kReply]
+  if (reply === undefined) return // some responses (light-my-request's) emit 'finish' twice
   ;(this as any)[kReply] = undefined
   const context = reply[kContext]
-  if (!this.writableEnded) {
-    if (context.app.requestLogging) reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request aborted')
-    if (context.onRequestAbort !== null) {
-      runHooks(new HookRun(reply.request, reply), context.onRequestAbort, Shape.request, undefined, false, logHookError)
-    }
-    return
-  }
-  if (context.app.requestLogging) reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
-  if (context.onResponse !== null) runHooks(hookRun(reply), context.onResponse, Shape.plain, undefined, false, logHookError)
+  if (context.onResponse !== null) runHooks(new HookRun(reply.request, reply), context.onResponse, Shape.plain, undefined, Guard.none, requestCompleted)
+  else requestCompleted(null, reply)
+}
+
+function requestCompleted (run: HookRun | null, errOrReply: unknown, _value?: unknown): void {
+  const reply = run === null ? errOrReply as Reply : run.reply as Reply
+  const err = run === null ? null : errOrReply
+  if (!reply[kContext].app.requestLogging) return
+  if (err !== null) reply.log.error({ res: reply, err, responseTime: reply.elapsedTime }, 'request errored')
+  else reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
+}
+
+/** The client went away before the response finished: onRequestAbort hooks. */
+function onRequestClose (this: IncomingMessage): void {
+  const reply: Reply | undefined = (this as any)[kReply]
+  if (reply === undefined) return
+  ;(this as any)[kReply] = undefined
+  if (!this.aborted || reply.raw.writableFinished) return
+  runHooks(new HookRun(reply.request, reply), reply[kContext].onRequestAbort!, Shape.request, undefined, Guard.none, logHookError)
 }
 
 function watchTimeout (socket: Socket, reply: Reply): void {
@@ -197,5 +224,9 @@ function onSocketTimeout (this: Socket): void {
   const reply: Reply | undefined = (this as any)[kTimeoutReply]
   if (reply === undefined || reply.raw.writableFinished) return
   const hooks = reply[kContext].onTimeout
-  if (hooks !== null) runHooks(new HookRun(reply.request, reply), hooks, Shape.plain, undefined, false, logHookError)
+  if (hooks !== null) runHooks(new HookRun(reply.request, reply), hooks, Shape.plain, undefined, Guard.none, logOnTimeoutError)
+}
+
+function logOnTimeoutError (run: HookRun, err: unknown): void {
+  if (err !== null) (run.reply as Reply).log.error({ err }, 'onTimeout hook failed')
 }

@@ -1,15 +1,26 @@
 // What a matched route carries into the request path: built once when the app becomes ready
 // (final hook arrays with scope hooks first, compiled validators and serializers, the error
 // handler chain, the scope's Request/Reply classes), so a request only walks what it is handed.
+// It imports no module of the request path (they all import it): what it holds of them is typed by shape.
 import type { HookEntry } from '../hooks/request-hook-runner.js'
 import type { ContentTypeParser } from './content-type-parser.js'
-import type { CompiledRouteSchemas, SchemaErrorFormatter } from './schemas.js'
-import type { ErrorHandlerLink } from './error-handler.js'
-import type { RequestClass } from './request.js'
-import type { ReplyClass } from './reply.js'
+import type { CompiledRouteSchemas, SchemaErrorFormatter } from './schema-store.js'
 import type { WeftRuntime } from './runtime.js'
 
 export type HandlerFn = (this: any, request: any, reply: any) => unknown
+
+/** One handler in the error-handler chain; `parent` is tried when this one throws. */
+export interface ErrorHandlerLink {
+  fn: (this: any, error: any, request: any, reply: any) => unknown
+  scope: unknown
+  parent: ErrorHandlerLink | null
+}
+
+/** A scope's Request or Reply class (decorators live on its prototype and in `props`). */
+export interface ScopedClass<A extends unknown[], T> {
+  new (...args: A): T
+  props: Array<[string | symbol, unknown]>
+}
 
 export class RouteContext {
   readonly app: WeftRuntime
@@ -32,6 +43,8 @@ export class RouteContext {
   onResponse: HookEntry[] | null = null
   onTimeout: HookEntry[] | null = null
   onRequestAbort: HookEntry[] | null = null
+  /** reply.callNotFound()'s target: the not-found route of the scope this route was declared in (null for not-found routes). */
+  notFound: RouteContext | null = null
   /** true when a listener on the response is needed (onResponse, onRequestAbort, request logging). */
   watchResponse = false
 
@@ -44,8 +57,8 @@ export class RouteContext {
   contentTypeParser!: ContentTypeParser
   bodyLimit: number
   logLevel: string | undefined
-  Request!: RequestClass
-  Reply!: ReplyClass
+  Request!: ScopedClass<any[], any>
+  Reply!: ScopedClass<any[], any>
 
   constructor (app: WeftRuntime, instance: unknown, method: string, url: string, handler: HandlerFn, is404: boolean, bodyLimit: number, config: unknown) {
     this.app = app

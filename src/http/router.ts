@@ -4,8 +4,15 @@
 import type { IncomingMessage } from 'node:http'
 import FindMyWay from 'find-my-way'
 import { codes } from '../errors.js'
-import { onBadUrl } from './request-lifecycle.js'
 import type { RouteContext } from './route-context.js'
+
+const kBadUrl = Symbol('weft.badUrl')
+
+/** find-my-way's onBadUrl: remembers the path it could not decode, for the 400 answer. */
+function onBadUrl (path: string, req: IncomingMessage): void { (req as any)[kBadUrl] = path }
+
+/** The path find-my-way could not decode for this request, if that is why it did not match. */
+export function badUrlOf (req: IncomingMessage): string | undefined { return (req as any)[kBadUrl] }
 
 export interface RouterOptions {
   ignoreTrailingSlash?: boolean

@@ -61,15 +61,18 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
 function checkRouteHooks (opts: Record<string, any>): void {
   for (const name of requestHooks) {
     const value = opts[name]
-    if (value === undefined || value === null) continue
-    for (const fn of Array.isArray(value) ? value : [value]) validateHook(name, fn)
+    if (value === undefined) continue
+    for (const fn of Array.isArray(value) ? value : [value]) {
+      if (typeof fn !== 'function') throw new codes.FST_ERR_HOOK_INVALID_HANDLER(name, Object.prototype.toString.call(fn))
+      validateHook(name, fn)
+    }
   }
 }
 
+/** A route's URL is its scope's prefix and its path as written ('/p' + '*' is '/p*'), without a doubled slash. */
 function joinPath (prefix: string, path: string): string {
-  if (prefix === '') return path
-  if (path === '' || path === '/') return prefix + path
-  return prefix + (path.startsWith('/') ? path : '/' + path)
+  if (path.startsWith('/') && prefix.endsWith('/')) return prefix + path.slice(1)
+  return prefix + path
 }
 
 /** Runs onRoute once for the declaration, then registers each of its methods. */
@@ -87,6 +90,9 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   }
   for (const hook of scope.hooks.onRoute) hook.fn.call(hook.scope, options)
   checkRouteHooks(options)
+  // what request.routeOptions.config holds: a copy made after onRoute, with the route's url
+  // (for '/' under a prefix, the prefix itself) and method
+  const config = { ...options.config, url: path === '/' && scope.prefix !== '' ? scope.prefix : options.url, method: options.method }
   const methods: string[] = Array.isArray(options.method) ? options.method : [options.method]
   const paths = [options.url as string]
   if (path === '/' && scope.prefix !== '' && !host.settings.ignoreTrailingSlash && options.prefixTrailingSlash !== 'slash') {
@@ -95,7 +101,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   }
   const bodyLimit = options.bodyLimit ?? host.settings.bodyLimit
   for (const m of methods) {
-    const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, options.config)
+    const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, config)
     if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
     host.declarations.push({ scope, instance, options, context, autoHead, paths })
   }
@@ -158,7 +164,7 @@ export function bindRoutes (host: RouteHost): void {
       prefixTrailingSlash: options.prefixTrailingSlash,
       schema: options.schema,
       handler: options.handler,
-      config: options.config,
+      config: context.config,
       constraints: options.constraints,
       version: options.constraints?.version
     })

@@ -2,7 +2,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { LifecycleState } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
-import type { RouteContext } from './route-context.js'
 
 export interface WeftRuntime {
   readonly state: LifecycleState
@@ -15,6 +14,13 @@ export interface WeftRuntime {
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
   readonly requestIdLogLabel: string
   genReqId (req: IncomingMessage): string
-  /** The not-found route of the scope that owns this URL (reply.callNotFound). */
-  notFoundContext (req: IncomingMessage): RouteContext
+  /** The steps a reply hands over to, passed in by the app (the request path's modules never import back). */
+  readonly stages: RequestStages
+}
+
+export interface RequestStages {
+  /** The error flow: onError hooks, the error-handler chain, onSend, write. */
+  fail (reply: unknown, error: unknown): void
+  /** reply.callNotFound(): the not-found route of the request's URL, from its preHandler hooks on. */
+  notFound (reply: unknown): void
 }

@@ -3,20 +3,10 @@
 import { codes, createError } from '../errors.js'
 import { isDefaultValidatorCompiler } from './validation.js'
 
-export type HttpPart = 'body' | 'querystring' | 'params' | 'headers'
-export interface ValidationResult { value?: unknown; error?: Error }
-export type ValidateFunction = ((data: any) => boolean | ValidationResult) & { errors?: any[] | null }
-export type ValidatorCompiler = (opts: { schema: any; method: string; url: string; httpPart: HttpPart }) => ValidateFunction
-export type SerializerFunction = (data: unknown) => string
-export type SerializerCompiler = (opts: { schema: any; method: string; url: string; httpStatus: string; contentType?: string }) => SerializerFunction
-export type SchemaErrorFormatter = (errors: any[], dataVar: string) => Error
-
-export interface CompiledRouteSchemas {
-  validators: Partial<Record<HttpPart, ValidateFunction>>
-  /** keys lowercased as declared: '200', '2xx', 'default', ... */
-  serializers: Record<string, SerializerFunction> | null
-}
-
+import type { ValidatorCompiler, SerializerCompiler, CompiledRouteSchemas, SerializerFunction } from './schema-store.js'
+import { isPlainObject, setOwn } from './schema-store.js'
+export type { HttpPart, ValidationResult, ValidateFunction, ValidatorCompiler, SerializerFunction, SerializerCompiler, SchemaErrorFormatter, CompiledRouteSchemas } from './schema-store.js'
+export { SchemaStore } from './schema-store.js'
 export { defaultValidatorCompiler, validateRequest, defaultSchemaErrorFormatter } from './validation.js'
 export { defaultSerializerCompiler, serializerFor } from './serialization.js'
 
@@ -26,35 +16,6 @@ const FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX = createError('FST_ERR_SCH_RESP
 const FST_ERR_SCH_CONTENT_MISSING_SCHEMA = createError('FST_ERR_SCH_CONTENT_MISSING_SCHEMA',
   'Schema is missing for the content type \'%s\'', 500)
 
-/** The schemas added with app.addSchema(), by $id. A child scope gets a copy: what it adds stays in it. */
-export class SchemaStore {
-  #schemas: Record<string, any> = Object.create(null)
-
-  add (schema: any): void {
-    const source = schema !== null && typeof schema === 'object' && (schema.isFluentSchema || schema.isFluentJSONSchema || schema[Symbol.for('fluent-schema-object')])
-      ? schema.valueOf()
-      : schema
-    const copy = cloneSchema(source)
-    const id = copy?.$id
-    if (!id) throw new codes.FST_ERR_SCH_MISSING_ID()
-    if (this.#schemas[id] !== undefined) throw new codes.FST_ERR_SCH_ALREADY_PRESENT(id)
-    this.#schemas[id] = copy
-  }
-
-  getSchemas (): Record<string, any> {
-    return { ...this.#schemas }
-  }
-
-  getSchema (id: string): any {
-    return this.#schemas[id]
-  }
-
-  clone (): SchemaStore {
-    const copy = new SchemaStore()
-    copy.#schemas = Object.assign(Object.create(null), this.#schemas)
-    return copy
-  }
-}
 
 /** Compiles a route's schema option. Throws FST_ERR_SCH_VALIDATION_BUILD / FST_ERR_SCH_SERIALIZATION_BUILD / FST_ERR_SCH_DUPLICATE. */
 export function compileRouteSchemas (schema: any, method: string, url: string,
@@ -110,11 +71,6 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
 
 const STATUS_KEY = /^[1-5](?:\d{2}|xx)$|^default$/
 
-function isPlainObject (value: unknown): value is Record<string, any> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
 
 /** Keys whose presence means "this is already a schema", not a map of property names to schemas. */
 const SCHEMA_KEYWORDS = new Set(['type', 'properties', '$ref', '$id', 'oneOf', 'allOf', 'anyOf', 'not', 'if', 'then', 'else',
@@ -180,15 +136,3 @@ function mapValues (obj: Record<string, any>, fn: (v: any) => unknown): Record<s
 }
 
 /** A deep copy of the plain-object / array structure; other values (RegExp, functions, class instances) are shared. */
-function cloneSchema (value: any): any {
-  if (Array.isArray(value)) return value.map(cloneSchema)
-  if (!isPlainObject(value)) return value
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value)) setOwn(out, key, cloneSchema(value[key]))
-  return out
-}
-
-function setOwn (obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
-  else obj[key] = value
-}

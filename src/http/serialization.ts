@@ -1,7 +1,7 @@
 // Response serialization: the default fast-json-stringify serializer compiler and choosing a route's
 // serializer for a status code (exact code, then '2xx'-style class, then 'default').
 import fastJsonStringify from 'fast-json-stringify'
-import type { CompiledRouteSchemas, SchemaStore, SerializerCompiler, SerializerFunction } from './schemas.js'
+import type { CompiledRouteSchemas, SchemaStore, SerializerCompiler, SerializerFunction } from './schema-store.js'
 
 /** A compiler that builds fast-json-stringify functions, with the scope's shared schemas available to `$ref`. */
 export function defaultSerializerCompiler (store: SchemaStore, fjsOptions?: object): SerializerCompiler {

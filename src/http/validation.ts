@@ -3,7 +3,7 @@
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { codes } from '../errors.js'
-import type { CompiledRouteSchemas, SchemaErrorFormatter, SchemaStore, ValidateFunction, ValidatorCompiler } from './schemas.js'
+import type { CompiledRouteSchemas, SchemaErrorFormatter, SchemaStore, ValidateFunction, ValidatorCompiler } from './schema-store.js'
 
 const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
 

@@ -1,0 +1,48 @@
+// Lists import cycles among src/ modules (type-only imports included), for `npm test`'s check
+// that the code has none. Prints each cycle once; exits 1 when there is any.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '..', 'src')
+const files = []
+;(function walk (dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name)
+    if (statSync(p).isDirectory()) walk(p)
+    else if (name.endsWith('.ts')) files.push(p)
+  }
+})(root)
+
+const edges = new Map()
+const importRe = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g
+for (const file of files) {
+  const deps = new Set()
+  for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+    deps.add(resolve(dirname(file), m[1].replace(/\.js$/, '.ts')))
+  }
+  edges.set(file, [...deps].filter((d) => edges.has(d) || files.includes(d)))
+}
+
+// Tarjan's strongly connected components: every component of more than one module is a cycle
+let index = 0
+const stack = []
+const info = new Map()
+const cycles = []
+function connect (v) {
+  info.set(v, { index, low: index, on: true })
+  index++
+  stack.push(v)
+  for (const w of edges.get(v)) {
+    if (!info.has(w)) { connect(w); info.get(v).low = Math.min(info.get(v).low, info.get(w).low) } else if (info.get(w).on) info.get(v).low = Math.min(info.get(v).low, info.get(w).index)
+  }
+  if (info.get(v).low === info.get(v).index) {
+    const comp = []
+    let w
+    do { w = stack.pop(); info.get(w).on = false; comp.push(w) } while (w !== v)
+    if (comp.length > 1 || edges.get(v).includes(v)) cycles.push(comp)
+  }
+}
+for (const f of files) if (!info.has(f)) connect(f)
+for (const c of cycles) console.log('import cycle: ' + c.map((f) => relative(root, f)).sort().join(', '))
+if (cycles.length === 0) console.log(`no import cycles in ${files.length} modules`)
+process.exit(cycles.length === 0 ? 0 : 1)

@@ -1,0 +1,66 @@
+// The types route schemas are described with, and the shared-schema store that app.addSchema()
+// fills (one per scope). A leaf: validation, serialization and schemas.ts all import it.
+import { codes } from '../errors.js'
+
+export type HttpPart = 'body' | 'querystring' | 'params' | 'headers'
+export interface ValidationResult { value?: unknown; error?: Error }
+export type ValidateFunction = ((data: any) => boolean | ValidationResult) & { errors?: any[] | null }
+export type ValidatorCompiler = (opts: { schema: any; method: string; url: string; httpPart: HttpPart }) => ValidateFunction
+export type SerializerFunction = (data: unknown) => string
+export type SerializerCompiler = (opts: { schema: any; method: string; url: string; httpStatus: string; contentType?: string }) => SerializerFunction
+export type SchemaErrorFormatter = (errors: any[], dataVar: string) => Error
+
+export interface CompiledRouteSchemas {
+  validators: Partial<Record<HttpPart, ValidateFunction>>
+  /** keys lowercased as declared: '200', '2xx', 'default', ... */
+  serializers: Record<string, SerializerFunction> | null
+}
+
+/** The schemas added with app.addSchema(), by $id. A child scope gets a copy: what it adds stays in it. */
+export class SchemaStore {
+  #schemas: Record<string, any> = Object.create(null)
+
+  add (schema: any): void {
+    const source = schema !== null && typeof schema === 'object' && (schema.isFluentSchema || schema.isFluentJSONSchema || schema[Symbol.for('fluent-schema-object')])
+      ? schema.valueOf()
+      : schema
+    const copy = cloneSchema(source)
+    const id = copy?.$id
+    if (!id) throw new codes.FST_ERR_SCH_MISSING_ID()
+    if (this.#schemas[id] !== undefined) throw new codes.FST_ERR_SCH_ALREADY_PRESENT(id)
+    this.#schemas[id] = copy
+  }
+
+  getSchemas (): Record<string, any> {
+    return { ...this.#schemas }
+  }
+
+  getSchema (id: string): any {
+    return this.#schemas[id]
+  }
+
+  clone (): SchemaStore {
+    const copy = new SchemaStore()
+    copy.#schemas = Object.assign(Object.create(null), this.#schemas)
+    return copy
+  }
+}
+
+function cloneSchema (value: any): any {
+  if (Array.isArray(value)) return value.map(cloneSchema)
+  if (!isPlainObject(value)) return value
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) setOwn(out, key, cloneSchema(value[key]))
+  return out
+}
+
+export function setOwn (obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
+  else obj[key] = value
+}
+
+export function isPlainObject (value: unknown): value is Record<string, any> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}

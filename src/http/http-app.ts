@@ -42,6 +42,8 @@ export interface WeftOptions extends RouterOptions {
   https?: Record<string, unknown> | null
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: WeftOptions) => Server
   routerOptions?: RouterOptions
+  /** Answers the requests the router refuses (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) instead of the built-in JSON. */
+  frameworkErrors?: (error: Error, request: any, reply: any) => unknown
 }
 
 const maxId = 2147483647
@@ -83,6 +85,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly scopeDefaults: HttpScopeDefaults
   readonly forceCloseConnections: boolean | 'idle'
   readonly stages: RequestStages
+  readonly frameworkErrors: ((error: Error, request: any, reply: any) => unknown) | null
+  frameworkContext: RouteContext | null = null
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
@@ -111,6 +115,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     }
     this.router = new Router(routerOptions)
     this.stages = requestStages
+    this.frameworkErrors = typeof options.frameworkErrors === 'function' ? options.frameworkErrors : null
     this.forceCloseConnections = options.forceCloseConnections ?? 'idle'
     const handler = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this, this.router, req, res)
     this.server = this.#createServer(options, handler)
@@ -155,12 +160,25 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       this.router.addNotFound(scope.prefix, context)
       notFound.set(scope, context)
     }
+    if (this.frameworkErrors !== null) this.frameworkContext = this.#frameworkContext()
     // reply.callNotFound() goes to the not-found route of the scope the route was declared in
     for (const d of this.declarations) {
       let scope: PluginScope | null = d.scope
       while (scope !== null && !notFound.has(scope)) scope = scope.parent
       d.context.notFound = notFound.get(scope ?? this.rootScope)!
     }
+  }
+
+  /** The route of requests the router refused: the root's classes and error handler, no hooks. */
+  #frameworkContext (): RouteContext {
+    const root = this.rootScope as HttpScope
+    const context = new RouteContext(this, root.instance, '', '', defaultNotFound, false, this.settings.bodyLimit, {})
+    context.Request = root.Request
+    context.Reply = root.Reply
+    context.errorHandler = root.errorHandler
+    context.contentTypeParser = root.contentTypeParser
+    context.replySerializer = root.replySerializer
+    return context
   }
 
   protected override async stopServing (): Promise<void> {

@@ -37,15 +37,37 @@ export function handleRequest (app: WeftRuntime, router: Router, req: IncomingMe
     startRequest(app, router.notFoundContext(req), req, res, {}, searchOf(req.url!))
   } else if (match.store === null) {
     match.handler(req, res) // find-my-way's answer for a path it could not decode
-    badUrl(req, res)
+    const error = new codes.FST_ERR_BAD_URL(badUrlOf(req) ?? req.url)
+    if (app.frameworkErrors !== null) frameworkError(app, error, req, res)
+    else badUrl(error, res)
   } else {
     startRequest(app, match.store, req, res, match.params, match.searchParams)
   }
 }
 
+/**
+ * A request the router refused (a path that does not decode, a parameter too long) goes to the
+ * `frameworkErrors` option with a request and reply of their own: no route, no hooks.
+ */
+export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMessage, res: ServerResponse): void {
+  const context = app.frameworkContext as RouteContext
+  const id = app.genReqId(req)
+  const log = app.loggerEnabled ? childLogger(app, context, id) : silentLogger
+  const request: Request = new context.Request(id, {}, req, searchOf(req.url ?? ''), log, context)
+  const reply: Reply = new context.Reply(res, request, log, context)
+  if (app.requestLogging) log.info({ req: request }, 'incoming request')
+  let result: unknown
+  try {
+    result = app.frameworkErrors!(error, request, reply)
+  } catch (err) {
+    handleError(reply, err)
+    return
+  }
+  if (isThenable(result)) settleReply(reply, result)
+}
+
 /** A path that does not decode: answered before any hook runs, as Fastify does. */
-function badUrl (req: IncomingMessage, res: ServerResponse): void {
-  const error = new codes.FST_ERR_BAD_URL(badUrlOf(req) ?? req.url)
+function badUrl (error: Error & { code: string }, res: ServerResponse): void {
   const body = JSON.stringify({ error: 'Bad Request', code: error.code, message: error.message, statusCode: 400 })
   res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
   res.end(body)

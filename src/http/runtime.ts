@@ -14,6 +14,10 @@ export interface WeftRuntime {
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
   readonly requestIdLogLabel: string
   genReqId (req: IncomingMessage): string
+  /** The `frameworkErrors` option: the handler for requests the router refused. */
+  readonly frameworkErrors: ((error: Error, request: any, reply: any) => unknown) | null
+  /** The hookless route context those requests get (made at boot; typed by shape here: route-context imports this file). */
+  readonly frameworkContext: object | null
   /** The steps a reply hands over to, passed in by the app (the request path's modules never import back). */
   readonly stages: RequestStages
 }

@@ -338,3 +338,28 @@ describe('the log lines around a response', () => {
   })
 })
 
+
+describe('the frameworkErrors option', () => {
+  test('a path that does not decode goes to it with a request and reply of its own, and no hook runs', async (t) => {
+    const order = []
+    const app = newApp(t, {
+      frameworkErrors: (error, request, reply) => { reply.code(400).send({ code: error.code, message: error.message, url: request.url, id: typeof request.id }) }
+    })
+    app.addHook('onRequest', async () => { order.push('onRequest') })
+    app.addHook('onSend', async (request, reply, payload) => { order.push('onSend'); return payload })
+    app.get('/:id', async () => 'ok')
+    const res = await app.inject('/%E0%A4%A')
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8')
+    assert.deepEqual(res.json(), { code: 'FST_ERR_BAD_URL', message: "'/%E0%A4%A' is not a valid url component", url: '/%E0%A4%A', id: 'string' })
+    assert.deepEqual(order, [])
+  })
+
+  test('a throw inside it is answered by the default error handler', async (t) => {
+    const app = newApp(t, { frameworkErrors: () => { throw Object.assign(new Error('refused'), { statusCode: 422 }) } })
+    app.get('/:id', async () => 'ok')
+    const res = await within(app.inject('/%E0%A4%A'), 'the request')
+    assert.equal(res.statusCode, 422)
+    assert.equal(res.json().message, 'refused')
+  })
+})

@@ -100,6 +100,10 @@ export const codes = {
   FST_ERR_SCH_VALIDATION_BUILD: createError('FST_ERR_SCH_VALIDATION_BUILD', 'Failed building the validation schema for %s: %s, due to error %s', 500),
   FST_ERR_SCH_SERIALIZATION_BUILD: createError('FST_ERR_SCH_SERIALIZATION_BUILD', 'Failed building the serialization schema for %s: %s, due to error %s', 500),
   FST_ERR_VALIDATION: createError('FST_ERR_VALIDATION', '%s', 400),
+  FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX: createError('FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX', 'response schemas should be nested under a valid status code, e.g { 2xx: { type: "object" } }', 500),
+  FST_ERR_SCH_CONTENT_MISSING_SCHEMA: createError('FST_ERR_SCH_CONTENT_MISSING_SCHEMA', 'Schema is missing for the content type \'%s\'', 500),
+  // the client closed the connection before its whole body arrived (Weft's own: Fastify passes Node's error on)
+  WEFT_ERR_REQUEST_ABORTED: createError('ECONNRESET', 'Request aborted while reading the body', 400),
   // routing
   FST_ERR_NOT_FOUND: createError('FST_ERR_NOT_FOUND', 'Not Found', 404),
   FST_ERR_BAD_URL: createError('FST_ERR_BAD_URL', '\'%s\' is not a valid url component', 400),

@@ -3,7 +3,7 @@
 import type { IncomingMessage, IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import secureJsonParse from 'secure-json-parse'
-import { codes, createError } from '../errors.js'
+import { codes } from '../errors.js'
 
 export type BodyParserDone = (err: Error | null, body?: unknown) => void
 /** A user parser: (request, payload, done) where payload is the body stream, or the string/Buffer when parseAs is set.
@@ -18,8 +18,6 @@ type SyncParse = (body: string | Buffer) => unknown
 /** Built-in parsers carry a synchronous form, so the common JSON body is parsed without a `done` closure. */
 const kSyncParse = Symbol('weft.syncParse')
 
-/** Client went away (or the payload stream closed) before the whole body arrived. */
-const RequestAborted = createError('ECONNRESET', 'Request aborted while reading the body', 400)
 
 interface Parser {
   readonly fn: ContentTypeParserFunction
@@ -318,7 +316,7 @@ class BodyReader {
     this.expected = expected
     const payload = this.payload as Readable & { [kReader]?: BodyReader }
     if (payload.readableEnded) { this.end(); return }
-    if (payload.destroyed) { this.finish(new RequestAborted()); return }
+    if (payload.destroyed) { this.finish(new codes.WEFT_ERR_REQUEST_ABORTED()); return }
     payload[kReader] = this
     payload.on('data', onData)
     payload.on('end', onEnd)
@@ -425,7 +423,7 @@ function onClose (this: Readable & { [kReader]?: BodyReader }): void {
   const reader = this[kReader]
   if (reader === undefined) return
   reader.detach()
-  reader.finish(new RequestAborted())
+  reader.finish(new codes.WEFT_ERR_REQUEST_ABORTED())
 }
 
 function onError (this: Readable & { [kReader]?: BodyReader }, err: Error): void {

@@ -1,6 +1,6 @@
 // Route schemas: the shared-schema store that app.addSchema() fills (one per scope), and turning a route's
 // `schema` option into its validators and response serializers once, when the app becomes ready.
-import { codes, createError } from '../errors.js'
+import { codes } from '../errors.js'
 import { isDefaultValidatorCompiler } from './validation.js'
 
 import type { ValidatorCompiler, SerializerCompiler, CompiledRouteSchemas, SerializerFunction } from './schema-store.js'
@@ -9,13 +9,6 @@ export type { HttpPart, ValidationResult, ValidateFunction, ValidatorCompiler, S
 export { SchemaStore } from './schema-store.js'
 export { defaultValidatorCompiler, validateRequest, defaultSchemaErrorFormatter } from './validation.js'
 export { defaultSerializerCompiler, serializerFor } from './serialization.js'
-
-// Not in errors.ts (Fastify has them); both end up wrapped in FST_ERR_SCH_SERIALIZATION_BUILD here.
-const FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX = createError('FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX',
-  'response schemas should be nested under a valid status code, e.g { 2xx: { type: "object" } }', 500)
-const FST_ERR_SCH_CONTENT_MISSING_SCHEMA = createError('FST_ERR_SCH_CONTENT_MISSING_SCHEMA',
-  'Schema is missing for the content type \'%s\'', 500)
-
 
 /** Compiles a route's schema option. Throws FST_ERR_SCH_VALIDATION_BUILD / FST_ERR_SCH_SERIALIZATION_BUILD / FST_ERR_SCH_DUPLICATE. */
 export function compileRouteSchemas (schema: any, method: string, url: string,
@@ -50,7 +43,7 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
   try {
     for (const key of Object.keys(response)) {
       const httpStatus = key.toLowerCase()
-      if (!STATUS_KEY.test(httpStatus)) throw new FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX()
+      if (!STATUS_KEY.test(httpStatus)) throw new codes.FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX()
       let responseSchema = response[key]
       let contentType: string | undefined
       // Fastify's { 200: { content: { 'application/json': { schema } } } }: the serializer is for JSON payloads,
@@ -59,7 +52,7 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
         const content = responseSchema.content
         contentType = content['application/json'] !== undefined ? 'application/json' : content['*/*'] !== undefined ? '*/*' : Object.keys(content)[0]
         responseSchema = content[contentType]?.schema
-        if (responseSchema === undefined) throw new FST_ERR_SCH_CONTENT_MISSING_SCHEMA(contentType)
+        if (responseSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(contentType)
       }
       serializers[httpStatus] = serializerCompiler({ schema: shorthand(responseSchema), method, url, httpStatus, contentType })
     }

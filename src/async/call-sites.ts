@@ -60,6 +60,33 @@ function siteOf (frame: NodeJS.CallSite, cwd: string): string {
 }
 
 /**
+ * Whether JavaScript (not Node's C++ completing a request) made the resource being initialized: a
+ * frame other than the hook machinery is on the stack below `below`, the hook function. Costs a
+ * short stack walk: used only where the answer decides where a rare resource belongs.
+ */
+export function madeByJavaScript (below: Function): boolean {
+  const prepare = Error.prepareStackTrace
+  const limit = Error.stackTraceLimit
+  let frames: NodeJS.CallSite[] | undefined
+  try {
+    Error.prepareStackTrace = structured
+    Error.stackTraceLimit = 4
+    const holder: { stack?: unknown } = {}
+    Error.captureStackTrace(holder, below)
+    frames = holder.stack as NodeJS.CallSite[] | undefined
+  } finally {
+    Error.prepareStackTrace = prepare
+    Error.stackTraceLimit = limit
+  }
+  if (!Array.isArray(frames)) return false
+  for (const frame of frames) {
+    const file = frame.getFileName()
+    if (file != null && file !== '' && !file.startsWith('node:internal/async_hooks')) return true
+  }
+  return false
+}
+
+/**
  * Captures the current stack and reads it. `below` is the hook function, so the frames of the
  * tracker itself are skipped. Costs a stack walk: only used at `stacks`.
  */

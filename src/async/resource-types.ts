@@ -2,6 +2,7 @@
 // operation, whether it is a one-shot request, and its default operation name. Types Node adds in
 // later releases are classified by pattern, and anything unrecognised is kind `other`.
 import type { ResourceKind } from './types.js'
+import { fsJobs } from './node-support.js'
 
 /** Kind ids, index into KIND_NAMES. */
 export const K_OTHER = 0
@@ -41,6 +42,8 @@ export const F_CLOSES_HANDLE = 1 << 9 // closes the operation's FileHandle
 export const F_TIMER = 1 << 10 // read `_repeat` at init to tell setInterval from setTimeout
 export const F_REARM = 1 << 11 // destroyed only by GC, called back any number of times: pending only while a callback runs
 export const F_TICK = 1 << 12 // a nextTick callback: runs straight after another callback ends (see recorder.ts, `chained`)
+export const F_MAY_BE_JOB = 1 << 13 // Node 26 whole-file jobs share this type: their constructor says which (node-support.ts)
+export const F_CONTINUES = 1 << 14 // done at its callback, but JavaScript may go on with its work (a FILEHANDLE for a handed-back fd): its operation stays quiet, not final, until it is destroyed
 
 const bit = (k: number): number => 1 << k
 const NETLIKE = bit(K_NET) | bit(K_TLS) | bit(K_HTTP_CLIENT) | bit(K_HTTP_SERVER)
@@ -62,7 +65,7 @@ const U_TLS = 4
 const spec = (kind: number, flags: number, joins: number, name: string, unique = 0): TypeSpec =>
   ({ kind, flags, joins, unique, name })
 
-/** Types Node 20–25 are known to emit. */
+/** Types Node 20–26 are known to emit. */
 const KNOWN: Record<string, TypeSpec> = {
   TickObject: spec(K_SCHED, F_SCHED | F_ONESHOT | F_TICK, 0, 'process.nextTick'),
   Immediate: spec(K_SCHED, F_SCHED | F_ONESHOT, 0, 'setImmediate'),
@@ -70,7 +73,7 @@ const KNOWN: Record<string, TypeSpec> = {
   PROMISE: spec(K_PROMISE, F_PROMISE, 0, 'promise'),
   Timeout: spec(K_TIMER, F_ONESHOT | F_AUX | F_TIMER, NETLIKE, 'setTimeout'),
 
-  FSREQCALLBACK: spec(K_FS, F_ONESHOT, bit(K_FS), 'fs'),
+  FSREQCALLBACK: spec(K_FS, F_ONESHOT | (fsJobs !== undefined ? F_MAY_BE_JOB : 0), bit(K_FS), 'fs'),
   FSREQPROMISE: spec(K_FS, F_ONESHOT | F_HANDLE_REQ, bit(K_FS), 'fs.promises'),
   FILEHANDLE: spec(K_FS, F_FILEHANDLE, bit(K_FS), 'fs.promises'),
   FILEHANDLECLOSEREQ: spec(K_FS, F_ONESHOT | F_HANDLE_REQ | F_CLOSES_HANDLE, bit(K_FS), 'fs.promises'),
@@ -150,8 +153,24 @@ export class TypeTable {
   readonly opName: string[] = []
   /** Type string → id; the hook reads it directly and calls id() only for a new type. */
   readonly ids = new Map<string, number>()
+  /** Type id by the constructor of an `FSREQCALLBACK` resource (Node 26 jobs; a handful of classes). */
+  readonly #jobs = new Map<unknown, number>()
 
   constructor () { this.#register(OVERFLOW_TYPE) }
+
+  /**
+   * The type id for an `F_MAY_BE_JOB` resource of type `t` made by `ctor`: a variant of `t` with the
+   * same type name, named after the whole-file call the job is (`fs.readFile`), or `t` itself.
+   */
+  jobType (t: number, ctor: unknown): number {
+    const known = this.#jobs.get(ctor)
+    if (known !== undefined) return known
+    if (this.#jobs.size >= 64) return t
+    const job = typeof ctor === 'function' ? fsJobs?.[ctor.name] : undefined
+    const id = job === undefined ? t : this.#registerVariant(t, job.name, job.handsBackFd ? F_CONTINUES : 0)
+    this.#jobs.set(ctor, id)
+    return id
+  }
 
   /** The id of a type, registering it on first sight. */
   id (type: string): number {
@@ -170,6 +189,19 @@ export class TypeTable {
     this.joins[id] = s.joins
     this.unique[id] = s.unique
     this.ids.set(type, id)
+    return id
+  }
+
+  /** Same type name and properties as `t`, another operation name; not found by name. */
+  #registerVariant (t: number, opName: string, extraFlags: number): number {
+    const id = this.names.length
+    if (id === MAX_TYPES) return t
+    this.names.push(this.names[t])
+    this.opName.push(opName)
+    this.kind[id] = this.kind[t]
+    this.flags[id] = (this.flags[t] & ~F_MAY_BE_JOB) | extraFlags
+    this.joins[id] = this.joins[t]
+    this.unique[id] = this.unique[t]
     return id
   }
 }

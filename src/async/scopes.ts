@@ -26,6 +26,9 @@ export class TrackScope {
   children: OperationReport[] | undefined = undefined
   /** Group holding an fs.promises FileHandle that requests from promise code may continue. */
   openFile = -1
+  /** Group (and asyncId) of its latest whole-file job that may hand back an fd (Node 26 readFile). */
+  fileJob = -1
+  fileJobId = 0
 
   constructor (
     readonly id: number,
@@ -44,6 +47,17 @@ export class TrackScope {
       const types = this.countedTypes ??= []
       types.push(t)
     } else (counts as number[])[t] = c + n
+  }
+
+  /**
+   * Forgets its links into the recorder's tables (they were cleared: the tracker was disabled).
+   * What it finished and counted stays; what it starts after a later enable() is recorded afresh.
+   */
+  forgetStored (): void {
+    this.head = -1
+    this.groupHead = -1
+    this.openFile = -1
+    this.fileJob = -1
   }
 
   /** Its table of finished operations, made on first use. */

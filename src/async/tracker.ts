@@ -90,7 +90,7 @@ export class Tracker {
     if (rec !== undefined) {
       this.#hook?.disable()
       rec.reset(false)
-      this.#space.registry.forEachRunning(scope => { scope.head = -1; scope.openFile = -1 })
+      this.#space.registry.forEachRunning(scope => { scope.forgetStored() })
     }
     return this
   }

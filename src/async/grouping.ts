@@ -63,15 +63,18 @@ export class Placement {
     const tg = ts >= 0 ? rec.res.group[ts] : -1
     let g = tg >= 0 && groups.open(tg) ? tg : this.#execGroup()
     if (g >= 0 && groups.scope[g] !== rec.res.scope[s]) g = -1
-    if (g >= 0) {
-      if (this.#callSites && ts >= 0) rec.res.site[s] = rec.res.site[ts]
-      this.join(s, g, tf, t)
-      return
-    }
+    // At `stacks` each promise has its own call site: after an `await`, the code that makes the next
+    // one is on another line than the code that made its trigger.
     let info: CallSiteInfo | undefined
     if (this.#callSites) {
       info = captureCallSite(hook)
       this.#siteOf(s, ts, info)
+    }
+    if (g >= 0) {
+      this.join(s, g, tf, t)
+      return
+    }
+    if (info !== undefined) {
       const turn = this.#turn
       if (!info.user && turn >= 0 && groups.open(turn)) { this.join(s, turn, tf, t); return }
     }

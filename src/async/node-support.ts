@@ -34,3 +34,10 @@ export const fsJobs: Readonly<Record<string, FsJob>> | undefined = major >= 26
       CpDirJob: { name: 'fs.cp', handsBackFd: false }
     }
   : undefined
+
+/**
+ * Node 20–26 make `process.stdin`, `stdout` and `stderr` on first use, in this file: a pipe or
+ * socket made there is the process's own stdio, never an operation or a leak of the code that
+ * happened to print first.
+ */
+export const stdioStreamsFile = 'node:internal/bootstrap/switches/is_main_thread'

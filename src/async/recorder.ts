@@ -4,16 +4,20 @@
 import { executionAsyncId } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import type { LevelPlan } from './levels.js'
-import { ResourceTable, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
+import { ResourceTable, R_AUX, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
 import { GroupTable, G_FILE_OPEN, G_FINAL, G_QUIET } from './group-table.js'
-import { TypeTable, F_CONTINUES, F_FILEHANDLE, F_HANDLE_REQ, F_MAY_BE_JOB, F_NOGROUP, F_ONESHOT, F_PROMISE, F_REARM, F_SCHED, F_TICK, F_TIMER } from './resource-types.js'
+import {
+  TypeTable, F_CONTINUES, F_FILEHANDLE, F_HANDLE_REQ, F_MAY_BE_JOB, F_MAY_BE_STDIO, F_NOGROUP, F_ONESHOT, F_PROMISE,
+  F_REARM, F_REFABLE, F_SCHED, F_TICK, F_TIMER, F_UNSTORED
+} from './resource-types.js'
 import type { TrackScope, ScopeSpace } from './scopes.js'
 import { Placement } from './grouping.js'
 import { Subscribers } from './subscribers.js'
 import { weftDepth } from './internal-scope.js'
 import { finalize, markDone, rearm, release } from './resource-lifecycle.js'
 import { link } from './scope-lists.js'
-import { madeByJavaScript } from './call-sites.js'
+import { madeByJavaScript, madeIn } from './call-sites.js'
+import { stdioStreamsFile } from './node-support.js'
 
 const MAX_DEPTH = 256
 
@@ -201,6 +205,7 @@ export class Recorder {
         }
         rootCounts[t]++
         if (scope !== undefined && scope.id !== 0) scope.count(t)
+        if ((tf & F_UNSTORED) !== 0) return
 
         if (res.size >= max) { rec.dropped++; if (scope !== undefined) scope.dropped++; return }
         const s = res.claim(asyncId)
@@ -219,7 +224,14 @@ export class Recorder {
           if (typeof timer._repeat === 'number') rFlags[s] = R_REPEAT
           if (typeof timer.hasRef === 'function' && !timer.hasRef()) rFlags[s] |= R_UNREF
         }
+        // Held weakly, asked only when reporting: Node's own view of whether it keeps the loop alive.
+        if ((tf & F_REFABLE) !== 0) res.handle[s] = new WeakRef(resource)
         if ((tf & F_NOGROUP) !== 0) rGroup[s] = -1
+        else if ((tf & F_MAY_BE_STDIO) !== 0 && madeIn(init, stdioStreamsFile)) {
+          // process.stdout (or stdin, stderr) made on first use: the process's, not an operation.
+          rGroup[s] = -1
+          rFlags[s] |= R_AUX
+        }
         else if ((tf & F_FILEHANDLE) !== 0) {
           rGroup[s] = -1
           // Made by JavaScript (not by an open request completing): the fd a whole-file job handed back.

@@ -125,6 +125,8 @@ export interface ScopeCarrier {
   get (): TrackScope | undefined
   /** Gives a new resource the running scope, and returns it (only where `viaHook`). */
   propagate (resource: object): TrackScope | undefined
+  /** Stops whatever machinery carrying needs until the next run() (no scope may be running). */
+  release (): void
 }
 
 /** AsyncLocalStorage: about free where it rides on AsyncContextFrame (Node 24+), and needs no hook of ours. */
@@ -134,6 +136,8 @@ class StorageCarrier implements ScopeCarrier {
   run<T> (scope: TrackScope, fn: () => T): T { return this.#als.run(scope, fn) }
   get (): TrackScope | undefined { return this.#als.getStore() }
   propagate (): TrackScope | undefined { return this.#als.getStore() }
+  /** Below Node 24 an AsyncLocalStorage that ran keeps V8's promise hooks on until disabled; run() turns it on again. */
+  release (): void { this.#als.disable() }
 }
 
 type Carrying = Record<symbol, TrackScope | undefined>
@@ -164,6 +168,9 @@ class HookCarrier implements ScopeCarrier {
     if (scope !== undefined) (resource as Carrying)[key] = scope
     return scope
   }
+
+  /** Nothing to stop: the tracker's own hook does the carrying. */
+  release (): void {}
 }
 
 /**

@@ -3,8 +3,8 @@
 import { performance } from 'node:perf_hooks'
 import type { Recorder } from './recorder.js'
 import { R_DONE } from './resource-table.js'
-import { ACTIVE_INFO_ALIASES } from './resource-types.js'
-import { callSiteOf, operationLabel } from './describe.js'
+import { ACTIVE_INFO_ALIASES, F_REFABLE } from './resource-types.js'
+import { callSiteOf, handleState, H_REF, H_STDIO, operationLabel } from './describe.js'
 import type { ActiveHandleGroup } from './types.js'
 
 const MAX_LISTED = 100
@@ -21,6 +21,11 @@ export function activeHandles (rec: Recorder | undefined): ActiveHandleGroup[] {
   if (rec !== undefined) {
     rec.res.forEach(s => {
       if ((rec.res.flags[s] & R_DONE) !== 0) return
+      // Node lists only handles that are ref'ed: so do we.
+      if ((rec.types.flags[rec.res.type[s]] & F_REFABLE) !== 0) {
+        const state = handleState(rec, s)
+        if (state !== H_REF && state !== H_STDIO) return
+      }
       const key = rec.types.names[rec.res.type[s]].toUpperCase()
       let list = stored.get(key)
       if (list === undefined) stored.set(key, list = [])

@@ -33,6 +33,7 @@ function moduleOf (file: string): string {
   if (m.startsWith('_http_')) return 'http'
   if (m.startsWith('_tls_')) return 'tls'
   if (m.startsWith('_stream_')) return 'stream'
+  if (m === 'worker') return 'worker_threads'
   if (m === 'fs/promises' || m === 'dns/promises' || m === 'timers/promises' || m === 'stream/promises') return m.replace('/', '.')
   const slash = m.indexOf('/')
   return slash === -1 ? m : m.slice(0, slash)
@@ -59,25 +60,49 @@ function siteOf (frame: NodeJS.CallSite, cwd: string): string {
   return `${file}:${frame.getLineNumber() ?? 0}:${frame.getColumnNumber() ?? 0}`
 }
 
+/** The frames below `below` (the hook function), at most `limit`. */
+function framesBelow (below: Function, limit: number): NodeJS.CallSite[] {
+  const prepare = Error.prepareStackTrace
+  const stackLimit = Error.stackTraceLimit
+  let frames: unknown
+  try {
+    Error.prepareStackTrace = structured
+    Error.stackTraceLimit = limit
+    const holder: { stack?: unknown } = {}
+    Error.captureStackTrace(holder, below)
+    frames = holder.stack
+  } finally {
+    Error.prepareStackTrace = prepare
+    Error.stackTraceLimit = stackLimit
+  }
+  return Array.isArray(frames) ? frames as NodeJS.CallSite[] : []
+}
+
+/**
+ * Whether JavaScript (not Node's C++ completing a request) made the resource being initialized: a
+ * frame other than the hook machinery is on the stack below `below`, the hook function. Costs a
+ * short stack walk: used only where the answer decides where a rare resource belongs.
+ */
+export function madeByJavaScript (below: Function): boolean {
+  for (const frame of framesBelow(below, 4)) {
+    const file = frame.getFileName()
+    if (file != null && file !== '' && !file.startsWith('node:internal/async_hooks')) return true
+  }
+  return false
+}
+
+/** Whether a frame of `file` is among the first frames below `below` (a short stack walk). */
+export function madeIn (below: Function, file: string): boolean {
+  for (const frame of framesBelow(below, 8)) if (frame.getFileName() === file) return true
+  return false
+}
+
 /**
  * Captures the current stack and reads it. `below` is the hook function, so the frames of the
  * tracker itself are skipped. Costs a stack walk: only used at `stacks`.
  */
 export function captureCallSite (below: Function): CallSiteInfo {
-  const prepare = Error.prepareStackTrace
-  const limit = Error.stackTraceLimit
-  let frames: NodeJS.CallSite[] | undefined
-  try {
-    Error.prepareStackTrace = structured
-    Error.stackTraceLimit = 40
-    const holder: { stack?: unknown } = {}
-    Error.captureStackTrace(holder, below)
-    frames = holder.stack as NodeJS.CallSite[] | undefined
-  } finally {
-    Error.prepareStackTrace = prepare
-    Error.stackTraceLimit = limit
-  }
-  if (!Array.isArray(frames)) return NO_USER
+  const frames = framesBelow(below, 40)
   let lastNode: NodeJS.CallSite | undefined
   for (const frame of frames) {
     if (frame.isAsync()) break // only the synchronous part says who started it

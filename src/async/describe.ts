@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Recorder } from './recorder.js'
 import { R_AUX, R_DONE, R_UNREF } from './resource-table.js'
-import { F_NOGROUP, F_SCHED, KIND_NAMES } from './resource-types.js'
+import { F_NOGROUP, F_REFABLE, F_SCHED, KIND_NAMES } from './resource-types.js'
 import type { LeakedResource, OperationKind, ResourceInfo } from './types.js'
 
 /** `kind name` of a group, e.g. `fs fs.readFile`. */
@@ -18,11 +18,39 @@ export function callSiteOf (rec: Recorder, s: number): string | undefined {
 
 /**
  * Still pending and able to keep work going: not done, not a helper, not a timer Node made for
- * itself (created unref'ed), not scheduling or infrastructure.
+ * itself (created unref'ed), not scheduling or infrastructure, and, for a handle that can be
+ * unref'ed, one Node counts as keeping the loop alive now.
  */
 export function isLeakCandidate (rec: Recorder, s: number): boolean {
   if ((rec.res.flags[s] & (R_DONE | R_AUX | R_UNREF)) !== 0) return false
-  return (rec.types.flags[rec.res.type[s]] & (F_SCHED | F_NOGROUP)) === 0
+  const tf = rec.types.flags[rec.res.type[s]]
+  if ((tf & (F_SCHED | F_NOGROUP)) !== 0) return false
+  return (tf & F_REFABLE) === 0 || handleState(rec, s) === H_REF
+}
+
+interface HandleView { hasRef?: () => boolean, fd?: unknown }
+
+/** What Node says of a stored handle: collected, unref'ed, ref'ed, or ref'ed and the process's own stdio. */
+export const H_GONE = 0
+export const H_UNREF = 1
+export const H_REF = 2
+export const H_STDIO = 3
+
+/**
+ * Asks Node about a stored handle now (`hasRef()`: what `process.getActiveResourcesInfo()` counts),
+ * and whether it is on fd 0–2. One already collected keeps nothing alive.
+ */
+export function handleState (rec: Recorder, s: number): number {
+  const handle = rec.res.handle[s]?.deref() as HandleView | undefined
+  if (handle === undefined) return H_GONE
+  try {
+    if (typeof handle.hasRef === 'function' && !handle.hasRef()) return H_UNREF
+    const fd = handle.fd
+    return typeof fd === 'number' && fd >= 0 && fd <= 2 ? H_STDIO : H_REF
+  } catch {
+    rec.internalErrors++
+    return H_REF
+  }
 }
 
 export function leakOf (rec: Recorder, s: number, now = performance.now()): LeakedResource {

@@ -26,7 +26,10 @@ export class GroupTable {
   readonly start: Float64Array
   /** Time of the last completed callback of any member. */
   readonly last: Float64Array
-  /** Members of types that may call back again after a pause (zlib streams). */
+  /**
+   * Members that keep it from being finalized while they are stored: types that may call back again
+   * after a pause (zlib streams), and whole-file jobs JavaScript may go on with (Node 26 readFile).
+   */
   readonly rearm: Int32Array
   /** asyncId of the fs.promises FileHandle it holds, else 0. */
   readonly handle: Float64Array

@@ -9,7 +9,7 @@ import { captureCallSite, type CallSiteInfo } from './call-sites.js'
 import { R_AUX, R_DONE, R_REPEAT, R_UNREF } from './resource-table.js'
 import { G_FILE_OPEN, G_NAMED, G_QUIET } from './group-table.js'
 import {
-  F_AUX, F_CLOSES_HANDLE, F_HANDLE_REQ, F_PROMISE, F_REARM, F_SCHED, F_UPGRADES, F_VIA_TURN,
+  F_AUX, F_CLOSES_HANDLE, F_CONTINUES, F_HANDLE_REQ, F_PROMISE, F_REARM, F_SCHED, F_UPGRADES, F_VIA_TURN,
   KIND_RANK, K_TIMER, MAX_TYPES
 } from './resource-types.js'
 import { closeHandle } from './resource-lifecycle.js'
@@ -63,15 +63,18 @@ export class Placement {
     const tg = ts >= 0 ? rec.res.group[ts] : -1
     let g = tg >= 0 && groups.open(tg) ? tg : this.#execGroup()
     if (g >= 0 && groups.scope[g] !== rec.res.scope[s]) g = -1
-    if (g >= 0) {
-      if (this.#callSites && ts >= 0) rec.res.site[s] = rec.res.site[ts]
-      this.join(s, g, tf, t)
-      return
-    }
+    // At `stacks` each promise has its own call site: after an `await`, the code that makes the next
+    // one is on another line than the code that made its trigger.
     let info: CallSiteInfo | undefined
     if (this.#callSites) {
       info = captureCallSite(hook)
       this.#siteOf(s, ts, info)
+    }
+    if (g >= 0) {
+      this.join(s, g, tf, t)
+      return
+    }
+    if (info !== undefined) {
       const turn = this.#turn
       if (!info.user && turn >= 0 && groups.open(turn)) { this.join(s, turn, tf, t); return }
     }
@@ -147,6 +150,7 @@ export class Placement {
       groups.rearm[g]++
     } else if ((tf & F_AUX) !== 0 && groups.kind[g] !== K_TIMER) rec.res.flags[s] |= R_AUX
     else groups.live[g]++
+    if ((tf & F_CONTINUES) !== 0) groups.rearm[g]++
     groups.uniq[g] |= rec.types.unique[t]
     if ((tf & F_UPGRADES) !== 0) {
       const k = rec.types.kind[t]
@@ -183,7 +187,7 @@ export class Placement {
       groups.rearm[g] = 1
       groups.flags[g] |= G_QUIET
       rec.res.flags[s] |= R_DONE
-    }
+    } else if ((tf & F_CONTINUES) !== 0) groups.rearm[g] = 1
     if (sc !== 0) {
       const scope = rec.scopeOf(sc)
       if (scope !== undefined) linkGroup(rec, g, scope)

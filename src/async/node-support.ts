@@ -1,4 +1,5 @@
-// Which async_hooks features this Node has, detected once from the version string.
+// What differs between the Node releases weft/async supports (20, 22, 24, 26): async_hooks features
+// and the resources Node makes for the same call. The one place that knows Node versions.
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
 
@@ -8,6 +9,35 @@ export const canSkipPromises: boolean =
 
 /**
  * Whether AsyncLocalStorage rides on AsyncContextFrame (Node 24+ by default) instead of
- * promise hooks, so that using it costs about nothing.
+ * promise hooks, so that using it costs about nothing. Below it, an AsyncLocalStorage that was
+ * used keeps V8's promise hooks on until it is disabled.
  */
 export const alsUsesContextFrame: boolean = major >= 24
+
+/**
+ * Node 26 does some whole-file calls as one thread-pool job instead of a chain of requests, and the
+ * job's async_hooks type is still `FSREQCALLBACK`; only its constructor tells it apart:
+ * - `fs.readFile` and `fs.promises.readFile` of a file up to one read chunk (512 KiB): one
+ *   `ReadFileJob` does open + fstat + read + close (Node 20–24: four `FSREQCALLBACK`s, or
+ *   `FSREQPROMISE`s around a `FILEHANDLE` for the promise API). A larger file comes back as an open
+ *   fd, read on by the old requests (the promise API wraps it in a `FILEHANDLE` made in JavaScript).
+ * - `fs.writeFile`, `fs.appendFile` and their promise forms: one `WriteFileJob`.
+ * - `fs.cp`: a `CpDirJob` per directory.
+ * Seen on Node 26.12, not on 24.22. Maps the job's constructor name to the operation it is, and
+ * whether it may hand back an open fd for JavaScript to go on with.
+ */
+export interface FsJob { readonly name: string, readonly handsBackFd: boolean }
+export const fsJobs: Readonly<Record<string, FsJob>> | undefined = major >= 26
+  ? {
+      ReadFileJob: { name: 'fs.readFile', handsBackFd: true },
+      WriteFileJob: { name: 'fs.writeFile', handsBackFd: false },
+      CpDirJob: { name: 'fs.cp', handsBackFd: false }
+    }
+  : undefined
+
+/**
+ * Node 20–26 make `process.stdin`, `stdout` and `stderr` on first use, in this file: a pipe or
+ * socket made there is the process's own stdio, never an operation or a leak of the code that
+ * happened to print first.
+ */
+export const stdioStreamsFile = 'node:internal/bootstrap/switches/is_main_thread'

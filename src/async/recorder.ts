@@ -4,15 +4,20 @@
 import { executionAsyncId } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import type { LevelPlan } from './levels.js'
-import { ResourceTable, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
-import { GroupTable, G_FILE_OPEN } from './group-table.js'
-import { TypeTable, F_FILEHANDLE, F_HANDLE_REQ, F_NOGROUP, F_ONESHOT, F_PROMISE, F_REARM, F_SCHED, F_TICK, F_TIMER } from './resource-types.js'
+import { ResourceTable, R_AUX, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
+import { GroupTable, G_FILE_OPEN, G_FINAL, G_QUIET } from './group-table.js'
+import {
+  TypeTable, F_CONTINUES, F_FILEHANDLE, F_HANDLE_REQ, F_MAY_BE_JOB, F_MAY_BE_STDIO, F_NOGROUP, F_ONESHOT, F_PROMISE,
+  F_REARM, F_REFABLE, F_SCHED, F_TICK, F_TIMER, F_UNSTORED
+} from './resource-types.js'
 import type { TrackScope, ScopeSpace } from './scopes.js'
 import { Placement } from './grouping.js'
 import { Subscribers } from './subscribers.js'
 import { weftDepth } from './internal-scope.js'
-import { markDone, rearm, release } from './resource-lifecycle.js'
+import { finalize, markDone, rearm, release } from './resource-lifecycle.js'
 import { link } from './scope-lists.js'
+import { madeByJavaScript, madeIn } from './call-sites.js'
+import { stdioStreamsFile } from './node-support.js'
 
 const MAX_DEPTH = 256
 
@@ -80,6 +85,11 @@ export class Recorder {
    * (resources by type, callback time) too, unless `totals` asks for a fresh recording.
    */
   reset (totals: boolean): void {
+    // Operations with nothing pending that only waited for a member's destroy are finished: count them.
+    if (!totals) {
+      const groups = this.groups
+      for (let g = 0; g < groups.capacity; g++) if ((groups.flags[g] & (G_QUIET | G_FINAL)) === G_QUIET) finalize(this, g)
+    }
     this.res.clear()
     this.groups.clear()
     if (totals) {
@@ -124,6 +134,8 @@ export class Recorder {
     const max = this.maxResources
     let lastType = ''
     let lastTypeId = 0
+    let lastJobCtor: unknown = Symbol('no constructor seen')
+    let lastJobType = 0
     /**
      * True from a timed callback's end (`after`, which read the clock) until any other hook event.
      * Node runs queued nextTick callbacks straight after a callback ends, before any microtask, and a
@@ -172,7 +184,14 @@ export class Recorder {
           lastTypeId = t
         }
         rec.created++
-        const tf = tFlags[t]
+        let tf = tFlags[t]
+        if ((tf & F_MAY_BE_JOB) !== 0) {
+          // Read once, never kept: which class made this request (Node 26 whole-file jobs).
+          const ctor = (resource as { constructor?: unknown }).constructor
+          if (ctor !== lastJobCtor) { lastJobCtor = ctor; lastJobType = types.jobType(t, ctor) }
+          t = lastJobType
+          tf = tFlags[t]
+        }
         if (subs.init !== 0) subs.emitInit(asyncId, type, t, triggerAsyncId)
 
         // TrackScope: the track() call whose async context this is; for resources Node creates while no
@@ -186,6 +205,7 @@ export class Recorder {
         }
         rootCounts[t]++
         if (scope !== undefined && scope.id !== 0) scope.count(t)
+        if ((tf & F_UNSTORED) !== 0) return
 
         if (res.size >= max) { rec.dropped++; if (scope !== undefined) scope.dropped++; return }
         const s = res.claim(asyncId)
@@ -204,12 +224,29 @@ export class Recorder {
           if (typeof timer._repeat === 'number') rFlags[s] = R_REPEAT
           if (typeof timer.hasRef === 'function' && !timer.hasRef()) rFlags[s] |= R_UNREF
         }
+        // Held weakly, asked only when reporting: Node's own view of whether it keeps the loop alive.
+        if ((tf & F_REFABLE) !== 0) res.handle[s] = new WeakRef(resource)
         if ((tf & F_NOGROUP) !== 0) rGroup[s] = -1
+        else if ((tf & F_MAY_BE_STDIO) !== 0 && madeIn(init, stdioStreamsFile)) {
+          // process.stdout (or stdin, stderr) made on first use: the process's, not an operation.
+          rGroup[s] = -1
+          rFlags[s] |= R_AUX
+        }
         else if ((tf & F_FILEHANDLE) !== 0) {
           rGroup[s] = -1
-          rec.#pendingHandle = s
-          rec.#pendingHandleId = asyncId
-        } else placement.place(s, t, tf, ts, init)
+          // Made by JavaScript (not by an open request completing): the fd a whole-file job handed back.
+          if (!rec.#continueFileJob(s, t, scope ?? rec.space.root, init)) {
+            rec.#pendingHandle = s
+            rec.#pendingHandleId = asyncId
+          }
+        } else {
+          placement.place(s, t, tf, ts, init)
+          if ((tf & F_CONTINUES) !== 0 && rGroup[s] >= 0) {
+            const owner = scope ?? rec.space.root
+            owner.fileJob = rGroup[s]
+            owner.fileJobId = asyncId
+          }
+        }
         if (sc !== 0) link(rec, s, scope as TrackScope)
       } catch {
         rec.internalErrors++
@@ -302,6 +339,28 @@ export class Recorder {
     }
 
     return { init, before, after, destroy, promiseResolve }
+  }
+
+  /**
+   * A FileHandle made by JavaScript for the fd a whole-file job of `owner` handed back (Node 26
+   * `fs.promises.readFile` of a large file) joins that job's operation, still quiet, and holds it open.
+   */
+  #continueFileJob (h: number, t: number, owner: TrackScope, hook: Function): boolean {
+    const g = owner.fileJob
+    if (g < 0) return false
+    const res = this.res
+    const groups = this.groups
+    const js = res.find(owner.fileJobId)
+    if (js < 0 || res.group[js] !== g || !groups.open(g)) { owner.fileJob = -1; return false }
+    // One made by Node's C++ as an fs.promises open completes is not this job's.
+    if (!madeByJavaScript(hook)) return false
+    owner.fileJob = -1
+    groups.flags[g] &= ~G_QUIET
+    this.placement.join(h, g, this.types.flags[t], t)
+    groups.flags[g] |= G_FILE_OPEN
+    groups.handle[g] = res.ids[h]
+    owner.openFile = g
+    return true
   }
 
   /** The FileHandle made by an fs.promises open joins the operation of the open request. */

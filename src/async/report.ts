@@ -77,7 +77,8 @@ function countsByName (counts: ArrayLike<number | undefined> | undefined, types:
   if (counts === undefined || types === undefined) return out
   for (const t of types) {
     const n = counts[t]
-    if (n !== undefined && n > 0) out[names[t]] = n
+    // Variants of a type (Node 26 fs jobs) share its name: their counts add up.
+    if (n !== undefined && n > 0) out[names[t]] = (out[names[t]] ?? 0) + n
   }
   return out
 }

@@ -4,7 +4,7 @@
 import type { Recorder } from './recorder.js'
 import { R_AUX, R_DONE, R_LINKED } from './resource-table.js'
 import { G_FINAL, G_FILE_OPEN, G_LINKED, G_QUIET } from './group-table.js'
-import { F_REARM } from './resource-types.js'
+import { F_CONTINUES, F_REARM } from './resource-types.js'
 import type { TrackScope } from './scopes.js'
 import { unlink, unlinkGroup } from './scope-lists.js'
 
@@ -39,7 +39,7 @@ export function release (rec: Recorder, s: number): void {
   const g = res.group[s]
   const f = res.flags[s]
   if (g >= 0) {
-    if ((rec.types.flags[res.type[s]] & F_REARM) !== 0) groups.rearm[g]--
+    if ((rec.types.flags[res.type[s]] & (F_REARM | F_CONTINUES)) !== 0) groups.rearm[g]--
     if ((f & (R_DONE | R_AUX)) === 0) {
       // Destroy hooks run right after the callbacks that end things: the last reading is close.
       groups.last[g] = rec.clock

@@ -29,6 +29,11 @@ export class ResourceTable {
   /** Doubly linked list of the resources of one scope (only for scopes other than 0). */
   readonly next: Int32Array
   readonly prev: Int32Array
+  /**
+   * The handle object of a resource that can be unref'ed, held weakly (it never keeps the handle
+   * alive or delays its destroy), so that Node can be asked at report time whether it is ref'ed.
+   */
+  readonly handle: Array<WeakRef<object> | undefined>
   /** Resources stored now. */
   size = 0
   readonly #spill = new Map<number, number>()
@@ -52,6 +57,7 @@ export class ResourceTable {
     this.site = new Int32Array(total)
     this.next = new Int32Array(total)
     this.prev = new Int32Array(total)
+    this.handle = new Array<WeakRef<object> | undefined>(total).fill(undefined)
     this.#spillFree = new Int32Array(spill)
     for (let i = 0; i < spill; i++) this.#spillFree[i] = total - 1 - i
     this.#spillTop = spill
@@ -86,6 +92,7 @@ export class ResourceTable {
     }
     this.ids[slot] = 0
     this.flags[slot] = 0
+    this.handle[slot] = undefined
     this.size--
   }
 
@@ -93,6 +100,7 @@ export class ResourceTable {
   clear (): void {
     this.ids.fill(0)
     this.flags.fill(0)
+    this.handle.fill(undefined)
     this.#spill.clear()
     const total = this.ids.length
     const spill = total - this.capacity

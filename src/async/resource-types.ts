@@ -2,6 +2,7 @@
 // operation, whether it is a one-shot request, and its default operation name. Types Node adds in
 // later releases are classified by pattern, and anything unrecognised is kind `other`.
 import type { ResourceKind } from './types.js'
+import { fsJobs } from './node-support.js'
 
 /** Kind ids, index into KIND_NAMES. */
 export const K_OTHER = 0
@@ -18,14 +19,15 @@ export const K_TIMER = 10
 export const K_PROMISE = 11
 export const K_USER = 12
 export const K_SCHED = 13
+export const K_WORKER = 14
 
 export const KIND_NAMES: readonly ResourceKind[] = [
   'other', 'fs', 'dns', 'net', 'tls', 'http.server', 'http.client', 'zlib', 'crypto',
-  'child_process', 'timer', 'promise', 'user', 'scheduling'
+  'child_process', 'timer', 'promise', 'user', 'scheduling', 'worker'
 ]
 
 /** When a member joins a group, the group takes the member's kind if it ranks higher. */
-export const KIND_RANK: readonly number[] = [0, 1, 1, 1, 2, 3, 3, 1, 1, 4, 0, 0, 0, 0]
+export const KIND_RANK: readonly number[] = [0, 1, 1, 1, 2, 3, 3, 1, 1, 4, 0, 0, 0, 0, 4]
 
 /** Type flags. */
 export const F_SCHED = 1 << 0 // scheduling: folds into the operation that scheduled it
@@ -41,6 +43,11 @@ export const F_CLOSES_HANDLE = 1 << 9 // closes the operation's FileHandle
 export const F_TIMER = 1 << 10 // read `_repeat` at init to tell setInterval from setTimeout
 export const F_REARM = 1 << 11 // destroyed only by GC, called back any number of times: pending only while a callback runs
 export const F_TICK = 1 << 12 // a nextTick callback: runs straight after another callback ends (see recorder.ts, `chained`)
+export const F_MAY_BE_JOB = 1 << 13 // Node 26 whole-file jobs share this type: their constructor says which (node-support.ts)
+export const F_REFABLE = 1 << 15 // a handle that can be unref'ed: whether it keeps the loop alive is asked of Node (hasRef()) when reporting
+export const F_MAY_BE_STDIO = 1 << 16 // may be the process's own stdin/stdout/stderr, made on first use (node-support.ts)
+export const F_UNSTORED = 1 << 17 // counted, never stored: a callback binding only GC destroys, that keeps nothing alive
+export const F_CONTINUES = 1 << 14 // done at its callback, but JavaScript may go on with its work (a FILEHANDLE for a handed-back fd): its operation stays quiet, not final, until it is destroyed
 
 const bit = (k: number): number => 1 << k
 const NETLIKE = bit(K_NET) | bit(K_TLS) | bit(K_HTTP_CLIENT) | bit(K_HTTP_SERVER)
@@ -62,35 +69,37 @@ const U_TLS = 4
 const spec = (kind: number, flags: number, joins: number, name: string, unique = 0): TypeSpec =>
   ({ kind, flags, joins, unique, name })
 
-/** Types Node 20–25 are known to emit. */
+/** Types Node 20–26 are known to emit. */
 const KNOWN: Record<string, TypeSpec> = {
   TickObject: spec(K_SCHED, F_SCHED | F_ONESHOT | F_TICK, 0, 'process.nextTick'),
   Immediate: spec(K_SCHED, F_SCHED | F_ONESHOT, 0, 'setImmediate'),
   Microtask: spec(K_SCHED, F_SCHED | F_ONESHOT, 0, 'queueMicrotask'),
   PROMISE: spec(K_PROMISE, F_PROMISE, 0, 'promise'),
-  Timeout: spec(K_TIMER, F_ONESHOT | F_AUX | F_TIMER, NETLIKE, 'setTimeout'),
+  Timeout: spec(K_TIMER, F_ONESHOT | F_AUX | F_TIMER | F_REFABLE, NETLIKE, 'setTimeout'),
+  // stream.finished()/pipeline() bind their callback in one (Node 22+); it is gone only at GC.
+  STREAM_END_OF_STREAM: spec(K_SCHED, F_SCHED | F_UNSTORED, 0, 'stream.finished'),
 
-  FSREQCALLBACK: spec(K_FS, F_ONESHOT, bit(K_FS), 'fs'),
+  FSREQCALLBACK: spec(K_FS, F_ONESHOT | (fsJobs !== undefined ? F_MAY_BE_JOB : 0), bit(K_FS), 'fs'),
   FSREQPROMISE: spec(K_FS, F_ONESHOT | F_HANDLE_REQ, bit(K_FS), 'fs.promises'),
   FILEHANDLE: spec(K_FS, F_FILEHANDLE, bit(K_FS), 'fs.promises'),
   FILEHANDLECLOSEREQ: spec(K_FS, F_ONESHOT | F_HANDLE_REQ | F_CLOSES_HANDLE, bit(K_FS), 'fs.promises'),
-  STATWATCHER: spec(K_FS, 0, 0, 'fs.watchFile'),
-  FSEVENTWRAP: spec(K_FS, 0, 0, 'fs.watch'),
+  STATWATCHER: spec(K_FS, F_REFABLE, 0, 'fs.watchFile'),
+  FSEVENTWRAP: spec(K_FS, F_REFABLE, 0, 'fs.watch'),
 
   GETADDRINFOREQWRAP: spec(K_DNS, F_ONESHOT, NETLIKE, 'dns.lookup'),
   GETNAMEINFOREQWRAP: spec(K_DNS, F_ONESHOT, NETLIKE, 'dns.lookupService'),
   QUERYWRAP: spec(K_DNS, F_ONESHOT, NETLIKE, 'dns.resolve'),
   DNSCHANNEL: spec(K_DNS, F_NOGROUP, 0, 'dns.Resolver'),
 
-  TCPWRAP: spec(K_NET, 0, 0, 'net.Socket'),
-  TCPSERVERWRAP: spec(K_NET, 0, 0, 'net.Server'),
-  PIPEWRAP: spec(K_NET, F_VIA_TURN, bit(K_CHILD), 'net.Socket'),
-  PIPESERVERWRAP: spec(K_NET, 0, 0, 'net.Server'),
+  TCPWRAP: spec(K_NET, F_REFABLE, 0, 'net.Socket'),
+  TCPSERVERWRAP: spec(K_NET, F_REFABLE, 0, 'net.Server'),
+  PIPEWRAP: spec(K_NET, F_VIA_TURN | F_REFABLE | F_MAY_BE_STDIO, bit(K_CHILD), 'net.Socket'),
+  PIPESERVERWRAP: spec(K_NET, F_REFABLE, 0, 'net.Server'),
   TCPCONNECTWRAP: spec(K_NET, F_ONESHOT, NETLIKE, 'net.connect'),
   PIPECONNECTWRAP: spec(K_NET, F_ONESHOT, NETLIKE, 'net.connect'),
   WRITEWRAP: spec(K_NET, F_ONESHOT, NETLIKE | bit(K_CHILD), 'net.write'),
   SHUTDOWNWRAP: spec(K_NET, F_ONESHOT, NETLIKE | bit(K_CHILD), 'net.end'),
-  UDPWRAP: spec(K_NET, 0, 0, 'dgram.Socket'),
+  UDPWRAP: spec(K_NET, F_REFABLE, 0, 'dgram.Socket'),
   UDPSENDWRAP: spec(K_NET, F_ONESHOT, bit(K_NET), 'dgram.send'),
   JSSTREAM: spec(K_NET, 0, NETLIKE, 'net.stream'),
   STREAMPIPE: spec(K_NET, 0, NETLIKE, 'net.pipe'),
@@ -104,7 +113,10 @@ const KNOWN: Record<string, TypeSpec> = {
   HTTPINCOMINGMESSAGE: spec(K_HTTP_SERVER, F_UPGRADES, bit(K_NET) | bit(K_TLS), 'http.server', U_HTTP_SERVER),
 
   ZLIB: spec(K_ZLIB, F_REARM, 0, 'zlib'),
-  PROCESSWRAP: spec(K_CHILD, 0, 0, 'child_process'),
+  PROCESSWRAP: spec(K_CHILD, F_REFABLE, 0, 'child_process'),
+  // A worker thread runs until it exits, its one callback; the ports made with it are its helpers.
+  WORKER: spec(K_WORKER, F_ONESHOT | F_REFABLE, 0, 'worker_threads.Worker'),
+  MESSAGEPORT: spec(K_OTHER, F_REFABLE | F_AUX | F_VIA_TURN, bit(K_WORKER), 'MessagePort'),
   ELDHISTOGRAM: spec(K_OTHER, F_NOGROUP, 0, 'perf_hooks.monitorEventLoopDelay'),
   WEFT_TRACK: spec(K_USER, F_NOGROUP, 0, 'track')
 }
@@ -143,15 +155,31 @@ const OVERFLOW_TYPE = '(other types)'
 export class TypeTable {
   readonly names: string[] = []
   readonly kind = new Uint8Array(MAX_TYPES)
-  readonly flags = new Uint16Array(MAX_TYPES)
+  readonly flags = new Uint32Array(MAX_TYPES)
   readonly joins = new Uint16Array(MAX_TYPES)
   readonly unique = new Uint8Array(MAX_TYPES)
   /** Default operation name of each type. */
   readonly opName: string[] = []
   /** Type string → id; the hook reads it directly and calls id() only for a new type. */
   readonly ids = new Map<string, number>()
+  /** Type id by the constructor of an `FSREQCALLBACK` resource (Node 26 jobs; a handful of classes). */
+  readonly #jobs = new Map<unknown, number>()
 
   constructor () { this.#register(OVERFLOW_TYPE) }
+
+  /**
+   * The type id for an `F_MAY_BE_JOB` resource of type `t` made by `ctor`: a variant of `t` with the
+   * same type name, named after the whole-file call the job is (`fs.readFile`), or `t` itself.
+   */
+  jobType (t: number, ctor: unknown): number {
+    const known = this.#jobs.get(ctor)
+    if (known !== undefined) return known
+    if (this.#jobs.size >= 64) return t
+    const job = typeof ctor === 'function' ? fsJobs?.[ctor.name] : undefined
+    const id = job === undefined ? t : this.#registerVariant(t, job.name, job.handsBackFd ? F_CONTINUES : 0)
+    this.#jobs.set(ctor, id)
+    return id
+  }
 
   /** The id of a type, registering it on first sight. */
   id (type: string): number {
@@ -170,6 +198,19 @@ export class TypeTable {
     this.joins[id] = s.joins
     this.unique[id] = s.unique
     this.ids.set(type, id)
+    return id
+  }
+
+  /** Same type name and properties as `t`, another operation name; not found by name. */
+  #registerVariant (t: number, opName: string, extraFlags: number): number {
+    const id = this.names.length
+    if (id === MAX_TYPES) return t
+    this.names.push(this.names[t])
+    this.opName.push(opName)
+    this.kind[id] = this.kind[t]
+    this.flags[id] = (this.flags[t] & ~F_MAY_BE_JOB) | extraFlags
+    this.joins[id] = this.joins[t]
+    this.unique[id] = this.unique[t]
     return id
   }
 }

@@ -57,4 +57,5 @@ function moveResources (rec: Recorder, scope: TrackScope, target: TrackScope): v
     g = next
   }
   if (scope.openFile >= 0 && target.openFile < 0) target.openFile = scope.openFile
+  if (scope.fileJob >= 0 && target.fileJob < 0) { target.fileJob = scope.fileJob; target.fileJobId = scope.fileJobId }
 }

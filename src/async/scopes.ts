@@ -26,6 +26,9 @@ export class TrackScope {
   children: OperationReport[] | undefined = undefined
   /** Group holding an fs.promises FileHandle that requests from promise code may continue. */
   openFile = -1
+  /** Group (and asyncId) of its latest whole-file job that may hand back an fd (Node 26 readFile). */
+  fileJob = -1
+  fileJobId = 0
 
   constructor (
     readonly id: number,
@@ -44,6 +47,17 @@ export class TrackScope {
       const types = this.countedTypes ??= []
       types.push(t)
     } else (counts as number[])[t] = c + n
+  }
+
+  /**
+   * Forgets its links into the recorder's tables (they were cleared: the tracker was disabled).
+   * What it finished and counted stays; what it starts after a later enable() is recorded afresh.
+   */
+  forgetStored (): void {
+    this.head = -1
+    this.groupHead = -1
+    this.openFile = -1
+    this.fileJob = -1
   }
 
   /** Its table of finished operations, made on first use. */
@@ -111,6 +125,8 @@ export interface ScopeCarrier {
   get (): TrackScope | undefined
   /** Gives a new resource the running scope, and returns it (only where `viaHook`). */
   propagate (resource: object): TrackScope | undefined
+  /** Stops whatever machinery carrying needs until the next run() (no scope may be running). */
+  release (): void
 }
 
 /** AsyncLocalStorage: about free where it rides on AsyncContextFrame (Node 24+), and needs no hook of ours. */
@@ -120,6 +136,8 @@ class StorageCarrier implements ScopeCarrier {
   run<T> (scope: TrackScope, fn: () => T): T { return this.#als.run(scope, fn) }
   get (): TrackScope | undefined { return this.#als.getStore() }
   propagate (): TrackScope | undefined { return this.#als.getStore() }
+  /** Below Node 24 an AsyncLocalStorage that ran keeps V8's promise hooks on until disabled; run() turns it on again. */
+  release (): void { this.#als.disable() }
 }
 
 type Carrying = Record<symbol, TrackScope | undefined>
@@ -150,6 +168,9 @@ class HookCarrier implements ScopeCarrier {
     if (scope !== undefined) (resource as Carrying)[key] = scope
     return scope
   }
+
+  /** Nothing to stop: the tracker's own hook does the carrying. */
+  release (): void {}
 }
 
 /**

@@ -90,8 +90,10 @@ export class Tracker {
     if (rec !== undefined) {
       this.#hook?.disable()
       rec.reset(false)
-      this.#space.registry.forEachRunning(scope => { scope.head = -1; scope.openFile = -1 })
+      this.#space.registry.forEachRunning(scope => { scope.forgetStored() })
     }
+    // Scopes still running keep their carrier until the last one ends (see #report).
+    if (this.#space.registry.running === 0) this.#space.carrier.release()
     return this
   }
 
@@ -249,6 +251,7 @@ export class Tracker {
     const rec = this.#enabled ? this.#rec : undefined
     const report = scopeReport(this.#space, rec, scope, { detail: this.detail, startedAt: epochOf(start), wallMs, failed, leaked })
     closeScope(this.#space, rec, scope, report)
+    if (!this.#enabled && this.#space.registry.running === 0) this.#space.carrier.release()
     resource?.emitDestroy()
     this.#deliver(report)
     if (failed) throw error

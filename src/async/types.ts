@@ -7,7 +7,7 @@ export type Detail = 'off' | 'timing' | 'resources' | 'promises' | 'stacks'
 /** The kinds of high-level operation a person would name. `other` covers types Weft does not know. */
 export type OperationKind =
   | 'fs' | 'dns' | 'net' | 'tls' | 'http.server' | 'http.client' | 'zlib' | 'crypto'
-  | 'child_process' | 'timer' | 'promise' | 'user' | 'other'
+  | 'child_process' | 'worker' | 'timer' | 'promise' | 'user' | 'other'
 
 /** The kind of one low-level resource: an operation kind, or `scheduling` (TickObject, Immediate, Microtask). */
 export type ResourceKind = OperationKind | 'scheduling'
@@ -145,7 +145,7 @@ export interface ActiveHandleGroup {
   /** Node's name, as in `process.getActiveResourcesInfo()` (for example `Timeout`, `TCPSocketWrap`). */
   type: string
   count: number
-  /** Matching resources the tracker saw created, oldest first (may include unref'ed ones). */
+  /** Matching resources the tracker saw created and Node still counts (ref'ed), oldest first. */
   resources: Array<{ asyncId: number, ageMs: number, operation?: string, callSite?: string }>
 }
 

@@ -3,7 +3,12 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createTracker } from 'weft/async'
+import fs from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { heapAfterGc, sleep } from './helpers.js'
+
+const file = fileURLToPath(import.meta.url)
+const readFile = () => new Promise((resolve, reject) => fs.readFile(file, err => err ? reject(err) : resolve()))
 
 const MAX = 1000
 const BATCH = 10_000
@@ -109,4 +114,24 @@ describe('enable() and disable()', () => {
     assert.equal(report.detail, 'off')
     assert.deepEqual(report.operations, [])
   })
+
+  for (const detail of ['resources', 'promises', 'stacks']) {
+    it(`in the middle of a track() leave its report right at '${detail}': two reads are two fs operations`, async () => {
+      const tracker = createTracker({ detail }).enable()
+      try {
+        const { report } = await tracker.track('two reads', async () => {
+          await readFile()
+          tracker.disable()
+          tracker.enable()
+          await readFile()
+        })
+        const fsOps = report.operations.filter(o => o.kind === 'fs')
+        assert.equal(fsOps.reduce((n, o) => n + o.count, 0), 2, JSON.stringify(report.operations))
+        assert.equal(tracker.stats().internalErrors, 0)
+        // the next scope starts clean too
+        const next = await tracker.track('one read', readFile)
+        assert.equal(next.report.operations.filter(o => o.kind === 'fs').reduce((n, o) => n + o.count, 0), 1)
+      } finally { tracker.disable() }
+    })
+  }
 })

@@ -6,7 +6,7 @@ import net from 'node:net'
 import { executionAsyncId } from 'node:async_hooks'
 import { fileURLToPath } from 'node:url'
 import { createTracker } from 'weft/async'
-import { sleep } from './helpers.js'
+import { nodeMakes, sleep } from './helpers.js'
 
 const file = fileURLToPath(import.meta.url)
 
@@ -61,7 +61,7 @@ describe('the trigger tree', () => {
     }))
     assert.equal(read.type, 'FSREQCALLBACK')
     assert.equal(read.kind, 'fs')
-    assert.equal(read.operation, 'fs fs')
+    assert.equal(read.operation, `fs ${nodeMakes.readFileName}`)
     assert.equal(read.trackedBy, 'tree')
     assert.equal(read.done, false, 'its callback is running')
     assert.equal(timer.type, 'Timeout')

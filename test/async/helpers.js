@@ -33,3 +33,27 @@ export function spin (ms) {
   while (performance.now() < end) x++
   return x
 }
+
+/**
+ * What Node itself makes for the same call differs by release; each fact names the release and why.
+ * Node 26 does `fs.readFile` / `fs.promises.readFile` of a file up to one read chunk (512 KiB) as
+ * one thread-pool job (a `ReadFileJob`, async_hooks type `FSREQCALLBACK`) instead of open, fstat,
+ * read and close requests; `fs.writeFile` likewise (a `WriteFileJob`).
+ */
+export const nodeMakes = nodeMajor >= 26
+  ? {
+      /** FSREQCALLBACKs of one callback fs.readFile of a small file. */
+      readFileRequests: 1,
+      /** Resources of one fs.promises.readFile of a small file, by type. */
+      promisesReadFile: { FSREQCALLBACK: 1 },
+      /** Operation name of a callback fs.readFile below `stacks` (from the resource type). */
+      readFileName: 'fs.readFile',
+      /** Operation name of an fs.promises.readFile below `stacks`. */
+      promisesReadFileName: 'fs.readFile'
+    }
+  : {
+      readFileRequests: 4, // open, fstat, read, close
+      promisesReadFile: { FSREQPROMISE: 3, FILEHANDLE: 1, FILEHANDLECLOSEREQ: 1 }, // open, fstat, read; the handle; close
+      readFileName: 'fs',
+      promisesReadFileName: 'fs.promises'
+    }

@@ -45,7 +45,9 @@ describe('in a worker thread', { timeout: 30_000 }, () => {
       await exited
     })
     tracker.disable()
-    assert.equal(report.resources.FSREQPROMISE, undefined, 'the worker\'s fs requests happen in its own thread')
+    for (const type of ['FSREQPROMISE', 'FSREQCALLBACK', 'FILEHANDLE']) {
+      assert.equal(report.resources[type], undefined, `${type}: the worker's fs requests happen in its own thread`)
+    }
     assert.ok(report.resources.WORKER >= 1 || report.resources.MESSAGEPORT >= 1)
   })
 })

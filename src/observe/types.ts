@@ -1,0 +1,131 @@
+// The public types of weft/observe: what a user configures and what each observed request
+// reports. Reading this file tells you the data the hooks, Server-Timing, OpenTelemetry spans and
+// the live page are made from.
+import type { LeakedResource, OperationKind } from '../async/types.js'
+
+/** How much each observed request records. `timing` installs no async_hooks. */
+export type ObserveDetail = 'timing' | 'resources' | 'promises' | 'stacks'
+
+/** The request/reply lifecycle phases, in the order they run. */
+export type PhaseName =
+  | 'routing' | 'onRequest' | 'preParsing' | 'parsing' | 'preValidation' | 'validation'
+  | 'preHandler' | 'handler' | 'preSerialization' | 'serialization' | 'onSend' | 'write' | 'onResponse'
+
+/** One hook function's run inside a phase. */
+export interface HookTiming {
+  /** The function's name, or `anonymous`. */
+  name: string
+  /** Milliseconds from the request's start. */
+  startMs: number
+  wallMs: number
+}
+
+export interface PhaseTiming {
+  name: PhaseName
+  /** Milliseconds from the request's start. */
+  startMs: number
+  wallMs: number
+  /** The hook functions that ran in this phase (hook phases only). */
+  hooks: HookTiming[]
+}
+
+/** One async operation the request started, as weft/async groups them (or as diagnostics_channel sees it at `timing`). */
+export interface ActivityOperation {
+  kind: OperationKind
+  /** `fs.readFile`, `http.client`, `GET 127.0.0.1:5001`, `dns.lookup`, ... */
+  name: string
+  count: number
+  /** Of `count`, still running when the response finished. */
+  active: number
+  wallMs: number
+  /** Callback time; null at `timing`. */
+  cpuMs: number | null
+  maxBlockMs: number | null
+  callSite?: string
+}
+
+/** One bar of the request's waterfall: a single operation with its own start (at most `maxSpans` per request). */
+export interface ActivitySpan {
+  kind: OperationKind
+  name: string
+  /** Milliseconds from the request's start. */
+  startMs: number
+  wallMs: number
+  /** Extra facts, e.g. `{ 'http.response.status_code': 200, 'server.address': '127.0.0.1' }`. */
+  attributes?: Record<string, string | number | boolean>
+}
+
+/** What one request did: complete when its response has finished (onResponse, `onActivity`). */
+export interface RequestActivity {
+  /** request.id */
+  id: string
+  method: string
+  /** The route's URL pattern (`/users/:id`); null when no route matched (404). */
+  route: string | null
+  url: string
+  statusCode: number
+  /** The level this request was observed at (with `sample` below 1, some run at `timing`). */
+  detail: ObserveDetail
+  /** Epoch milliseconds. */
+  startedAt: number
+  /** Request start to response finished. */
+  wallMs: number
+  /** Callback time of the request's own async work; null at `timing`. */
+  cpuMs: number | null
+  /** The request's longest synchronous block; null at `timing`. */
+  maxBlockMs: number | null
+  /** wallMs minus cpuMs: time spent waiting on I/O and timers; null at `timing`. */
+  waitMs: number | null
+  phases: PhaseTiming[]
+  /** Grouped operations, largest wall time first. */
+  operations: ActivityOperation[]
+  /** Single operations with their own start, for a waterfall (outgoing calls, file reads, queries). */
+  spans: ActivitySpan[]
+  /** What the request started that was still alive when its response finished. */
+  leaks: LeakedResource[]
+  /** The error the request answered with, if any (its message). */
+  error?: string
+  /** W3C trace id when tracing is on. */
+  traceId?: string
+  spanId?: string
+}
+
+/** Per-route figures over the requests kept in the aggregates. */
+export interface RouteSummary {
+  method: string
+  route: string
+  count: number
+  errors: number
+  wallMs: { p50: number, p95: number, p99: number, max: number }
+  cpuMs: { p50: number, p95: number, p99: number, max: number } | null
+  /** Most frequent operations, by count. */
+  operations: Array<{ kind: OperationKind, name: string, count: number }>
+  /** Leaked resources seen, by kind. */
+  leaks: Record<string, number>
+}
+
+export interface ServerTimingOptions {
+  /** Send the header only when this says so (e.g. a debug header). Default: always. */
+  when?: (request: any, reply: any) => boolean
+  /** At most this many operation entries after the phases. Default 5. */
+  operations?: number
+}
+
+export interface ObserveOptions {
+  /** Default `timing`. */
+  detail?: ObserveDetail
+  /** Fraction of requests (0..1) observed at `detail`; the rest at `timing`. Default 1. */
+  sample?: number
+  /** Called once per request with its activity, after the response finished. Errors in it are counted, never thrown. */
+  onActivity?: (activity: RequestActivity, request: any) => void
+  /** Adds a `Server-Timing` header. Default off. */
+  serverTiming?: boolean | ServerTimingOptions
+  /** Recent requests kept for `recentActivity()` and the page. Default 200. */
+  recent?: number
+  /** Most routes with aggregates. Default 500. */
+  maxRoutes?: number
+  /** Most single spans kept per request. Default 50. */
+  maxSpans?: number
+  /** Log a warning once per route and resource kind when its requests leave resources behind. Default true. */
+  leakWarnings?: boolean
+}

@@ -11,6 +11,7 @@ import {
   hookRun, kErrorHandler, kHeaders, kOnErrorRan, kRunningOnError, onSendStage, settleReply, type Reply
 } from './reply.js'
 import type { ErrorHandlerLink } from './route-context.js'
+import { Stage } from './request-observer.js'
 import { serializerFor } from './schemas.js'
 
 export type ErrorHandlerFn = ErrorHandlerLink['fn']
@@ -19,7 +20,9 @@ export type ErrorHandlerFn = ErrorHandlerLink['fn']
 export function handleError (reply: Reply, error: unknown): void {
   if (reply[kHijacked]) return
   reply[kSendCalled] = true
-  const hooks = reply[kContext].onError
+  const context = reply[kContext]
+  const hooks = context.onError
+  if (context.app.observer !== null) context.app.observer.stage(reply, hooks !== null && !reply[kOnErrorRan] ? Stage.onError : Stage.errorHandler)
   if (hooks !== null && !reply[kOnErrorRan]) {
     reply[kOnErrorRan] = true
     reply[kRunningOnError] = true
@@ -33,6 +36,8 @@ const afterOnError: Continuation = (run, hookError, error) => {
   const reply = run.reply as Reply
   reply[kRunningOnError] = false
   if (hookError !== null) reply.log.error({ err: hookError }, 'onError hook failed')
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.errorHandler)
   callErrorHandler(reply, error)
 }
 

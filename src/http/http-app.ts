@@ -15,6 +15,7 @@ import { handleRequest, requestStages } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { Router, type RouterOptions } from './router.js'
+import type { BoundRoute, RequestObserver } from './request-observer.js'
 import type { RequestStages, WeftRuntime } from './runtime.js'
 
 export interface WeftOptions extends RouterOptions {
@@ -87,6 +88,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly stages: RequestStages
   readonly frameworkErrors: ((error: Error, request: any, reply: any) => unknown) | null
   frameworkContext: RouteContext | null = null
+  /** weft/observe plugs in here (before the app is ready); null costs one check per stage. */
+  observer: RequestObserver | null = null
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
@@ -159,6 +162,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       bindHooks(context, scope, scope.instance, declared.options, this.requestLogging)
       this.router.addNotFound(scope.prefix, context)
       notFound.set(scope, context)
+      this.observer?.bind(context as unknown as BoundRoute)
     }
     if (this.frameworkErrors !== null) this.frameworkContext = this.#frameworkContext()
     // reply.callNotFound() goes to the not-found route of the scope the route was declared in

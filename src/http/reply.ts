@@ -9,6 +9,7 @@ import { codes } from '../errors.js'
 import { Guard, HookRun, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { kContext, type DecoratorProps, type Request } from './request.js'
 import type { ErrorHandlerLink, RouteContext } from './route-context.js'
+import { Stage } from './request-observer.js'
 import { serializerFor } from './serialization.js'
 
 export const kHeaders = Symbol('weft.headers')
@@ -296,6 +297,8 @@ export function sendPayload (reply: Reply, payload: unknown): void {
   }
   const hooks = reply[kContext].preSerialization
   if (hooks !== null) {
+    const observer = reply[kContext].app.observer
+    if (observer !== null) observer.stage(reply, Stage.preSerialization)
     runHooks(hookRun(reply), hooks, Shape.payload, payload, Guard.hijack, afterPreSerialization)
     return
   }
@@ -309,6 +312,8 @@ const afterPreSerialization: Continuation = (run, err, payload) => {
 }
 
 function serializeAndContinue (reply: Reply, payload: unknown): void {
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.serialization)
   let body: string
   try {
     body = serializePayload(reply, payload)
@@ -334,6 +339,8 @@ export function serializePayload (reply: Reply, payload: unknown): string {
 
 /** Runs onSend (for every response, errors included), then writes. */
 export function onSendStage (reply: Reply, payload: unknown): void {
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.onSend)
   const hooks = reply[kContext].onSend
   if (hooks !== null) {
     runHooks(hookRun(reply), hooks, Shape.payload, payload, Guard.hijack, afterOnSend)
@@ -355,8 +362,10 @@ export function writeResponse (reply: Reply, payload: unknown): void {
     reply.log.warn(`Reply was already sent, did you forget to "return reply" in the "${reply.request.raw.url}" (${reply.request.raw.method}) route?`)
     return
   }
+  const app = reply[kContext].app
+  if (app.observer !== null) app.observer.stage(reply, Stage.write) // may add headers (Server-Timing)
   const headers = reply[kHeaders]
-  if (reply[kContext].app.state.closing) headers.connection = 'close'
+  if (app.state.closing) headers.connection = 'close'
   const status = res.statusCode
   if (payload === undefined || payload === null) {
     if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD') headers['content-length'] = '0'

@@ -12,6 +12,7 @@ import { hookRun, kErrorHandler, kHeaders, settleReply, type Reply } from './rep
 import { kContext, type Request } from './request.js'
 import type { RouteContext } from './route-context.js'
 import { badUrlOf, type Router } from './router.js'
+import { Stage } from './request-observer.js'
 import type { RequestStages, WeftRuntime } from './runtime.js'
 import { validateRequest } from './schemas.js'
 
@@ -32,6 +33,12 @@ export function handleRequest (app: WeftRuntime, router: Router, req: IncomingMe
     res.end(unavailableBody)
     return
   }
+  const observer = app.observer
+  if (observer !== null) observer.request(req, res, () => { route(app, router, req, res) })
+  else route(app, router, req, res)
+}
+
+function route (app: WeftRuntime, router: Router, req: IncomingMessage, res: ServerResponse): void {
   const match = router.find(req)
   if (match === null) {
     startRequest(app, router.notFoundContext(req), req, res, {}, searchOf(req.url!))
@@ -94,6 +101,7 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
     }
   }
   if (context.onTimeout !== null) watchTimeout(req.socket, reply)
+  if (app.observer !== null) app.observer.stage(reply, Stage.onRequest)
   if (context.onRequest !== null) runHooks(hookRun(reply), context.onRequest, Shape.plain, undefined, Guard.reply, afterOnRequest)
   else preParsingStage(reply)
 }
@@ -109,6 +117,8 @@ const afterOnRequest: Continuation = (run, err) => {
 }
 
 function preParsingStage (reply: Reply): void {
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.preParsing)
   const hooks = reply[kContext].preParsing
   if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.payload, reply.request.raw, Guard.reply, afterPreParsing)
   else parseStage(reply, reply.request.raw)
@@ -120,6 +130,8 @@ const afterPreParsing: Continuation = (run, err, payload) => {
 }
 
 function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.parsing)
   const method = reply.request.raw.method
   if (method === 'GET' || method === 'HEAD') {
     preValidationStage(reply)
@@ -140,6 +152,8 @@ function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
 }
 
 function preValidationStage (reply: Reply): void {
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.preValidation)
   const hooks = reply[kContext].preValidation
   if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.plain, undefined, Guard.reply, afterPreValidation)
   else validationStage(reply)
@@ -151,6 +165,8 @@ const afterPreValidation: Continuation = (run, err) => {
 }
 
 function validationStage (reply: Reply): void {
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.validation)
   const context = reply[kContext]
   if (context.validators !== null) {
     const err = validateRequest(context.validators, reply.request, context.schemaErrorFormatter)
@@ -166,6 +182,8 @@ function validationStage (reply: Reply): void {
 }
 
 function preHandlerStage (reply: Reply): void {
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.preHandler)
   const hooks = reply[kContext].preHandler
   if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.plain, undefined, Guard.reply, afterPreHandler)
   else handlerStage(reply)
@@ -177,6 +195,8 @@ const afterPreHandler: Continuation = (run, err) => {
 }
 
 function handlerStage (reply: Reply): void {
+  const observer = reply[kContext].app.observer
+  if (observer !== null) observer.stage(reply, Stage.handler)
   const context = reply[kContext]
   let result: unknown
   try {
@@ -216,6 +236,7 @@ function onResponseFinish (this: ServerResponse): void {
   if (reply === undefined) return // some responses (light-my-request's) emit 'finish' twice
   ;(this as any)[kReply] = undefined
   const context = reply[kContext]
+  if (context.app.observer !== null) context.app.observer.stage(reply, Stage.onResponse)
   if (context.onResponse !== null) runHooks(new HookRun(reply.request, reply), context.onResponse, Shape.plain, undefined, Guard.none, requestCompleted)
   else requestCompleted(null, reply)
 }
@@ -223,7 +244,9 @@ function onResponseFinish (this: ServerResponse): void {
 function requestCompleted (run: HookRun | null, errOrReply: unknown, _value?: unknown): void {
   const reply = run === null ? errOrReply as Reply : run.reply as Reply
   const err = run === null ? null : errOrReply
-  if (!reply[kContext].app.requestLogging) return
+  const app = reply[kContext].app
+  if (app.observer !== null) app.observer.stage(reply, Stage.done)
+  if (!app.requestLogging) return
   if (err !== null) reply.log.error({ res: reply, err, responseTime: reply.elapsedTime }, 'request errored')
   else reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
 }

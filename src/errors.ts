@@ -102,6 +102,9 @@ export const codes = {
   FST_ERR_VALIDATION: createError('FST_ERR_VALIDATION', '%s', 400),
   FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX: createError('FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX', 'response schemas should be nested under a valid status code, e.g { 2xx: { type: "object" } }', 500),
   FST_ERR_SCH_CONTENT_MISSING_SCHEMA: createError('FST_ERR_SCH_CONTENT_MISSING_SCHEMA', 'Schema is missing for the content type \'%s\'', 500),
+  // weft/observe
+  WEFT_ERR_OBSERVE_OPTION: createError('WEFT_ERR_OBSERVE_OPTION', 'weft/observe: option "%s" must be %s, got %s', 500, TypeError),
+  WEFT_ERR_OBSERVE_TWICE: createError('WEFT_ERR_OBSERVE_TWICE', 'weft/observe is already registered on this app', 500),
   // the client closed the connection before its whole body arrived (Weft's own: Fastify passes Node's error on)
   WEFT_ERR_REQUEST_ABORTED: createError('ECONNRESET', 'Request aborted while reading the body', 400),
   // routing

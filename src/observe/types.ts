@@ -10,6 +10,7 @@ export type ObserveDetail = 'timing' | 'resources' | 'promises' | 'stacks'
 export type PhaseName =
   | 'routing' | 'onRequest' | 'preParsing' | 'parsing' | 'preValidation' | 'validation'
   | 'preHandler' | 'handler' | 'preSerialization' | 'serialization' | 'onSend' | 'write' | 'onResponse'
+  | 'onError' | 'errorHandler'
 
 /** One hook function's run inside a phase. */
 export interface HookTiming {
@@ -83,8 +84,6 @@ export interface RequestActivity {
   spans: ActivitySpan[]
   /** What the request started that was still alive when its response finished. */
   leaks: LeakedResource[]
-  /** The error the request answered with, if any (its message). */
-  error?: string
   /** W3C trace id when tracing is on. */
   traceId?: string
   spanId?: string
@@ -128,4 +127,8 @@ export interface ObserveOptions {
   maxSpans?: number
   /** Log a warning once per route and resource kind when its requests leave resources behind. Default true. */
   leakWarnings?: boolean
+  /** OpenTelemetry export (needs the optional @opentelemetry/* peers). Default off. */
+  tracing?: false | { serviceName?: string, url?: string, operationSpans?: boolean, [option: string]: unknown }
+  /** The live page (off by default). */
+  page?: false | { path?: string, allow?: (request: any) => boolean }
 }

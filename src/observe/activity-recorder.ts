@@ -1,0 +1,293 @@
+// Makes every request an operation: the http observer seam calls it before routing, at each
+// lifecycle stage and once per route at boot. It times phases and each hook function, runs the
+// request inside a weft/async operation (ended when the answer is written), and turns what that
+// operation saw into the request's RequestActivity. Nothing here may throw into the request or
+// into Node: every entry point catches and counts.
+import { performance } from 'node:perf_hooks'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { OperationReport } from '../async/types.js'
+import { Stage, stageNames, type BoundRoute, type RequestObserver, type StageValue } from '../http/request-observer.js'
+import type {
+  ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, PhaseName, PhaseTiming, RequestActivity
+} from './types.js'
+
+const kState = Symbol('weft.observe.activity')
+
+/** What observe needs of a weft/async tracker: an operation it ends itself. */
+export interface OpenOperation {
+  run<T> (fn: () => T): T
+  end (): OperationReport
+}
+export interface OperationSource {
+  begin (name: string): OpenOperation
+}
+
+/** The optional tracing side (OpenTelemetry), as the recorder uses it. */
+export interface RequestTraceLike {
+  readonly traceId: string
+  readonly spanId: string
+  readonly traceparent: string
+  end (activity: RequestActivity): void
+}
+export interface TracingLike {
+  start (method: string, headers: IncomingMessage['headers'], startTimeMs: number): RequestTraceLike
+}
+
+export interface RecorderOptions {
+  detail: ObserveDetail
+  sample: number
+  maxSpans: number
+  /** Server-Timing: null when off. */
+  serverTiming: { when: ((request: any, reply: any) => boolean) | null, operations: number } | null
+  /** Source at `detail` (sampled requests); null when detail is `timing`. */
+  detailed: OperationSource | null
+  /** Source at `timing`: every request not sampled. */
+  timing: OperationSource
+  tracing: TracingLike | null
+  /** Runs `fn` with `state` as the current request (for tracing's outgoing headers); null when not needed. */
+  withCurrent: (<T>(state: ActivityState, fn: () => T) => T) | null
+  header: (phases: PhaseTiming[], operations: ActivityOperation[], totalMs: number, max: number, traceparent: string | undefined) => string
+  /** Every finished activity (store, onActivity, leak warnings, page). */
+  deliver: (activity: RequestActivity, request: any) => void
+  /** Counts an internal error (never thrown). */
+  failed: (err: unknown) => void
+}
+
+const hookPhases = new Set<PhaseName>(['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onError'])
+const requestHookNames = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onError', 'onTimeout', 'onRequestAbort'] as const
+
+/** One observed request, from routing to its report. */
+export class ActivityState {
+  readonly start = performance.now()
+  readonly startedAt = Date.now()
+  readonly detail: ObserveDetail
+  readonly op: OpenOperation
+  readonly trace: RequestTraceLike | undefined
+  readonly phases: PhaseTiming[] = []
+  phase: PhaseTiming = { name: 'routing', startMs: 0, wallMs: 0, hooks: [] }
+  report: OperationReport | null = null
+  activity: RequestActivity | null = null
+  done = false
+
+  constructor (detail: ObserveDetail, op: OpenOperation, trace: RequestTraceLike | undefined) {
+    this.detail = detail
+    this.op = op
+    this.trace = trace
+  }
+
+  /** Ends the open phase at `now` and opens `next` (null: none). */
+  advance (now: number, next: PhaseName | null): void {
+    const phase = this.phase
+    phase.wallMs = now - this.start - phase.startMs
+    if (phase.hooks.length > 0 || (!hookPhases.has(phase.name) && phase.wallMs >= 0.001)) this.phases.push(phase)
+    if (next !== null) this.phase = { name: next, startMs: now - this.start, wallMs: 0, hooks: [] }
+  }
+
+  hook (name: string, started: number): void {
+    const now = performance.now()
+    this.phase.hooks.push({ name, startMs: started - this.start, wallMs: now - started })
+  }
+}
+
+function stateOf (request: any): ActivityState | undefined {
+  return request?.raw?.[kState]
+}
+
+export class ActivityRecorder implements RequestObserver {
+  readonly #o: RecorderOptions
+
+  constructor (options: RecorderOptions) {
+    this.#o = options
+  }
+
+  request (req: IncomingMessage, res: ServerResponse, run: () => void): void {
+    let state: ActivityState
+    const o = this.#o
+    try {
+      const sampled = o.detailed !== null && (o.sample >= 1 || Math.random() < o.sample)
+      const source = sampled ? o.detailed! : o.timing
+      const trace = o.tracing !== null ? o.tracing.start(req.method ?? 'GET', req.headers, performance.timeOrigin + performance.now()) : undefined
+      state = new ActivityState(sampled ? o.detail : 'timing', source.begin(`${req.method} ${req.url}`), trace)
+      ;(req as any)[kState] = state
+      res.on('close', onResponseClose)
+    } catch (err) {
+      o.failed(err)
+      run()
+      return
+    }
+    // the request path's own errors are handled inside it; run() does not throw
+    if (o.withCurrent !== null) o.withCurrent(state, () => state.op.run(run))
+    else state.op.run(run)
+  }
+
+  stage (reply: any, stage: StageValue): void {
+    const state = stateOf(reply.request)
+    if (state === undefined || state.done) return
+    try {
+      this.#stage(state, reply, stage)
+    } catch (err) {
+      this.#o.failed(err)
+    }
+  }
+
+  #stage (state: ActivityState, reply: any, stage: StageValue): void {
+    const now = performance.now()
+    switch (stage) {
+      case Stage.onRequest:
+        if (reply.routeOptions?.config?.weftObserve === false) {
+          // the page's own routes and others opted out: no report
+          state.done = true
+          state.op.end()
+          return
+        }
+        state.advance(now, 'onRequest')
+        return
+      case Stage.write: {
+        state.advance(now, 'write')
+        this.#endOperation(state)
+        const st = this.#o.serverTiming
+        if (st !== null && (st.when === null || st.when(reply.request, reply))) {
+          const report = state.report!
+          reply.header('server-timing', this.#o.header(state.phases, operationsOf(report), now - state.start, st.operations, state.trace?.traceparent))
+        }
+        return
+      }
+      case Stage.onResponse:
+        state.advance(now, 'onResponse')
+        this.#endOperation(state)
+        reply.request.activity = state.activity = this.#activity(state, reply, now)
+        return
+      case Stage.done:
+        state.advance(now, null)
+        this.#finish(state, reply)
+        return
+      default:
+        state.advance(now, stageNames[stage] as PhaseName)
+    }
+  }
+
+  #endOperation (state: ActivityState): void {
+    if (state.report === null) state.report = state.op.end()
+  }
+
+  #activity (state: ActivityState, reply: any, now: number): RequestActivity {
+    const report = state.report!
+    const request = reply.request
+    const route = request.is404 ? null : (reply.routeOptions?.url ?? null)
+    const cpuMs = report.cpuMs
+    const wallMs = now - state.start
+    return {
+      id: request.id,
+      method: request.method,
+      route,
+      url: request.url,
+      statusCode: reply.statusCode,
+      detail: state.detail,
+      startedAt: state.startedAt,
+      wallMs,
+      cpuMs,
+      maxBlockMs: report.maxBlockMs,
+      waitMs: cpuMs === null ? null : Math.max(0, wallMs - cpuMs),
+      phases: state.phases,
+      operations: operationsOf(report),
+      spans: spansOf(report, this.#o.maxSpans),
+      leaks: report.leaked,
+      ...(state.trace !== undefined ? { traceId: state.trace.traceId, spanId: state.trace.spanId } : {})
+    }
+  }
+
+  #finish (state: ActivityState, reply: any): void {
+    state.done = true
+    const activity = state.activity
+    if (activity === null) return
+    if (activity.phases !== state.phases) activity.phases = state.phases
+    try {
+      state.trace?.end(activity)
+    } catch (err) {
+      this.#o.failed(err)
+    }
+    this.#o.deliver(activity, reply.request)
+  }
+
+  /** Wraps each hook function of the route so its run is timed under its own name. */
+  bind (route: BoundRoute): void {
+    try {
+      for (const name of requestHookNames) {
+        const entries = route[name] as Array<{ fn: Function, callback: boolean }> | null
+        if (entries == null) continue
+        for (const entry of entries) entry.fn = timedHook(entry.fn, entry.callback)
+      }
+    } catch (err) {
+      this.#o.failed(err)
+    }
+  }
+}
+
+/** The response closed without finishing (client gone, hijack): end the operation so nothing is kept. */
+function onResponseClose (this: ServerResponse): void {
+  const req = (this as any).req as IncomingMessage | undefined
+  const state: ActivityState | undefined = (req as any)?.[kState]
+  if (state === undefined) return
+  ;(req as any)[kState] = undefined
+  if (state.report === null && !state.done) {
+    state.done = true
+    try { state.op.end() } catch {}
+  }
+}
+
+function timedHook (fn: Function, callback: boolean): Function {
+  const name = fn.name === '' ? 'anonymous' : fn.name
+  if (callback) {
+    return function timedCallbackHook (this: unknown, ...args: any[]) {
+      const state = stateOf(args[0])
+      if (state === undefined) return fn.apply(this, args)
+      const started = performance.now()
+      const done = args[args.length - 1] as Function
+      let recorded = false
+      const record = (): void => { if (!recorded) { recorded = true; state.hook(name, started) } }
+      args[args.length - 1] = function (this: unknown, ...doneArgs: unknown[]) { record(); return done.apply(this, doneArgs) }
+      const result = fn.apply(this, args)
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function') result.then(record, record)
+      return result
+    }
+  }
+  return function timedHook (this: unknown, ...args: any[]) {
+    const state = stateOf(args[0])
+    if (state === undefined) return fn.apply(this, args)
+    const started = performance.now()
+    let result
+    try {
+      result = fn.apply(this, args)
+    } catch (err) {
+      state.hook(name, started)
+      throw err
+    }
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      return result.then((value: unknown) => { state.hook(name, started); return value },
+        (err: unknown) => { state.hook(name, started); throw err })
+    }
+    state.hook(name, started)
+    return result
+  }
+}
+
+function operationsOf (report: OperationReport): ActivityOperation[] {
+  return report.operations.map(op => ({
+    kind: op.kind,
+    name: op.name,
+    count: op.count,
+    active: op.active,
+    wallMs: op.wallMs,
+    cpuMs: report.cpuMs === null ? null : op.cpuMs,
+    maxBlockMs: report.maxBlockMs === null ? null : op.maxBlockMs,
+    ...(op.callSite !== undefined ? { callSite: op.callSite } : {})
+  }))
+}
+
+function spansOf (report: OperationReport, max: number): ActivitySpan[] {
+  const spans = (report as { spans?: ActivitySpan[] }).spans
+  if (spans === undefined) return []
+  return spans.length > max ? spans.slice(0, max) : spans
+}
+
+export type { HookTiming }

@@ -1,0 +1,113 @@
+// What observe keeps between requests, bounded by options: the most recent activities (a ring),
+// and per-route aggregates with p50/p95/p99 from perf_hooks histograms. Nothing of a request is
+// kept past its report except its copy in the ring.
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
+import type { OperationKind } from '../async/types.js'
+import type { RequestActivity, RouteSummary } from './types.js'
+
+/** Most operation names counted per route (the rest are folded into `other`). */
+const OPERATIONS_PER_ROUTE = 20
+
+class RouteAggregate {
+  readonly method: string
+  readonly route: string
+  count = 0
+  errors = 0
+  readonly wall: RecordableHistogram = createHistogram()
+  readonly cpu: RecordableHistogram = createHistogram()
+  cpuSeen = false
+  readonly operations = new Map<string, { kind: OperationKind, name: string, count: number }>()
+  readonly leaks: Record<string, number> = {}
+
+  constructor (method: string, route: string) {
+    this.method = method
+    this.route = route
+  }
+
+  add (a: RequestActivity): void {
+    this.count++
+    if (a.statusCode >= 500) this.errors++
+    // histograms take integers ≥ 1: microseconds
+    this.wall.record(Math.max(1, Math.round(a.wallMs * 1000)))
+    if (a.cpuMs !== null) {
+      this.cpuSeen = true
+      this.cpu.record(Math.max(1, Math.round(a.cpuMs * 1000)))
+    }
+    for (const op of a.operations) {
+      const key = op.kind + ' ' + op.name
+      let row = this.operations.get(key)
+      if (row === undefined) {
+        if (this.operations.size >= OPERATIONS_PER_ROUTE) {
+          row = this.operations.get('other other')
+          if (row === undefined) this.operations.set('other other', row = { kind: 'other', name: 'other', count: 0 })
+        } else {
+          this.operations.set(key, row = { kind: op.kind, name: op.name, count: 0 })
+        }
+      }
+      row.count += op.count
+    }
+    for (const leak of a.leaks) this.leaks[leak.kind] = (this.leaks[leak.kind] ?? 0) + 1
+  }
+
+  summary (): RouteSummary {
+    const ms = (h: RecordableHistogram) => ({
+      p50: h.percentile(50) / 1000, p95: h.percentile(95) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000
+    })
+    return {
+      method: this.method,
+      route: this.route,
+      count: this.count,
+      errors: this.errors,
+      wallMs: ms(this.wall),
+      cpuMs: this.cpuSeen ? ms(this.cpu) : null,
+      operations: [...this.operations.values()].sort((a, b) => b.count - a.count).slice(0, 5),
+      leaks: { ...this.leaks }
+    }
+  }
+}
+
+export class ActivityStore {
+  readonly #recent: Array<RequestActivity | undefined>
+  #next = 0
+  readonly #routes = new Map<string, RouteAggregate>()
+  readonly #maxRoutes: number
+
+  constructor (recent: number, maxRoutes: number) {
+    this.#recent = new Array(Math.max(0, recent))
+    this.#maxRoutes = maxRoutes
+  }
+
+  add (activity: RequestActivity): void {
+    if (this.#recent.length > 0) {
+      this.#recent[this.#next] = activity
+      this.#next = (this.#next + 1) % this.#recent.length
+    }
+    // past maxRoutes, routes share one aggregate, so a flood of distinct URLs cannot grow memory
+    const name = activity.route ?? '(not found)'
+    const key = activity.method + ' ' + name
+    let agg = this.#routes.get(key)
+    if (agg === undefined) {
+      if (this.#routes.size < this.#maxRoutes) this.#routes.set(key, agg = new RouteAggregate(activity.method, name))
+      else {
+        agg = this.#routes.get('* (other routes)')
+        if (agg === undefined) this.#routes.set('* (other routes)', agg = new RouteAggregate('*', '(other routes)'))
+      }
+    }
+    agg.add(activity)
+  }
+
+  /** Newest first. */
+  recent (): RequestActivity[] {
+    const out: RequestActivity[] = []
+    const n = this.#recent.length
+    for (let i = 1; i <= n; i++) {
+      const a = this.#recent[(this.#next - i + n) % n]
+      if (a !== undefined) out.push(a)
+    }
+    return out
+  }
+
+  routes (): RouteSummary[] {
+    return [...this.#routes.values()].map(r => r.summary()).sort((a, b) => b.count - a.count)
+  }
+}

@@ -1,0 +1,10 @@
+// weft/observe: every request is an operation. Register the plugin (or pass `observe` options to
+// weft()) and each request reports its phases, hooks, async operations, time and leaks: in
+// request.activity, onActivity, Server-Timing, OpenTelemetry spans and the live page.
+export { observe, observe as default } from './observe-plugin.js'
+export type { ObserveApi } from './observe-plugin.js'
+export { serverTimingHeader } from './server-timing.js'
+export type {
+  ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, ObserveOptions, PhaseName, PhaseTiming,
+  RequestActivity, RouteSummary, ServerTimingOptions
+} from './types.js'

@@ -1,0 +1,145 @@
+// The observe plugin: `app.register(observe, options)` (or `weft({ observe: options })`) turns on
+// per-request activity for the whole app. It builds the weft/async trackers, plugs the recorder
+// into the http observer seam, keeps recent activity and per-route aggregates, warns once per
+// route about leaks, and shuts everything down in onClose.
+import { codes } from '../errors.js'
+import { createTracker } from '../async/tracker.js'
+import { Context } from '../async/context.js'
+import { kApp } from '../app/symbols.js'
+import type { HttpApp } from '../http/http-app.js'
+import { ActivityRecorder, type ActivityState, type OperationSource, type TracingLike } from './activity-recorder.js'
+import { ActivityStore } from './activity-store.js'
+import { serverTimingHeader } from './server-timing.js'
+import type { ObserveDetail, ObserveOptions, RequestActivity, RouteSummary } from './types.js'
+
+const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
+/** Most (route, kind) pairs remembered for leak warnings. */
+const MAX_LEAK_WARNINGS = 1000
+
+/** What `app.observe` offers once the plugin is registered. */
+export interface ObserveApi {
+  readonly detail: ObserveDetail
+  /** The most recent activities, newest first. */
+  recentActivity (): RequestActivity[]
+  /** Per-route aggregates, busiest first. */
+  routes (): RouteSummary[]
+  /** Called with each finished activity; returns the unsubscribe. */
+  subscribe (listener: (activity: RequestActivity) => void): () => void
+  /** Internal errors caught (and never thrown) so far. */
+  readonly internalErrors: number
+}
+
+function checkOptions (options: ObserveOptions): Required<Pick<ObserveOptions, 'detail' | 'sample' | 'recent' | 'maxRoutes' | 'maxSpans'>> {
+  const detail = options.detail ?? 'timing'
+  if (!details.has(detail)) throw new codes.WEFT_ERR_OBSERVE_OPTION('detail', "one of 'timing', 'resources', 'promises', 'stacks'", JSON.stringify(detail))
+  const sample = options.sample ?? 1
+  if (typeof sample !== 'number' || !(sample >= 0 && sample <= 1)) throw new codes.WEFT_ERR_OBSERVE_OPTION('sample', 'a number from 0 to 1', String(sample))
+  const count = (name: 'recent' | 'maxRoutes' | 'maxSpans', fallback: number): number => {
+    const value = options[name] ?? fallback
+    if (!Number.isInteger(value) || value < 0) throw new codes.WEFT_ERR_OBSERVE_OPTION(name, 'a whole number ≥ 0', String(value))
+    return value
+  }
+  if (options.onActivity !== undefined && typeof options.onActivity !== 'function') throw new codes.WEFT_ERR_OBSERVE_OPTION('onActivity', 'a function', typeof options.onActivity)
+  return { detail, sample, recent: count('recent', 200), maxRoutes: count('maxRoutes', 500), maxSpans: count('maxSpans', 50) }
+}
+
+export async function observe (instance: any, options: ObserveOptions = {}): Promise<void> {
+  const opts = checkOptions(options ?? {})
+  const app = instance[kApp] as HttpApp
+  if (app.observer !== null) throw new codes.WEFT_ERR_OBSERVE_TWICE()
+  const log = instance.log
+  let internalErrors = 0
+  const failed = (err: unknown): void => {
+    internalErrors++
+    if (internalErrors <= 10) {
+      try { log.error({ err }, 'weft/observe: internal error (the request is not affected)') } catch {}
+    }
+  }
+
+  const timingTracker = createTracker({ detail: 'timing' }).enable()
+  const detailTracker = opts.detail === 'timing' ? null : createTracker({ detail: opts.detail }).enable()
+
+  let tracing: (TracingLike & { injectOutgoing?: (current: () => unknown) => () => void, shutdown?: () => Promise<void> }) | null = null
+  let current: Context<ActivityState> | null = null
+  let stopInjecting: (() => void) | null = null
+  if (options.tracing !== undefined && options.tracing !== false) {
+    const otel = './otel/index.js' // loaded only when tracing is on
+    const { createTracing } = await import(otel)
+    tracing = await createTracing(options.tracing as any) as any
+    current = new Context<ActivityState>()
+    const ctx = current
+    stopInjecting = tracing!.injectOutgoing?.(() => ctx.get()?.trace) ?? null
+  }
+
+  const store = new ActivityStore(opts.recent, opts.maxRoutes)
+  const listeners = new Set<(activity: RequestActivity) => void>()
+  const onActivity = options.onActivity
+  const warned = new Set<string>()
+  const leakWarnings = options.leakWarnings !== false
+
+  const deliver = (activity: RequestActivity, request: any): void => {
+    try { store.add(activity) } catch (err) { failed(err) }
+    if (leakWarnings && activity.leaks.length > 0) warnLeaks(activity)
+    if (onActivity !== undefined) {
+      try { onActivity(activity, request) } catch (err) { failed(err) }
+    }
+    for (const listener of listeners) {
+      try { listener(activity) } catch (err) { failed(err) }
+    }
+  }
+
+  const warnLeaks = (activity: RequestActivity): void => {
+    for (const leak of activity.leaks) {
+      const key = `${activity.method} ${activity.route ?? '(not found)'} ${leak.kind}`
+      if (warned.has(key) || warned.size >= MAX_LEAK_WARNINGS) continue
+      warned.add(key)
+      try {
+        log.warn({ route: `${activity.method} ${activity.route ?? '(not found)'}`, kind: leak.kind, type: leak.type, callSite: leak.callSite },
+          `requests to ${activity.method} ${activity.route ?? '(not found)'} leave a ${leak.kind} resource (${leak.type}) alive after the response` +
+          (leak.callSite !== undefined ? `, created at ${leak.callSite}` : ''))
+      } catch (err) { failed(err) }
+    }
+  }
+
+  const st = options.serverTiming
+  const recorder = new ActivityRecorder({
+    detail: opts.detail,
+    sample: opts.sample,
+    maxSpans: opts.maxSpans,
+    serverTiming: st === undefined || st === false ? null : { when: st === true ? null : st.when ?? null, operations: st === true ? 5 : st.operations ?? 5 },
+    detailed: detailTracker as unknown as OperationSource | null,
+    timing: timingTracker as unknown as OperationSource,
+    tracing,
+    withCurrent: current === null ? null : (state, fn) => current!.run(state, fn),
+    header: serverTimingHeader,
+    deliver,
+    failed
+  })
+  app.observer = recorder
+
+  instance.decorateRequest('activity', null)
+  const api: ObserveApi = {
+    detail: opts.detail,
+    recentActivity: () => store.recent(),
+    routes: () => store.routes(),
+    subscribe: (listener) => { listeners.add(listener); return () => { listeners.delete(listener) } },
+    get internalErrors () { return internalErrors }
+  }
+  instance.decorate('observe', api)
+
+  instance.addHook('onClose', async () => {
+    app.observer = null
+    stopInjecting?.()
+    timingTracker.disable()
+    detailTracker?.disable()
+    listeners.clear()
+    await tracing?.shutdown?.()
+  })
+}
+
+// registers into the app itself (as fastify-plugin would), under a name hasPlugin() knows
+Object.defineProperty(observe, Symbol.for('skip-override'), { value: true })
+Object.defineProperty(observe, Symbol.for('fastify.display-name'), { value: 'weft-observe' })
+Object.defineProperty(observe, Symbol.for('plugin-meta'), { value: { name: 'weft-observe' } })
+
+export default observe

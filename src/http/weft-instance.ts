@@ -78,7 +78,10 @@ export class WeftInstance extends PluginHost {
   }
 
   route (opts: RouteOptions): this {
-    route(this[kApp] as HttpApp, this, this[kScope] as HttpScope, opts)
+    const app = this[kApp] as HttpApp
+    if (app.state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add route!')
+    if (app.state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
+    route(app, this, this[kScope] as HttpScope, opts)
     return this
   }
 

@@ -90,6 +90,20 @@ describe('onRoute', () => {
     await assert.rejects(app.listen({ port: 0, host: '127.0.0.1' }), /route refused/)
     assert.equal(app.server.listening, false)
   })
+
+  test('an onRoute hook added once a child scope exists is not called for routes that child declares later', async () => {
+    const app = weft()
+    const seen = []
+    let child
+    app.register(async function plugin (instance) { child = instance })
+    app.after(() => {
+      app.addHook('onRoute', (routeOptions) => { if (routeOptions.method === 'GET') seen.push(routeOptions.url) })
+      child.get('/in-child', ok)
+      app.get('/in-root', ok)
+    })
+    await app.ready()
+    assert.deepEqual(seen, ['/in-root'])
+  })
 })
 
 describe('onRegister', () => {

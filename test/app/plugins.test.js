@@ -646,3 +646,37 @@ describe('registering too late', () => {
   })
 })
 
+
+describe('setters once the app is ready', () => {
+  test('each setter throws FST_ERR_INSTANCE_ALREADY_LISTENING naming itself instead of being ignored', async () => {
+    const app = weft()
+    await app.ready()
+    const setters = {
+      addSchema: () => app.addSchema({ $id: 'late' }),
+      setSchemaErrorFormatter: () => app.setSchemaErrorFormatter(() => new Error('x')),
+      setReplySerializer: () => app.setReplySerializer(() => ''),
+      setValidatorCompiler: () => app.setValidatorCompiler(() => () => true),
+      setSerializerCompiler: () => app.setSerializerCompiler(() => () => ''),
+      setNotFoundHandler: () => app.setNotFoundHandler(async () => 'nothing here'),
+      setErrorHandler: () => app.setErrorHandler(async () => 'oops')
+    }
+    for (const [name, call] of Object.entries(setters)) {
+      assert.throws(call, (err) => err.code === 'FST_ERR_INSTANCE_ALREADY_LISTENING' && err.message.endsWith(`Cannot call "${name}"!`), name)
+    }
+    assert.throws(() => app.get('/late', async () => 'late'), (err) => err.code === 'FST_ERR_INSTANCE_ALREADY_LISTENING' && err.message.endsWith('Cannot add route!'))
+    assert.throws(() => app.addContentTypeParser('text/csv', (request, payload, done) => done(null, payload)), { code: 'FST_ERR_CTP_INSTANCE_ALREADY_STARTED' })
+    assert.equal(app.getSchema('late'), undefined)
+  })
+
+  test('inside onReady setters still work, but a not-found handler (a route) throws AVV_ERR_ROOT_PLG_BOOTED', async () => {
+    const app = weft()
+    let notFoundCode
+    app.addHook('onReady', function () {
+      this.addSchema({ $id: 'during-ready' })
+      try { this.setNotFoundHandler(async () => 'nothing here') } catch (err) { notFoundCode = err.code }
+    })
+    await app.ready()
+    assert.equal(notFoundCode, 'AVV_ERR_ROOT_PLG_BOOTED')
+    assert.deepEqual(app.getSchema('during-ready'), { $id: 'during-ready' })
+  })
+})

@@ -6,16 +6,13 @@ import { callSettled } from '../hooks/app-hook-runner.js'
 import { validateHook, type HookName } from '../hooks/names.js'
 import type { AppLifecycle } from './app-lifecycle.js'
 import { defineDecorator } from './decorators.js'
-import { checkPlugin, instanceName, loaderName, metaOf, skipsOverride, type MetaTarget, type PluginMeta } from './plugin-meta.js'
+import { checkPlugin, instanceName, loaderName, metaOf, skipsOverride, type MetaTarget } from './plugin-meta.js'
 import { Deferred, pluginTimeoutError, runLoadCallback, type PluginEntry } from './plugin-loader.js'
 import type { PluginScope } from './plugin-scope.js'
 import { kApp, kInstance, kScope } from './symbols.js'
 
 export const version = '0.1.0'
 
-export type { PluginMeta }
-export type Done = (err?: Error | null) => void
-export type PluginFunction<I = any, O = any> = ((instance: I, opts: O, done: Done) => void) | ((instance: I, opts: O) => Promise<void> | void)
 export type PluginOptions = Record<string, any> & { prefix?: string }
 
 function joinPrefix (parent: string, own: unknown): string {

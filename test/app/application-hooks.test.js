@@ -537,6 +537,13 @@ describe('addHook checks', () => {
     assert.throws(() => app.addHook('onRoute', null), { code: 'FST_ERR_HOOK_INVALID_HANDLER' })
   })
 
+  test('a null or undefined hook is named as such in the error message', () => {
+    const app = weft()
+    assert.throws(() => app.addHook('onRequest', null), { message: 'onRequest hook should be a function, instead got null' })
+    assert.throws(() => app.addHook('onReady', undefined), { message: 'onReady hook should be a function, instead got undefined' })
+    assert.throws(() => app.addHook('onReady', {}), { message: 'onReady hook should be a function, instead got [object Object]' })
+  })
+
   test('an async hook that also declares done is rejected with FST_ERR_HOOK_INVALID_ASYNC_HANDLER', () => {
     const app = weft()
     assert.throws(() => app.addHook('onReady', async (done) => {}), { code: 'FST_ERR_HOOK_INVALID_ASYNC_HANDLER' })

@@ -43,6 +43,10 @@ export class PluginHost {
     const app = this[kApp]
     if (app.state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
     const isPromise = plugin !== null && typeof plugin === 'object' && typeof (plugin as Promise<unknown>).then === 'function'
+    // a bundled or TypeScript module object: its default export is the plugin
+    if (!isPromise && plugin !== null && typeof plugin === 'object' && typeof (plugin as { default?: unknown }).default === 'function') {
+      plugin = (plugin as { default: Function }).default
+    }
     if (typeof plugin !== 'function' && !isPromise) throw new codes.FST_ERR_PLUGIN_NOT_VALID(typeof plugin)
     const entry: PluginEntry = {
       kind: 'plugin',

@@ -680,3 +680,13 @@ describe('setters once the app is ready', () => {
     assert.deepEqual(app.getSchema('during-ready'), { $id: 'during-ready' })
   })
 })
+
+describe('a module object as a plugin', () => {
+  test('a bundled or TypeScript module object is loaded through its default export', async () => {
+    const app = weft()
+    let loaded = false
+    app.register({ default: async function compiled () { loaded = true } })
+    await app.ready()
+    assert.equal(loaded, true)
+  })
+})

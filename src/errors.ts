@@ -66,12 +66,16 @@ export const codes = {
   FST_ERR_DEC_UNDECLARED: createError('FST_ERR_DEC_UNDECLARED', 'No decorator \'%s\' has been declared on %s.', 500),
   // plugins
   FST_ERR_PLUGIN_NOT_VALID: createError('FST_ERR_PLUGIN_NOT_VALID', 'Plugin must be a function or a promise. Received: \'%s\'', 500, TypeError),
-  FST_ERR_PLUGIN_TIMEOUT: createError('FST_ERR_PLUGIN_TIMEOUT', 'Plugin did not start in time: \'%s\'. You may have forgotten to call \'done\' function or to resolve a Promise', 500),
-  FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE: createError('FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', 'The dependency \'%s\' of plugin \'%s\' is not registered', 500),
+  FST_ERR_PLUGIN_TIMEOUT: createError('FST_ERR_PLUGIN_TIMEOUT', 'fastify-plugin: %s', 500),
+  FST_ERR_PLUGIN_VERSION_MISMATCH: createError('FST_ERR_PLUGIN_VERSION_MISMATCH', 'fastify-plugin: %s - expected \'%s\' fastify version, \'%s\' is installed', 500),
+  FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE: createError('FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', 'The decorator \'%s\'%s is not present in %s', 500),
+  FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED: createError('FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED', 'The dependency \'%s\' of plugin \'%s\' is not registered', 500),
   FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER: createError('FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER', 'The %s plugin being registered mixes async and callback styles. Async plugin should not mix async and callback style.', 500, TypeError),
-  FST_ERR_PLUGIN_FAILED: createError('FST_ERR_PLUGIN_FAILED', 'Plugin \'%s\' failed to load: %s', 500),
-  FST_ERR_ROOT_PLG_BOOTED: createError('FST_ERR_ROOT_PLG_BOOTED', 'root plugin has already booted', 500),
   FST_ERR_INSTANCE_ALREADY_STARTED: createError('FST_ERR_INSTANCE_ALREADY_STARTED', 'Weft instance is already started. %s', 500),
+  // the plugin loader's own errors (Fastify passes avvio's through with these codes)
+  AVV_ERR_ROOT_PLG_BOOTED: createError('AVV_ERR_ROOT_PLG_BOOTED', 'Root plugin has already booted', 500),
+  AVV_ERR_PLUGIN_EXEC_TIMEOUT: createError('AVV_ERR_PLUGIN_EXEC_TIMEOUT', 'Plugin did not start in time: \'%s\'. You may have forgotten to call \'done\' function or to resolve a Promise', 500),
+  AVV_ERR_READY_TIMEOUT: createError('AVV_ERR_READY_TIMEOUT', 'Plugin did not start in time: \'%s\'. You may have forgotten to call \'done\' function or to resolve a Promise', 500),
   // content type parsing
   FST_ERR_CTP_ALREADY_PRESENT: createError('FST_ERR_CTP_ALREADY_PRESENT', 'Content type parser \'%s\' already present.', 500),
   FST_ERR_CTP_INVALID_TYPE: createError('FST_ERR_CTP_INVALID_TYPE', 'The content type should be a string or a RegExp', 500, TypeError),

@@ -11,11 +11,16 @@ export function weft (options: WeftOptions = {}): WeftInstance {
   const app = new HttpApp(options, log, enabled)
   const instance = new WeftInstance()
   Object.defineProperty(instance, kApp, { value: app, enumerable: false })
-  const scope = app.createScope(instance, null, 'root', '')
+  const scope = app.createScope(instance, null, 'fastify', '')
   Object.defineProperty(instance, kScope, { value: scope, enumerable: false })
   app.rootScope = scope
   return instance
 }
+
+// as on Fastify's factory: `weft.errorCodes`, and the factory under `default` and its own name
+weft.errorCodes = codes
+weft.default = weft
+weft.weft = weft
 
 export default weft
 export { weft as fastify, codes as errorCodes, createError }

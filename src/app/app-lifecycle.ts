@@ -1,20 +1,23 @@
-// The application's shared state and its lifecycle: boot (plugins, then onReady once),
-// and shutdown (preClose, stop serving, onClose in reverse). The HTTP layer extends it to
-// prepare routes at boot and to stop its server at close.
-import { runAppHook, type AppHook } from '../hooks/app-hook-runner.js'
+// The application's shared state and its lifecycle: boot (plugins, the callbacks ready() queued
+// from plugins, then onReady once), the onListen chain, and shutdown (preClose, stop serving,
+// onClose in reverse). The HTTP layer extends it to prepare routes at boot and to stop its
+// server at close.
+import { callWithDone, runAppHook, type AppHook } from '../hooks/app-hook-runner.js'
 import type { Logger } from './logger.js'
-import { PluginLoader } from './plugin-loader.js'
+import { PluginLoader, type QueuedCallback } from './plugin-loader.js'
 import { PluginScope } from './plugin-scope.js'
 
 export interface LifecycleState {
-  /** Plugins have loaded: routes, hooks and decorators can no longer be added. */
+  /** Plugins have loaded: plugins, routes and request hooks can no longer be added. */
   started: boolean
-  /** onReady hooks have run. */
+  /** onReady hooks have run: hooks, decorators and setters can no longer be used. */
   ready: boolean
   listening: boolean
   closing: boolean
   closed: boolean
 }
+
+const noTimeout = { timeout: 0 }
 
 export class AppLifecycle {
   readonly loader: PluginLoader
@@ -23,6 +26,8 @@ export class AppLifecycle {
   log: Logger
   pluginTimeout: number
   rootScope!: PluginScope
+  #loadPromise: Promise<void> | null = null
+  #readyQueueRan = false
   #readyPromise: Promise<void> | null = null
   #closePromise: Promise<void> | null = null
 
@@ -37,6 +42,34 @@ export class AppLifecycle {
     return new PluginScope(instance, parent, pluginName, prefix)
   }
 
+  /** Loads every plugin, then runs the callbacks ready() queued from plugin instances. */
+  loadPlugins (): Promise<void> {
+    this.#loadPromise ??= this.#load()
+    return this.#loadPromise
+  }
+
+  async #load (): Promise<void> {
+    let err = await this.loader.loadAll()
+    this.state.started = true
+    err = await this.loader.runReadyQueue(err)
+    this.#readyQueueRan = true
+    if (err !== null) throw err
+  }
+
+  /**
+   * For ready() on a plugin's instance: `callback` runs once all plugins have loaded and before
+   * onReady (at once if they have), with the loading error. Starts loading if nothing did.
+   */
+  whenLoaded (callback: QueuedCallback): void {
+    if (this.#readyQueueRan) {
+      void Promise.resolve(callback(null)).then((err) => { if (err !== null) this.log.error(err) })
+      return
+    }
+    this.loader.readyQueue.push(callback)
+    // the loading error reaches `callback`, and ready() for whoever boots the app
+    this.loadPlugins().catch(() => {})
+  }
+
   /** Loads every plugin, prepares what the app serves, then runs onReady once. */
   ready (): Promise<void> {
     this.#readyPromise ??= this.#boot()
@@ -44,29 +77,36 @@ export class AppLifecycle {
   }
 
   async #boot (): Promise<void> {
-    await this.loader.loadAll()
-    this.state.started = true
+    await this.loadPlugins()
     await this.prepare()
-    for (const scope of this.rootScope.walk()) {
-      for (const hook of scope.own.onReady) await runAppHook('onReady', hook, [], this.pluginTimeout)
-    }
+    // the hooks as they are now: an onReady hook added by one of them does not run
+    const hooks: AppHook[] = []
+    for (const scope of this.rootScope.walk()) hooks.push(...scope.own.onReady)
+    for (const hook of hooks) await runAppHook('onReady', hook, [], this.pluginTimeout)
     this.state.ready = true
   }
 
   /** Work done once when plugins have loaded and before onReady (routes bound, schemas compiled). */
   protected async prepare (): Promise<void> {}
 
-  /** Runs onListen hooks: errors are logged and the next hook still runs. */
-  async runOnListen (): Promise<void> {
-    for (const scope of this.rootScope.walk()) {
-      for (const hook of scope.own.onListen) {
-        try {
-          await runAppHook('onListen', hook, [], this.pluginTimeout)
-        } catch (err) {
-          this.log.error({ err }, 'onListen hook failed')
-        }
+  /**
+   * Starts the onListen chain: the root's hooks in order, then each child scope's. Each hook
+   * moves on from its own done() or promise, without a timeout; an error is logged and the
+   * next hook still runs.
+   */
+  startOnListen (scope: PluginScope = this.rootScope): void {
+    const hooks = scope.own.onListen
+    let i = 0
+    const next = (err: unknown): void => {
+      if (err !== null) this.log.error(err)
+      if (i < hooks.length) {
+        const hook = hooks[i++]!
+        callWithDone(hook.fn, hook.scope, [], noTimeout, next)
+        return
       }
+      for (const child of scope.children) this.startOnListen(child)
     }
+    next(null)
   }
 
   /** Stops accepting and waits for in-flight work; the HTTP layer closes its server here. */

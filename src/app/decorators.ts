@@ -1,5 +1,5 @@
-// Adds decorators to an instance, or to a Request/Reply prototype, with Fastify's checks:
-// no duplicates, dependencies present, getter/setter objects honoured.
+// Adds decorators to an instance, or to a Request/Reply prototype: dependencies present,
+// getter/setter objects honoured (the caller checks that the name is free).
 import { codes } from '../errors.js'
 
 export interface GetterSetter { getter?: () => unknown, setter?: (value: unknown) => void }
@@ -21,7 +21,6 @@ export function checkDependencies (target: object, name: string | symbol, depend
 
 /** Defines `name` on `target`: a getter/setter pair as an accessor, anything else as a value. */
 export function defineDecorator (target: object, name: string | symbol, value: unknown, dependencies: unknown): void {
-  if (name in target) throw new codes.FST_ERR_DEC_ALREADY_PRESENT(String(name))
   checkDependencies(target, name, dependencies)
   if (isGetterSetter(value)) {
     Object.defineProperty(target, name, { get: value.getter, set: value.setter, configurable: true, enumerable: false })

@@ -2,34 +2,18 @@
 // hooks, instance decorators and the thenable that lets `await app.register(...)` wait.
 // Child scopes are Object.create(parent): they see the parent's decorators, never the reverse.
 import { codes } from '../errors.js'
-import { validateHook, isRequestHook, type HookName } from '../hooks/names.js'
+import { callSettled } from '../hooks/app-hook-runner.js'
+import { validateHook, type HookName } from '../hooks/names.js'
 import type { AppLifecycle } from './app-lifecycle.js'
 import { defineDecorator } from './decorators.js'
-import { callPlugin, Deferred, type PluginEntry } from './plugin-loader.js'
+import { checkPlugin, instanceName, loaderName, metaOf, skipsOverride, type MetaTarget } from './plugin-meta.js'
+import { Deferred, pluginTimeoutError, runLoadCallback, type PluginEntry } from './plugin-loader.js'
 import type { PluginScope } from './plugin-scope.js'
 import { kApp, kInstance, kScope } from './symbols.js'
 
 export const version = '0.1.0'
-const kSkipOverride = Symbol.for('skip-override')
-const kDisplayName = Symbol.for('fastify.display-name')
-const kPluginMeta = Symbol.for('plugin-meta')
 
-export interface PluginMeta {
-  name?: string
-  dependencies?: string[]
-  decorators?: { fastify?: Array<string | symbol>, request?: Array<string | symbol>, reply?: Array<string | symbol> }
-}
-
-export type Done = (err?: Error | null) => void
-export type PluginFunction<I = any, O = any> = ((instance: I, opts: O, done: Done) => void) | ((instance: I, opts: O) => Promise<void> | void)
 export type PluginOptions = Record<string, any> & { prefix?: string }
-
-/** Reads a plugin's display name the way fastify-plugin marks it. */
-export function pluginName (fn: any): string {
-  if (fn === null || (typeof fn !== 'function' && typeof fn !== 'object')) return 'anonymous'
-  const meta = fn[kPluginMeta] as PluginMeta | undefined
-  return fn[kDisplayName] ?? meta?.name ?? (fn.name !== '' && fn.name !== undefined ? fn.name : 'anonymous')
-}
 
 function joinPrefix (parent: string, own: unknown): string {
   if (typeof own !== 'string' || own === '' || own === '/') return parent
@@ -38,6 +22,9 @@ function joinPrefix (parent: string, own: unknown): string {
   return parent + p
 }
 
+function isInstance (value: object): boolean { return (value as Record<symbol, unknown>)[kInstance] === true }
+
+/** The instance a promise is resolving with: its `then` must not be taken for a thenable's. */
 let skipThenFor: object | null = null
 
 export class PluginHost {
@@ -54,101 +41,105 @@ export class PluginHost {
 
   register (plugin: unknown, opts: PluginOptions | ((instance: any) => PluginOptions) = {}): this {
     const app = this[kApp]
-    if (app.state.started) throw new codes.FST_ERR_ROOT_PLG_BOOTED()
+    if (app.state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
     const isPromise = plugin !== null && typeof plugin === 'object' && typeof (plugin as Promise<unknown>).then === 'function'
+    // a bundled or TypeScript module object: its default export is the plugin
+    if (!isPromise && plugin !== null && typeof plugin === 'object' && typeof (plugin as { default?: unknown }).default === 'function') {
+      plugin = (plugin as { default: Function }).default
+    }
     if (typeof plugin !== 'function' && !isPromise) throw new codes.FST_ERR_PLUGIN_NOT_VALID(typeof plugin)
-    const loaded = new Deferred()
     const entry: PluginEntry = {
       kind: 'plugin',
-      name: isPromise ? 'import()' : pluginName(plugin),
-      loaded,
+      name: isPromise ? 'import()' : loaderName(plugin),
+      loaded: new Deferred(),
       start: async (node) => {
         let fn: any = plugin
         if (isPromise) {
           const mod: any = await plugin
           fn = typeof mod === 'function' ? mod : mod?.default ?? mod
           if (typeof fn !== 'function') throw new codes.FST_ERR_PLUGIN_NOT_VALID(typeof fn)
-          entry.name = node.name = pluginName(fn)
+          entry.name = node.name = loaderName(fn)
         }
-        const name = entry.name
-        const resolvedOpts = typeof opts === 'function' ? opts(this) : (opts ?? {})
-        checkMeta(this, fn, name)
-        const skip = fn[kSkipOverride] === true
-        const target = skip ? this : createChild(this, name, resolvedOpts.prefix)
-        const meta = fn[kPluginMeta] as PluginMeta | undefined
-        const registeredName = meta?.name ?? fn[kDisplayName]
-        if (registeredName !== undefined) this[kScope].registeredPlugins.push(registeredName)
-        if (!skip) {
-          for (const hook of this[kScope].hooks.onRegister) hook.fn.call(hook.scope, target, resolvedOpts)
-        }
-        await callPlugin(name, fn, target, resolvedOpts, app.pluginTimeout)
+        const target = enterPlugin(this, fn, opts)
+        // the options function gets the plugin's own instance (its prefix was read from the function)
+        const pluginOpts = typeof opts === 'function' ? opts(target) : (opts ?? {})
+        await callSettled(fn, undefined, [target, pluginOpts], {
+          timeout: app.pluginTimeout,
+          onTimeout: () => pluginTimeoutError(node.name),
+          notAPromise: isInstance
+        })
       }
     }
     app.loader.enqueue(entry)
     return this
   }
 
-  hasPlugin (name: string): boolean { return this[kScope].registeredPlugins.includes(name) }
+  /** Plugin-meta names registered so far here or in an ancestor, and the names of this instance's chain. */
+  hasPlugin (name: string): boolean {
+    const scope = this[kScope]
+    return scope.registeredSoFar().includes(name) || scope.nameChain.includes(name)
+  }
 
-  after (fn?: Function): this {
-    const loaded = new Deferred()
-    this[kApp].loader.enqueue({
-      kind: 'after',
-      loaded,
-      fn: async (err) => {
-        if (fn === undefined) { if (err !== null) throw err; return }
-        if (fn.length >= 2) {
-          await new Promise<void>((resolve, reject) => {
-            const done = (e?: unknown): void => { if (e != null) reject(e); else resolve() }
-            try {
-              const r = fn.length >= 3 ? fn.call(this, err, this, done) : fn.call(this, err, done)
-              if (r !== null && typeof r?.then === 'function') r.then(() => resolve(), reject)
-            } catch (e) { reject(e) }
-          })
-          return
-        }
-        if (fn.length === 0 && err !== null) throw err
-        const r = fn.length === 0 ? fn.call(this) : fn.call(this, err)
-        if (r !== null && typeof r?.then === 'function') await r
-      }
-    })
+  /** `after(fn)` queues fn behind the plugins registered so far; `after()` is a promise of them loading. */
+  after (fn?: Function): any {
+    const app = this[kApp]
+    if (typeof fn !== 'function') return loadedSoFar(this)
+    if (app.state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
+    app.loader.enqueue({ kind: 'after', run: (err) => runLoadCallback(fn, this, err, app.pluginTimeout) })
     return this
   }
 
-  ready (cb?: (err: Error | null) => void): any {
-    const p = this[kApp].ready().then(() => { skipThenFor = this; return this })
+  /**
+   * The root instance: boots the app once (plugins, onReady); `cb(null, instance)`. A plugin's
+   * instance: the callback runs once every plugin has loaded, before onReady, as after()'s do.
+   */
+  ready (cb?: Function): any {
+    const app = this[kApp]
+    if (this[kScope] !== app.rootScope) {
+      if (typeof cb === 'function') {
+        app.whenLoaded((err) => runLoadCallback(cb, this, err, app.pluginTimeout))
+        return undefined
+      }
+      return new Promise((resolve, reject) => {
+        app.whenLoaded((err) => {
+          if (err !== null) reject(err)
+          else resolve(this)
+          return err
+        })
+      })
+    }
+    const p = app.ready().then(() => this)
     if (typeof cb === 'function') {
-      p.then(() => cb(null), (err) => cb(err))
+      p.then(() => cb(null, this), (err) => cb(err))
       return undefined
     }
     return p
   }
 
+  /** Until the app has booted, `await instance` waits for what is registered so far. */
   get then (): ((resolve: (v: unknown) => void, reject: (e: unknown) => void) => Promise<void>) | undefined {
+    if (this[kApp].state.started) return undefined
     if (skipThenFor === this) { skipThenFor = null; return undefined }
-    return (resolve, reject) => {
-      const loader = this[kApp].loader
-      return loader.loadPending().then(() => {
-        // the failure stays pending: catching it here does not make the app bootable
-        const err = loader.pendingError
-        if (err !== null) { reject(err); return }
-        skipThenFor = this
-        resolve(this)
-        skipThenFor = null
-      }, reject)
-    }
+    return (resolve, reject) => loadedSoFar(this).then(() => {
+      skipThenFor = this
+      resolve(this)
+      skipThenFor = null
+    }, reject)
   }
 
   addHook (name: HookName, fn: Function): this {
     validateHook(name, fn)
     const app = this[kApp]
-    if (app.state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add hook!')
+    if (app.state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "addHook"!')
+    const scope = this[kScope]
     const hook = { fn, scope: this }
     if (name === 'onClose') app.onCloseHooks.push(hook)
-    else if (name === 'onReady' || name === 'onListen' || name === 'preClose') this[kScope].own[name].push(hook)
+    else if (name === 'onReady' || name === 'onListen' || name === 'preClose') scope.own[name].push(hook)
+    else if (name === 'onRoute') scope.addOwn(name, hook)
     else {
-      if (app.state.started && (isRequestHook(name) || name === 'onRoute')) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot add hook!')
-      this[kScope].addInherited(name, hook)
+      // request hooks and onRegister take effect in source order: behind the plugins registered before
+      if (app.state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
+      app.loader.enqueue({ kind: 'after', run: (err) => { scope.addInherited(name, hook); return err } })
     }
     return this
   }
@@ -159,16 +150,21 @@ export class PluginHost {
   }
 
   decorate (name: string | symbol, value: unknown, dependencies?: string[]): this {
-    if (this[kApp].state.started) throw new codes.FST_ERR_DEC_AFTER_START(String(name))
+    if (this[kApp].state.ready) throw new codes.FST_ERR_DEC_AFTER_START(String(name))
+    // a name clashes with what this instance owns (for the root, its API too); a child may shadow
+    const taken = this[kScope].parent === null ? name in this : Object.hasOwn(this, name)
+    if (taken) throw new codes.FST_ERR_DEC_ALREADY_PRESENT(String(name))
     defineDecorator(this, name, value, dependencies)
     return this
   }
 
   hasDecorator (name: string | symbol): boolean { return name in this }
 
+  /** A decorator's value; a function comes bound to this instance. */
   getDecorator<T = unknown> (name: string | symbol): T {
     if (!(name in this)) throw new codes.FST_ERR_DEC_UNDECLARED(String(name), 'instance')
-    return (this as any)[name]
+    const value = (this as any)[name]
+    return typeof value === 'function' ? value.bind(this) : value
   }
 
   printPlugins (): string { return this[kApp].loader.print() }
@@ -183,6 +179,38 @@ export class PluginHost {
   }
 }
 
+/** Checks a plugin and gives it the instance it runs on: `self` (skip-override) or a new child. */
+function enterPlugin (self: PluginHost, fn: any, opts: unknown): PluginHost {
+  const scope = self[kScope]
+  const metaName = metaOf(fn)?.name
+  const hasMetaName = typeof metaName === 'string' && metaName !== ''
+  if (hasMetaName) scope.registered.push(metaName)
+  const name = instanceName(fn)
+  const target: MetaTarget = {
+    hasDecorator: (d) => d in self,
+    hasRequestDecorator: (d) => (self as any).hasRequestDecorator(d),
+    hasReplyDecorator: (d) => (self as any).hasReplyDecorator(d),
+    registeredPlugins: () => scope.registeredSoFar()
+  }
+  checkPlugin(target, fn, hasMetaName ? metaName : name)
+  if (skipsOverride(fn)) {
+    scope.nameChain.push(name)
+    return self
+  }
+  const child = createChild(self, name, (opts as PluginOptions | undefined)?.prefix)
+  for (const hook of scope.hooks.onRegister) hook.fn.call(hook.scope, child, opts)
+  return child
+}
+
+/** Loads what is registered so far; a failure stays pending, so catching it does not make the app bootable. */
+function loadedSoFar (self: PluginHost): Promise<void> {
+  const loader = self[kApp].loader
+  return loader.loadPending().then(() => {
+    const err = loader.pendingError
+    if (err !== null) throw err
+  })
+}
+
 function createChild (self: PluginHost, name: string, prefix: unknown): PluginHost {
   const child: PluginHost = Object.create(self)
   Object.defineProperty(child, kScope, {
@@ -190,22 +218,4 @@ function createChild (self: PluginHost, name: string, prefix: unknown): PluginHo
     enumerable: false
   })
   return child
-}
-
-function checkMeta (self: PluginHost, fn: any, name: string): void {
-  const meta = fn[kPluginMeta] as PluginMeta | undefined
-  if (meta === undefined) return
-  for (const dep of meta.dependencies ?? []) {
-    if (!self[kScope].registeredPlugins.includes(dep)) throw new codes.FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE(dep, name)
-  }
-  const decorators = meta.decorators
-  if (decorators === undefined) return
-  const check = (list: Array<string | symbol> | undefined, has: (d: string | symbol) => boolean, where: string): void => {
-    for (const d of list ?? []) {
-      if (!has(d)) throw new codes.FST_ERR_DEC_MISSING_DEPENDENCY(`${String(d)}' required by plugin '${name}' on ${where}`)
-    }
-  }
-  check(decorators.fastify, d => d in (self as any), 'the instance')
-  check(decorators.request, d => (self as any).hasRequestDecorator(d), 'Request')
-  check(decorators.reply, d => (self as any).hasReplyDecorator(d), 'Reply')
 }

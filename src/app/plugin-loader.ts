@@ -1,7 +1,8 @@
 // Loads plugins in order: each plugin's body runs, then the plugins it registered, depth-first,
 // before its next sibling. Registrations go to the plugin currently loading; after() callbacks
-// run once everything queued before them has loaded. Progress needs only promises: timers are
-// used for timeouts alone, so booting works under mock timers.
+// (and queued hook insertions) run once everything queued before them has loaded; callbacks
+// that ready() queued from inside plugins run once every plugin has loaded. Progress needs
+// only promises: timers are used for timeouts alone, so booting works under mock timers.
 import { codes } from '../errors.js'
 import { callSettled } from '../hooks/app-hook-runner.js'
 
@@ -14,10 +15,15 @@ export interface PluginEntry {
   loaded: Deferred
 }
 
+/**
+ * A callback in the load order: it gets the error left by the plugins before it (null if
+ * none) and resolves with the error to carry on to the next callback (null: none).
+ */
+export type QueuedCallback = (err: unknown) => Promise<unknown> | unknown
+
 export interface AfterEntry {
   kind: 'after'
-  fn: (err: Error | null) => Promise<void>
-  loaded: Deferred
+  run: QueuedCallback
 }
 
 type Entry = PluginEntry | AfterEntry
@@ -52,8 +58,10 @@ export class PluginLoader {
   readonly root: PluginNode
   /** The node whose queue receives new registrations. */
   current: PluginNode
-  /** The error of the last failed plugin, waiting for an after() callback or ready() to take it. */
-  pendingError: Error | null = null
+  /** The error of the last failed plugin, waiting for an after() callback or ready() to take it (null: none). */
+  pendingError: unknown = null
+  /** Callbacks of ready() calls made on plugin instances, run once every plugin has loaded. */
+  readonly readyQueue: QueuedCallback[] = []
   #loading: Promise<void> | null = null
 
   constructor (rootName: string) {
@@ -73,15 +81,27 @@ export class PluginLoader {
     return this.#loading
   }
 
-  /** Loads the root until nothing is left (what ready() waits for), then hands back a pending error. */
-  async loadAll (): Promise<void> {
+  /** Loads the root until nothing is left (what ready() waits for); resolves with the error left, or null. */
+  async loadAll (): Promise<unknown> {
     // entries may keep arriving while we load (an after() registering more); loop until quiet
     while (this.#loading !== null || this.root.queue.length > 0) {
       await (this.#loading ?? this.loadPending())
     }
     const err = this.pendingError
     this.pendingError = null
-    if (err !== null) throw err
+    return err
+  }
+
+  /**
+   * Runs the callbacks ready() queued, in call order, each seeing `err` (the loading error);
+   * they cannot clear a loading error, but a callback's own failure becomes the error.
+   */
+  async runReadyQueue (err: unknown): Promise<unknown> {
+    while (this.readyQueue.length > 0) {
+      const next = await this.readyQueue.shift()!(err)
+      if (next !== null) err = next
+    }
+    return err
   }
 
   async #drain (node: PluginNode): Promise<void> {
@@ -95,13 +115,11 @@ export class PluginLoader {
         const previous = this.current
         this.current = holder
         try {
-          await entry.fn(err)
+          const carried = await entry.run(err)
           await this.#drain(holder)
-          if (this.pendingError !== null) throw this.pendingError
-          entry.loaded.resolve()
+          if (this.pendingError === null) this.pendingError = carried
         } catch (e) {
-          this.pendingError = e as Error
-          entry.loaded.reject(e)
+          this.pendingError = e
         } finally {
           this.current = previous
         }
@@ -121,7 +139,7 @@ export class PluginLoader {
         if (this.pendingError !== null) throw this.pendingError
         entry.loaded.resolve()
       } catch (err) {
-        this.pendingError = err as Error
+        this.pendingError = err
         entry.loaded.reject(err)
       } finally {
         this.current = previous
@@ -145,29 +163,29 @@ export class PluginLoader {
   }
 }
 
-/** Runs a plugin function in callback, promise or sync style, failing after `timeout` ms. */
-export function callPlugin (name: string, fn: Function, instance: unknown, opts: unknown, timeout: number): Promise<void> {
-  return callSettled(fn, undefined, [instance, opts], {
-    timeout,
-    onTimeout: () => new codes.FST_ERR_PLUGIN_TIMEOUT(name),
-    notAPromise: isInstance,
-    onMixedStyles: () => new codes.FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER(name),
-    onEmptyRejection: () => new Error(`plugin '${name}' rejected without a reason`)
-  }).catch((err: unknown) => { throw nameError(err, name) })
+/** A plugin (or after() callback) that did not finish within pluginTimeout, as Fastify reports it. */
+export function pluginTimeoutError (name: string): Error {
+  const cause = new codes.AVV_ERR_PLUGIN_EXEC_TIMEOUT(name)
+  const err = new codes.FST_ERR_PLUGIN_TIMEOUT(cause.message)
+  err.cause = cause
+  return err
 }
 
-const kInstance = Symbol.for('weft.instance')
-function isInstance (value: object): boolean { return (value as Record<symbol, unknown>)[kInstance] === true }
+/** Fastify's name for the loader entry an after() callback runs in (timeouts name it). */
+const afterEntryName = 'bound _after'
 
-/** Makes sure a plugin's failure says which plugin failed, without losing the original error. */
-function nameError (err: unknown, name: string): unknown {
-  if (err instanceof Error) {
-    const e = err as Error & { plugin?: string }
-    if (e.plugin === undefined) {
-      e.plugin = name
-      if (!e.message.includes(name)) e.message = `Plugin '${name}' failed: ${e.message}`
-    }
-    return e
+/**
+ * Runs an after() callback, or a ready() callback queued by a plugin instance, by its arity:
+ * `()` leaves the earlier error for the next callback; `(err)`, `(err, done)` and
+ * `(err, instance, done)` take it, and what they report is the error from then on.
+ * Resolves with the error to carry on (null: none).
+ */
+export async function runLoadCallback (fn: Function, instance: unknown, err: unknown, timeout: number): Promise<unknown> {
+  const args = fn.length === 0 ? [] : fn.length >= 3 ? [err, instance] : [err]
+  try {
+    await callSettled(fn, undefined, args, { timeout, onTimeout: () => pluginTimeoutError(afterEntryName) })
+  } catch (failure) {
+    return failure
   }
-  return new codes.FST_ERR_PLUGIN_FAILED(name, String(err))
+  return fn.length === 0 ? err : null
 }

@@ -1,6 +1,7 @@
-// One encapsulation scope: the state a plugin's instance owns. Request hooks, onRoute and
-// onRegister are inherited by child scopes and keep flowing to them when the parent adds more;
-// onReady, onListen and preClose belong to the scope that added them.
+// One encapsulation scope: the state a plugin's instance owns. Child scopes start from copies
+// of the parent's request hooks, onRoute and onRegister; request hooks and onRegister added to
+// the parent later still reach them; onReady, onListen and preClose belong to the scope that
+// added them. Also the scope's plugin names, for pluginName and hasPlugin().
 import type { AppHook } from '../hooks/app-hook-runner.js'
 import type { HookName } from '../hooks/names.js'
 
@@ -16,21 +17,33 @@ export class PluginScope {
   readonly children: PluginScope[] = []
   readonly hooks: Record<InheritedHookName, AppHook[]>
   readonly own: Record<OwnHookName, AppHook[]> = { onReady: [], onListen: [], preClose: [] }
-  readonly pluginName: string
   readonly prefix: string
-  /** Names of the plugins registered in this scope and its ancestors, for dependency checks. */
-  readonly registeredPlugins: string[]
+  /** The plugin this scope runs, then each skip-override plugin registered into it. */
+  readonly nameChain: string[]
+  /** Plugin-meta names of the plugins registered with this scope's instance. */
+  readonly registered: string[] = []
 
   constructor (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string) {
     this.instance = instance
     this.parent = parent
-    this.pluginName = pluginName
+    this.nameChain = [pluginName]
     this.prefix = prefix
-    this.registeredPlugins = parent !== null ? parent.registeredPlugins.slice() : []
     const hooks = {} as Record<InheritedHookName, AppHook[]>
     for (const name of inheritedHookNames) hooks[name] = parent !== null ? parent.hooks[name].slice() : []
     this.hooks = hooks
     if (parent !== null) parent.children.push(this)
+  }
+
+  get pluginName (): string { return this.nameChain.join(' -> ') }
+
+  /** Plugin-meta names registered so far in this scope and its ancestors. */
+  registeredSoFar (): string[] {
+    return this.parent === null ? this.registered : [...this.registered, ...this.parent.registeredSoFar()]
+  }
+
+  /** Adds an inherited hook here only: child scopes made from now on copy it. */
+  addOwn (name: InheritedHookName, hook: AppHook): void {
+    this.hooks[name].push(hook)
   }
 
   /** Adds an inherited hook here and to every scope below. */

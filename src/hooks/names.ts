@@ -9,7 +9,6 @@ export type ApplicationHookName = typeof applicationHooks[number]
 export type RequestHookName = typeof requestHooks[number]
 export type HookName = ApplicationHookName | RequestHookName
 
-const requestHookSet = new Set<string>(requestHooks)
 const allHookSet = new Set<string>([...applicationHooks, ...requestHooks])
 
 /** The number of parameters a callback-style hook of this name declares, `done` included. */
@@ -20,14 +19,13 @@ export const callbackArity: Record<HookName, number> = {
   onError: 4, onSend: 4, onResponse: 3, onTimeout: 3, onRequestAbort: 2
 }
 
-export function isRequestHook (name: string): name is RequestHookName { return requestHookSet.has(name) }
-
 export function isAsyncFunction (fn: Function): boolean { return fn.constructor.name === 'AsyncFunction' }
 
 /** Throws the FST_ERR_HOOK_* error a bad addHook call deserves. */
 export function validateHook (name: unknown, fn: unknown): asserts name is HookName {
   if (typeof name !== 'string') throw new codes.FST_ERR_HOOK_INVALID_TYPE()
   if (!allHookSet.has(name)) throw new codes.FST_ERR_HOOK_NOT_SUPPORTED(name)
+  // as Fastify words it: `null` and `undefined` by name, anything else by its type tag
   if (typeof fn !== 'function') throw new codes.FST_ERR_HOOK_INVALID_HANDLER(name, fn == null ? String(fn) : Object.prototype.toString.call(fn))
   const arity = callbackArity[name as HookName]
   if (arity !== Infinity && isAsyncFunction(fn) && fn.length >= arity) throw new codes.FST_ERR_HOOK_INVALID_ASYNC_HANDLER()

@@ -1,4 +1,4 @@
-// listen(): boots the app, binds the server, resolves with the address, then runs onListen.
+// listen(): boots the app, binds the server, resolves with the address (the caller then starts onListen).
 import type { AddressInfo } from 'node:net'
 import { codes } from '../errors.js'
 import type { HttpApp } from './http-app.js'
@@ -41,6 +41,5 @@ export async function listen (app: HttpApp, opts: ListenOptions = {}): Promise<s
   app.state.listening = true
   const address = formatAddress(server.address(), app.options.https != null)
   app.log.info((opts.listenTextResolver ?? ((a: string) => `Server listening at ${a}`))(address))
-  process.nextTick(() => { void app.runOnListen() })
   return address
 }

@@ -109,6 +109,12 @@ export class Request {
     const value = (this as any)[name]
     return typeof value === 'function' ? value.bind(this) : value
   }
+
+  /** Sets a declared decorator's value on this request. */
+  setDecorator (name: string | symbol, value: unknown): void {
+    if (!(name in this)) throw new codes.FST_ERR_DEC_UNDECLARED(String(name), 'request')
+    ;(this as any)[name] = value
+  }
 }
 
 export type RequestClass = typeof Request

@@ -39,23 +39,34 @@ function shorthand (method: string | string[]): Shorthand {
 
 const allMethods = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'SEARCH', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK']
 
-function decorateClass (self: WeftInstance, Class: { prototype: object, props: Array<[string | symbol, unknown]> }, name: string | symbol, value: unknown, dependencies?: string[]): void {
-  const app = self[kApp] as HttpApp
-  if (app.state.started) throw new codes.FST_ERR_DEC_AFTER_START(String(name))
+/** Fields every Request / Reply owns (set in its constructor): a decorator may not take their names. */
+const requestFields = new Set<string | symbol>(['id', 'params', 'raw', 'query', 'log', 'body', 'validationError'])
+const replyFields = new Set<string | symbol>(['raw', 'request', 'log'])
+
+/**
+ * Adds a Request/Reply decorator to this scope's class. A name clashes only with what this
+ * scope's class owns, a value decorator of an ancestor (copied into every request), or a
+ * field; a parent's function decorator or a built-in method may be replaced.
+ */
+function decorateClass (self: WeftInstance, Class: { prototype: object, props: Array<[string | symbol, unknown]> }, fields: Set<string | symbol>,
+  name: string | symbol, value: unknown, dependencies?: string[]): void {
+  if (self[kApp].state.ready) throw new codes.FST_ERR_DEC_AFTER_START(String(name))
+  const getterSetter = isGetterSetter(value)
+  if (!getterSetter && value !== null && typeof value === 'object') throw new codes.FST_ERR_DEC_REFERENCE_TYPE(String(name), typeof value)
   const proto = Class.prototype
-  if (name in proto) throw new codes.FST_ERR_DEC_ALREADY_PRESENT(String(name))
+  if (Object.hasOwn(proto, name) || fields.has(name) || Class.props.some(([key]) => key === name)) throw new codes.FST_ERR_DEC_ALREADY_PRESENT(String(name))
   checkDependencies(proto, name, dependencies)
-  if (isGetterSetter(value)) {
+  if (getterSetter) {
     Object.defineProperty(proto, name, { get: value.getter, set: value.setter, configurable: true })
     return
   }
-  if (typeof value === 'function') {
-    Object.defineProperty(proto, name, { value, writable: true, configurable: true })
-    return
-  }
-  if (value !== null && typeof value === 'object') throw new codes.FST_ERR_DEC_REFERENCE_TYPE(String(name), typeof value)
   Object.defineProperty(proto, name, { value, writable: true, configurable: true })
-  Class.props.push([name, value])
+  if (typeof value !== 'function') Class.props.push([name, value])
+}
+
+/** The error of a setter called once the app has booted, as Fastify words it. */
+function assertNotStarted (self: WeftInstance, method: string): void {
+  if (self[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING(`Cannot call "${method}"!`)
 }
 
 export class WeftInstance extends PluginHost {
@@ -67,7 +78,10 @@ export class WeftInstance extends PluginHost {
   }
 
   route (opts: RouteOptions): this {
-    route(this[kApp] as HttpApp, this, this[kScope] as HttpScope, opts)
+    const app = this[kApp] as HttpApp
+    if (app.state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add route!')
+    if (app.state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
+    route(app, this, this[kScope] as HttpScope, opts)
     return this
   }
 
@@ -88,12 +102,18 @@ export class WeftInstance extends PluginHost {
 
   listen (opts?: ListenOptions | ((err: Error | null, address?: string) => void), cb?: (err: Error | null, address?: string) => void): any {
     if (typeof opts === 'function') { cb = opts; opts = {} }
-    const p = listen(this[kApp] as HttpApp, opts)
+    const app = this[kApp] as HttpApp
+    const p = listen(app, opts)
+    // success is reported first, then the onListen chain starts in the same turn
     if (typeof cb === 'function') {
-      p.then((address) => cb!(null, address), (err) => cb!(err))
+      p.then((address) => { cb!(null, address); app.startOnListen() }, (err) => cb!(err))
       return undefined
     }
-    return p
+    return p.then((address) => {
+      const reported = Promise.resolve(address)
+      app.startOnListen()
+      return reported
+    })
   }
 
   addresses (): Array<{ address: string, family: string, port: number }> {
@@ -109,12 +129,12 @@ export class WeftInstance extends PluginHost {
   get routing () { const app = this[kApp] as HttpApp; return app.dispatch.bind(app) }
 
   decorateRequest (name: string | symbol, value: unknown, dependencies?: string[]): this {
-    decorateClass(this, (this[kScope] as HttpScope).Request, name, value, dependencies)
+    decorateClass(this, (this[kScope] as HttpScope).Request, requestFields, name, value, dependencies)
     return this
   }
 
   decorateReply (name: string | symbol, value: unknown, dependencies?: string[]): this {
-    decorateClass(this, (this[kScope] as HttpScope).Reply, name, value, dependencies)
+    decorateClass(this, (this[kScope] as HttpScope).Reply, replyFields, name, value, dependencies)
     return this
   }
 
@@ -122,8 +142,8 @@ export class WeftInstance extends PluginHost {
   hasReplyDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Reply.prototype }
 
   setErrorHandler (fn: (this: WeftInstance, error: any, request: Request, reply: Reply) => unknown): this {
+    assertNotStarted(this, 'setErrorHandler')
     if (typeof fn !== 'function') throw new codes.FST_ERR_ERROR_HANDLER_NOT_FN()
-    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setErrorHandler"!')
     const scope = this[kScope] as HttpScope
     scope.errorHandler = { fn, scope: this, parent: scope.errorHandler }
     return this
@@ -133,7 +153,8 @@ export class WeftInstance extends PluginHost {
 
   setNotFoundHandler (opts: Record<string, any> | RouteHandler, handler?: RouteHandler): this {
     if (typeof opts === 'function') { handler = opts as RouteHandler; opts = {} }
-    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setNotFoundHandler"!')
+    assertNotStarted(this, 'setNotFoundHandler')
+    if (this[kApp].state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
     const scope = this[kScope] as HttpScope
     if (typeof handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER('*', scope.prefix + '*')
     if (scope.notFound !== null) throw new Error(`Not found handler already set for Weft instance with prefix: '${scope.prefix || '/'}'`)
@@ -142,13 +163,13 @@ export class WeftInstance extends PluginHost {
   }
 
   setValidatorCompiler (compiler: ValidatorCompiler): this {
-    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setValidatorCompiler"!')
+    assertNotStarted(this, 'setValidatorCompiler')
     ;(this[kScope] as HttpScope).validatorCompiler = compiler
     return this
   }
 
   setSerializerCompiler (compiler: SerializerCompiler): this {
-    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot call "setSerializerCompiler"!')
+    assertNotStarted(this, 'setSerializerCompiler')
     ;(this[kScope] as HttpScope).serializerCompiler = compiler
     return this
   }
@@ -157,17 +178,20 @@ export class WeftInstance extends PluginHost {
   get serializerCompiler () { return (this[kScope] as HttpScope).serializerCompiler ?? undefined }
 
   setSchemaErrorFormatter (formatter: SchemaErrorFormatter): this {
+    assertNotStarted(this, 'setSchemaErrorFormatter')
     ;(this[kScope] as HttpScope).schemaErrorFormatter = formatter
     return this
   }
 
   setReplySerializer (fn: (payload: unknown, statusCode: number) => string): this {
+    assertNotStarted(this, 'setReplySerializer')
     if (typeof fn !== 'function') throw new TypeError('The reply serializer must be a function')
     ;(this[kScope] as HttpScope).replySerializer = fn
     return this
   }
 
   addSchema (schema: Record<string, unknown>): this {
+    assertNotStarted(this, 'addSchema')
     ;(this[kScope] as HttpScope).schemas.add(schema)
     return this
   }
@@ -176,7 +200,7 @@ export class WeftInstance extends PluginHost {
   getSchema (id: string): unknown { return (this[kScope] as HttpScope).schemas.getSchema(id) }
 
   addContentTypeParser (contentType: string | string[] | RegExp, opts: AddContentTypeParserOptions | ContentTypeParserFunction, parser?: ContentTypeParserFunction): this {
-    if (this[kApp].state.started) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('addContentTypeParser')
+    if (this[kApp].state.ready) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('addContentTypeParser')
     if (typeof opts === 'function') { parser = opts; opts = {} }
     ;(this[kScope] as HttpScope).contentTypeParser.add(contentType, opts ?? {}, parser as ContentTypeParserFunction)
     return this
@@ -185,13 +209,13 @@ export class WeftInstance extends PluginHost {
   hasContentTypeParser (contentType: string | RegExp): boolean { return (this[kScope] as HttpScope).contentTypeParser.has(contentType) }
 
   removeContentTypeParser (contentType: string | string[] | RegExp): this {
-    if (this[kApp].state.started) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('removeContentTypeParser')
+    if (this[kApp].state.ready) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('removeContentTypeParser')
     ;(this[kScope] as HttpScope).contentTypeParser.remove(contentType)
     return this
   }
 
   removeAllContentTypeParsers (): this {
-    if (this[kApp].state.started) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('removeAllContentTypeParsers')
+    if (this[kApp].state.ready) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('removeAllContentTypeParsers')
     ;(this[kScope] as HttpScope).contentTypeParser.removeAll()
     return this
   }

@@ -90,6 +90,20 @@ describe('onRoute', () => {
     await assert.rejects(app.listen({ port: 0, host: '127.0.0.1' }), /route refused/)
     assert.equal(app.server.listening, false)
   })
+
+  test('an onRoute hook added once a child scope exists is not called for routes that child declares later', async () => {
+    const app = weft()
+    const seen = []
+    let child
+    app.register(async function plugin (instance) { child = instance })
+    app.after(() => {
+      app.addHook('onRoute', (routeOptions) => { if (routeOptions.method === 'GET') seen.push(routeOptions.url) })
+      child.get('/in-child', ok)
+      app.get('/in-root', ok)
+    })
+    await app.ready()
+    assert.deepEqual(seen, ['/in-root'])
+  })
 })
 
 describe('onRegister', () => {
@@ -221,17 +235,33 @@ describe('onReady', () => {
       assert.equal(seen.child, child)
     })
 
-    test(`inside onReady the app is booted: adding a route or a request hook throws (${style})`, async () => {
+    test(`inside onReady plugins have loaded: a route or a request hook throws AVV_ERR_ROOT_PLG_BOOTED, decorate still works (${style})`, async () => {
       const app = weft()
       const errors = {}
       app.addHook('onReady', appHook(style, 'onReady', function () {
         try { this.get('/late', ok) } catch (err) { errors.route = err }
         try { this.addHook('onRequest', async () => {}) } catch (err) { errors.hook = err }
+        this.decorate('lateTool', 'available')
       }))
       await app.ready()
-      assert.equal(errors.route?.code, 'FST_ERR_INSTANCE_ALREADY_STARTED')
-      assert.equal(errors.hook?.code, 'FST_ERR_INSTANCE_ALREADY_STARTED')
+      assert.equal(errors.route?.code, 'AVV_ERR_ROOT_PLG_BOOTED')
+      assert.equal(errors.hook?.code, 'AVV_ERR_ROOT_PLG_BOOTED')
       assert.equal(app.hasRoute({ method: 'GET', url: '/late' }), false)
+      assert.equal(app.lateTool, 'available')
+    })
+
+    test(`an onReady hook added while onReady hooks run is not run (${style})`, async () => {
+      const app = weft()
+      const order = []
+      app.addHook('onReady', appHook(style, 'onReady', function () {
+        order.push('first')
+        this.addHook('onReady', appHook(style, 'onReady', () => { order.push('added late') }))
+      }))
+      app.register(async function child (instance) {
+        instance.addHook('onReady', appHook(style, 'onReady', () => { order.push('child') }))
+      })
+      await app.ready()
+      assert.deepEqual(order, ['first', 'child'])
     })
   }
 
@@ -256,18 +286,33 @@ describe('onReady', () => {
 
 describe('onListen', () => {
   for (const style of STYLES) {
-    test(`onListen runs after listen() has resolved (${style})`, async (t) => {
+    test(`listen() reports success first, then onListen hooks run in the same turn (${style})`, async (t) => {
       const app = weft()
+      t.after(() => app.close())
       const order = []
-      const ran = deferred()
-      app.addHook('onListen', appHook(style, 'onListen', () => { order.push('onListen'); ran.resolve() }))
-      await listenOn(t, app)
-      order.push('listen resolved')
-      await ran.promise
-      assert.deepEqual(order, ['listen resolved', 'onListen'])
+      app.addHook('onListen', appHook(style, 'onListen', () => { order.push('onListen') }))
+      await new Promise((resolve, reject) => {
+        app.listen({ port: 0, host: '127.0.0.1' }, (err) => {
+          if (err) { reject(err); return }
+          order.push('listen callback')
+          queueMicrotask(() => { order.push('next microtask'); resolve() })
+        })
+      })
+      assert.deepEqual(order, ['listen callback', 'onListen', 'next microtask'])
     })
 
-    test(`onListen runs in the order of onReady: the scope's own hooks, then each child scope depth-first (${style})`, async (t) => {
+    test(`hooks that finish at once have all run when await listen() resumes (${style})`, async (t) => {
+      const app = weft()
+      const ran = []
+      const hook = (label) => appHook(style, 'onListen', () => { ran.push(label) })
+      app.addHook('onListen', hook('root 1'))
+      app.addHook('onListen', hook('root 2'))
+      app.register(async function child (instance) { instance.addHook('onListen', hook('child')) })
+      await listenOn(t, app)
+      assert.deepEqual(ran, ['root 1', 'root 2', 'child'])
+    })
+
+    test(`onListen runs the root's hooks in order, then each child scope's chain (${style})`, async (t) => {
       const app = weft()
       const order = []
       const last = deferred()
@@ -283,7 +328,11 @@ describe('onListen', () => {
       app.addHook('onListen', hook('root 2'))
       await listenOn(t, app)
       await last.promise
-      assert.deepEqual(order, ['root 1', 'root 2', 'child', 'grandchild', 'sibling'])
+      await tick()
+      assert.deepEqual(order.slice(0, 3), ['root 1', 'root 2', 'child'])
+      // each child's chain goes on by itself: the grandchild follows the child, the sibling follows the root
+      assert.deepEqual(order.slice(3).sort(), ['grandchild', 'sibling'])
+      assert.ok(order.indexOf('grandchild') > order.indexOf('child'))
     })
 
     test(`onListen never runs for ready() or inject() (${style})`, async () => {
@@ -299,8 +348,8 @@ describe('onListen', () => {
       assert.equal(runs, 0)
     })
 
-    test(`an onListen error is logged and ignored: the next hook still runs and the app keeps serving (${style})`, async (t) => {
-      const { logger, loggedError } = recordingLogger()
+    test(`an onListen error is logged with the error itself and ignored: the next hook still runs and the app keeps serving (${style})`, async (t) => {
+      const { logger, entries } = recordingLogger()
       const app = weft({ loggerInstance: logger })
       const failure = new Error('could not announce the service')
       const next = deferred()
@@ -309,13 +358,24 @@ describe('onListen', () => {
       app.addHook('onListen', appHook(style, 'onListen', () => { next.resolve('next hook ran') }))
       const port = await listenOn(t, app)
       assert.equal(await next.promise, 'next hook ran')
-      assert.equal(loggedError(failure), true)
+      const logged = entries.filter(e => e.level === 'error')
+      assert.deepEqual(logged.map(e => e.args), [[failure]])
       assert.equal(app.server.listening, true)
       const res = await request(port, '/')
       assert.equal(res.statusCode, 200)
       assert.deepEqual(JSON.parse(res.body), { ok: true })
     })
   }
+
+  test('a hook that never finishes does not time out: onListen has no pluginTimeout', async (t) => {
+    keepProcessBusy(t)
+    const { logger, entries } = recordingLogger()
+    const app = weft({ loggerInstance: logger, pluginTimeout: 20 })
+    app.addHook('onListen', stuckHook('callback', 'onListen'))
+    await listenOn(t, app)
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    assert.deepEqual(entries.filter(e => e.level === 'error'), [])
+  })
 })
 
 describe('preClose', () => {
@@ -477,6 +537,13 @@ describe('addHook checks', () => {
     assert.throws(() => app.addHook('onRoute', null), { code: 'FST_ERR_HOOK_INVALID_HANDLER' })
   })
 
+  test('a null or undefined hook is named as such in the error message', () => {
+    const app = weft()
+    assert.throws(() => app.addHook('onRequest', null), { message: 'onRequest hook should be a function, instead got null' })
+    assert.throws(() => app.addHook('onReady', undefined), { message: 'onReady hook should be a function, instead got undefined' })
+    assert.throws(() => app.addHook('onReady', {}), { message: 'onReady hook should be a function, instead got [object Object]' })
+  })
+
   test('an async hook that also declares done is rejected with FST_ERR_HOOK_INVALID_ASYNC_HANDLER', () => {
     const app = weft()
     assert.throws(() => app.addHook('onReady', async (done) => {}), { code: 'FST_ERR_HOOK_INVALID_ASYNC_HANDLER' })
@@ -496,12 +563,29 @@ describe('addHook checks', () => {
     app.addHook('onRegister', () => {})
   })
 
+  test('addHook once the app is ready is rejected with FST_ERR_INSTANCE_ALREADY_LISTENING, for every hook', async () => {
+    const app = weft()
+    await app.ready()
+    for (const name of ['onRequest', 'onSend', 'onRoute', 'onRegister', 'onReady', 'onListen', 'preClose']) {
+      assert.throws(() => app.addHook(name, async () => {}), (err) => err instanceof Error && err.code === 'FST_ERR_INSTANCE_ALREADY_LISTENING' &&
+        err.message.endsWith('Cannot call "addHook"!'), name)
+    }
+    assert.throws(() => app.addHook('onClose', async (instance) => {}), { code: 'FST_ERR_INSTANCE_ALREADY_LISTENING' })
+  })
+
   test('addHook after listen() is rejected with FST_ERR_INSTANCE_ALREADY_LISTENING', async (t) => {
     const app = weft()
     await listenOn(t, app)
     for (const name of ['onRequest', 'onReady', 'preClose', 'onClose']) {
       assert.throws(() => app.addHook(name, async () => {}), (err) => err instanceof Error && err.code === 'FST_ERR_INSTANCE_ALREADY_LISTENING', name)
     }
+  })
+
+  test('a bad hook is rejected at once, even for hooks whose insertion is queued', () => {
+    const app = weft()
+    app.register(async function plugin () {})
+    assert.throws(() => app.addHook('onRequest', 'not a function'), { code: 'FST_ERR_HOOK_INVALID_HANDLER' })
+    assert.throws(() => app.addHook('onSend', async (request, reply, payload, done) => {}), { code: 'FST_ERR_HOOK_INVALID_ASYNC_HANDLER' })
   })
 })
 
@@ -518,6 +602,7 @@ describe('hook timeout', () => {
         assert.equal(err.code, 'FST_ERR_HOOK_TIMEOUT')
         assert.ok(err instanceof app.errorCodes.FST_ERR_HOOK_TIMEOUT)
         assert.match(err.message, /onReady/)
+        assert.equal(err.cause?.code, 'AVV_ERR_READY_TIMEOUT')
         return true
       })
       assert.equal(later, false)

@@ -105,17 +105,51 @@ describe('duplicate decorators', () => {
     assert.throws(() => app.decorateReply('render', () => {}), { code: 'FST_ERR_DEC_ALREADY_PRESENT' })
   })
 
-  test("a child cannot redeclare its parent's decorator", async () => {
+  test("a child may shadow its parent's instance decorator and function request/reply decorators; the parent keeps its own", async () => {
     const app = weft()
-    app.decorate('db', {})
-    app.decorateRequest('user', null)
-    const errors = []
+    app.decorate('db', 'root db')
+    app.decorateRequest('tenant', function () { return 'root tenant' })
+    app.decorateReply('render', function () { return 'root render' })
     app.register(async function child (instance) {
-      try { instance.decorate('db', {}) } catch (err) { errors.push(err.code) }
-      try { instance.decorateRequest('user', null) } catch (err) { errors.push(err.code) }
+      instance.decorate('db', 'child db')
+      instance.decorateRequest('tenant', function () { return 'child tenant' })
+      instance.decorateReply('render', function () { return 'child render' })
+      instance.get('/child', async (request, reply) => ({ db: instance.db, tenant: request.tenant(), render: reply.render() }))
+    })
+    app.get('/root', async (request, reply) => ({ db: app.db, tenant: request.tenant(), render: reply.render() }))
+    assert.deepEqual((await app.inject('/child')).json(), { db: 'child db', tenant: 'child tenant', render: 'child render' })
+    assert.deepEqual((await app.inject('/root')).json(), { db: 'root db', tenant: 'root tenant', render: 'root render' })
+  })
+
+  test("a child cannot redeclare its parent's value request decorator, copied into every request", async () => {
+    const app = weft()
+    app.decorateRequest('user', null)
+    let code
+    app.register(async function child (instance) {
+      try { instance.decorateRequest('user', 'someone') } catch (err) { code = err.code }
     })
     await app.ready()
-    assert.deepEqual(errors, ['FST_ERR_DEC_ALREADY_PRESENT', 'FST_ERR_DEC_ALREADY_PRESENT'])
+    assert.equal(code, 'FST_ERR_DEC_ALREADY_PRESENT')
+  })
+
+  test("the root instance's own API cannot be replaced by decorate", () => {
+    const app = weft()
+    for (const name of ['register', 'log', 'hasPlugin']) {
+      assert.throws(() => app.decorate(name, 1), { code: 'FST_ERR_DEC_ALREADY_PRESENT' }, name)
+    }
+  })
+
+  test('a built-in reply method may be replaced, a field of the request or reply may not', async () => {
+    const app = weft()
+    app.decorateReply('getHeader', function (name) { return `decorated ${name}` })
+    for (const name of ['raw', 'request', 'log']) {
+      assert.throws(() => app.decorateReply(name, null), { code: 'FST_ERR_DEC_ALREADY_PRESENT' }, name)
+    }
+    for (const name of ['id', 'params', 'raw', 'query', 'log', 'body']) {
+      assert.throws(() => app.decorateRequest(name, null), { code: 'FST_ERR_DEC_ALREADY_PRESENT' }, name)
+    }
+    app.get('/', async (request, reply) => ({ header: reply.getHeader('x-anything') }))
+    assert.deepEqual((await app.inject('/')).json(), { header: 'decorated x-anything' })
   })
 })
 
@@ -152,14 +186,17 @@ describe('decorating after start', () => {
     assert.equal(app.hasDecorator('late'), false)
   })
 
-  test('decorating inside onReady is rejected with FST_ERR_DEC_AFTER_START', async () => {
+  test('decorating inside onReady still works', async () => {
     const app = weft()
-    let code
     app.addHook('onReady', async function () {
-      try { this.decorate('late', 1) } catch (err) { code = err.code }
+      this.decorate('late', 1)
+      this.decorateRequest('lateRequest', 2)
+      this.decorateReply('lateReply', 3)
     })
     await app.ready()
-    assert.equal(code, 'FST_ERR_DEC_AFTER_START')
+    assert.equal(app.late, 1)
+    assert.equal(app.hasRequestDecorator('lateRequest'), true)
+    assert.equal(app.hasReplyDecorator('lateReply'), true)
   })
 })
 
@@ -186,5 +223,32 @@ describe('hasDecorator, hasRequestDecorator, hasReplyDecorator and getDecorator'
     app.decorate('db', db)
     assert.equal(app.getDecorator('db'), db)
     assert.throws(() => app.getDecorator('cache'), { code: 'FST_ERR_DEC_UNDECLARED' })
+  })
+})
+
+describe('getDecorator and request.setDecorator', () => {
+  test('getDecorator() hands out a function decorator bound to the instance', async () => {
+    const app = weft()
+    app.decorate('whoAmI', function () { return this })
+    const whoAmI = app.getDecorator('whoAmI')
+    assert.equal(whoAmI(), app)
+    let child, childWhoAmI
+    app.register(async function plugin (instance) { child = instance; childWhoAmI = instance.getDecorator('whoAmI') })
+    await app.ready()
+    assert.equal(childWhoAmI(), child)
+  })
+
+  test('request.setDecorator() sets a declared request decorator for this request only, and rejects an undeclared one', async () => {
+    const app = weft()
+    app.decorateRequest('user', null)
+    app.get('/', async (request) => {
+      const before = request.getDecorator('user')
+      request.setDecorator('user', 'ada')
+      let code
+      try { request.setDecorator('nobody', 1) } catch (err) { code = err.code }
+      return { before, after: request.user, code }
+    })
+    assert.deepEqual((await app.inject('/')).json(), { before: null, after: 'ada', code: 'FST_ERR_DEC_UNDECLARED' })
+    assert.deepEqual((await app.inject('/')).json(), { before: null, after: 'ada', code: 'FST_ERR_DEC_UNDECLARED' })
   })
 })

@@ -153,6 +153,54 @@ describe('a hook added to the parent after the child exists also applies to the 
   })
 })
 
+describe('request hooks and onRegister take effect in source order, behind the plugins registered before them', () => {
+  test('addHook(A); register(fp(adds B)); addHook(C) runs A, B, C', async () => {
+    const app = weft()
+    app.addHook('onRequest', trace('A'))
+    app.register(skipOverride(async function addsB (instance) { instance.addHook('onRequest', trace('B')) }))
+    app.addHook('onRequest', trace('C'))
+    app.get('/', traced)
+    assert.deepEqual(await traceOf(app, '/'), ['A', 'B', 'C'])
+  })
+
+  test('a child registered before C still gets C, after its own B', async () => {
+    const app = weft()
+    app.addHook('onRequest', trace('A'))
+    app.register(async function child (instance) {
+      instance.addHook('onRequest', trace('B'))
+      instance.get('/child', traced)
+    })
+    app.addHook('onRequest', trace('C'))
+    assert.deepEqual(await traceOf(app, '/child'), ['A', 'B', 'C'])
+  })
+
+  test('an onRegister hook added after register() does not see that plugin, only the ones after it', async () => {
+    const app = weft()
+    const seen = []
+    app.register(async function before () {})
+    app.addHook('onRegister', (instance) => { seen.push(instance.pluginName) })
+    app.register(async function later () {})
+    await app.ready()
+    assert.deepEqual(seen, ['later'])
+  })
+})
+
+describe('register(plugin, optsFn)', () => {
+  test("the options function receives the plugin's own instance, and the plugin its result", async () => {
+    const app = weft()
+    app.decorate('config', { greeting: 'hello' })
+    let given, pluginInstance, received
+    app.register(async function plugin (instance, opts) { pluginInstance = instance; received = opts }, (instance) => {
+      given = instance
+      return { greeting: instance.config.greeting }
+    })
+    await app.ready()
+    assert.equal(given, pluginInstance)
+    assert.notEqual(given, app)
+    assert.deepEqual(received, { greeting: 'hello' })
+  })
+})
+
 describe('skip-override plugins register into the parent scope', () => {
   test("a skip-override plugin's decorators, hooks and routes are the parent's", async () => {
     const app = weft()

@@ -30,6 +30,18 @@ describe('loading the package', () => {
   })
 })
 
+describe('the factory carries what Fastify\'s does', () => {
+  test('weft.errorCodes is the error catalogue; weft.default and weft.weft are the factory itself', () => {
+    assert.equal(weft.errorCodes, errorCodes)
+    assert.equal(typeof weft.errorCodes.FST_ERR_PLUGIN_TIMEOUT, 'function')
+    assert.equal(weft.default, weft)
+    assert.equal(weft.weft, weft)
+    const require = createRequire(import.meta.url)
+    const { default: required } = require('weft')
+    assert.equal(required.default.default, weft)
+  })
+})
+
 describe('app.version', () => {
   test("app.version is the package's version string", () => {
     const app = weft()

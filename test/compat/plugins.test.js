@@ -24,7 +24,7 @@ describe('@fastify/helmet', () => {
     assert.equal(res.headers['x-content-type-options'], 'nosniff')
     assert.match(res.headers['content-security-policy'], /default-src 'self'/)
     assert.match(res.headers['strict-transport-security'], /max-age=\d+/)
-  }, { weftTodo: 'every request hangs (callback onRequest hook that also returns a promise)' })
+  }, { weftTodo: 'every request hangs: its callback-style onRequest hook resolves a promise and never calls next()' })
 
   both('route option helmet: false skips the headers on that route only', async (factory) => {
     const app = factory()
@@ -37,7 +37,7 @@ describe('@fastify/helmet', () => {
     assert.equal(plain.headers['x-frame-options'], undefined)
     const guarded = await inject(app, '/guarded')
     assert.equal(guarded.headers['x-frame-options'], 'SAMEORIGIN')
-  }, { weftTodo: 'requests hang (callback onRequest hook that also returns a promise)' })
+  }, { weftTodo: 'requests hang: its callback-style onRequest hook resolves a promise and never calls next()' })
 
   both('enableCSPNonces: reply.cspNonce values appear in the CSP header', async (factory) => {
     const app = factory()
@@ -49,7 +49,7 @@ describe('@fastify/helmet', () => {
     assert.match(script, /^[0-9a-f]{32}$/)
     assert.ok(res.headers['content-security-policy'].includes(`'nonce-${script}'`))
     assert.ok(res.headers['content-security-policy'].includes(`'nonce-${style}'`))
-  }, { weftTodo: 'requests hang (callback onRequest hook that also returns a promise)' })
+  }, { weftTodo: 'requests hang: its callback-style onRequest hook resolves a promise and never calls next()' })
 })
 
 describe('@fastify/cookie', () => {

@@ -1,0 +1,310 @@
+// The application lifecycle points of issue 9 as side-by-side cases: hook order across plugins,
+// ready() and after(), onListen, plugin errors, names, hasPlugin, decorators, close and inject.
+import { describe } from 'node:test'
+import assert from 'node:assert/strict'
+import fp from 'fastify-plugin'
+import { both, inject, logLines, turns, within } from './harness.js'
+
+describe('request hooks run in source order across plugins', () => {
+  both('addHook(A); register(fp(adds B)); addHook(C) runs A, B, C', async (factory) => {
+    const app = factory()
+    const order = []
+    app.addHook('onRequest', async () => { order.push('A') })
+    app.register(fp(async (instance) => { instance.addHook('onRequest', async () => { order.push('B') }) }))
+    app.addHook('onRequest', async () => { order.push('C') })
+    app.get('/', async () => { order.push('handler'); return 'ok' })
+    const res = await inject(app, '/')
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(order, ['A', 'B', 'C', 'handler'])
+  }, { weftTodo: 'runs A, C, B: a hook added after register() goes before the plugin\'s' })
+})
+
+describe('ready()', () => {
+  both('ready() inside a plugin queues its callback: after all plugins, before onReady; one boot', async (factory) => {
+    const app = factory()
+    const order = []
+    app.addHook('onReady', async () => { order.push('onReady') })
+    app.register((instance, opts, done) => {
+      order.push('plugin 1')
+      instance.ready((err) => { order.push(`ready callback (${err ?? 'no error'})`) })
+      done()
+    })
+    app.register(async () => { order.push('plugin 2') })
+    await within(app.ready(), 'ready()')
+    order.push('ready resolved')
+    assert.deepEqual(order, ['plugin 1', 'plugin 2', 'ready callback (no error)', 'onReady', 'ready resolved'])
+  }, { weftTodo: 'a second boot: plugin 1 runs on, onReady runs twice, the callback comes after the first onReady' })
+
+  both('ready(cb) calls cb(null, instance)', async (factory) => {
+    const app = factory()
+    const args = await within(new Promise((resolve) => app.ready((...a) => resolve(a))), 'ready(cb)')
+    assert.equal(args[0], null)
+    assert.equal(args[1], app)
+  }, { weftTodo: 'cb gets (null, undefined)' })
+})
+
+describe('onListen', () => {
+  both('listen() resolves after sync and immediately-resolving hooks ran, before slower ones', async (factory) => {
+    const app = factory()
+    const order = []
+    app.addHook('onListen', function (done) { order.push('callback hook'); done() })
+    app.addHook('onListen', async function () { order.push('async hook') })
+    app.addHook('onListen', async function () { await new Promise((resolve) => setTimeout(resolve, 5)); order.push('slow hook') })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    order.push('listen resolved')
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    assert.deepEqual(order, ['callback hook', 'async hook', 'listen resolved', 'slow hook'])
+  }, { weftTodo: 'await listen() resumes before any onListen hook has run' })
+
+  both('an onListen error is logged with its message and the chain goes on', async (factory) => {
+    const { lines, stream } = logLines()
+    const app = factory({ logger: { stream } })
+    const order = []
+    app.addHook('onListen', async function () { throw new Error('listen hook broke') })
+    app.addHook('onListen', async function () { order.push('next hook') })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    await turns(3)
+    assert.deepEqual(order, ['next hook'])
+    const errors = lines.filter((l) => l.level === 50)
+    assert.deepEqual(errors.map((l) => [l.msg, l.err?.message]), [['listen hook broke', 'listen hook broke']])
+  }, { weftTodo: 'the error line\'s msg is \'onListen hook failed\' instead of the error\'s message' })
+})
+
+describe('after()', () => {
+  both('after() without a callback returns a real Promise', async (factory) => {
+    const app = factory()
+    const pending = app.after()
+    assert.ok(pending instanceof Promise)
+    await within(pending, 'after()')
+  }, { weftTodo: 'returns the instance (a thenable), not a Promise' })
+
+  both('a zero-parameter after callback still runs after a plugin failed; the error reaches ready', async (factory) => {
+    const app = factory()
+    const err = new Error('broken')
+    const order = []
+    app.register(async () => { throw err })
+    app.after(() => { order.push('zero-parameter after') })
+    app.after((e, done) => { order.push(`after(err) got ${e === err ? 'the error' : e}`); done(e) })
+    await assert.rejects(within(app.ready(), 'ready()'), (e) => e === err)
+    assert.deepEqual(order, ['zero-parameter after', 'after(err) got the error'])
+  }, { weftTodo: 'the zero-parameter after callback is skipped after a plugin failure' })
+})
+
+describe('plugin errors reach the caller unchanged', () => {
+  both('ready() rejects with the plugin\'s own error object and message', async (factory) => {
+    const app = factory()
+    const err = new Error('broken')
+    app.register(async function failing () { throw err })
+    await assert.rejects(within(app.ready(), 'ready()'), (e) => e === err && e.message === 'broken')
+  }, { weftTodo: 'message rewritten to "Plugin \'failing\' failed: broken"' })
+
+  both('await register() and inject() see the same unchanged error', async (factory) => {
+    const app = factory()
+    const err = new Error('broken')
+    await assert.rejects(within(app.register(async () => { throw err }), 'register()'), (e) => e === err && e.message === 'broken')
+    const other = factory()
+    other.register(async () => { throw err })
+    await assert.rejects(inject(other, '/'), (e) => e === err && e.message === 'broken')
+  }, { weftTodo: 'message rewritten to "Plugin \'anonymous\' failed: broken"' })
+
+  both('a plugin that never calls done fails with FST_ERR_PLUGIN_TIMEOUT and an avvio cause', async (factory) => {
+    const app = factory({ pluginTimeout: 30 })
+    app.register(function slow (instance, opts, done) {})
+    await assert.rejects(within(app.ready(), 'ready()'), (e) => {
+      assert.equal(e.code, 'FST_ERR_PLUGIN_TIMEOUT')
+      assert.equal(e.message, "fastify-plugin: Plugin did not start in time: 'slow'. You may have forgotten to call 'done' function or to resolve a Promise")
+      assert.equal(e.cause?.code, 'AVV_ERR_PLUGIN_EXEC_TIMEOUT')
+      return true
+    })
+  }, { weftTodo: 'message lacks the "fastify-plugin: " prefix and there is no AVV_ERR_PLUGIN_EXEC_TIMEOUT cause' })
+
+  both('an async plugin that declares done is rejected', async (factory) => {
+    const app = factory()
+    let ran = false
+    app.register(async function mixed (instance, opts, done) { ran = true })
+    await assert.rejects(within(app.ready(), 'ready()'), {
+      code: 'FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER',
+      message: 'The mixed plugin being registered mixes async and callback styles. Async plugin should not mix async and callback style.'
+    })
+    assert.equal(ran, false)
+  }, { weftTodo: 'FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER comes only after the plugin body ran' })
+
+  both('plugin-meta fastify range is checked: FST_ERR_PLUGIN_VERSION_MISMATCH', async (factory) => {
+    const app = factory()
+    app.register(fp(async () => {}, { fastify: '4.x', name: 'old' }))
+    await assert.rejects(within(app.ready(), 'ready()'), (e) => {
+      assert.equal(e.code, 'FST_ERR_PLUGIN_VERSION_MISMATCH')
+      assert.match(e.message, /^fastify-plugin: old - expected '4\.x' fastify version, '5\.\d+\.\d+' is installed$/)
+      return true
+    })
+  }, { weftTodo: "a plugin asking for fastify '4.x' loads without error" })
+
+  both('plugin-meta decorators missing: FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', async (factory) => {
+    const app = factory()
+    app.register(fp(async () => {}, { decorators: { fastify: ['missingDec'] }, name: 'needs-dec' }))
+    await assert.rejects(within(app.ready(), 'ready()'), (e) => {
+      assert.equal(e.code, 'FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE')
+      assert.match(e.message, /^The decorator 'missingDec' required by 'needs-dec' is not present in \w+$/)
+      return true
+    })
+  }, { weftTodo: "FST_ERR_DEC_MISSING_DEPENDENCY \"The decorator is missing dependency 'missingDec' required by plugin 'needs-dec' on the instance'.\"" })
+
+  both('plugin-meta dependencies missing: FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED', async (factory) => {
+    const app = factory()
+    app.register(fp(async () => {}, { dependencies: ['other-plugin'], name: 'needs-dep' }))
+    await assert.rejects(within(app.ready(), 'ready()'), {
+      code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED',
+      message: "The dependency 'other-plugin' of plugin 'needs-dep' is not registered"
+    })
+  }, { weftTodo: 'code is FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE (same message)' })
+})
+
+describe('plugin names and hasPlugin', () => {
+  both('pluginName: root, named, anonymous (source preview) and skip-override chains', async (factory) => {
+    const app = factory()
+    const seen = {}
+    app.register(async function named (instance) { seen.named = instance.pluginName })
+    app.register(async (instance) => { seen.anonymous = instance.pluginName })
+    app.register(fp(async function skipped (instance) { seen.skipped = instance.pluginName }, { name: 'meta-name' }))
+    app.register(async function outer (instance) {
+      instance.register(fp(async () => {}, { name: 'inner-meta' }))
+      instance.after(() => { seen.outer = instance.pluginName })
+    })
+    await within(app.ready(), 'ready()')
+    assert.deepEqual(seen, {
+      named: 'named',
+      anonymous: 'async (instance) => { seen.anonymous = instance.pluginName }',
+      skipped: 'fastify -> meta-name',
+      outer: 'outer -> inner-meta'
+    })
+    assert.equal(app.pluginName, 'fastify -> meta-name')
+  }, { weftTodo: "root is 'root' not 'fastify'; anonymous is 'anonymous' not a source preview; no ' -> ' chain" })
+
+  both('hasPlugin knows meta names in this instance and its ancestors, and its own name chain', async (factory) => {
+    const app = factory()
+    const seen = {}
+    app.register(fp(async () => {}, { name: 'root-meta' }))
+    app.register(async function outer (instance) {
+      instance.register(fp(async () => {}, { name: 'inner-meta' }))
+      instance.after(() => {
+        seen.inner = instance.hasPlugin('inner-meta')
+        seen.ancestor = instance.hasPlugin('root-meta')
+        seen.ownName = instance.hasPlugin('outer')
+      })
+    })
+    await within(app.ready(), 'ready()')
+    assert.deepEqual(seen, { inner: true, ancestor: true, ownName: true })
+    assert.equal(app.hasPlugin('root-meta'), true)
+    assert.equal(app.hasPlugin('inner-meta'), false)
+  }, { weftTodo: "hasPlugin('outer') is false inside outer (its own name chain is not known)" })
+})
+
+describe('decorators', () => {
+  both('a child may shadow a parent\'s instance decorator; the same instance may not add it twice', async (factory) => {
+    const app = factory()
+    app.decorate('label', 'parent')
+    assert.throws(() => app.decorate('label', 'again'), { code: 'FST_ERR_DEC_ALREADY_PRESENT', message: "The decorator 'label' has already been added!" })
+    let childLabel
+    app.register(async (child) => { child.decorate('label', 'child'); childLabel = child.label })
+    await within(app.ready(), 'ready()')
+    assert.equal(childLabel, 'child')
+    assert.equal(app.label, 'parent')
+  }, { weftTodo: 'the child\'s decorate(\'label\') throws FST_ERR_DEC_ALREADY_PRESENT' })
+
+  both('a child may shadow a parent\'s function request decorator', async (factory) => {
+    const app = factory()
+    app.decorateRequest('who', function () { return 'parent' })
+    app.register(async (child) => {
+      child.decorateRequest('who', function () { return 'child' })
+      child.get('/child', async (request) => request.who())
+    })
+    app.get('/parent', async (request) => request.who())
+    assert.equal((await inject(app, '/child')).body, 'child')
+    assert.equal((await inject(app, '/parent')).body, 'parent')
+  }, { weftTodo: 'the child\'s decorateRequest(\'who\') throws FST_ERR_DEC_ALREADY_PRESENT' })
+
+  both('built-in reply methods may be replaced; real request fields may not', async (factory) => {
+    const app = factory()
+    app.decorateReply('getHeader', function (name) { return `custom:${name}` })
+    assert.throws(() => app.decorateRequest('body', null), { code: 'FST_ERR_DEC_ALREADY_PRESENT' })
+    app.get('/', async (request, reply) => reply.getHeader('x'))
+    assert.equal((await inject(app, '/')).body, 'custom:x')
+  }, { weftTodo: 'decorateReply(\'getHeader\') is refused' })
+
+  both('getDecorator returns a function decorator bound to the instance', async (factory) => {
+    const app = factory()
+    app.decorate('self', function () { return this })
+    await within(app.ready(), 'ready()')
+    const self = app.getDecorator('self')
+    assert.equal(self(), app)
+  }, { weftTodo: 'the returned function is unbound (this is undefined)' })
+
+  both('request.setDecorator sets a declared request decorator', async (factory) => {
+    const app = factory()
+    app.decorateRequest('user', null)
+    app.addHook('onRequest', async (request) => { request.setDecorator('user', { id: 7 }) })
+    app.get('/', async (request) => request.user)
+    const res = await inject(app, '/')
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(res.json(), { id: 7 })
+  }, { weftTodo: 'request.setDecorator is not a function (500)' })
+
+  both('decorate works inside onReady; adding a request hook or a route then throws AVV_ERR_ROOT_PLG_BOOTED', async (factory) => {
+    const app = factory()
+    const seen = {}
+    app.addHook('onReady', async function () {
+      this.decorate('late', 1)
+      seen.late = this.late
+      try { this.addHook('onRequest', async () => {}) } catch (e) { seen.hook = e.code }
+      try { this.get('/late', async () => 'x') } catch (e) { seen.route = e.code }
+    })
+    await within(app.ready(), 'ready()')
+    assert.deepEqual(seen, { late: 1, hook: 'AVV_ERR_ROOT_PLG_BOOTED', route: 'AVV_ERR_ROOT_PLG_BOOTED' })
+  }, { weftTodo: 'decorate throws FST_ERR_DEC_AFTER_START; hook and route give FST_ERR_INSTANCE_ALREADY_STARTED' })
+})
+
+describe('register options function', () => {
+  both('register(plugin, optsFn): optsFn receives the plugin\'s own instance', async (factory) => {
+    const app = factory()
+    let received
+    let optsSeen
+    app.register(async (instance, opts) => { optsSeen = opts }, (instance) => { received = instance; return { from: 'optsFn' } })
+    await within(app.ready(), 'ready()')
+    assert.deepEqual(optsSeen, { from: 'optsFn' })
+    assert.notEqual(received, app)
+    assert.equal(typeof received.decorate, 'function')
+  }, { weftTodo: 'optsFn receives the parent (root) instance' })
+})
+
+describe('the factory function', () => {
+  both('carries errorCodes and a default export of itself', async (factory, framework) => {
+    const f = framework.factory
+    assert.equal(typeof f.errorCodes.FST_ERR_NOT_FOUND, 'function')
+    assert.equal(f.default, f)
+  }, { weftTodo: 'weft.errorCodes and weft.default are missing' })
+})
+
+describe('inject() and close()', () => {
+  both('inject() after close() rejects with FST_ERR_REOPENED_CLOSE_SERVER', async (factory) => {
+    const app = factory()
+    app.get('/', async () => 'ok')
+    await within(app.ready(), 'ready()')
+    await within(app.close(), 'close()')
+    await assert.rejects(inject(app, '/'), (e) => {
+      assert.equal(e.code, 'FST_ERR_REOPENED_CLOSE_SERVER')
+      assert.match(e.message, /has already been closed and cannot be reopened$/)
+      return true
+    })
+    const [err, res] = await within(new Promise((resolve) => app.inject('/', (...a) => resolve(a))), 'inject(cb)')
+    assert.equal(err?.code, 'FST_ERR_REOPENED_CLOSE_SERVER')
+    assert.equal(res, undefined)
+  }, { weftTodo: 'inject() after close() answers a 503 instead of rejecting' })
+
+  both('inject() before boot still boots the app', async (factory) => {
+    const app = factory()
+    app.get('/', async () => 'booted')
+    const res = await inject(app, '/')
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.body, 'booted')
+  })
+})

@@ -16,7 +16,7 @@ describe('request hooks run in source order across plugins', () => {
     const res = await inject(app, '/')
     assert.equal(res.statusCode, 200)
     assert.deepEqual(order, ['A', 'B', 'C', 'handler'])
-  }, { weftTodo: 'runs A, C, B: a hook added after register() goes before the plugin\'s' })
+  })
 })
 
 describe('ready()', () => {
@@ -33,14 +33,14 @@ describe('ready()', () => {
     await within(app.ready(), 'ready()')
     order.push('ready resolved')
     assert.deepEqual(order, ['plugin 1', 'plugin 2', 'ready callback (no error)', 'onReady', 'ready resolved'])
-  }, { weftTodo: 'a second boot: plugin 1 runs on, onReady runs twice, the callback comes after the first onReady' })
+  })
 
   both('ready(cb) calls cb(null, instance)', async (factory) => {
     const app = factory()
     const args = await within(new Promise((resolve) => app.ready((...a) => resolve(a))), 'ready(cb)')
     assert.equal(args[0], null)
     assert.equal(args[1], app)
-  }, { weftTodo: 'cb gets (null, undefined)' })
+  })
 })
 
 describe('onListen', () => {
@@ -54,7 +54,7 @@ describe('onListen', () => {
     order.push('listen resolved')
     await new Promise((resolve) => setTimeout(resolve, 30))
     assert.deepEqual(order, ['callback hook', 'async hook', 'listen resolved', 'slow hook'])
-  }, { weftTodo: 'await listen() resumes before any onListen hook has run' })
+  })
 
   both('an onListen error is logged with its message and the chain goes on', async (factory) => {
     const { lines, stream } = logLines()
@@ -67,7 +67,7 @@ describe('onListen', () => {
     assert.deepEqual(order, ['next hook'])
     const errors = lines.filter((l) => l.level === 50)
     assert.deepEqual(errors.map((l) => [l.msg, l.err?.message]), [['listen hook broke', 'listen hook broke']])
-  }, { weftTodo: 'the error line\'s msg is \'onListen hook failed\' instead of the error\'s message' })
+  })
 })
 
 describe('after()', () => {
@@ -76,7 +76,7 @@ describe('after()', () => {
     const pending = app.after()
     assert.ok(pending instanceof Promise)
     await within(pending, 'after()')
-  }, { weftTodo: 'returns the instance (a thenable), not a Promise' })
+  })
 
   both('a zero-parameter after callback still runs after a plugin failed; the error reaches ready', async (factory) => {
     const app = factory()
@@ -87,7 +87,7 @@ describe('after()', () => {
     app.after((e, done) => { order.push(`after(err) got ${e === err ? 'the error' : e}`); done(e) })
     await assert.rejects(within(app.ready(), 'ready()'), (e) => e === err)
     assert.deepEqual(order, ['zero-parameter after', 'after(err) got the error'])
-  }, { weftTodo: 'the zero-parameter after callback is skipped after a plugin failure' })
+  })
 })
 
 describe('plugin errors reach the caller unchanged', () => {
@@ -96,7 +96,7 @@ describe('plugin errors reach the caller unchanged', () => {
     const err = new Error('broken')
     app.register(async function failing () { throw err })
     await assert.rejects(within(app.ready(), 'ready()'), (e) => e === err && e.message === 'broken')
-  }, { weftTodo: 'message rewritten to "Plugin \'failing\' failed: broken"' })
+  })
 
   both('await register() and inject() see the same unchanged error', async (factory) => {
     const app = factory()
@@ -105,7 +105,7 @@ describe('plugin errors reach the caller unchanged', () => {
     const other = factory()
     other.register(async () => { throw err })
     await assert.rejects(inject(other, '/'), (e) => e === err && e.message === 'broken')
-  }, { weftTodo: 'message rewritten to "Plugin \'anonymous\' failed: broken"' })
+  })
 
   both('a plugin that never calls done fails with FST_ERR_PLUGIN_TIMEOUT and an avvio cause', async (factory) => {
     const app = factory({ pluginTimeout: 30 })
@@ -116,7 +116,7 @@ describe('plugin errors reach the caller unchanged', () => {
       assert.equal(e.cause?.code, 'AVV_ERR_PLUGIN_EXEC_TIMEOUT')
       return true
     })
-  }, { weftTodo: 'message lacks the "fastify-plugin: " prefix and there is no AVV_ERR_PLUGIN_EXEC_TIMEOUT cause' })
+  })
 
   both('an async plugin that declares done is rejected', async (factory) => {
     const app = factory()
@@ -127,7 +127,7 @@ describe('plugin errors reach the caller unchanged', () => {
       message: 'The mixed plugin being registered mixes async and callback styles. Async plugin should not mix async and callback style.'
     })
     assert.equal(ran, false)
-  }, { weftTodo: 'FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER comes only after the plugin body ran' })
+  })
 
   both('plugin-meta fastify range is checked: FST_ERR_PLUGIN_VERSION_MISMATCH', async (factory) => {
     const app = factory()
@@ -137,7 +137,7 @@ describe('plugin errors reach the caller unchanged', () => {
       assert.match(e.message, /^fastify-plugin: old - expected '4\.x' fastify version, '5\.\d+\.\d+' is installed$/)
       return true
     })
-  }, { weftTodo: "a plugin asking for fastify '4.x' loads without error" })
+  })
 
   both('plugin-meta decorators missing: FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', async (factory) => {
     const app = factory()
@@ -147,7 +147,7 @@ describe('plugin errors reach the caller unchanged', () => {
       assert.match(e.message, /^The decorator 'missingDec' required by 'needs-dec' is not present in \w+$/)
       return true
     })
-  }, { weftTodo: "FST_ERR_DEC_MISSING_DEPENDENCY \"The decorator is missing dependency 'missingDec' required by plugin 'needs-dec' on the instance'.\"" })
+  })
 
   both('plugin-meta dependencies missing: FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED', async (factory) => {
     const app = factory()
@@ -156,7 +156,7 @@ describe('plugin errors reach the caller unchanged', () => {
       code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED',
       message: "The dependency 'other-plugin' of plugin 'needs-dep' is not registered"
     })
-  }, { weftTodo: 'code is FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE (same message)' })
+  })
 })
 
 describe('plugin names and hasPlugin', () => {
@@ -178,7 +178,7 @@ describe('plugin names and hasPlugin', () => {
       outer: 'outer -> inner-meta'
     })
     assert.equal(app.pluginName, 'fastify -> meta-name')
-  }, { weftTodo: "root is 'root' not 'fastify'; anonymous is 'anonymous' not a source preview; no ' -> ' chain" })
+  })
 
   both('hasPlugin knows meta names in this instance and its ancestors, and its own name chain', async (factory) => {
     const app = factory()
@@ -196,7 +196,7 @@ describe('plugin names and hasPlugin', () => {
     assert.deepEqual(seen, { inner: true, ancestor: true, ownName: true })
     assert.equal(app.hasPlugin('root-meta'), true)
     assert.equal(app.hasPlugin('inner-meta'), false)
-  }, { weftTodo: "hasPlugin('outer') is false inside outer (its own name chain is not known)" })
+  })
 })
 
 describe('decorators', () => {
@@ -209,7 +209,7 @@ describe('decorators', () => {
     await within(app.ready(), 'ready()')
     assert.equal(childLabel, 'child')
     assert.equal(app.label, 'parent')
-  }, { weftTodo: 'the child\'s decorate(\'label\') throws FST_ERR_DEC_ALREADY_PRESENT' })
+  })
 
   both('a child may shadow a parent\'s function request decorator', async (factory) => {
     const app = factory()
@@ -221,7 +221,7 @@ describe('decorators', () => {
     app.get('/parent', async (request) => request.who())
     assert.equal((await inject(app, '/child')).body, 'child')
     assert.equal((await inject(app, '/parent')).body, 'parent')
-  }, { weftTodo: 'the child\'s decorateRequest(\'who\') throws FST_ERR_DEC_ALREADY_PRESENT' })
+  })
 
   both('built-in reply methods may be replaced; real request fields may not', async (factory) => {
     const app = factory()
@@ -229,7 +229,7 @@ describe('decorators', () => {
     assert.throws(() => app.decorateRequest('body', null), { code: 'FST_ERR_DEC_ALREADY_PRESENT' })
     app.get('/', async (request, reply) => reply.getHeader('x'))
     assert.equal((await inject(app, '/')).body, 'custom:x')
-  }, { weftTodo: 'decorateReply(\'getHeader\') is refused' })
+  })
 
   both('getDecorator returns a function decorator bound to the instance', async (factory) => {
     const app = factory()
@@ -237,7 +237,7 @@ describe('decorators', () => {
     await within(app.ready(), 'ready()')
     const self = app.getDecorator('self')
     assert.equal(self(), app)
-  }, { weftTodo: 'the returned function is unbound (this is undefined)' })
+  })
 
   both('request.setDecorator sets a declared request decorator', async (factory) => {
     const app = factory()
@@ -247,7 +247,7 @@ describe('decorators', () => {
     const res = await inject(app, '/')
     assert.equal(res.statusCode, 200)
     assert.deepEqual(res.json(), { id: 7 })
-  }, { weftTodo: 'request.setDecorator is not a function (500)' })
+  })
 
   both('decorate works inside onReady; adding a request hook or a route then throws AVV_ERR_ROOT_PLG_BOOTED', async (factory) => {
     const app = factory()
@@ -260,7 +260,7 @@ describe('decorators', () => {
     })
     await within(app.ready(), 'ready()')
     assert.deepEqual(seen, { late: 1, hook: 'AVV_ERR_ROOT_PLG_BOOTED', route: 'AVV_ERR_ROOT_PLG_BOOTED' })
-  }, { weftTodo: 'decorate throws FST_ERR_DEC_AFTER_START; hook and route give FST_ERR_INSTANCE_ALREADY_STARTED' })
+  })
 })
 
 describe('register options function', () => {
@@ -273,7 +273,7 @@ describe('register options function', () => {
     assert.deepEqual(optsSeen, { from: 'optsFn' })
     assert.notEqual(received, app)
     assert.equal(typeof received.decorate, 'function')
-  }, { weftTodo: 'optsFn receives the parent (root) instance' })
+  })
 })
 
 describe('the factory function', () => {
@@ -281,7 +281,7 @@ describe('the factory function', () => {
     const f = framework.factory
     assert.equal(typeof f.errorCodes.FST_ERR_NOT_FOUND, 'function')
     assert.equal(f.default, f)
-  }, { weftTodo: 'weft.errorCodes and weft.default are missing' })
+  })
 })
 
 describe('inject() and close()', () => {

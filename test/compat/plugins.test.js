@@ -24,7 +24,7 @@ describe('@fastify/helmet', () => {
     assert.equal(res.headers['x-content-type-options'], 'nosniff')
     assert.match(res.headers['content-security-policy'], /default-src 'self'/)
     assert.match(res.headers['strict-transport-security'], /max-age=\d+/)
-  }, { weftTodo: 'every request hangs: its callback-style onRequest hook resolves a promise and never calls next()' })
+  })
 
   both('route option helmet: false skips the headers on that route only', async (factory) => {
     const app = factory()
@@ -37,7 +37,7 @@ describe('@fastify/helmet', () => {
     assert.equal(plain.headers['x-frame-options'], undefined)
     const guarded = await inject(app, '/guarded')
     assert.equal(guarded.headers['x-frame-options'], 'SAMEORIGIN')
-  }, { weftTodo: 'requests hang: its callback-style onRequest hook resolves a promise and never calls next()' })
+  })
 
   both('enableCSPNonces: reply.cspNonce values appear in the CSP header', async (factory) => {
     const app = factory()
@@ -49,7 +49,7 @@ describe('@fastify/helmet', () => {
     assert.match(script, /^[0-9a-f]{32}$/)
     assert.ok(res.headers['content-security-policy'].includes(`'nonce-${script}'`))
     assert.ok(res.headers['content-security-policy'].includes(`'nonce-${style}'`))
-  }, { weftTodo: 'requests hang: its callback-style onRequest hook resolves a promise and never calls next()' })
+  })
 })
 
 describe('@fastify/cookie', () => {
@@ -177,7 +177,7 @@ describe('@fastify/rate-limit', () => {
     const over = await inject(app, { url: '/', headers: { 'x-api-key': 'a' } })
     assert.equal(over.statusCode, 429)
     assert.deepEqual(over.json(), { statusCode: 429, code: 'SLOW_DOWN', max: 1, after: '1 minute' })
-  }, { weftTodo: 'the builder\'s plain object (thrown by the plugin) is wrapped: message \'[object Object]\', its own fields lost' })
+  })
 })
 
 describe('@fastify/request-context', () => {

@@ -4,6 +4,7 @@
 // server at close.
 import { callWithDone, runAppHook, type AppHook } from '../hooks/app-hook-runner.js'
 import type { Logger } from './logger.js'
+import { StartupTimeline } from './startup-timeline.js'
 import { PluginLoader, type QueuedCallback } from './plugin-loader.js'
 import { PluginScope } from './plugin-scope.js'
 
@@ -31,10 +32,12 @@ export class AppLifecycle {
   #readyPromise: Promise<void> | null = null
   #closePromise: Promise<void> | null = null
 
+  readonly startup = new StartupTimeline()
+
   constructor (log: Logger, pluginTimeout: number) {
     this.log = log
     this.pluginTimeout = pluginTimeout
-    this.loader = new PluginLoader('root')
+    this.loader = new PluginLoader('root', this.startup)
   }
 
   /** Makes the scope a plugin runs in; the HTTP layer returns its own kind. */
@@ -82,8 +85,14 @@ export class AppLifecycle {
     // the hooks as they are now: an onReady hook added by one of them does not run
     const hooks: AppHook[] = []
     for (const scope of this.rootScope.walk()) hooks.push(...scope.own.onReady)
-    for (const hook of hooks) await runAppHook('onReady', hook, [], this.pluginTimeout)
+    for (const hook of hooks) {
+      const started = this.startup.now()
+      await runAppHook('onReady', hook, [], this.pluginTimeout)
+      this.startup.hook('onReady', hook.fn, started)
+    }
     this.state.ready = true
+    this.startup.ready()
+    if ((this.log.isLevelEnabled as ((level: string) => boolean) | undefined)?.call(this.log, 'debug') === true) this.log.debug({ startup: this.startup.view() }, 'startup timeline\n' + this.startup.format())
   }
 
   /** Work done once when plugins have loaded and before onReady (routes bound, schemas compiled). */
@@ -101,7 +110,8 @@ export class AppLifecycle {
       if (err !== null) this.log.error(err)
       if (i < hooks.length) {
         const hook = hooks[i++]!
-        callWithDone(hook.fn, hook.scope, [], noTimeout, next)
+        const started = this.startup.now()
+        callWithDone(hook.fn, hook.scope, [], noTimeout, (e) => { this.startup.hook('onListen', hook.fn, started); next(e) })
         return
       }
       for (const child of scope.children) this.startOnListen(child)

@@ -2,6 +2,7 @@
 // hooks, instance decorators and the thenable that lets `await app.register(...)` wait.
 // Child scopes are Object.create(parent): they see the parent's decorators, never the reverse.
 import { codes } from '../errors.js'
+import type { StartupView } from './startup-timeline.js'
 import { callSettled } from '../hooks/app-hook-runner.js'
 import { validateHook, type HookName } from '../hooks/names.js'
 import type { AppLifecycle } from './app-lifecycle.js'
@@ -169,6 +170,9 @@ export class PluginHost {
 
   printPlugins (): string { return this[kApp].loader.print() }
 
+  /** How the app started: each plugin's load time (nested), each application hook's duration, onRoute calls, time to ready and to listening. */
+  startupTimeline (): StartupView { return this[kApp].startup.view() }
+
   close (cb?: (err?: Error | null) => void): any {
     const p = this[kApp].close()
     if (typeof cb === 'function') {
@@ -198,7 +202,12 @@ function enterPlugin (self: PluginHost, fn: any, opts: unknown): PluginHost {
     return self
   }
   const child = createChild(self, name, (opts as PluginOptions | undefined)?.prefix)
-  for (const hook of scope.hooks.onRegister) hook.fn.call(hook.scope, child, opts)
+  const startup = self[kApp].startup
+  for (const hook of scope.hooks.onRegister) {
+    const started = startup.now()
+    hook.fn.call(hook.scope, child, opts)
+    startup.hook('onRegister', hook.fn, started)
+  }
   return child
 }
 

@@ -4,6 +4,7 @@
 // that ready() queued from inside plugins run once every plugin has loaded. Progress needs
 // only promises: timers are used for timeouts alone, so booting works under mock timers.
 import { codes } from '../errors.js'
+import type { StartupTimeline } from './startup-timeline.js'
 import { callSettled } from '../hooks/app-hook-runner.js'
 
 export interface PluginEntry {
@@ -64,9 +65,12 @@ export class PluginLoader {
   readonly readyQueue: QueuedCallback[] = []
   #loading: Promise<void> | null = null
 
-  constructor (rootName: string) {
+  readonly #timeline: StartupTimeline
+
+  constructor (rootName: string, timeline: StartupTimeline) {
     this.root = new PluginNode(rootName, null)
     this.current = this.root
+    this.#timeline = timeline
   }
 
   enqueue (entry: Entry): void {
@@ -133,6 +137,7 @@ export class PluginLoader {
       const child = new PluginNode(entry.name, node)
       const previous = this.current
       this.current = child
+      const timing = this.#timeline.pluginStarted(depthOf(child))
       try {
         await entry.start(child)
         await this.#drain(child)
@@ -143,6 +148,7 @@ export class PluginLoader {
         entry.loaded.reject(err)
       } finally {
         this.current = previous
+        this.#timeline.pluginLoaded(timing, child.name)
       }
     }
   }
@@ -161,6 +167,13 @@ export class PluginLoader {
     walk(this.root, '', true, true)
     return lines.join('\n') + '\n'
   }
+}
+
+/** How deep a plugin sits in the tree the user sees (after() holders are not counted). */
+function depthOf (node: PluginNode): number {
+  let depth = 0
+  for (let n = node.parent; n !== null; n = n.parent) if (!n.hidden) depth++
+  return depth
 }
 
 /** A plugin (or after() callback) that did not finish within pluginTimeout, as Fastify reports it. */

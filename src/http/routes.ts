@@ -38,6 +38,8 @@ export interface RouteHost {
   readonly settings: RouteSettings
   readonly declarations: RouteDeclaration[]
   readonly started: boolean
+  /** Boot-time figures (onRoute calls and their time). */
+  readonly startup: { now (): number, onRoute (startMs: number): void }
 }
 
 export function route (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>): void {
@@ -89,7 +91,11 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
     config: opts.config ?? {},
     handler: opts.handler
   }
-  for (const hook of scope.hooks.onRoute) hook.fn.call(hook.scope, options)
+  for (const hook of scope.hooks.onRoute) {
+    const started = host.startup.now()
+    hook.fn.call(hook.scope, options)
+    host.startup.onRoute(started)
+  }
   checkRouteHooks(options)
   // what request.routeOptions.config holds: a copy made after onRoute, with the route's url
   // (for '/' under a prefix, the prefix itself) and method

@@ -106,10 +106,11 @@ export class WeftInstance extends PluginHost {
     const p = listen(app, opts)
     // success is reported first, then the onListen chain starts in the same turn
     if (typeof cb === 'function') {
-      p.then((address) => { cb!(null, address); app.startOnListen() }, (err) => cb!(err))
+      p.then((address) => { app.startup.listening(); cb!(null, address); app.startOnListen() }, (err) => cb!(err))
       return undefined
     }
     return p.then((address) => {
+      app.startup.listening()
       const reported = Promise.resolve(address)
       app.startOnListen()
       return reported

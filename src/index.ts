@@ -14,6 +14,11 @@ export function weft (options: WeftOptions = {}): WeftInstance {
   const scope = app.createScope(instance, null, 'fastify', '')
   Object.defineProperty(instance, kScope, { value: scope, enumerable: false })
   app.rootScope = scope
+  // `observe: { ... }` registers weft/observe first; its modules load only when asked for
+  const observeOptions = (options as { observe?: unknown }).observe
+  if (observeOptions !== undefined && observeOptions !== false) {
+    instance.register(import('./observe/observe-plugin.js'), observeOptions === true ? {} : observeOptions as Record<string, unknown>)
+  }
   return instance
 }
 

@@ -43,6 +43,8 @@ export interface WeftOptions extends RouterOptions {
   https?: Record<string, unknown> | null
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: WeftOptions) => Server
   routerOptions?: RouterOptions
+  /** weft/observe's options (see ObserveOptions in weft/observe): per-request activity for the whole app. */
+  observe?: boolean | Record<string, unknown>
   /** Answers the requests the router refuses (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) instead of the built-in JSON. */
   frameworkErrors?: (error: Error, request: any, reply: any) => unknown
 }

@@ -1,0 +1,204 @@
+// weft/observe: each request is an operation. Ground truth by construction: requests that do a
+// known amount of known work (hooks that sleep, N file reads, one outgoing call, a busy loop, a
+// forgotten interval) report exactly that, in request.activity, onActivity and Server-Timing.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import { fileURLToPath } from 'node:url'
+import weft from 'weft'
+import { observe } from 'weft/observe'
+
+const here = fileURLToPath(import.meta.url)
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function spin (ms) {
+  const end = performance.now() + ms
+  while (performance.now() < end) { /* busy */ }
+}
+
+/** A local upstream on 127.0.0.1, closed when the test ends. */
+async function upstream (t) {
+  const server = http.createServer((req, res) => { res.setHeader('content-type', 'application/json'); res.end('{"up":true}') })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise((resolve) => server.close(resolve)))
+  return `http://127.0.0.1:${server.address().port}`
+}
+
+function get (url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)) }).on('error', reject)
+  })
+}
+
+async function observed (t, options, routes) {
+  const app = weft()
+  t.after(() => app.close())
+  await app.register(observe, options)
+  routes(app)
+  return app
+}
+
+describe('phases and hooks', () => {
+  test('request.activity in onResponse has each phase, each hook function by name, the route and status', async (t) => {
+    let seen
+    const app = await observed(t, { detail: 'timing' }, (app) => {
+      app.addHook('onRequest', async function auth () { await sleep(20) })
+      app.addHook('preHandler', function loadUser (request, reply, done) { setTimeout(done, 10) })
+      app.addHook('onResponse', async (request) => { seen = request.activity })
+      app.get('/users/:id', async () => { await sleep(15); return { ok: true } })
+    })
+    const res = await app.inject('/users/7')
+    assert.equal(res.statusCode, 200)
+    await sleep(5)
+    assert.ok(seen, 'request.activity is set when onResponse runs')
+    assert.equal(seen.route, '/users/:id')
+    assert.equal(seen.url, '/users/7')
+    assert.equal(seen.statusCode, 200)
+    assert.equal(seen.detail, 'timing')
+    const names = seen.phases.map((p) => p.name)
+    for (const name of ['onRequest', 'preHandler', 'handler', 'serialization', 'write']) assert.ok(names.includes(name), `phase ${name} in ${names}`)
+    assert.ok(names.indexOf('onRequest') < names.indexOf('preHandler') && names.indexOf('preHandler') < names.indexOf('handler'))
+    const onRequest = seen.phases.find((p) => p.name === 'onRequest')
+    assert.deepEqual(onRequest.hooks.map((h) => h.name), ['auth'])
+    assert.ok(onRequest.hooks[0].wallMs >= 19, `auth took ${onRequest.hooks[0].wallMs} ms`)
+    assert.deepEqual(seen.phases.find((p) => p.name === 'preHandler').hooks.map((h) => h.name), ['loadUser'])
+    assert.ok(seen.phases.find((p) => p.name === 'handler').wallMs >= 14)
+    assert.ok(seen.wallMs >= 45)
+    assert.equal(seen.cpuMs, null) // no async_hooks at timing
+  })
+
+  test('onActivity gets every request once, after the response; its error never reaches the request', async (t) => {
+    const got = []
+    const app = await observed(t, { onActivity: (activity, request) => { got.push([activity.url, request.id === activity.id]); throw new Error('sink down') } }, (app) => {
+      app.get('/', async () => 'ok')
+    })
+    for (let i = 0; i < 3; i++) assert.equal((await app.inject('/?n=' + i)).statusCode, 200)
+    await sleep(5)
+    assert.deepEqual(got, [['/?n=0', true], ['/?n=1', true], ['/?n=2', true]])
+    assert.equal(app.observe.internalErrors, 3)
+  })
+
+  test('a 404 has route null; an error answer carries its status', async (t) => {
+    const app = await observed(t, {}, (app) => { app.get('/boom', async () => { throw new Error('x') }) })
+    await app.inject('/nope')
+    await app.inject('/boom')
+    await sleep(5)
+    const [boom, nope] = app.observe.recentActivity()
+    assert.deepEqual([nope.route, nope.statusCode], [null, 404])
+    assert.deepEqual([boom.route, boom.statusCode], ['/boom', 500])
+    assert.ok(boom.phases.some((p) => p.name === 'errorHandler'))
+  })
+})
+
+describe('Server-Timing', () => {
+  test('lists the phases with hook names and the total', async (t) => {
+    const app = await observed(t, { serverTiming: true }, (app) => {
+      app.addHook('onRequest', async function auth () { await sleep(5) })
+      app.get('/', async () => 'ok')
+    })
+    const header = (await app.inject('/')).headers['server-timing']
+    assert.match(header, /(^|, )onRequest;dur=\d+(\.\d)?;desc="auth"/)
+    assert.match(header, /(^|, )handler;dur=/)
+    assert.match(header, /(^|, )total;dur=\d+(\.\d)?$/)
+  })
+
+  test('only when the predicate says so', async (t) => {
+    const app = await observed(t, { serverTiming: { when: (request) => request.headers['x-debug'] === '1' } }, (app) => {
+      app.get('/', async () => 'ok')
+    })
+    assert.equal((await app.inject('/')).headers['server-timing'], undefined)
+    assert.ok((await app.inject({ url: '/', headers: { 'x-debug': '1' } })).headers['server-timing'])
+  })
+})
+
+describe('async work of a request (resources)', () => {
+  test('exactly N file reads and one outgoing call show as exactly those operations', async (t) => {
+    const base = await upstream(t)
+    const app = await observed(t, { detail: 'resources' }, (app) => {
+      app.get('/work', async () => {
+        for (let i = 0; i < 3; i++) await readFile(here)
+        await get(base + '/x')
+        return 'done'
+      })
+    })
+    assert.equal((await app.inject('/work')).statusCode, 200)
+    await sleep(5)
+    const [activity] = app.observe.recentActivity()
+    const fs = activity.operations.filter((o) => o.kind === 'fs')
+    assert.equal(fs.reduce((n, o) => n + o.count, 0), 3, JSON.stringify(activity.operations))
+    const client = activity.operations.filter((o) => o.kind === 'http.client')
+    assert.equal(client.reduce((n, o) => n + o.count, 0), 1, JSON.stringify(activity.operations))
+    assert.equal(activity.leaks.length, 0)
+  })
+
+  test('a request that spins 30 ms shows ≥ 30 ms of CPU; its concurrent neighbour does not', async (t) => {
+    const app = await observed(t, { detail: 'resources' }, (app) => {
+      app.get('/spin', async () => { await sleep(1); spin(30); return 'spun' })
+      app.get('/wait', async () => { await sleep(40); return 'waited' })
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const base = `http://127.0.0.1:${app.server.address().port}`
+    await Promise.all([get(base + '/spin'), get(base + '/wait')])
+    await sleep(5)
+    const byRoute = Object.fromEntries(app.observe.recentActivity().map((a) => [a.route, a]))
+    assert.ok(byRoute['/spin'].cpuMs >= 30, `spin cpu ${byRoute['/spin'].cpuMs}`)
+    assert.ok(byRoute['/spin'].maxBlockMs >= 30)
+    assert.ok(byRoute['/wait'].cpuMs < 10, `wait cpu ${byRoute['/wait'].cpuMs}`)
+    assert.ok(byRoute['/wait'].waitMs >= 35)
+  })
+
+  test('an interval left running is the request\'s leak, and its route is warned about once', async (t) => {
+    const intervals = []
+    t.after(() => { for (const i of intervals) clearInterval(i) })
+    const lines = []
+    const app = weft({ logger: { level: 'warn', stream: { write (line) { lines.push(JSON.parse(line)) } } } })
+    t.after(() => app.close())
+    await app.register(observe, { detail: 'stacks' })
+    app.get('/leaky', async () => { intervals.push(setInterval(() => {}, 1000)); return 'ok' })
+    await app.inject('/leaky')
+    await app.inject('/leaky')
+    await sleep(5)
+    const [activity] = app.observe.recentActivity()
+    assert.equal(activity.leaks.length, 1)
+    assert.equal(activity.leaks[0].kind, 'timer')
+    assert.match(activity.leaks[0].callSite ?? '', /activity\.test\.js/)
+    const warnings = lines.filter((l) => l.level === 40)
+    assert.equal(warnings.length, 1)
+    assert.equal(warnings[0].route, 'GET /leaky')
+    assert.match(warnings[0].msg, /requests to GET \/leaky leave a timer resource/)
+  })
+})
+
+describe('bounded memory', () => {
+  test('recent activity keeps the last N; routes aggregate every request with percentiles', async (t) => {
+    const app = await observed(t, { recent: 5 }, (app) => {
+      app.get('/a/:n', async () => 'a')
+      app.get('/b', async () => 'b')
+    })
+    for (let i = 0; i < 20; i++) await app.inject('/a/' + i)
+    await app.inject('/b')
+    await sleep(5)
+    const recent = app.observe.recentActivity()
+    assert.equal(recent.length, 5)
+    assert.equal(recent[0].url, '/b')
+    const routes = app.observe.routes()
+    const a = routes.find((r) => r.route === '/a/:n')
+    assert.equal(a.count, 20)
+    assert.ok(a.wallMs.p50 > 0 && a.wallMs.p99 >= a.wallMs.p50)
+    assert.equal(routes.find((r) => r.route === '/b').count, 1)
+  })
+
+  test('weft({ observe }) registers it too', async (t) => {
+    const app = weft({ observe: { detail: 'timing', serverTiming: true } })
+    t.after(() => app.close())
+    app.get('/', async () => 'ok')
+    const res = await app.inject('/')
+    assert.ok(res.headers['server-timing'])
+    assert.ok(app.hasPlugin('weft-observe'))
+  })
+})
+
+// the file this test reads is real: make sure the fixture exists
+readFileSync(here)

@@ -301,7 +301,6 @@ export function writeResponse (reply: Reply, payload: unknown): void {
     return
   }
   const headers = reply[kHeaders]
-  if (reply[kContext].app.state.closing) headers.connection = 'close'
   if (payload === undefined || payload === null) {
     const status = res.statusCode
     if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD' && headers['content-length'] === undefined) {

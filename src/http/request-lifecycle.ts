@@ -7,38 +7,29 @@ import { codes } from '../errors.js'
 import { HookRun, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { silentLogger } from '../app/logger.js'
 import { handleError } from './error-handler.js'
+import { watchRequest } from './handler-timeout.js'
 import { hookRun, kHijacked, type Reply } from './reply.js'
 import { kContext } from './request.js'
 import type { RouteContext } from './route-context.js'
 import type { Router } from './router.js'
+import { routingError } from './routing-errors.js'
 import type { WeftRuntime } from './runtime.js'
 import { validateRequest } from './schemas.js'
 
 const kReply = Symbol('weft.reply')
 const kTimeoutReply = Symbol('weft.timeoutReply')
-const kBadUrl = Symbol('weft.badUrl')
-
-const unavailableBody = '{"statusCode":503,"error":"Service Unavailable","message":"Service Unavailable"}'
 
 export function handleRequest (app: WeftRuntime, router: Router, req: IncomingMessage, res: ServerResponse): void {
-  if (app.state.closing && app.return503OnClosing) {
-    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': '' + unavailableBody.length, connection: 'close' })
-    res.end(unavailableBody)
-    return
-  }
   const match = router.find(req)
   if (match === null) {
     startRequest(app, router.notFoundContext(req), req, res, {}, searchOf(req.url!), null)
   } else if (match.store === null) {
-    match.handler(req, res) // records the bad path on req
-    startRequest(app, router.notFoundContext(req), req, res, {}, '', new codes.FST_ERR_BAD_URL((req as any)[kBadUrl] ?? req.url))
+    match.handler(req, res) // records the routing error on req
+    startRequest(app, router.notFoundContext(req), req, res, {}, '', routingError(req))
   } else {
     startRequest(app, match.store, req, res, match.params, match.searchParams, null)
   }
 }
-
-/** find-my-way's onBadUrl: remembers the offending path for the 400 answer. */
-export function onBadUrl (path: string, req: IncomingMessage): void { (req as any)[kBadUrl] = path }
 
 function searchOf (url: string): string {
   const i = url.indexOf('?')
@@ -51,6 +42,7 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
   const log = app.loggerEnabled ? childLogger(app, context, id) : silentLogger
   const request = new context.Request(id, params, req, search, log, context)
   const reply = new context.Reply(res, request, log, context)
+  watchRequest(reply) // request.signal's response, and the handlerTimeout timer if the route has one
   if (app.requestLogging) log.info({ req: request }, 'incoming request')
   if (context.watchResponse) {
     (res as any)[kReply] = reply

@@ -1,10 +1,10 @@
 // Routing with find-my-way: one router for routes, one for the not-found handlers of each
 // prefix (setNotFoundHandler is encapsulated). Query strings are handed back raw and parsed
-// only when request.query is read.
+// only when request.query is read; unroutable paths (bad URL, over-long parameter) are recorded.
 import type { IncomingMessage } from 'node:http'
 import FindMyWay from 'find-my-way'
 import { codes } from '../errors.js'
-import { onBadUrl } from './request-lifecycle.js'
+import { recordBadUrl, recordMaxParamLength } from './routing-errors.js'
 import type { RouteContext } from './route-context.js'
 
 export interface RouterOptions {
@@ -41,7 +41,8 @@ export class Router {
       allowUnsafeRegex: options.allowUnsafeRegex ?? false,
       useSemicolonDelimiter: options.useSemicolonDelimiter ?? false,
       querystringParser: rawQuery,
-      onBadUrl: onBadUrl as any
+      onBadUrl: recordBadUrl as any,
+      onMaxParamLength: recordMaxParamLength as any
     }
     this.routes = FindMyWay({ ...base, constraints: options.constraints as any })
     this.notFound = FindMyWay({ ...base })

@@ -114,6 +114,8 @@ export const codes = {
   // routing
   FST_ERR_NOT_FOUND: createError('FST_ERR_NOT_FOUND', 'Not Found', 404),
   FST_ERR_BAD_URL: createError('FST_ERR_BAD_URL', '\'%s\' is not a valid url component', 400),
+  FST_ERR_MAX_PARAM_LENGTH: createError('FST_ERR_MAX_PARAM_LENGTH', '\'%s\' is exceeding the max param length', 414, URIError),
+  FST_ERR_HANDLER_TIMEOUT: createError('FST_ERR_HANDLER_TIMEOUT', 'Request timed out after %s ms on route \'%s\'', 503),
   FST_ERR_INVALID_URL: createError('FST_ERR_INVALID_URL', 'URL must be a string. Received \'%s\'', 400, TypeError),
   FST_ERR_DUPLICATED_ROUTE: createError('FST_ERR_DUPLICATED_ROUTE', 'Method \'%s\' already declared for route \'%s\'', 500),
   FST_ERR_ROUTE_OPTIONS_NOT_OBJ: createError('FST_ERR_ROUTE_OPTIONS_NOT_OBJ', 'Options for "%s:%s" route must be an object', 500),
@@ -123,6 +125,7 @@ export const codes = {
   FST_ERR_ROUTE_METHOD_INVALID: createError('FST_ERR_ROUTE_METHOD_INVALID', 'Provided method is invalid!', 500, TypeError),
   FST_ERR_ROUTE_METHOD_NOT_SUPPORTED: createError('FST_ERR_ROUTE_METHOD_NOT_SUPPORTED', '%s method is not supported.', 500),
   FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT: createError('FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT', '\'bodyLimit\' option must be an integer > 0. Got \'%s\'', 500, TypeError),
+  FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT: createError('FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT', '\'handlerTimeout\' option must be an integer > 0. Got \'%s\'', 500, TypeError),
   FST_ERR_ROUTE_REWRITE_NOT_STR: createError('FST_ERR_ROUTE_REWRITE_NOT_STR', 'Rewrite url for "%s" needs to be of type "string" but received "%s"', 500, TypeError)
 } as const
 

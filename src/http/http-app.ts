@@ -1,15 +1,15 @@
 // The application with its HTTP side: options, the node:http server, the router and route
 // declarations. At boot it binds routes and not-found handlers; at close it stops accepting,
-// lets in-flight requests finish and closes idle keep-alive connections.
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Duplex } from 'node:stream'
-import { createServer as createHttpsServer } from 'node:https'
+// lets in-flight requests finish and closes idle keep-alive connections (or all of them).
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import { AppLifecycle } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
 import type { PluginScope } from '../app/plugin-scope.js'
 import type { Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
 import { codes } from '../errors.js'
+import { answerMissingHost, defaultClientErrorHandler, lacksRequiredHost, type ClientErrorHandler } from './client-errors.js'
+import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { handleRequest, requestStages } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
@@ -17,6 +17,7 @@ import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type Rout
 import { Router, type RouterOptions } from './router.js'
 import type { BoundRoute, RequestObserver } from './request-observer.js'
 import type { RequestStages, WeftRuntime } from './runtime.js'
+import { createWeftServer } from './server-options.js'
 
 export interface WeftOptions extends RouterOptions {
   logger?: boolean | Record<string, unknown> | Logger
@@ -31,6 +32,10 @@ export interface WeftOptions extends RouterOptions {
   keepAliveTimeout?: number
   requestTimeout?: number
   maxRequestsPerSocket?: number
+  handlerTimeout?: number
+  /** Options for node:http's createServer (headersTimeout, connectionsCheckingInterval, …). */
+  http?: ServerOptions | null
+  clientErrorHandler?: ClientErrorHandler
   forceCloseConnections?: boolean | 'idle'
   return503OnClosing?: boolean
   exposeHeadRoutes?: boolean
@@ -40,7 +45,7 @@ export interface WeftOptions extends RouterOptions {
   querystringParser?: (search: string) => Record<string, unknown>
   ajv?: { customOptions?: object, plugins?: unknown[] }
   serializerOpts?: object
-  https?: Record<string, unknown> | null
+  https?: Record<string, unknown> | boolean | null
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: WeftOptions) => Server
   routerOptions?: RouterOptions
   /** weft/observe's options (see ObserveOptions in weft/observe): per-request activity for the whole app. */
@@ -54,17 +59,6 @@ let nextReqId = 0
 function defaultGenReqId (): string {
   nextReqId = (nextReqId + 1) & maxId
   return 'req-' + nextReqId.toString(36)
-}
-
-/** Requests Node could not parse (or that timed out before a handler ran) get a JSON answer. */
-function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
-    socket.destroy()
-    return
-  }
-  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-  const body = JSON.stringify({ statusCode: status, code: err.code, error: STATUS_CODES[status], message: 'Client Error: ' + (err.message ?? 'bad request') })
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }
 
 function defaultNotFound (request: Request, reply: Reply): void {
@@ -92,6 +86,9 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   frameworkContext: RouteContext | null = null
   /** weft/observe plugs in here (before the app is ready); null costs one check per stage. */
   observer: RequestObserver | null = null
+  /** Sockets Weft destroys itself at close: forceCloseConnections on a server without closeAllConnections. */
+  #trackedSockets: TrackedSockets | null = null
+  #answersMissingHost = false
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
@@ -109,10 +106,13 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const headerName = header === false ? false : header.toLowerCase()
     this.genReqId = headerName === false ? gen : (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
     const bodyLimit = options.bodyLimit ?? 1048576
+    const handlerTimeout = options.handlerTimeout ?? 0
+    if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
     this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error' }
     const routerOptions = { ...options, ...options.routerOptions }
     this.settings = {
       bodyLimit,
+      handlerTimeout: Math.max(handlerTimeout, 0),
       exposeHeadRoutes: options.exposeHeadRoutes ?? true,
       ignoreTrailingSlash: routerOptions.ignoreTrailingSlash ?? false,
       ajv: options.ajv,
@@ -121,25 +121,27 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     this.router = new Router(routerOptions)
     this.stages = requestStages
     this.frameworkErrors = typeof options.frameworkErrors === 'function' ? options.frameworkErrors : null
-    this.forceCloseConnections = options.forceCloseConnections ?? 'idle'
-    const handler = (req: IncomingMessage, res: ServerResponse): void => handleRequest(this, this.router, req, res)
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res)
     this.server = this.#createServer(options, handler)
+    this.forceCloseConnections = this.#forceCloseMode(options.forceCloseConnections)
+    const clientErrorHandler = options.clientErrorHandler ?? defaultClientErrorHandler
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientErrorHandler.call(this.rootScope?.instance ?? this, err, socket) })
   }
 
   #createServer (options: WeftOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
     if (typeof options.serverFactory === 'function') return options.serverFactory(handler, options)
-    const serverOptions = {
-      keepAliveTimeout: options.keepAliveTimeout ?? 72000,
-      requestTimeout: options.requestTimeout ?? 0,
-      ...(options.maxRequestsPerSocket !== undefined ? { maxRequestsPerSocket: options.maxRequestsPerSocket } : {})
-    }
-    const server = options.https != null
-      ? createHttpsServer({ ...options.https, ...serverOptions }, handler) as unknown as Server
-      : createServer(serverOptions, handler)
-    server.keepAliveTimeout = serverOptions.keepAliveTimeout
-    server.on('clientError', onClientError)
-    if (options.connectionTimeout !== undefined && options.connectionTimeout > 0) server.setTimeout(options.connectionTimeout)
+    const { server, answersMissingHost } = createWeftServer(options, handler)
+    this.#answersMissingHost = answersMissingHost
     return server
+  }
+
+  /** forceCloseConnections as this server can honour it (Fastify's rules). */
+  #forceCloseMode (requested: boolean | 'idle' | undefined): boolean | 'idle' {
+    const canCloseIdle = typeof this.server.closeIdleConnections === 'function'
+    if (requested === 'idle' && !canCloseIdle) throw new codes.FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE()
+    if (typeof requested !== 'boolean') return canCloseIdle ? 'idle' : false
+    if (requested && typeof this.server.closeAllConnections !== 'function') this.#trackedSockets = new TrackedSockets()
+    return requested
   }
 
   get started (): boolean { return this.state.started }
@@ -149,8 +151,14 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     return new HttpScope(instance, parent as HttpScope | null, pluginName, prefix, this.scopeDefaults)
   }
 
-  /** The request handler, for serverFactory users and tests. */
+  /** The request handler (what serverFactory receives, and what inject() drives). */
   dispatch (req: IncomingMessage, res: ServerResponse): void {
+    if (this.state.closing && answerWhileClosing(this, req, res)) return
+    if (this.#trackedSockets !== null && req.socket !== null) this.#trackedSockets.add(req.socket)
+    if (this.#answersMissingHost && lacksRequiredHost(req)) {
+      answerMissingHost(res)
+      return
+    }
     handleRequest(this, this.router, req, res)
   }
 
@@ -161,6 +169,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       if (scope.notFound === null && scope !== this.rootScope) continue
       const declared = scope.notFound ?? { handler: defaultNotFound, options: {} }
       const context = new RouteContext(this, scope.instance, '*', scope.prefix + '*', declared.handler, true, this.settings.bodyLimit, {})
+      context.handlerTimeout = this.settings.handlerTimeout
       bindHooks(context, scope, scope.instance, declared.options, this.requestLogging)
       this.router.addNotFound(scope.prefix, context)
       notFound.set(scope, context)
@@ -191,9 +200,17 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const server = this.server
     if (!server.listening) return
     await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      if (this.forceCloseConnections === true) server.closeAllConnections()
-      else if (this.forceCloseConnections === 'idle') server.closeIdleConnections()
+      let reaper: NodeJS.Timeout | undefined
+      server.close(() => { clearInterval(reaper); resolve() })
+      if (this.#trackedSockets !== null) this.#trackedSockets.destroyAll()
+      else if (this.forceCloseConnections === true) server.closeAllConnections()
+      else if (this.forceCloseConnections === 'idle') {
+        server.closeIdleConnections()
+        // a keep-alive connection whose in-flight response finishes later is idle from then on:
+        // close it then, rather than waiting out keepAliveTimeout (Fastify waits)
+        reaper = setInterval(() => { server.closeIdleConnections() }, 50)
+        reaper.unref()
+      }
     })
   }
 }

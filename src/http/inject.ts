@@ -1,10 +1,20 @@
 // inject(): fake HTTP requests through the full lifecycle with light-my-request, booting the
 // app first. Promise form, callback form, and the chain form when called without options.
+// Once close() has begun on a booted app it refuses (FST_ERR_REOPENED_CLOSE_SERVER).
 import { Readable } from 'node:stream'
 import lightMyRequest from 'light-my-request'
+import { codes } from '../errors.js'
 import type { HttpApp } from './http-app.js'
 
 export function inject (app: HttpApp, opts?: unknown, cb?: (err: Error | null, res?: unknown) => void): any {
+  if (app.state.started && (app.state.closing || app.state.closed)) {
+    const error = new codes.FST_ERR_REOPENED_CLOSE_SERVER()
+    if (typeof cb === 'function') {
+      cb(error)
+      return undefined
+    }
+    return Promise.reject(error)
+  }
   const server = app.server
   const dispatch = (req: any, res: any): void => {
     if (app.state.ready) { app.dispatch(req, res); return }

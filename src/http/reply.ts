@@ -365,7 +365,6 @@ export function writeResponse (reply: Reply, payload: unknown): void {
   const app = reply[kContext].app
   if (app.observer !== null) app.observer.stage(reply, Stage.write) // may add headers (Server-Timing)
   const headers = reply[kHeaders]
-  if (app.state.closing) headers.connection = 'close'
   const status = res.statusCode
   if (payload === undefined || payload === null) {
     if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD') headers['content-length'] = '0'

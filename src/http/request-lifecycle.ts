@@ -8,18 +8,18 @@ import { codes } from '../errors.js'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { silentLogger } from '../app/logger.js'
 import { handleError } from './error-handler.js'
+import { watchRequest } from './handler-timeout.js'
 import { hookRun, kErrorHandler, kHeaders, settleReply, type Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
 import type { RouteContext } from './route-context.js'
-import { badUrlOf, type Router } from './router.js'
+import type { Router } from './router.js'
+import { routingError } from './routing-errors.js'
 import { Stage } from './request-observer.js'
 import type { RequestStages, WeftRuntime } from './runtime.js'
 import { validateRequest } from './schemas.js'
 
 const kReply = Symbol('weft.reply')
 const kTimeoutReply = Symbol('weft.timeoutReply')
-
-const unavailableBody = '{"statusCode":503,"error":"Service Unavailable","message":"Service Unavailable"}'
 
 /** The steps a reply hands over to (error flow, not-found), passed to the app at construction. */
 export const requestStages: RequestStages = {
@@ -28,11 +28,6 @@ export const requestStages: RequestStages = {
 }
 
 export function handleRequest (app: WeftRuntime, router: Router, req: IncomingMessage, res: ServerResponse): void {
-  if (app.state.closing && app.return503OnClosing) {
-    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': '' + unavailableBody.length, connection: 'close' })
-    res.end(unavailableBody)
-    return
-  }
   const observer = app.observer
   if (observer !== null) observer.request(req, res, () => { route(app, router, req, res) })
   else route(app, router, req, res)
@@ -43,10 +38,10 @@ function route (app: WeftRuntime, router: Router, req: IncomingMessage, res: Ser
   if (match === null) {
     startRequest(app, router.notFoundContext(req), req, res, {}, searchOf(req.url!))
   } else if (match.store === null) {
-    match.handler(req, res) // find-my-way's answer for a path it could not decode
-    const error = new codes.FST_ERR_BAD_URL(badUrlOf(req) ?? req.url)
+    match.handler(req, res) // records the routing error on req: a path that does not decode, a parameter too long
+    const error = routingError(req)
     if (app.frameworkErrors !== null) frameworkError(app, error, req, res)
-    else badUrl(error, res)
+    else refuseRoute(error, res)
   } else {
     startRequest(app, match.store, req, res, match.params, match.searchParams)
   }
@@ -73,10 +68,11 @@ export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMes
   if (isThenable(result)) settleReply(reply, result)
 }
 
-/** A path that does not decode: answered before any hook runs, as Fastify does. */
-function badUrl (error: Error & { code: string }, res: ServerResponse): void {
-  const body = JSON.stringify({ error: 'Bad Request', code: error.code, message: error.message, statusCode: 400 })
-  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+/** A path that does not decode (400) or a parameter over maxParamLength (414): answered before any hook runs, as Fastify does. */
+function refuseRoute (error: Error & { code: string, statusCode?: number }, res: ServerResponse): void {
+  const statusCode = error.statusCode ?? 400
+  const body = JSON.stringify({ error: 'Bad Request', code: error.code, message: error.message, statusCode })
+  res.writeHead(statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
   res.end(body)
 }
 
@@ -91,6 +87,7 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
   const log = app.loggerEnabled ? childLogger(app, context, id) : silentLogger
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
+  watchRequest(reply) // request.signal's response, and the handlerTimeout timer if the route has one
   if (app.requestLogging) log.info({ req: request }, 'incoming request')
   if (context.watchResponse) {
     (res as any)[kReply] = reply

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import fastQuerystring from 'fast-querystring'
 import type { Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
+import { requestSignal } from './request-signal.js'
 import type { RouteContext } from './route-context.js'
 
 export const kContext = Symbol('weft.context')
@@ -61,6 +62,8 @@ export class Request {
   get server () { return this[kContext].instance }
   get routeOptions () { return this[kContext].routeOptions }
   get is404 (): boolean { return this[kContext].is404 }
+  /** Aborts when the client goes away before the answer, or at handlerTimeout; made on first read. */
+  get signal (): AbortSignal { return requestSignal(this) }
 
   get ip (): string | undefined {
     if (this[kContext].app.trustProxy) {

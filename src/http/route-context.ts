@@ -56,6 +56,8 @@ export class RouteContext {
   errorHandler!: ErrorHandlerLink
   contentTypeParser!: ContentTypeParser
   bodyLimit: number
+  /** ms a request may run before it gets 503 FST_ERR_HANDLER_TIMEOUT; 0: no limit. */
+  handlerTimeout = 0
   logLevel: string | undefined
   Request!: ScopedClass<any[], any>
   Reply!: ScopedClass<any[], any>

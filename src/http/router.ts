@@ -1,18 +1,11 @@
 // Routing with find-my-way: one router for routes, one for the not-found handlers of each
 // prefix (setNotFoundHandler is encapsulated). Query strings are handed back raw and parsed
-// only when request.query is read.
+// only when request.query is read; unroutable paths (bad URL, over-long parameter) are recorded.
 import type { IncomingMessage } from 'node:http'
 import FindMyWay from 'find-my-way'
 import { codes } from '../errors.js'
+import { recordBadUrl, recordMaxParamLength } from './routing-errors.js'
 import type { RouteContext } from './route-context.js'
-
-const kBadUrl = Symbol('weft.badUrl')
-
-/** find-my-way's onBadUrl: remembers the path it could not decode, for the 400 answer. */
-function onBadUrl (path: string, req: IncomingMessage): void { (req as any)[kBadUrl] = path }
-
-/** The path find-my-way could not decode for this request, if that is why it did not match. */
-export function badUrlOf (req: IncomingMessage): string | undefined { return (req as any)[kBadUrl] }
 
 export interface RouterOptions {
   ignoreTrailingSlash?: boolean
@@ -48,7 +41,8 @@ export class Router {
       allowUnsafeRegex: options.allowUnsafeRegex ?? false,
       useSemicolonDelimiter: options.useSemicolonDelimiter ?? false,
       querystringParser: rawQuery,
-      onBadUrl: onBadUrl as any
+      onBadUrl: recordBadUrl as any,
+      onMaxParamLength: recordMaxParamLength as any
     }
     this.routes = FindMyWay({ ...base, constraints: options.constraints as any })
     this.notFound = FindMyWay({ ...base })

@@ -16,6 +16,7 @@ const supportedMethods = new Set(METHODS)
 
 export interface RouteSettings {
   bodyLimit: number
+  handlerTimeout: number
   exposeHeadRoutes: boolean
   ignoreTrailingSlash: boolean
   ajv?: { customOptions?: object, plugins?: unknown[] }
@@ -56,6 +57,7 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
   if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(methods[0]), path)
   if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
   if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
+  if (opts.handlerTimeout !== undefined && (!Number.isInteger(opts.handlerTimeout) || opts.handlerTimeout <= 0)) throw new codes.FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT(opts.handlerTimeout)
   checkRouteHooks(opts)
   const method = Array.isArray(opts.method) ? methods.map(m => (m as string).toUpperCase()) : (opts.method as string).toUpperCase()
   declare(host, instance, scope, opts, method, path, false)
@@ -153,6 +155,7 @@ export function bindRoutes (host: RouteHost): void {
     }
     bindHooks(context, scope, instance, options, host.runtime.requestLogging)
     context.attachValidation = options.attachValidation === true
+    context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout
     if (options.schema !== undefined && options.schema !== null) {
       const validatorCompiler = scope.validatorCompilerFor(store => defaultValidatorCompiler(store, settings.ajv?.customOptions))
       const serializerCompiler = scope.serializerCompilerFor(store => defaultSerializerCompiler(store, settings.serializerOpts))
@@ -165,6 +168,7 @@ export function bindRoutes (host: RouteHost): void {
       url: context.url,
       path: context.url,
       bodyLimit: context.bodyLimit,
+      handlerTimeout: context.handlerTimeout,
       attachValidation: context.attachValidation,
       logLevel: options.logLevel,
       exposeHeadRoute: options.exposeHeadRoute ?? settings.exposeHeadRoutes,

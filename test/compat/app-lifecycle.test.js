@@ -298,7 +298,7 @@ describe('inject() and close()', () => {
     const [err, res] = await within(new Promise((resolve) => app.inject('/', (...a) => resolve(a))), 'inject(cb)')
     assert.equal(err?.code, 'FST_ERR_REOPENED_CLOSE_SERVER')
     assert.equal(res, undefined)
-  }, { weftTodo: 'inject() after close() answers a 503 instead of rejecting' })
+  })
 
   both('inject() before boot still boots the app', async (factory) => {
     const app = factory()

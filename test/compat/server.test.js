@@ -42,7 +42,7 @@ describe('node:http server options', () => {
     const app = factory({ http: { headersTimeout: 1234 } })
     await app.listen({ port: 0, host: '127.0.0.1' })
     assert.equal(app.server.headersTimeout, 1234)
-  }, { weftTodo: 'http.headersTimeout is ignored (the server has 0)' })
+  })
 
   both('requestTimeout and connectionTimeout reach the server', async (factory) => {
     const app = factory({ requestTimeout: 5000, connectionTimeout: 6000 })
@@ -56,7 +56,7 @@ describe('node:http server options', () => {
     await app.listen({ port: 0, host: '127.0.0.1' })
     const nodeDefault = new http.Server().headersTimeout
     assert.equal(app.server.headersTimeout, nodeDefault)
-  }, { weftTodo: 'headersTimeout is 0 (no limit on slow headers)' })
+  })
 
   both('slow headers are cut with a 408 once requestTimeout passes', async (factory) => {
     const app = factory({ requestTimeout: 100, http: { connectionsCheckingInterval: 50 } })
@@ -64,7 +64,7 @@ describe('node:http server options', () => {
     await app.listen({ port: 0, host: '127.0.0.1' })
     const answer = await rawExchange(app.server.address().port, 'GET / HTTP/1.1\r\nHost: x\r\n')
     assert.match(answer, /^HTTP\/1\.1 408 /)
-  }, { weftTodo: 'the half-sent request is never cut: the connection stays open' })
+  })
 })
 
 describe('handlerTimeout', () => {
@@ -80,7 +80,7 @@ describe('handlerTimeout', () => {
     assert.equal(res.statusCode, 503)
     assert.deepEqual(res.json(), { statusCode: 503, code: 'FST_ERR_HANDLER_TIMEOUT', error: 'Service Unavailable', message: "Request timed out after 50 ms on route '/slow'" })
     assert.equal(await within(aborted.promise, 'request.signal abort'), true)
-  }, { weftTodo: 'no handlerTimeout: request.signal is undefined, so the handler fails with a 500 TypeError' })
+  })
 
   both('the route option wins over the server option and goes through the route error handler', async (factory) => {
     const app = factory({ handlerTimeout: 5000 })
@@ -89,7 +89,7 @@ describe('handlerTimeout', () => {
     const res = await inject(app, '/stuck')
     assert.equal(res.statusCode, 503)
     assert.deepEqual(res.json(), { handled: 'FST_ERR_HANDLER_TIMEOUT' })
-  }, { weftTodo: 'no handlerTimeout: a handler that never answers hangs the request' })
+  })
 })
 
 describe('maxParamLength', () => {
@@ -101,7 +101,7 @@ describe('maxParamLength', () => {
     assert.equal(res.statusCode, 414)
     assert.deepEqual(res.json(), { error: 'Bad Request', code: 'FST_ERR_MAX_PARAM_LENGTH', message: `'${url}' is exceeding the max param length`, statusCode: 414 })
     assert.equal((await inject(app, '/short')).body, 'short')
-  }, { weftTodo: 'answers 404 Route not found instead of 414' })
+  })
 })
 
 describe('setters after boot', () => {
@@ -155,5 +155,5 @@ describe('requests during close()', () => {
     } finally {
       agent.destroy()
     }
-  }, { weftTodo: 'the in-flight response gets Connection: close, and the next request on it is refused (ECONNREFUSED on a new socket)' })
+  })
 })

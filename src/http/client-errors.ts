@@ -1,0 +1,101 @@
+// Answers for what Node rejects before a request reaches routing: unparsable requests, request
+// and connection timeouts, a missing Host header, an Expect header other than 100-continue.
+// Bodies are Fastify's, JSON like every other error; each answer closes the connection.
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { Logger } from '../app/logger.js'
+
+export type ClientErrorHandler = (this: unknown, err: NodeJS.ErrnoException, socket: Duplex) => void
+
+function jsonBody (statusCode: number, message: string): string {
+  return `{"error":"${STATUS_CODES[statusCode]!}","message":"${message}","statusCode":${statusCode}}`
+}
+
+const timeoutBody = jsonBody(408, 'Client Timeout')
+const headerOverflowBody = jsonBody(431, 'Exceeded maximum allowed HTTP header size')
+const badRequestBody = jsonBody(400, 'Client Error')
+const expectationBody = jsonBody(417, 'Expectation Failed')
+
+/** Writes a whole response on a raw socket, then closes it once the bytes are out. */
+function answerOnSocket (socket: Duplex, statusCode: number, body: string): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy())
+}
+
+/** The default `clientErrorHandler`, with `this` the app's root instance (its `log` is read). */
+export function defaultClientErrorHandler (this: { log: Logger }, err: NodeJS.ErrnoException, socket: Duplex): void {
+  // the client reset the connection: there is no one to answer
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    this.log.trace({ err }, 'client timeout')
+    answerOnSocket(socket, 408, timeoutBody)
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    this.log.trace({ err }, 'client header_overflow')
+    answerOnSocket(socket, 431, headerOverflowBody)
+  } else {
+    this.log.trace({ err }, 'client error')
+    answerOnSocket(socket, 400, badRequestBody)
+  }
+}
+
+/** An HTTP/1.1 request without Host (Weft asks Node not to answer it with a bare 400 itself). */
+export function lacksRequiredHost (req: IncomingMessage): boolean {
+  return req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1
+}
+
+export function answerMissingHost (res: ServerResponse): void {
+  res.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': badRequestBody.length, Connection: 'close' })
+  res.end(badRequestBody)
+}
+
+/** Node's 'checkExpectation': an Expect header other than 100-continue gets a JSON 417. */
+export function answerUnknownExpectation (this: { listenerCount (event: string): number }, req: IncomingMessage, res: ServerResponse): void {
+  if (this.listenerCount('checkExpectation') > 1) return // the user answers expectations
+  res.writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': expectationBody.length })
+  res.end(expectationBody)
+}
+
+const kOpenResponse = Symbol('weft.openResponse')
+const kIdleBytes = Symbol('weft.idleBytes')
+
+interface WatchedSocket extends Socket {
+  [kOpenResponse]?: ServerResponse | undefined
+  [kIdleBytes]?: number
+}
+
+/**
+ * With connectionTimeout: the server's 'request' listener that notes, per socket, the response
+ * in progress and how many bytes had arrived when it finished (more bytes later: a request is
+ * being received).
+ */
+export function noteRequestOnSocket (req: IncomingMessage, res: ServerResponse): void {
+  (req.socket as WatchedSocket)[kOpenResponse] = res
+  res.once('finish', onResponseFinished)
+}
+
+function onResponseFinished (this: ServerResponse): void {
+  const socket = this.socket as WatchedSocket | null
+  if (socket === null) return
+  if (socket[kOpenResponse] === this) socket[kOpenResponse] = undefined
+  socket[kIdleBytes] = socket.bytesRead
+}
+
+/**
+ * The server's 'timeout' listener (connectionTimeout): a socket still receiving a request (slow
+ * headers or a slow body) gets 408; one whose request is being handled, or an idle keep-alive
+ * one, is closed as Node would close it.
+ */
+export function onConnectionTimeout (socket: Socket): void {
+  const watched = socket as WatchedSocket
+  const res = watched[kOpenResponse]
+  const receiving = res !== undefined
+    ? !res.req.complete && !res.headersSent
+    : socket.bytesRead > (watched[kIdleBytes] ?? 0)
+  if (receiving) answerOnSocket(socket, 408, timeoutBody)
+  else socket.destroy()
+}

@@ -1,0 +1,48 @@
+// What closing means for connections: a request that arrives once close() has begun gets 503
+// with Connection: close (logged at info), and the sockets Weft force-closes itself when
+// forceCloseConnections is true on a server without closeAllConnections (a serverFactory one).
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Logger } from '../app/logger.js'
+
+const unavailableBody = '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}'
+
+export interface ClosingSettings {
+  readonly log: Logger
+  readonly loggerEnabled: boolean
+  readonly return503OnClosing: boolean
+  readonly requestIdLogLabel: string
+  genReqId (req: IncomingMessage): string
+}
+
+/**
+ * A request that arrived while the app is closing. With return503OnClosing it is answered here
+ * (true is returned: nothing else runs); otherwise it is served, with Connection: close.
+ */
+export function answerWhileClosing (app: ClosingSettings, req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.httpVersionMajor !== 2) res.setHeader('Connection', 'close')
+  if (!app.return503OnClosing) return false
+  res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': unavailableBody.length })
+  res.end(unavailableBody)
+  if (app.loggerEnabled) {
+    const log = app.log.child({ [app.requestIdLogLabel]: app.genReqId(req) })
+    log.info({ res: { statusCode: 503 } }, 'request aborted - refusing to accept new requests as server is closing')
+  }
+  return true
+}
+
+/** The sockets that carried a request, destroyed at close (forceCloseConnections: true). */
+export class TrackedSockets {
+  readonly #sockets = new Set<Socket>()
+
+  add (socket: Socket): void {
+    if (this.#sockets.has(socket)) return
+    this.#sockets.add(socket)
+    socket.once('close', () => this.#sockets.delete(socket))
+  }
+
+  destroyAll (): void {
+    for (const socket of this.#sockets) socket.destroy()
+    this.#sockets.clear()
+  }
+}

@@ -1,0 +1,21 @@
+// What the router could not route, kept on the raw request for the request path to answer:
+// a path that is not a valid URL component (400) or a parameter over maxParamLength (414).
+import type { IncomingMessage } from 'node:http'
+import { codes, type WeftError } from '../errors.js'
+
+const kRoutingError = Symbol('weft.routingError')
+
+/** find-my-way's onBadUrl. */
+export function recordBadUrl (path: string, req: IncomingMessage): void {
+  (req as any)[kRoutingError] = new codes.FST_ERR_BAD_URL(path)
+}
+
+/** find-my-way's onMaxParamLength. */
+export function recordMaxParamLength (path: string, req: IncomingMessage): void {
+  (req as any)[kRoutingError] = new codes.FST_ERR_MAX_PARAM_LENGTH(path)
+}
+
+/** The error recorded by the router's handler for an unroutable request. */
+export function routingError (req: IncomingMessage): WeftError {
+  return (req as any)[kRoutingError] ?? new codes.FST_ERR_BAD_URL(req.url)
+}

@@ -53,7 +53,7 @@ export function handleState (rec: Recording, s: number): number {
   }
 }
 
-export function leakOf (rec: Recording, s: number, now = performance.now()): LeakedResource {
+export function leakOf (rec: Recording, s: number, now: number): LeakedResource {
   const res = rec.res
   const t = res.type[s]
   const leak: LeakedResource = {

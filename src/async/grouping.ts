@@ -32,8 +32,6 @@ export class Placement {
 
   endTurn (): void { this.#turn = -1 }
 
-  reset (): void { this.#turn = -1 }
-
   /** Places stored resource `s` of type `t`; `ts` is its trigger's slot or -1; `hook` is the init callback. */
   place (s: number, t: number, tf: number, ts: number, hook: Function): void {
     if ((tf & F_SCHED) !== 0) this.#placeScheduling(s, t, tf, ts, hook)

@@ -72,7 +72,7 @@ export class Recorder extends Recording {
     }
     this.#depth = 0
     this.#pendingHandle = -1
-    this.placement.reset()
+    this.placement.endTurn()
   }
 
   #makeHooks (): HookCallbacks {
@@ -172,7 +172,8 @@ export class Recorder extends Recording {
           else if (ts >= 0 && rScope[ts] !== 0 && (tf & F_PROMISE) === 0 && executionAsyncId() === 0) scope = scopes.get(rScope[ts])
         }
         rootCounts[t]++
-        if (scope !== undefined && scope.id !== 0) scope.count(t)
+        // a track() scope (never the process: its counts are rootCounts)
+        if (scope !== undefined) scope.count(t)
         if ((tf & F_UNSTORED) !== 0) return
 
         if (res.size >= max) { rec.dropped++; if (scope !== undefined) scope.dropped++; return }

@@ -18,7 +18,7 @@ export function closeScope (space: ScopeSpace, rec: Recording | undefined, scope
   const cpu = report.cpuMs ?? 0
   const block = report.maxBlockMs ?? 0
   space.totals.add(K_USER, nameId, 0, report.wallMs, cpu, block)
-  if (parent === undefined || parent.id === 0) return
+  if (parent === undefined) return
   const finished = parent.finished()
   if (scope.aggregates !== undefined) finished.merge(scope.aggregates)
   finished.add(K_USER, nameId, 0, report.wallMs, cpu, block)

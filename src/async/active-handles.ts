@@ -1,7 +1,7 @@
 // What keeps the process alive: Node's own list (process.getActiveResourcesInfo), grouped by
 // name, joined with the resources the tracker stored (age, operation, call site).
 import { performance } from 'node:perf_hooks'
-import type { Recorder } from './recorder.js'
+import type { Recording } from './recording.js'
 import { R_DONE } from './resource-table.js'
 import { ACTIVE_INFO_ALIASES, F_REFABLE } from './resource-types.js'
 import { callSiteOf, handleState, H_REF, H_STDIO, operationLabel } from './describe.js'
@@ -13,7 +13,7 @@ function asyncTypeOf (nodeName: string): string {
   return (ACTIVE_INFO_ALIASES[nodeName] ?? nodeName).toUpperCase()
 }
 
-export function activeHandles (rec: Recorder | undefined): ActiveHandleGroup[] {
+export function activeHandles (rec: Recording | undefined): ActiveHandleGroup[] {
   const counts = new Map<string, number>()
   for (const name of process.getActiveResourcesInfo()) counts.set(name, (counts.get(name) ?? 0) + 1)
 

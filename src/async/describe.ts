@@ -1,17 +1,17 @@
 // Turns stored slots into the public shapes: resource info, leak entries, operation labels.
 import { performance } from 'node:perf_hooks'
-import type { Recorder } from './recorder.js'
+import type { Recording } from './recording.js'
 import { R_AUX, R_DONE, R_UNREF } from './resource-table.js'
 import { F_NOGROUP, F_REFABLE, F_SCHED, KIND_NAMES } from './resource-types.js'
 import type { LeakedResource, OperationKind, ResourceInfo } from './types.js'
 
 /** `kind name` of a group, e.g. `fs fs.readFile`. */
-export function operationLabel (rec: Recorder, g: number): string | undefined {
+export function operationLabel (rec: Recording, g: number): string | undefined {
   if (g < 0) return undefined
   return `${KIND_NAMES[rec.groups.kind[g]]} ${rec.names.get(rec.groups.name[g])}`
 }
 
-export function callSiteOf (rec: Recorder, s: number): string | undefined {
+export function callSiteOf (rec: Recording, s: number): string | undefined {
   const site = rec.res.site[s]
   return site === 0 ? undefined : rec.sites.get(site)
 }
@@ -21,7 +21,7 @@ export function callSiteOf (rec: Recorder, s: number): string | undefined {
  * itself (created unref'ed), not scheduling or infrastructure, and, for a handle that can be
  * unref'ed, one Node counts as keeping the loop alive now.
  */
-export function isLeakCandidate (rec: Recorder, s: number): boolean {
+export function isLeakCandidate (rec: Recording, s: number): boolean {
   if ((rec.res.flags[s] & (R_DONE | R_AUX | R_UNREF)) !== 0) return false
   const tf = rec.types.flags[rec.res.type[s]]
   if ((tf & (F_SCHED | F_NOGROUP)) !== 0) return false
@@ -40,7 +40,7 @@ export const H_STDIO = 3
  * Asks Node about a stored handle now (`hasRef()`: what `process.getActiveResourcesInfo()` counts),
  * and whether it is on fd 0–2. One already collected keeps nothing alive.
  */
-export function handleState (rec: Recorder, s: number): number {
+export function handleState (rec: Recording, s: number): number {
   const handle = rec.res.handle[s]?.deref() as HandleView | undefined
   if (handle === undefined) return H_GONE
   try {
@@ -53,7 +53,7 @@ export function handleState (rec: Recorder, s: number): number {
   }
 }
 
-export function leakOf (rec: Recorder, s: number, now = performance.now()): LeakedResource {
+export function leakOf (rec: Recording, s: number, now: number): LeakedResource {
   const res = rec.res
   const t = res.type[s]
   const leak: LeakedResource = {
@@ -69,7 +69,7 @@ export function leakOf (rec: Recorder, s: number, now = performance.now()): Leak
   return leak
 }
 
-export function resourceInfo (rec: Recorder, s: number, now = performance.now()): ResourceInfo {
+export function resourceInfo (rec: Recording, s: number, now = performance.now()): ResourceInfo {
   const res = rec.res
   const t = res.type[s]
   const info: ResourceInfo = {

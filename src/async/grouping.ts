@@ -4,7 +4,7 @@
 // callback, or of the same synchronous turn; everything else starts an operation. At `stacks` a user
 // frame on the stack always starts a new one, and names it after the Node API it called.
 import { executionAsyncId } from 'node:async_hooks'
-import type { Recorder } from './recorder.js'
+import type { Recording } from './recording.js'
 import { captureCallSite, type CallSiteInfo } from './call-sites.js'
 import { R_AUX, R_DONE, R_REPEAT, R_UNREF } from './resource-table.js'
 import { G_FILE_OPEN, G_NAMED, G_QUIET } from './group-table.js'
@@ -16,7 +16,7 @@ import { closeHandle } from './resource-lifecycle.js'
 import { linkGroup } from './scope-lists.js'
 
 export class Placement {
-  readonly #rec: Recorder
+  readonly #rec: Recording
   readonly #callSites: boolean
   /** Operation started in the current synchronous turn (reset at every callback boundary). */
   #turn = -1
@@ -24,15 +24,13 @@ export class Placement {
   readonly #defaultName = new Int32Array(MAX_TYPES)
   readonly #intervalName: number
 
-  constructor (rec: Recorder) {
+  constructor (rec: Recording) {
     this.#rec = rec
     this.#callSites = rec.plan.callSites
     this.#intervalName = rec.names.id('setInterval')
   }
 
   endTurn (): void { this.#turn = -1 }
-
-  reset (): void { this.#turn = -1 }
 
   /** Places stored resource `s` of type `t`; `ts` is its trigger's slot or -1; `hook` is the init callback. */
   place (s: number, t: number, tf: number, ts: number, hook: Function): void {

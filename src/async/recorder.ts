@@ -3,14 +3,14 @@
 // times callbacks (self time, attributed to the innermost running resource) and never throws.
 import { executionAsyncId } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
-import type { LevelPlan } from './levels.js'
-import { ResourceTable, R_AUX, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
-import { GroupTable, G_FILE_OPEN, G_FINAL, G_QUIET } from './group-table.js'
+import { Recording, type RecordingOptions } from './recording.js'
+import { R_AUX, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
+import { G_FILE_OPEN, G_FINAL, G_QUIET } from './group-table.js'
 import {
-  TypeTable, F_CONTINUES, F_FILEHANDLE, F_HANDLE_REQ, F_MAY_BE_JOB, F_MAY_BE_STDIO, F_NOGROUP, F_ONESHOT, F_PROMISE,
+  F_CONTINUES, F_FILEHANDLE, F_HANDLE_REQ, F_MAY_BE_JOB, F_MAY_BE_STDIO, F_NOGROUP, F_ONESHOT, F_PROMISE,
   F_REARM, F_REFABLE, F_SCHED, F_TICK, F_TIMER, F_UNSTORED
 } from './resource-types.js'
-import type { TrackScope, ScopeSpace } from './scopes.js'
+import type { TrackScope } from './scopes.js'
 import { Placement } from './grouping.js'
 import { Subscribers } from './subscribers.js'
 import { weftDepth } from './internal-scope.js'
@@ -29,32 +29,10 @@ export interface HookCallbacks {
   promiseResolve: (asyncId: number) => void
 }
 
-export interface RecorderOptions {
-  readonly plan: LevelPlan
-  readonly maxResources: number
-  readonly space: ScopeSpace
-}
-
-export class Recorder {
-  readonly plan: LevelPlan
-  readonly maxResources: number
-  readonly types = new TypeTable()
-  readonly space: ScopeSpace
-  readonly res: ResourceTable
-  readonly groups: GroupTable
+/** A Recording with the hook callbacks that fill it. */
+export class Recorder extends Recording {
   readonly subscribers: Subscribers
   readonly placement: Placement
-
-  /** The latest clock reading of a hook (performance.now()); reused where a fresh one adds nothing. */
-  clock = 0
-  created = 0
-  destroyed = 0
-  dropped = 0
-  internalErrors = 0
-  cpuMs = 0
-  maxBlockMs = 0
-  /** Resources created inside the process scope, by type id. */
-  readonly rootCounts: Float64Array
 
   readonly hooks: HookCallbacks
 
@@ -68,13 +46,8 @@ export class Recorder {
   #pendingHandle = -1
   #pendingHandleId = 0
 
-  constructor (options: RecorderOptions) {
-    this.plan = options.plan
-    this.maxResources = options.maxResources
-    this.space = options.space
-    this.res = new ResourceTable(options.maxResources)
-    this.groups = new GroupTable(Math.max(1024, this.res.capacity >>> 2))
-    this.rootCounts = new Float64Array(4096)
+  constructor (options: RecordingOptions) {
+    super(options)
     this.subscribers = new Subscribers(this)
     this.placement = new Placement(this)
     this.hooks = this.#makeHooks()
@@ -99,13 +72,8 @@ export class Recorder {
     }
     this.#depth = 0
     this.#pendingHandle = -1
-    this.placement.reset()
+    this.placement.endTurn()
   }
-
-  get names (): ScopeSpace['names'] { return this.space.names }
-  get sites (): ScopeSpace['sites'] { return this.space.sites }
-
-  scopeOf (id: number): TrackScope | undefined { return this.space.get(id) }
 
   #makeHooks (): HookCallbacks {
     const rec = this
@@ -204,7 +172,8 @@ export class Recorder {
           else if (ts >= 0 && rScope[ts] !== 0 && (tf & F_PROMISE) === 0 && executionAsyncId() === 0) scope = scopes.get(rScope[ts])
         }
         rootCounts[t]++
-        if (scope !== undefined && scope.id !== 0) scope.count(t)
+        // a track() scope (never the process: its counts are rootCounts)
+        if (scope !== undefined) scope.count(t)
         if ((tf & F_UNSTORED) !== 0) return
 
         if (res.size >= max) { rec.dropped++; if (scope !== undefined) scope.dropped++; return }

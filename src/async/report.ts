@@ -1,7 +1,7 @@
 // Builds OperationReports: the operations table (finished totals plus operations still in flight),
 // resource counts by type, leaks and nested reports, for one track() scope or the whole process.
 import { performance } from 'node:perf_hooks'
-import type { Recorder } from './recorder.js'
+import type { Recording } from './recording.js'
 import type { AggregateTable } from './aggregates.js'
 import type { TrackScope, ScopeSpace } from './scopes.js'
 import { G_FINAL, G_USED } from './group-table.js'
@@ -9,7 +9,7 @@ import { isLeakCandidate, kindName, leakOf } from './describe.js'
 import type { Detail, LeakedResource, OperationReport, OperationSummary } from './types.js'
 
 /** Rows of the operations table, largest wall time first. `activeGroups` are not yet aggregated. */
-export function summarize (space: ScopeSpace, rec: Recorder | undefined, totals: AggregateTable | undefined, activeGroups: readonly number[]): OperationSummary[] {
+export function summarize (space: ScopeSpace, rec: Recording | undefined, totals: AggregateTable | undefined, activeGroups: readonly number[]): OperationSummary[] {
   if ((totals === undefined || totals.size === 0) && activeGroups.length === 0) return []
   const rows: OperationSummary[] = []
   const newRow = (kind: number, name: number, site: number): OperationSummary => {
@@ -48,7 +48,7 @@ export function summarize (space: ScopeSpace, rec: Recorder | undefined, totals:
 }
 
 /** Leaks of a scope: its resources still pending, oldest first. */
-export function scopeLeaks (rec: Recorder, scope: TrackScope): LeakedResource[] {
+export function scopeLeaks (rec: Recording, scope: TrackScope): LeakedResource[] {
   let out: LeakedResource[] | undefined
   let now = 0
   const next = rec.res.next
@@ -62,7 +62,7 @@ export function scopeLeaks (rec: Recorder, scope: TrackScope): LeakedResource[] 
   return out === undefined ? [] : out.sort((a, b) => b.ageMs - a.ageMs)
 }
 
-function groupsOfScope (rec: Recorder, scope: TrackScope): number[] {
+function groupsOfScope (rec: Recording, scope: TrackScope): number[] {
   const found: number[] = []
   const next = rec.groups.next
   for (let g = scope.groupHead; g >= 0; g = next[g]) {
@@ -94,7 +94,7 @@ export interface ScopeReportInput {
   leaked: LeakedResource[]
 }
 
-export function scopeReport (space: ScopeSpace, rec: Recorder | undefined, scope: TrackScope, input: ScopeReportInput): OperationReport {
+export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scope: TrackScope, input: ScopeReportInput): OperationReport {
   const hook = rec !== undefined
   return {
     name: scope.name,
@@ -113,7 +113,7 @@ export function scopeReport (space: ScopeSpace, rec: Recorder | undefined, scope
 }
 
 /** The whole process since the tracker was enabled. */
-export function processReport (space: ScopeSpace, rec: Recorder | undefined, input: Omit<ScopeReportInput, 'leaked' | 'failed'>): OperationReport {
+export function processReport (space: ScopeSpace, rec: Recording | undefined, input: Omit<ScopeReportInput, 'leaked' | 'failed'>): OperationReport {
   if (rec === undefined) {
     return {
       name: 'process', detail: input.detail, startedAt: input.startedAt, wallMs: input.wallMs,

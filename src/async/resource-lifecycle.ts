@@ -1,7 +1,7 @@
 // How stored resources and their operations end: a resource is done when its callback ran (or its
 // promise resolved), released when destroyed; an operation is finalized into the totals when none
 // of its members is pending, or waits quietly while a member that may call back again is stored.
-import type { Recorder } from './recorder.js'
+import type { Recording } from './recording.js'
 import { R_AUX, R_DONE, R_LINKED } from './resource-table.js'
 import { G_FINAL, G_FILE_OPEN, G_LINKED, G_QUIET } from './group-table.js'
 import { F_CONTINUES, F_REARM } from './resource-types.js'
@@ -9,7 +9,7 @@ import type { TrackScope } from './scopes.js'
 import { unlink, unlinkGroup } from './scope-lists.js'
 
 /** Marks a stored resource done; its operation closes when nothing in it is pending. */
-export function markDone (rec: Recorder, s: number): void {
+export function markDone (rec: Recording, s: number): void {
   const res = rec.res
   const f = res.flags[s]
   if ((f & R_DONE) !== 0) return
@@ -21,7 +21,7 @@ export function markDone (rec: Recorder, s: number): void {
 }
 
 /** A member that may call back again (zlib) is called back: its operation is pending again. */
-export function rearm (rec: Recorder, s: number): void {
+export function rearm (rec: Recording, s: number): void {
   const res = rec.res
   const f = res.flags[s]
   if ((f & R_DONE) === 0) return
@@ -33,7 +33,7 @@ export function rearm (rec: Recorder, s: number): void {
 }
 
 /** Removes a stored resource (destroyed, or a resolved promise). */
-export function release (rec: Recorder, s: number): void {
+export function release (rec: Recording, s: number): void {
   const res = rec.res
   const groups = rec.groups
   const g = res.group[s]
@@ -57,7 +57,7 @@ export function release (rec: Recorder, s: number): void {
 }
 
 /** Nothing pending any more: finalize, or wait quietly while a member may still call back. */
-function settleGroup (rec: Recorder, g: number): void {
+function settleGroup (rec: Recording, g: number): void {
   const groups = rec.groups
   if ((groups.flags[g] & G_FINAL) !== 0) return
   if (groups.rearm[g] > 0) groups.flags[g] |= G_QUIET
@@ -65,7 +65,7 @@ function settleGroup (rec: Recorder, g: number): void {
 }
 
 /** Closes an operation: its totals go to its scope's table and the process table. */
-export function finalize (rec: Recorder, g: number): void {
+export function finalize (rec: Recording, g: number): void {
   const groups = rec.groups
   const flags = groups.flags[g]
   if ((flags & G_FINAL) !== 0) return
@@ -88,7 +88,7 @@ export function finalize (rec: Recorder, g: number): void {
 }
 
 /** A request closing an fs.promises FileHandle: the handle is done (its destroy waits for GC). */
-export function closeHandle (rec: Recorder, g: number, scope: TrackScope | undefined): void {
+export function closeHandle (rec: Recording, g: number, scope: TrackScope | undefined): void {
   const groups = rec.groups
   let holder = g >= 0 && groups.handle[g] !== 0 ? g : -1
   if (holder < 0 && scope !== undefined) {

@@ -1,6 +1,6 @@
 // Ends a track() scope: hands what is still running to the enclosing scope (or the process) and
 // folds its totals, resource counts and report into the enclosing scope's.
-import type { Recorder } from './recorder.js'
+import type { Recording } from './recording.js'
 import type { TrackScope, ScopeSpace } from './scopes.js'
 import { R_LINKED } from './resource-table.js'
 import { G_LINKED } from './group-table.js'
@@ -8,7 +8,7 @@ import { K_USER } from './resource-types.js'
 import type { OperationReport } from './types.js'
 import { link, linkGroup } from './scope-lists.js'
 
-export function closeScope (space: ScopeSpace, rec: Recorder | undefined, scope: TrackScope, report: OperationReport): void {
+export function closeScope (space: ScopeSpace, rec: Recording | undefined, scope: TrackScope, report: OperationReport): void {
   const parent = scope.parent?.current()
   const target = parent ?? space.root
   space.registry.close(scope)
@@ -18,7 +18,7 @@ export function closeScope (space: ScopeSpace, rec: Recorder | undefined, scope:
   const cpu = report.cpuMs ?? 0
   const block = report.maxBlockMs ?? 0
   space.totals.add(K_USER, nameId, 0, report.wallMs, cpu, block)
-  if (parent === undefined || parent.id === 0) return
+  if (parent === undefined) return
   const finished = parent.finished()
   if (scope.aggregates !== undefined) finished.merge(scope.aggregates)
   finished.add(K_USER, nameId, 0, report.wallMs, cpu, block)
@@ -32,7 +32,7 @@ export function closeScope (space: ScopeSpace, rec: Recorder | undefined, scope:
 }
 
 /** What the scope made that is still stored or running now belongs to `target`. */
-function moveResources (rec: Recorder, scope: TrackScope, target: TrackScope): void {
+function moveResources (rec: Recording, scope: TrackScope, target: TrackScope): void {
   const res = rec.res
   let s = scope.head
   scope.head = -1

@@ -1,12 +1,12 @@
 // The per-scope lists: each track() scope links the resources it made and the operations it
 // started (slots in the typed arrays), so its report and leaks never scan the whole table.
-import type { Recorder } from './recorder.js'
+import type { Recording } from './recording.js'
 import { R_LINKED } from './resource-table.js'
 import { G_LINKED } from './group-table.js'
 import type { TrackScope } from './scopes.js'
 
 /** Puts resource `s` on `scope`'s list (scopes other than the process). */
-export function link (rec: Recorder, s: number, scope: TrackScope): void {
+export function link (rec: Recording, s: number, scope: TrackScope): void {
   const res = rec.res
   const head = scope.head
   res.next[s] = head
@@ -16,7 +16,7 @@ export function link (rec: Recorder, s: number, scope: TrackScope): void {
   res.flags[s] |= R_LINKED
 }
 
-export function unlink (rec: Recorder, s: number): void {
+export function unlink (rec: Recording, s: number): void {
   const res = rec.res
   const next = res.next[s]
   const prev = res.prev[s]
@@ -30,7 +30,7 @@ export function unlink (rec: Recorder, s: number): void {
 }
 
 /** Puts operation `g` on `scope`'s list of operations (scopes other than the process). */
-export function linkGroup (rec: Recorder, g: number, scope: TrackScope): void {
+export function linkGroup (rec: Recording, g: number, scope: TrackScope): void {
   const groups = rec.groups
   const head = scope.groupHead
   groups.next[g] = head
@@ -40,7 +40,7 @@ export function linkGroup (rec: Recorder, g: number, scope: TrackScope): void {
   groups.flags[g] |= G_LINKED
 }
 
-export function unlinkGroup (rec: Recorder, g: number): void {
+export function unlinkGroup (rec: Recording, g: number): void {
   const groups = rec.groups
   const next = groups.next[g]
   const prev = groups.prev[g]

@@ -252,7 +252,7 @@
     const rows = waterfallRows(a)
     const width = Math.max(640, host.clientWidth || 1000)
     const labelW = 190
-    const right = 70
+    const right = 110
     const rowH = 20
     const top = 24
     const chartW = width - labelW - right
@@ -267,16 +267,17 @@
     const step = niceStep(endMs, 8)
     for (let t = 0; t <= endMs + step * 0.001; t += step) {
       axis.append(svg('line', { x1: x(t), x2: x(t), y1: top - 6, y2: height - 4 }))
-      axis.append(svg('text', { x: x(t), y: 12, 'text-anchor': 'middle', class: 'dim' }, ms(t).replace(' ms', '') + (t === 0 ? ' ms' : '')))
+      const digits = step >= 1 ? 0 : Math.min(3, Math.ceil(-Math.log10(step)))
+      axis.append(svg('text', { x: x(t), y: 12, 'text-anchor': 'middle', class: 'dim' }, t === 0 ? '0 ms' : t.toFixed(digits)))
     }
     root.append(axis)
 
     let y = top
     const label = (text, cls) => root.append(svg('text', { x: 4, y: y + 14, class: cls || '' }, text.length > 28 ? text.slice(0, 27) + '…' : text))
-    const valueText = (startMs, wallMs, text) => {
+    const valueText = (startMs, wallMs, text, gap = 4) => {
       const end = x(startMs + wallMs)
-      const inside = end + 60 > width
-      root.append(svg('text', { x: inside ? x(startMs) - 4 : end + 4, y: y + 14, 'text-anchor': inside ? 'end' : 'start', class: 'dim' }, text))
+      const inside = end + gap + 90 > width
+      root.append(svg('text', { x: inside ? x(startMs) - 4 : end + gap, y: y + 14, 'text-anchor': inside ? 'end' : 'start', class: 'dim' }, text))
     }
     const bar = (r, cls, kind) => {
       const w = Math.max(1, (r.wallMs / endMs) * chartW)
@@ -305,7 +306,7 @@
       label(r.label, r.kind === 'phase' ? '' : 'dim')
       root.append(bar(r, r.leaked ? 'leaked' : r.kind, r.kind))
       if (r.leaked) root.append(titled(svg('path', { d: `M${x(r.startMs + r.wallMs) + 3},${y + 10} l5,-5 l5,5 l-5,5 z`, class: 'leak-mark' }), 'still running when the response finished'))
-      valueText(r.startMs, r.wallMs, ms(r.wallMs))
+      valueText(r.startMs, r.wallMs, r.leaked ? ms(r.wallMs) + ' (still open)' : ms(r.wallMs), r.leaked ? 18 : 4)
       y += rowH
     }
 
@@ -380,7 +381,7 @@
         cursor: { show: true, drag: { x: false, y: false } },
         legend: { show: false },
         scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.15 : 1] } },
-        axes: [axis, Object.assign({}, axis, { size: 50 })],
+        axes: [Object.assign({}, axis, { size: 32, values: (u, splits) => splits.map((t) => clock(t * 1000).slice(0, 8)) }), Object.assign({}, axis, { size: 50 })],
         series: [{}, { label: d.title, stroke: cssVar(d.color), width: 1.5, fill: cssVar(d.color) + '22', points: { show: false } }]
       }, [[], []], box)
       return { d, box, plot }

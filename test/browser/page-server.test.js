@@ -153,6 +153,15 @@ describe('the event stream', () => {
     await app.close()
   })
 
+  test('HEAD answers without opening a stream', async () => {
+    const { app, source } = appWithPage()
+    const res = await app.inject({ method: 'HEAD', url: '/_weft/events' })
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8')
+    assert.equal(source.listeners.size, 0)
+    await app.close()
+  })
+
   test("the app's close() ends open streams and refuses new ones", async () => {
     const { app, source } = appWithPage()
     await app.listen({ port: 0, host: '127.0.0.1' })
@@ -161,5 +170,6 @@ describe('the event stream', () => {
     await app.close()
     await stream.ended
     assert.equal(source.listeners.size, 0)
+    assert.equal((await app.inject({ url: '/_weft/events' })).statusCode, 503)
   })
 })

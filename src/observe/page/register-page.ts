@@ -58,6 +58,7 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
     return asset.body
   })
   instance.get(`${base}/events`, routeOptions, async (request: any, reply: any) => {
+    if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send()
     if (hub.closed) return reply.code(503).header('connection', 'close').send({ statusCode: 503, error: 'Service Unavailable', message: 'The app is closing' })
     reply.hijack()
     hub.open(request.raw, reply.raw)

@@ -111,6 +111,8 @@ export const codes = {
   WEFT_ERR_OBSERVE_TWICE: createError('WEFT_ERR_OBSERVE_TWICE', 'weft/observe is already registered on this app', 500),
   // the client closed the connection before its whole body arrived (Weft's own: Fastify passes Node's error on)
   WEFT_ERR_REQUEST_ABORTED: createError('ECONNRESET', 'Request aborted while reading the body', 400),
+  // weft/observe's live page: a bad registerActivityPage() option (Weft's own)
+  WEFT_ERR_PAGE_INVALID_OPTION: createError('WEFT_ERR_PAGE_INVALID_OPTION', 'The activity page option \'%s\' must be %s, got %s', 500, TypeError),
   // routing
   FST_ERR_NOT_FOUND: createError('FST_ERR_NOT_FOUND', 'Not Found', 404),
   FST_ERR_BAD_URL: createError('FST_ERR_BAD_URL', '\'%s\' is not a valid url component', 400),

@@ -1,0 +1,499 @@
+// Weft's live activity page: reads the JSON snapshots, then follows the event stream; draws the
+// requests table, one request's waterfall (SVG), the routes table, process charts (uPlot) and startup.
+'use strict'
+;(function () {
+  const base = document.querySelector('meta[name="weft-page-base"]').content
+  const MAX_REQUESTS = 500
+  const MAX_SAMPLES = 600
+  const NO_ROUTE = '\u0000none'
+  const SVG = 'http://www.w3.org/2000/svg'
+
+  const state = {
+    requests: [], // newest first
+    byId: new Map(),
+    routes: new Set(),
+    samples: [],
+    view: 'requests',
+    openId: null,
+    dropped: 0
+  }
+
+  const $ = (id) => document.getElementById(id)
+
+  // ---- formatting ---------------------------------------------------------------------------
+  function ms (v) {
+    if (v === null || v === undefined) return '–'
+    if (v < 1) return v.toFixed(2) + ' ms'
+    if (v < 100) return v.toFixed(1) + ' ms'
+    return Math.round(v) + ' ms'
+  }
+  const num = (v) => (v === null || v === undefined ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : String(Math.round(v)))
+  const mb = (bytes) => bytes / 1048576
+  function clock (epochMs) {
+    const d = new Date(epochMs)
+    const p = (n, w) => String(n).padStart(w, '0')
+    return `${p(d.getHours(), 2)}:${p(d.getMinutes(), 2)}:${p(d.getSeconds(), 2)}.${p(d.getMilliseconds(), 3)}`
+  }
+  const routeKey = (a) => (a.route === null ? NO_ROUTE : a.route)
+  const routeLabel = (a) => (a.route === null ? '(no route) ' + a.url : a.route)
+  const opCount = (a) => a.operations.reduce((n, op) => n + op.count, 0)
+
+  function el (tag, attrs, ...children) {
+    const node = document.createElement(tag)
+    for (const k in attrs) {
+      if (k === 'class') node.className = attrs[k]
+      else if (k === 'text') node.textContent = attrs[k]
+      else node.setAttribute(k, attrs[k])
+    }
+    for (const c of children) node.append(c)
+    return node
+  }
+  function svg (tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag)
+    for (const k in attrs) node.setAttribute(k, attrs[k])
+    if (text !== undefined) node.textContent = text
+    return node
+  }
+  function titled (node, text) {
+    node.append(svg('title', {}, text))
+    return node
+  }
+
+  // batches redraws into one animation frame
+  const pending = new Set()
+  let frame = 0
+  function redraw (what) {
+    pending.add(what)
+    if (frame === 0) frame = requestAnimationFrame(flush)
+  }
+  function flush () {
+    frame = 0
+    const todo = [...pending]
+    pending.clear()
+    for (const what of todo) what()
+  }
+
+  function setStatus (text, kind) {
+    const s = $('status')
+    s.textContent = text
+    s.className = 'status ' + (kind || '')
+  }
+
+  // ---- tabs ---------------------------------------------------------------------------------
+  const tabs = ['requests', 'routes', 'process', 'startup']
+  function showView (name, focus) {
+    state.view = name
+    for (const t of tabs) {
+      const tab = $('tab-' + t)
+      const on = t === name
+      tab.setAttribute('aria-selected', String(on))
+      tab.tabIndex = on ? 0 : -1
+      $('view-' + t).hidden = !on
+      if (on && focus) tab.focus()
+    }
+    if (name === 'routes') loadRoutes()
+    if (name === 'process') redraw(drawCharts)
+    if (name === 'startup') loadStartup()
+  }
+  for (const t of tabs) {
+    $('tab-' + t).addEventListener('click', () => showView(t, false))
+    $('tab-' + t).addEventListener('keydown', (e) => {
+      const i = tabs.indexOf(t)
+      if (e.key === 'ArrowRight') showView(tabs[(i + 1) % tabs.length], true)
+      else if (e.key === 'ArrowLeft') showView(tabs[(i + tabs.length - 1) % tabs.length], true)
+      else return
+      e.preventDefault()
+    })
+  }
+
+  // ---- requests -----------------------------------------------------------------------------
+  function addActivity (a) {
+    if (state.byId.has(a.id)) return
+    state.byId.set(a.id, a)
+    state.requests.unshift(a)
+    if (state.requests.length > MAX_REQUESTS) state.byId.delete(state.requests.pop().id)
+    const key = routeKey(a)
+    if (!state.routes.has(key)) {
+      state.routes.add(key)
+      redraw(drawRouteFilter)
+    }
+    redraw(drawRequests)
+  }
+
+  function drawRouteFilter () {
+    const select = $('filter-route')
+    const chosen = select.value
+    const keys = [...state.routes].sort()
+    select.replaceChildren(el('option', { value: '', text: 'all routes' }),
+      ...keys.map((k) => el('option', { value: k, text: k === NO_ROUTE ? '(no route)' : k })))
+    select.value = chosen
+  }
+
+  function visibleRequests () {
+    const route = $('filter-route').value
+    const status = $('filter-status').value
+    let rows = state.requests.filter((a) =>
+      (route === '' || routeKey(a) === route) && (status === '' || String(Math.floor(a.statusCode / 100)) === status))
+    if ($('sort-slowest').checked) rows = rows.slice().sort((x, y) => y.wallMs - x.wallMs)
+    return rows
+  }
+
+  function drawRequests () {
+    const rows = visibleRequests()
+    const focusedId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.id : undefined
+    const body = $('requests').tBodies[0]
+    const out = rows.map((a) => {
+      const leaks = a.leaks.length
+      const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
+        el('td', { class: 'muted', text: clock(a.startedAt) }),
+        el('td', { class: 'method', text: a.method }),
+        el('td', { class: 'route', title: a.url, text: routeLabel(a) }),
+        el('td', { class: 'num s' + Math.floor(a.statusCode / 100), text: String(a.statusCode) }),
+        el('td', { class: 'num', text: ms(a.wallMs) }),
+        el('td', { class: 'num', text: ms(a.cpuMs) }),
+        el('td', { class: 'num', text: String(opCount(a)) }),
+        el('td', { class: 'num' + (leaks > 0 ? ' leak-count' : ' muted'), text: String(leaks) }))
+      return tr
+    })
+    body.replaceChildren(...out)
+    $('requests-empty').hidden = state.requests.length > 0
+    $('request-count').textContent = `${rows.length} of ${state.requests.length} shown` + (state.dropped > 0 ? ` · ${state.dropped} missed while the page was behind` : '')
+    if (focusedId !== undefined) {
+      const again = body.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`)
+      if (again) again.focus()
+    }
+  }
+
+  $('filters').addEventListener('submit', (e) => e.preventDefault())
+  for (const id of ['filter-route', 'filter-status', 'sort-slowest']) $(id).addEventListener('change', () => redraw(drawRequests))
+  const requestsBody = $('requests').tBodies[0]
+  requestsBody.addEventListener('click', (e) => {
+    const tr = e.target.closest('tr[data-id]')
+    if (tr) openWaterfall(tr.dataset.id)
+  })
+  requestsBody.addEventListener('keydown', (e) => {
+    const tr = e.target.closest('tr[data-id]')
+    if (!tr) return
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault()
+      openWaterfall(tr.dataset.id)
+    } else if (e.key === 'ArrowDown' && tr.nextElementSibling) {
+      e.preventDefault()
+      tr.nextElementSibling.focus()
+    } else if (e.key === 'ArrowUp' && tr.previousElementSibling) {
+      e.preventDefault()
+      tr.previousElementSibling.focus()
+    }
+  })
+
+  // ---- waterfall ----------------------------------------------------------------------------
+  const dialog = $('waterfall')
+  $('waterfall-close').addEventListener('click', () => dialog.close())
+  dialog.addEventListener('close', () => {
+    const id = state.openId
+    state.openId = null
+    const row = id && requestsBody.querySelector(`tr[data-id="${CSS.escape(id)}"]`)
+    if (row) row.focus()
+  })
+
+  function openWaterfall (id) {
+    const a = state.byId.get(id)
+    if (!a) return
+    state.openId = id
+    $('waterfall-title').textContent = `${a.method} ${a.url}`
+    const facts = [
+      ['route', a.route === null ? '(no route)' : a.route], ['status', String(a.statusCode)], ['duration', ms(a.wallMs)],
+      ['CPU', ms(a.cpuMs)], ['waiting', ms(a.waitMs)], ['longest block', ms(a.maxBlockMs)], ['detail', a.detail],
+      ['started', clock(a.startedAt)], ['id', a.id]
+    ]
+    if (a.error) facts.push(['error', a.error])
+    if (a.traceId) facts.push(['trace', a.traceId])
+    $('waterfall-facts').replaceChildren(...facts.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }))))
+    $('waterfall-operations').tBodies[0].replaceChildren(...(a.operations.length === 0
+      ? [el('tr', {}, el('td', { colspan: '7', class: 'muted', text: a.detail === 'timing' ? 'not recorded at detail "timing"' : 'none' }))]
+      : a.operations.map((op) => el('tr', {},
+        el('td', { text: op.kind }), el('td', { text: op.name, title: op.callSite || '' }), el('td', { class: 'num', text: String(op.count) }),
+        el('td', { class: 'num' + (op.active > 0 ? ' leak-count' : ''), text: String(op.active) }), el('td', { class: 'num', text: ms(op.wallMs) }),
+        el('td', { class: 'num', text: ms(op.cpuMs) }), el('td', { class: 'num', text: ms(op.maxBlockMs) })))))
+    $('waterfall-leaks-title').textContent = `Leaks (${a.leaks.length})`
+    $('waterfall-leaks').replaceChildren(...(a.leaks.length === 0
+      ? [el('li', { class: 'muted', text: 'nothing left behind' })]
+      : a.leaks.map((l) => el('li', {}, el('span', { text: `${l.type} (${l.kind})${l.operation ? ' from ' + l.operation : ''}, ${ms(l.ageMs)} old${l.callSite ? ' at ' + l.callSite : ''}` })))))
+    if (!dialog.open) dialog.showModal()
+    drawWaterfall(a)
+    $('waterfall-close').focus()
+  }
+
+  function niceStep (range, target) {
+    const raw = range / target
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)))
+    const n = raw / mag
+    return (n < 1.5 ? 1 : n < 3.5 ? 2 : n < 7.5 ? 5 : 10) * mag
+  }
+
+  /** Rows of the waterfall, in drawing order: phases each followed by its hooks, then the spans. */
+  function waterfallRows (a) {
+    const rows = []
+    for (const p of a.phases) {
+      rows.push({ kind: 'phase', label: p.name, startMs: p.startMs, wallMs: p.wallMs })
+      for (const h of p.hooks) rows.push({ kind: 'hook', label: '↳ ' + h.name, startMs: h.startMs, wallMs: h.wallMs, title: `${p.name} hook ${h.name}` })
+    }
+    const leakedOps = new Set(a.leaks.map((l) => l.operation).filter(Boolean))
+    const spans = a.spans.slice().sort((x, y) => x.startMs - y.startMs)
+    for (const s of spans) {
+      const attrs = s.attributes ? Object.entries(s.attributes).map(([k, v]) => `\n${k}: ${v}`).join('') : ''
+      rows.push({ kind: 'span', label: s.name, startMs: s.startMs, wallMs: s.wallMs, leaked: leakedOps.has(`${s.kind} ${s.name}`), title: `${s.kind} ${s.name}${attrs}` })
+    }
+    return rows
+  }
+
+  function drawWaterfall (a) {
+    const host = $('waterfall-chart')
+    const rows = waterfallRows(a)
+    const width = Math.max(640, host.clientWidth || 1000)
+    const labelW = 190
+    const right = 110
+    const rowH = 20
+    const top = 24
+    const chartW = width - labelW - right
+    const endMs = rows.reduce((m, r) => Math.max(m, r.startMs + r.wallMs), a.wallMs) || 1
+    const x = (t) => labelW + (t / endMs) * chartW
+    const extra = 2 + (a.leaks.length > 0 ? 1 : 0)
+    const height = top + (rows.length + extra) * rowH + 8
+    const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width: String(width), height: String(height), role: 'img', 'aria-label': `Waterfall of ${a.method} ${a.url}: ${rows.length} bars over ${ms(a.wallMs)}` })
+
+    // time axis
+    const axis = svg('g', { class: 'axis' })
+    const step = niceStep(endMs, 8)
+    for (let t = 0; t <= endMs + step * 0.001; t += step) {
+      axis.append(svg('line', { x1: x(t), x2: x(t), y1: top - 6, y2: height - 4 }))
+      const digits = step >= 1 ? 0 : Math.min(3, Math.ceil(-Math.log10(step)))
+      axis.append(svg('text', { x: x(t), y: 12, 'text-anchor': 'middle', class: 'dim' }, t === 0 ? '0 ms' : t.toFixed(digits)))
+    }
+    root.append(axis)
+
+    let y = top
+    const label = (text, cls) => root.append(svg('text', { x: 4, y: y + 14, class: cls || '' }, text.length > 28 ? text.slice(0, 27) + '…' : text))
+    const valueText = (startMs, wallMs, text, gap = 4) => {
+      const end = x(startMs + wallMs)
+      const inside = end + gap + 90 > width
+      root.append(svg('text', { x: inside ? x(startMs) - 4 : end + gap, y: y + 14, 'text-anchor': inside ? 'end' : 'start', class: 'dim' }, text))
+    }
+    const bar = (r, cls, kind) => {
+      const w = Math.max(1, (r.wallMs / endMs) * chartW)
+      const rect = svg('rect', { x: x(r.startMs), y: y + 4, width: w, height: 12, rx: 2, class: cls, 'data-kind': kind, 'data-start-ms': r.startMs, 'data-wall-ms': r.wallMs })
+      return titled(rect, `${r.title || r.label}: ${ms(r.wallMs)} from ${ms(r.startMs)}`)
+    }
+
+    // the whole request, then its CPU against its waiting
+    label('request', '')
+    root.append(bar({ label: 'request', startMs: 0, wallMs: a.wallMs }, 'total', 'request'))
+    valueText(0, a.wallMs, ms(a.wallMs))
+    y += rowH
+    label('CPU / waiting', '')
+    if (a.cpuMs !== null) {
+      const cpuW = Math.min(a.cpuMs, a.wallMs)
+      root.append(titled(svg('rect', { x: x(0), y: y + 4, width: Math.max(1, (cpuW / endMs) * chartW), height: 12, rx: 2, class: 'cpu', 'data-kind': 'cpu', 'data-wall-ms': a.cpuMs }),
+        `CPU (callback time) ${ms(a.cpuMs)} in total, longest block ${ms(a.maxBlockMs)}; drawn as a share of the request, not placed in time`))
+      root.append(svg('rect', { x: x(cpuW), y: y + 4, width: Math.max(0, ((a.wallMs - cpuW) / endMs) * chartW), height: 12, class: 'wait' }))
+      valueText(0, a.wallMs, `${ms(a.cpuMs)} CPU`)
+    } else {
+      root.append(svg('text', { x: labelW, y: y + 14, class: 'dim' }, 'not measured at detail "timing"'))
+    }
+    y += rowH
+
+    for (const r of rows) {
+      label(r.label, r.kind === 'phase' ? '' : 'dim')
+      root.append(bar(r, r.leaked ? 'leaked' : r.kind, r.kind))
+      if (r.leaked) root.append(titled(svg('path', { d: `M${x(r.startMs + r.wallMs) + 3},${y + 10} l5,-5 l5,5 l-5,5 z`, class: 'leak-mark' }), 'still running when the response finished'))
+      valueText(r.startMs, r.wallMs, r.leaked ? ms(r.wallMs) + ' (still open)' : ms(r.wallMs), r.leaked ? 18 : 4)
+      y += rowH
+    }
+
+    if (a.leaks.length > 0) {
+      label(`leaked (${a.leaks.length})`, '')
+      a.leaks.forEach((l, i) => {
+        const cx = x(a.wallMs) + 4 + i * 12
+        root.append(titled(svg('path', { d: `M${cx},${y + 10} l5,-5 l5,5 l-5,5 z`, class: 'leak-mark', 'data-kind': 'leak' }), `${l.type} (${l.kind})${l.operation ? ' from ' + l.operation : ''}, ${ms(l.ageMs)} old`))
+      })
+    }
+    host.replaceChildren(root)
+  }
+
+  // ---- routes -------------------------------------------------------------------------------
+  let routesTimer = 0
+  async function loadRoutes () {
+    clearTimeout(routesTimer)
+    if (state.view !== 'routes') return
+    try {
+      drawRoutes(await getJson('routes.json'))
+    } finally {
+      if (state.view === 'routes') routesTimer = setTimeout(loadRoutes, 2000)
+    }
+  }
+  function drawRoutes (routes) {
+    const body = $('routes').tBodies[0]
+    body.replaceChildren(...routes.map((r) => {
+      const leaks = Object.entries(r.leaks).map(([k, n]) => `${k} ×${n}`).join(', ')
+      const ops = r.operations.slice(0, 3).map((o) => `${o.name} ×${o.count}`).join(', ')
+      return el('tr', {},
+        el('td', { class: 'method', text: r.method }), el('td', { class: 'route', text: r.route }), el('td', { class: 'num', text: String(r.count) }),
+        el('td', { class: 'num' + (r.errors > 0 ? ' s5' : ''), text: r.count === 0 ? '–' : `${(100 * r.errors / r.count).toFixed(1)}%` }),
+        el('td', { class: 'num', text: num(r.wallMs.p50) }), el('td', { class: 'num', text: num(r.wallMs.p95) }), el('td', { class: 'num', text: num(r.wallMs.p99) }),
+        el('td', { class: 'num', text: num(r.cpuMs && r.cpuMs.p50) }), el('td', { class: 'num', text: num(r.cpuMs && r.cpuMs.p95) }), el('td', { class: 'num', text: num(r.cpuMs && r.cpuMs.p99) }),
+        el('td', { class: 'ops', text: ops || '–' }), el('td', { class: leaks ? 'leak-count' : 'muted', text: leaks || '–' }))
+    }))
+    $('routes-empty').hidden = routes.length > 0
+  }
+
+  // ---- process charts -----------------------------------------------------------------------
+  const series = [
+    { key: 'cpu', title: 'CPU', unit: '%', color: '--accent', value: (s) => s.cpuPercent },
+    { key: 'rss', title: 'RSS', unit: 'MB', color: '--span', value: (s) => mb(s.rssBytes) },
+    { key: 'heap', title: 'Heap used', unit: 'MB', color: '--hook', value: (s) => mb(s.heapUsedBytes) },
+    { key: 'elu', title: 'Event-loop utilization', unit: '%', color: '--cpu', value: (s) => s.elu * 100 },
+    { key: 'delay', title: 'Event-loop delay p99', unit: 'ms', color: '--leak', value: (s) => s.eventLoopDelay.p99Ms }
+  ]
+  let charts = null
+
+  function addSample (s) {
+    state.samples.push(s)
+    if (state.samples.length > MAX_SAMPLES) state.samples.shift()
+    if (state.view === 'process') redraw(drawCharts)
+  }
+
+  function cssVar (name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim() }
+
+  function makeCharts () {
+    const host = $('charts')
+    host.replaceChildren()
+    const fg = cssVar('--muted')
+    const grid = cssVar('--grid')
+    charts = series.map((d) => {
+      const box = el('div', { class: 'chart', 'data-chart': d.key, 'data-points': '0' },
+        el('h2', {}, d.title + ' (' + d.unit + ')', el('span', { class: 'latest', text: '–' })))
+      host.append(box)
+      const width = Math.max(300, box.clientWidth - 16)
+      const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui, sans-serif' }
+      const plot = new uPlot({
+        width,
+        height: 150,
+        cursor: { show: true, drag: { x: false, y: false } },
+        legend: { show: false },
+        scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.15 : 1] } },
+        axes: [Object.assign({}, axis, { size: 32, values: (u, splits) => splits.map((t) => clock(t * 1000).slice(0, 8)) }), Object.assign({}, axis, { size: 50 })],
+        series: [{}, { label: d.title, stroke: cssVar(d.color), width: 1.5, fill: cssVar(d.color) + '22', points: { show: false } }]
+      }, [[], []], box)
+      return { d, box, plot }
+    })
+  }
+
+  function drawCharts () {
+    if (state.view !== 'process') return
+    $('process-empty').hidden = state.samples.length > 0
+    if (charts === null) makeCharts()
+    const times = state.samples.map((s) => s.time / 1000)
+    for (const c of charts) {
+      const values = state.samples.map(c.d.value)
+      const width = Math.max(300, c.box.clientWidth - 16)
+      if (Math.abs(c.plot.width - width) > 2) c.plot.setSize({ width, height: 150 })
+      c.plot.setData([times, values])
+      c.box.dataset.points = String(values.length)
+      const last = values[values.length - 1]
+      c.box.querySelector('.latest').textContent = last === undefined ? '–' : `${num(last)} ${c.d.unit}`
+    }
+  }
+  window.addEventListener('resize', () => redraw(drawCharts))
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    if (charts !== null) for (const c of charts) c.plot.destroy()
+    charts = null
+    redraw(drawCharts)
+  })
+
+  // ---- startup ------------------------------------------------------------------------------
+  let startupLoaded = false
+  async function loadStartup () {
+    if (startupLoaded) return
+    const view = await getJson('startup.json')
+    startupLoaded = view !== null
+    drawStartup(view)
+  }
+
+  function drawStartup (view) {
+    $('startup-empty').hidden = view !== null
+    if (view === null) return
+    const host = $('startup-timeline')
+    const width = Math.max(480, host.clientWidth || 700)
+    const labelW = 200
+    const chartW = width - labelW - 70
+    const rowH = 20
+    const pluginsEnd = view.plugins.reduce((m, p) => Math.max(m, p.startMs + p.wallMs), 0) || 1
+    const hooksMax = view.hooks.reduce((m, h) => Math.max(m, h.wallMs), 0) || 1
+    const height = 28 + (view.plugins.length + view.hooks.length + 1) * rowH + 8
+    const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width: String(width), height: String(height), role: 'img', 'aria-label': 'Startup timeline' })
+    let y = 8
+    root.append(svg('text', { x: 4, y: y + 12, class: 'dim' }, `plugins (boot took ${ms(pluginsEnd)})`))
+    y += rowH
+    for (const p of view.plugins) {
+      const x = labelW + (p.startMs / pluginsEnd) * chartW
+      const w = Math.max(1, (p.wallMs / pluginsEnd) * chartW)
+      root.append(svg('text', { x: 4 + p.depth * 12, y: y + 14 }, p.name))
+      root.append(titled(svg('rect', { x, y: y + 4, width: w, height: 12, rx: 2, class: 'plugin', 'data-kind': 'plugin' }), `${p.name}: ${ms(p.wallMs)} from ${ms(p.startMs)}`))
+      root.append(svg('text', { x: x + w + 4, y: y + 14, class: 'dim' }, ms(p.wallMs)))
+      y += rowH
+    }
+    root.append(svg('text', { x: 4, y: y + 14, class: 'dim' }, 'application hooks (duration)'))
+    y += rowH
+    for (const h of view.hooks) {
+      const w = Math.max(1, (h.wallMs / hooksMax) * chartW)
+      root.append(svg('text', { x: 4, y: y + 14 }, h.name))
+      root.append(titled(svg('rect', { x: labelW, y: y + 4, width: w, height: 12, rx: 2, class: 'app-hook', 'data-kind': 'app-hook' }), `${h.name}: ${ms(h.wallMs)}`))
+      root.append(svg('text', { x: labelW + w + 4, y: y + 14, class: 'dim' }, ms(h.wallMs)))
+      y += rowH
+    }
+    host.replaceChildren(root)
+    $('plugin-tree').replaceChildren(el('ul', { class: 'tree' }, treeNode(view.tree)))
+  }
+
+  function treeNode (node) {
+    const facts = []
+    if (node.hooks.length) facts.push('hooks: ' + node.hooks.join(', '))
+    if (node.decorators.length) facts.push('decorators: ' + node.decorators.join(', '))
+    if (node.routes.length) facts.push('routes: ' + node.routes.join(', '))
+    const details = el('details', { open: '' }, el('summary', { text: node.name }),
+      ...facts.map((f) => el('div', { class: 'facts-line', text: f })))
+    if (node.children.length) details.append(el('ul', {}, ...node.children.map(treeNode)))
+    return el('li', {}, details)
+  }
+
+  // ---- data ---------------------------------------------------------------------------------
+  async function getJson (name) {
+    const res = await fetch(`${base}/api/${name}`, { headers: { accept: 'application/json' } })
+    if (!res.ok) throw new Error(`${name}: ${res.status}`)
+    return res.json()
+  }
+
+  function connect () {
+    const events = new EventSource(`${base}/events`)
+    events.addEventListener('open', () => setStatus('live', 'live'))
+    events.addEventListener('error', () => setStatus(events.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…', 'down'))
+    events.addEventListener('activity', (e) => addActivity(JSON.parse(e.data)))
+    events.addEventListener('process', (e) => addSample(JSON.parse(e.data)))
+    events.addEventListener('dropped', (e) => {
+      state.dropped += JSON.parse(e.data).count
+      redraw(drawRequests)
+    })
+  }
+
+  async function start () {
+    connect() // before the snapshots, so nothing falls between them; duplicates are skipped by id
+    const [recent, samples] = await Promise.all([getJson('recent.json'), getJson('process.json')])
+    for (const a of recent.slice().reverse()) addActivity(a)
+    state.requests.sort((x, y) => y.startedAt - x.startedAt)
+    const known = new Set(state.samples.map((s) => s.time))
+    state.samples = samples.filter((s) => !known.has(s.time)).concat(state.samples).slice(-MAX_SAMPLES)
+    redraw(drawRequests)
+    if (location.hash.length > 1 && tabs.includes(location.hash.slice(1))) showView(location.hash.slice(1), false)
+  }
+  start().catch((err) => setStatus('could not load: ' + err.message, 'down'))
+})()

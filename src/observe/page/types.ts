@@ -1,0 +1,52 @@
+// The live page's public types: what it reads (ActivitySource), how it is mounted (PageOptions)
+// and the startup view it draws. Any object with these methods can feed the page.
+import type { ProcessSample } from '../../async/types.js'
+import type { RequestActivity, RouteSummary } from '../types.js'
+
+/** One scope of the plugin tree, with what it declared. */
+export interface PluginTreeNode {
+  name: string
+  /** Hook names added in this scope, e.g. `onRequest`, `preHandler`. */
+  hooks: string[]
+  decorators: string[]
+  /** `GET /users/:id`, ... */
+  routes: string[]
+  children: PluginTreeNode[]
+}
+
+/** The app's startup: each plugin's load and each application hook, and the plugin tree. */
+export interface StartupView {
+  /** Milliseconds from the start of boot; `depth` 0 is the root's direct plugins. */
+  plugins: Array<{ name: string, startMs: number, wallMs: number, depth: number }>
+  hooks: Array<{ name: string, wallMs: number }>
+  tree: PluginTreeNode
+}
+
+/** One live event the page receives over Server-Sent Events. */
+export type ActivityEvent =
+  | { type: 'activity', activity: RequestActivity }
+  | { type: 'process', sample: ProcessSample }
+
+/** What the page draws. weft/observe provides one; tests and other recorders can write their own. */
+export interface ActivitySource {
+  /** Recent requests, newest first. */
+  recent(): RequestActivity[]
+  routes(): RouteSummary[]
+  /** Kept process samples, oldest first (weft/async's `sampleProcess().samples()`). */
+  processSamples(): ProcessSample[]
+  /** Null until the app has booted (or when nothing records startup). */
+  startup(): StartupView | null
+  /** Called for each finished request and each process sample; returns the unsubscribe function. */
+  subscribe(listener: (event: ActivityEvent) => void): () => void
+}
+
+export interface PageOptions {
+  /** Where the page is served. Default `/_weft`. */
+  path?: string
+  /** Lets a non-loopback client in when it returns true (loopback clients are always let in, unless proxied). */
+  allow?: (request: any) => boolean
+  /** Milliseconds between heartbeat comments on each open event stream. Default 15 000. */
+  heartbeatMs?: number
+  /** Bytes an event stream may hold unsent before events for that client are dropped. Default 1 MiB. */
+  maxBufferedBytes?: number
+}

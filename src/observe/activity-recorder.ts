@@ -134,7 +134,7 @@ export class ActivityRecorder implements RequestObserver {
     const now = performance.now()
     switch (stage) {
       case Stage.onRequest:
-        if (reply.routeOptions?.config?.weftObserve === false) {
+        if (reply.routeOptions?.config?.observe === false) {
           // the page's own routes and others opted out: no report
           state.done = true
           state.op.end()

@@ -8,3 +8,5 @@ export type {
   ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, ObserveOptions, PhaseName, PhaseTiming,
   RequestActivity, RouteSummary, ServerTimingOptions
 } from './types.js'
+export { registerActivityPage, isLoopbackAddress } from './page/index.js'
+export type { ActivitySource, ActivityEvent, PageOptions, StartupView, PluginTreeNode } from './page/index.js'

@@ -9,7 +9,12 @@ import { kApp } from '../app/symbols.js'
 import type { HttpApp } from '../http/http-app.js'
 import { ActivityRecorder, type ActivityState, type OperationSource, type TracingLike } from './activity-recorder.js'
 import { ActivityStore } from './activity-store.js'
+import { sampleProcess } from '../async/process-sampler.js'
+import type { ProcessSample } from '../async/types.js'
+import { registerActivityPage } from './page/index.js'
+import type { ActivityEvent, ActivitySource } from './page/types.js'
 import { serverTimingHeader } from './server-timing.js'
+import { startupView } from './startup-view.js'
 import type { ObserveDetail, ObserveOptions, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
@@ -127,7 +132,33 @@ export async function observe (instance: any, options: ObserveOptions = {}): Pro
   }
   instance.decorate('observe', api)
 
+  // the live page: its own routes (not observed), a process sampler only while it is on
+  let stopSampler: (() => void) | null = null
+  if (options.page !== undefined && options.page !== false) {
+    const pageListeners = new Set<(event: ActivityEvent) => void>()
+    const emit = (event: ActivityEvent): void => {
+      for (const listener of pageListeners) {
+        try { listener(event) } catch (err) { failed(err) }
+      }
+    }
+    const sampler = sampleProcess({ intervalMs: 1000, history: 120, onSample: (sample: ProcessSample) => { if (pageListeners.size > 0) emit({ type: 'process', sample }) } })
+    stopSampler = () => { sampler.stop() }
+    const source: ActivitySource = {
+      recent: () => store.recent(),
+      routes: () => store.routes(),
+      processSamples: () => sampler.samples(),
+      startup: () => startupView(app),
+      subscribe (listener) {
+        pageListeners.add(listener)
+        const off = api.subscribe((activity) => { listener({ type: 'activity', activity }) })
+        return () => { pageListeners.delete(listener); off() }
+      }
+    }
+    registerActivityPage(instance, source, options.page === true ? {} : options.page)
+  }
+
   instance.addHook('onClose', async () => {
+    stopSampler?.()
     app.observer = null
     stopInjecting?.()
     timingTracker.disable()

@@ -129,6 +129,6 @@ export interface ObserveOptions {
   leakWarnings?: boolean
   /** OpenTelemetry export (needs the optional @opentelemetry/* peers). Default off. */
   tracing?: false | { serviceName?: string, url?: string, operationSpans?: boolean, [option: string]: unknown }
-  /** The live page (off by default). */
-  page?: false | { path?: string, allow?: (request: any) => boolean }
+  /** The live page (off by default): `true`, or where and for whom (loopback clients only unless `allow` says yes). */
+  page?: boolean | { path?: string, allow?: (request: any) => boolean, heartbeatMs?: number, maxBufferedBytes?: number }
 }

@@ -1,6 +1,6 @@
 // Test fixtures for the live page: an ActivitySource filled by hand, activities and process
 // samples built by construction, and the page's API (from the build) until weft/observe exports it.
-export { registerActivityPage } from '../../dist/observe/page/index.js'
+export { registerActivityPage } from 'weft/observe'
 
 /** An ActivitySource the test fills; weft/observe's own source has the same methods. */
 export class TestSource {

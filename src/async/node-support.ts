@@ -41,3 +41,29 @@ export const fsJobs: Readonly<Record<string, FsJob>> | undefined = major >= 26
  * happened to print first.
  */
 export const stdioStreamsFile = 'node:internal/bootstrap/switches/is_main_thread'
+
+/**
+ * The diagnostics_channel channels Weft reads outgoing calls from, as each supported Node publishes
+ * them (seen on 20.20, 22.23, 24.22 and 26.12 with a local server: an `http.get`, a `fetch`, a
+ * `net.connect`, an `execFile` and a `Worker`):
+ * - `http.client.request.start`, `http.client.response.finish`, `http.client.request.error`: all four.
+ *   Node 22+ also publishes `http.client.request.created` from the request's constructor (before its
+ *   socket connects); Node 20 only `start`, when the request's head is sent.
+ * - `undici:request:create`, `undici:request:headers`, `undici:request:trailers`,
+ *   `undici:request:error` (Node's bundled undici, behind `fetch`): all four.
+ * - `net.client.socket` (from `net.connect`, before it connects): all four. No release of these
+ *   publishes `tracing:net.client.socket:*`.
+ * - `child_process` (from the ChildProcess constructor, before its file is known): all four. Node 24+
+ *   also publishes `tracing:child_process.spawn:start` with the spawn options (the file to run).
+ * - `worker_threads` (a Worker made): all four.
+ */
+export interface OutgoingChannels {
+  /** Where an outgoing `node:http` request starts. */
+  readonly httpStart: 'http.client.request.created' | 'http.client.request.start'
+  /** Where a child process starts, and whether its message carries the spawn options. */
+  readonly childStart: 'tracing:child_process.spawn:start' | 'child_process'
+}
+export const outgoingChannels: OutgoingChannels = {
+  httpStart: major >= 22 ? 'http.client.request.created' : 'http.client.request.start',
+  childStart: major >= 24 ? 'tracing:child_process.spawn:start' : 'child_process'
+}

@@ -108,7 +108,9 @@ export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scop
     leaked: input.leaked,
     children: scope.children ?? [],
     dropped: scope.dropped,
-    failed: input.failed
+    failed: input.failed,
+    spans: [],
+    droppedSpans: 0
   }
 }
 
@@ -119,7 +121,7 @@ export function processReport (space: ScopeSpace, rec: Recording | undefined, in
       name: 'process', detail: input.detail, startedAt: input.startedAt, wallMs: input.wallMs,
       cpuMs: null, maxBlockMs: null,
       operations: summarize(space, undefined, space.totals, []),
-      resources: {}, leaked: [], children: [], dropped: 0, failed: false
+      resources: {}, leaked: [], children: [], dropped: 0, failed: false, spans: [], droppedSpans: 0
     }
   }
   const groups = rec.groups
@@ -141,6 +143,8 @@ export function processReport (space: ScopeSpace, rec: Recording | undefined, in
     leaked,
     children: [],
     dropped: rec.dropped,
-    failed: false
+    failed: false,
+    spans: [],
+    droppedSpans: 0
   }
 }

@@ -1,6 +1,6 @@
 // The Tracker: the public face of weft/async. It installs the machinery its detail level needs on
 // enable(), scopes operations with track(), and answers stats, reports, live handles and the
-// trigger tree from what the recorder stored.
+// trigger tree from what the recorder stored; begin() opens operations that end when the caller says.
 import { AsyncResource, createHook, type AsyncHook } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import { planFor, isDetail, type LevelPlan } from './levels.js'
@@ -10,24 +10,21 @@ import { processReport, scopeLeaks, scopeReport } from './report.js'
 import { closeScope } from './scope-close.js'
 import { resourceInfo } from './describe.js'
 import { activeHandles } from './active-handles.js'
-import { asWeft } from './internal-scope.js'
+import { settle, SETTLE_TURNS } from './settle.js'
+import { BegunOperation, OpenOperations, type OperationHost } from './open-operation.js'
+import { OutgoingCalls } from './outgoing-calls.js'
 import { alsUsesContextFrame } from './node-support.js'
 import { invalidOption, needsHook } from './errors.js'
 import type {
-  ActiveHandleGroup, AsyncEventHandlers, Detail, LeakedResource, OperationReport, ResourceInfo,
+  ActiveHandleGroup, AsyncEventHandlers, Detail, LeakedResource, OpenOperation, OperationReport, ResourceInfo,
   TrackerOptions, TrackerStats, TrackResult
 } from './types.js'
 
 const DEFAULT_MAX_RESOURCES = 50_000
 const DEFAULT_MAX_CALL_SITES = 10_000
-const SETTLE_TURNS = 3
+const DEFAULT_MAX_OPEN_OPERATIONS = 10_000
 
 const epochOf = (perfNow: number): number => performance.timeOrigin + perfNow
-
-/** One event-loop turn: lets Node deliver destroy hooks it has queued (they are batched). */
-function settle (): Promise<void> {
-  return asWeft(() => new Promise<void>(resolve => { setImmediate(resolve) }))
-}
 
 export class Tracker {
   readonly detail: Detail
@@ -40,6 +37,10 @@ export class Tracker {
   #hook: AsyncHook | undefined
   #enabled = false
   #reportErrors = 0
+  readonly #open: OpenOperations
+  readonly #host: OperationHost
+  /** Outgoing calls from diagnostics_channel (undefined with `outgoing: false` or at `off`). */
+  readonly #calls: OutgoingCalls | undefined
 
   constructor (options: TrackerOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
@@ -61,6 +62,22 @@ export class Tracker {
     this.#plan = planFor(detail)
     this.#space = new ScopeSpace(maxCallSites, this.#plan.hook && !alsUsesContextFrame)
     this.#onReport = options.onReport
+    const maxOpen = options.maxOpenOperations ?? DEFAULT_MAX_OPEN_OPERATIONS
+    if (!Number.isInteger(maxOpen) || maxOpen < 1 || maxOpen > 1_000_000) {
+      throw invalidOption('maxOpenOperations', 'an integer from 1 to 1000000', maxOpen)
+    }
+    if (options.outgoing !== undefined && typeof options.outgoing !== 'boolean') throw invalidOption('outgoing', 'a boolean', options.outgoing)
+    this.#open = new OpenOperations(maxOpen)
+    this.#calls = options.outgoing !== false && this.#plan.scopes ? new OutgoingCalls(this.#space) : undefined
+    this.#host = {
+      space: this.#space,
+      reportDetail: () => this.#enabled ? this.detail : 'off',
+      recorder: () => this.#enabled ? this.#rec : undefined,
+      finishScope: (scope, start, wallMs, leaked, failed) => this.#finishScope(scope, start, wallMs, leaked, failed),
+      deliver: report => { this.#deliver(report) },
+      forget: operation => { this.#open.remove(operation) },
+      internalError: () => { this.#reportErrors++ }
+    }
   }
 
   get enabled (): boolean { return this.#enabled }
@@ -75,6 +92,7 @@ export class Tracker {
       this.#hook ??= this.#createHook(rec)
       this.#hook.enable()
     }
+    this.#calls?.enable()
     this.#enabled = true
     return this
   }
@@ -85,6 +103,9 @@ export class Tracker {
    */
   disable (): this {
     if (!this.#enabled) return this
+    // Operations begun and never ended are reported now, with what was recorded.
+    this.#open.closeAll('disable')
+    this.#calls?.disable()
     this.#enabled = false
     const rec = this.#rec
     if (rec !== undefined) {
@@ -133,6 +154,31 @@ export class Tracker {
   }
 
   /**
+   * Opens an operation that ends when the caller says so (`end()`), not when a function settles:
+   * what `run(fn)` creates, transitively, belongs to it. Nests like track(). An operation never
+   * ended is closed (and reported) at disable(), or when `maxOpenOperations` newer ones are open.
+   */
+  begin (name: string): OpenOperation {
+    if (typeof name !== 'string') throw invalidOption('name', 'a string', name)
+    const start = performance.now()
+    const space = this.#space
+    const scope = this.#enabled && this.#plan.scopes ? space.registry.open(name, space.current(), start) : undefined
+    if (scope === undefined) return new BegunOperation(this.#host, name, undefined, start, undefined)
+    let resource: AsyncResource | undefined
+    if (this.#rec !== undefined) {
+      try {
+        // Made inside run() so that it carries the scope; its callbacks (each run()) are timed.
+        resource = space.carrier.run(scope, () => new AsyncResource('WEFT_TRACK', { requireManualDestroy: true }))
+      } catch {
+        this.#reportErrors++
+      }
+    }
+    const operation = new BegunOperation(this.#host, name, scope, start, resource)
+    this.#open.add(operation)
+    return operation
+  }
+
+  /**
    * Subscribes to raw lifecycle events (needs detail `resources` or higher). Returns the
    * unsubscribe function. A subscriber that throws is counted in `stats().internalErrors`.
    */
@@ -152,9 +198,11 @@ export class Tracker {
       created: rec?.created ?? 0,
       destroyed: rec?.destroyed ?? 0,
       dropped: rec?.dropped ?? 0,
-      internalErrors: (rec?.internalErrors ?? 0) + this.#reportErrors,
+      internalErrors: (rec?.internalErrors ?? 0) + this.#reportErrors + (this.#calls?.internalErrors ?? 0),
       activeOperations: rec?.groups.active ?? 0,
-      maxResources: this.maxResources
+      maxResources: this.maxResources,
+      openOperations: this.#open.size,
+      channels: this.#enabled && this.#calls !== undefined ? this.#calls.channels : []
     }
   }
 
@@ -218,7 +266,7 @@ export class Tracker {
     try { result = await fn() } catch (e) { failed = true; error = e }
     const report: OperationReport = {
       name, detail: this.#enabled ? this.detail : 'off', startedAt: epochOf(start), wallMs: performance.now() - start,
-      cpuMs: null, maxBlockMs: null, operations: [], resources: {}, leaked: [], children: [], dropped: 0, failed
+      cpuMs: null, maxBlockMs: null, operations: [], resources: {}, leaked: [], children: [], dropped: 0, failed, spans: [], droppedSpans: 0
     }
     this.#deliver(report)
     if (failed) throw error
@@ -248,14 +296,22 @@ export class Tracker {
   }
 
   #report<T> (scope: TrackScope, start: number, wallMs: number, leaked: LeakedResource[], resource: AsyncResource | undefined, result: T | undefined, failed: boolean, error: unknown): TrackResult<T> {
-    const rec = this.#enabled ? this.#rec : undefined
-    const report = scopeReport(this.#space, rec, scope, { detail: this.detail, startedAt: epochOf(start), wallMs, failed, leaked })
-    closeScope(this.#space, rec, scope, report)
-    if (!this.#enabled && this.#space.registry.running === 0) this.#space.carrier.release()
+    const report = this.#finishScope(scope, start, wallMs, leaked, failed)
     resource?.emitDestroy()
     this.#deliver(report)
     if (failed) throw error
     return { result: result as T, report }
+  }
+
+  /** Reports a scope that ended and closes it (what track() and end() share); delivers nothing. */
+  #finishScope (scope: TrackScope, start: number, wallMs: number, leaked: LeakedResource[], failed: boolean): OperationReport {
+    const rec = this.#enabled ? this.#rec : undefined
+    const report = scopeReport(this.#space, rec, scope, { detail: this.detail, startedAt: epochOf(start), wallMs, failed, leaked })
+    this.#calls?.addTo(report, scope, rec !== undefined)
+    closeScope(this.#space, rec, scope, report)
+    this.#calls?.close(scope)
+    if (!this.#enabled && this.#space.registry.running === 0) this.#space.carrier.release()
+    return report
   }
 
   #deliver (report: OperationReport): void {

@@ -21,6 +21,16 @@ export interface TrackerOptions {
   maxCallSites?: number
   /** Called with the report of every finished `track()`, including ones whose function threw. */
   onReport?: (report: OperationReport) => void
+  /**
+   * Most operations open from `begin()` at once. Past it, beginning one more closes the oldest open one
+   * (its report has `closedBy: 'limit'`). Default 10 000.
+   */
+  maxOpenOperations?: number
+  /**
+   * Record outgoing HTTP requests (`node:http` and `fetch`), socket connects, child processes and
+   * workers from Node's diagnostics_channel events, at every level from `timing` up. Default true.
+   */
+  outgoing?: boolean
 }
 
 /** Raw `init` event. `resource` objects are never exposed: Node reuses them. */
@@ -99,8 +109,63 @@ export interface OperationReport {
   children: OperationReport[]
   /** Resources created inside that were not stored because `maxResources` was reached. */
   dropped: number
-  /** True when the tracked function threw or rejected. */
+  /** True when the tracked function threw or rejected (or `end({ failed: true })`). */
   failed: boolean
+  /**
+   * Outgoing calls seen from diagnostics_channel (HTTP requests, connects, child processes,
+   * workers), in start order, at most 50 per operation; nested operations' calls included.
+   */
+  spans: OperationSpan[]
+  /** Spans not listed because the list was full (they still count in `operations`). */
+  droppedSpans: number
+  /** Set when the tracker closed a `begin()` operation that was never ended: at `disable()`, or past `maxOpenOperations`. */
+  closedBy?: 'disable' | 'limit'
+}
+
+/** One outgoing call of an operation, with its own start: a bar of the operation's waterfall. */
+export interface OperationSpan {
+  kind: OperationKind
+  /** `GET 127.0.0.1:5001` (method and host:port, never the path), `connect 127.0.0.1:5432`, `spawn node`, `worker 3`. */
+  name: string
+  /** Milliseconds from the operation's start. */
+  startMs: number
+  /** Start to end, or to the report while it is still running. */
+  wallMs: number
+  /** Still running when the report was made. */
+  active: boolean
+  /**
+   * Facts, named as OpenTelemetry's semantic conventions name them: `http.request.method`,
+   * `server.address`, `server.port`, `http.response.status_code`, `error.type`,
+   * `process.exit.code`, `thread.id`.
+   */
+  attributes?: Record<string, string | number | boolean>
+}
+
+/** An operation opened by `tracker.begin(name)`, ended when the caller says so. */
+export interface OpenOperation {
+  readonly name: string
+  /** True once ended (by `end()`, or closed by the tracker). */
+  readonly ended: boolean
+  /**
+   * Runs `fn` inside the operation's async context: what it creates, transitively, belongs to the
+   * operation. Call it as often as needed; after the end it just calls `fn`. Returns what `fn` returns.
+   */
+  run<T> (fn: () => T): T
+  /**
+   * Ends it and reports, like `track()` does: leaks are what is still alive now. The report goes to
+   * `onReport` too. Idempotent: a later `end()` returns the same report.
+   */
+  end (options?: EndOptions & { settle?: false }): OperationReport
+  /** Like `end()`, but first gives Node a few event-loop turns to deliver pending destroys, as `track()` does. */
+  end (options: EndOptions & { settle: true }): Promise<OperationReport>
+  end (options?: EndOptions): OperationReport | Promise<OperationReport>
+}
+
+export interface EndOptions {
+  /** Wait a few event-loop turns for pending destroys before calling what is alive a leak. Default false. */
+  settle?: boolean
+  /** Mark the report failed (for example: the request it stands for errored). Default false. */
+  failed?: boolean
 }
 
 export interface TrackResult<T> {
@@ -123,6 +188,10 @@ export interface TrackerStats {
   /** High-level operations in flight. */
   activeOperations: number
   maxResources: number
+  /** Operations from `begin()` not yet ended. */
+  openOperations: number
+  /** The diagnostics_channel channels subscribed now (empty when disabled or `outgoing: false`). */
+  channels: string[]
 }
 
 /** One resource in the trigger tree. */

@@ -1,0 +1,395 @@
+// Outgoing calls read from Node's diagnostics_channel events (node:http and fetch requests, socket
+// connects, child processes, workers), each attributed to the running operation by the tracker's
+// carrier: the one source of them at `timing`, where no async_hooks hook is installed.
+import dc from 'node:diagnostics_channel'
+import { performance } from 'node:perf_hooks'
+import type { ScopeSpace, TrackScope } from './scopes.js'
+import { outgoingChannels } from './node-support.js'
+import type { OperationKind, OperationReport, OperationSpan, OperationSummary } from './types.js'
+
+/** Spans listed per operation; later ones still count in its operations rows. */
+export const MAX_LISTED_SPANS = 50
+/** Unlisted calls followed while running, per operation; past it they are not followed at all. */
+const MAX_RUNNING_UNLISTED = 1000
+/** Distinct (kind, name) totals of unlisted finished calls, per operation. */
+const MAX_UNLISTED_ROWS = 64
+
+/** Where a call was seen. At `resources` and up, async_hooks already groups all but fetch's requests. */
+const SRC_HTTP = 0
+const SRC_UNDICI = 1
+const SRC_NET = 2
+const SRC_CHILD = 3
+const SRC_WORKER = 4
+
+type Attributes = Record<string, string | number | boolean>
+
+class Call {
+  end = -1
+  /** A connect that an HTTP request of the same operation made: part of that request, not a call of its own. */
+  folded = false
+  attributes: Attributes
+  constructor (
+    readonly kind: OperationKind,
+    public name: string,
+    readonly source: number,
+    readonly start: number,
+    readonly book: CallBook,
+    attributes: Attributes
+  ) { this.attributes = attributes }
+}
+
+interface UnlistedRow { kind: OperationKind, name: string, source: number, count: number, wallMs: number }
+
+/** The calls of one operation: the first ones listed, later ones followed and totalled. */
+class CallBook {
+  readonly listed: Call[] = []
+  dropped = 0
+  readonly runningUnlisted = new Set<Call>()
+  readonly doneUnlisted = new Map<string, UnlistedRow>()
+  /** The enclosing operation's book, once this operation ended inside it: its calls count there too. */
+  into: CallBook | undefined
+
+  take (call: Call): void {
+    if (this.listed.length < MAX_LISTED_SPANS) { this.listed.push(call); return }
+    this.dropped++
+    if (call.end < 0) { if (this.runningUnlisted.size < MAX_RUNNING_UNLISTED) this.runningUnlisted.add(call) } else this.total(call, 1)
+  }
+
+  total (call: Call, sign: 1 | -1): void {
+    const key = `${call.kind} ${call.name}`
+    let row = this.doneUnlisted.get(key)
+    if (row === undefined) {
+      if (sign < 0 || this.doneUnlisted.size >= MAX_UNLISTED_ROWS) return
+      row = { kind: call.kind, name: call.name, source: call.source, count: 0, wallMs: 0 }
+      this.doneUnlisted.set(key, row)
+    }
+    row.count += sign
+    row.wallMs += sign * (call.end - call.start)
+  }
+
+  /** This operation ended inside `parent`: its calls are the parent's too. */
+  mergeInto (parent: CallBook): void {
+    this.into = parent
+    for (const call of this.listed) if (!call.folded) parent.take(call)
+    for (const call of this.runningUnlisted) { parent.dropped++; if (parent.runningUnlisted.size < MAX_RUNNING_UNLISTED) parent.runningUnlisted.add(call) }
+    for (const row of this.doneUnlisted.values()) {
+      const mine = parent.doneUnlisted.get(`${row.kind} ${row.name}`)
+      if (mine !== undefined) { mine.count += row.count; mine.wallMs += row.wallMs } else if (parent.doneUnlisted.size < MAX_UNLISTED_ROWS) parent.doneUnlisted.set(`${row.kind} ${row.name}`, { ...row })
+    }
+    parent.dropped += this.dropped
+  }
+}
+
+/** `host:port` of an origin such as `http://127.0.0.1:5001` (never a path or query). */
+function hostPortOfOrigin (origin: string): { host: string, port: number } {
+  const scheme = origin.indexOf('://')
+  const rest = scheme < 0 ? origin : origin.slice(scheme + 3)
+  const slash = rest.indexOf('/')
+  const authority = slash < 0 ? rest : rest.slice(0, slash)
+  const colon = authority.lastIndexOf(':')
+  const https = origin.startsWith('https')
+  if (colon < 0 || authority.endsWith(']')) return { host: authority, port: https ? 443 : 80 }
+  return { host: authority.slice(0, colon), port: Number(authority.slice(colon + 1)) }
+}
+
+function errorType (error: unknown): string {
+  if (error !== null && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    const name = (error as { name?: unknown }).name
+    if (typeof name === 'string') return name
+  }
+  return 'Error'
+}
+
+function baseName (file: unknown): string {
+  if (typeof file !== 'string') return 'child_process'
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'))
+  return slash < 0 ? file : file.slice(slash + 1)
+}
+
+interface HttpClientRequest { method?: unknown, host?: unknown, protocol?: unknown, socket?: unknown, getHeader?: (name: string) => unknown }
+interface Emitter { once: (event: string, listener: (...args: any[]) => void) => unknown, removeListener: (event: string, listener: (...args: any[]) => void) => unknown }
+
+/**
+ * Subscribes (while its tracker is enabled) to the channels the running Node has, and books each
+ * call in the operation whose async context published it. Every handler catches what it throws.
+ */
+export class OutgoingCalls {
+  internalErrors = 0
+  readonly #space: ScopeSpace
+  readonly #books = new WeakMap<TrackScope, CallBook>()
+  /** The Node object of each call in flight (request, socket, process, worker): never kept alive by it. */
+  readonly #calls = new WeakMap<object, Call>()
+  readonly #handlers: ReadonlyArray<readonly [string, (message: any) => void]>
+  #subscribed = false
+
+  constructor (space: ScopeSpace) {
+    this.#space = space
+    const guard = (fn: (message: any) => void) => (message: any): void => {
+      try { fn(message) } catch { this.internalErrors++ }
+    }
+    const handlers: Array<readonly [string, (message: any) => void]> = [
+      [outgoingChannels.httpStart, guard(m => { this.#httpStart(m.request) })],
+      ['http.client.response.finish', guard(m => { this.#httpResponse(m.request, m.response) })],
+      ['http.client.request.error', guard(m => { this.#httpError(m.request, m.error) })],
+      ['undici:request:create', guard(m => { this.#undiciCreate(m.request) })],
+      ['undici:request:headers', guard(m => { this.#undiciHeaders(m.request, m.response) })],
+      ['undici:request:trailers', guard(m => { this.#finishOf(m.request) })],
+      ['undici:request:error', guard(m => { this.#failOf(m.request, m.error) })],
+      ['net.client.socket', guard(m => { this.#netSocket(m.socket) })],
+      [outgoingChannels.childStart, guard(m => { this.#child(m.process, m.options) })],
+      ['worker_threads', guard(m => { this.#worker(m.worker) })]
+    ]
+    // Node 22+ publishes `created` at construction; `start` (once its socket is assigned) still lets a connect fold in.
+    if (outgoingChannels.httpStart !== 'http.client.request.start') {
+      handlers.push(['http.client.request.start', guard(m => { this.#httpFold(m.request) })])
+    }
+    this.#handlers = handlers
+  }
+
+  /** Channel names subscribed while enabled. */
+  get channels (): string[] { return this.#subscribed ? this.#handlers.map(h => h[0]) : [] }
+
+  enable (): void {
+    if (this.#subscribed) return
+    for (const [name, handler] of this.#handlers) dc.subscribe(name, handler)
+    this.#subscribed = true
+  }
+
+  disable (): void {
+    if (!this.#subscribed) return
+    for (const [name, handler] of this.#handlers) dc.unsubscribe(name, handler)
+    this.#subscribed = false
+  }
+
+  /**
+   * Adds an ended scope's calls to its report: spans always, operations rows for what async_hooks
+   * does not group itself (everything at `timing`; only fetch requests when `hookRows`).
+   */
+  addTo (report: OperationReport, scope: TrackScope, hookRows: boolean): void {
+    const book = this.#books.get(scope)
+    if (book === undefined) return
+    const now = performance.now()
+    const rows = new Map<string, OperationSummary>()
+    const row = (kind: OperationKind, name: string): OperationSummary => {
+      const key = `${kind} ${name}`
+      let r = rows.get(key)
+      if (r === undefined) { r = { kind, name, count: 0, active: 0, wallMs: 0, cpuMs: 0, maxBlockMs: 0 }; rows.set(key, r) }
+      return r
+    }
+    const counted = (source: number): boolean => !hookRows || source === SRC_UNDICI
+    const addCall = (call: Call): void => {
+      if (call.folded || !counted(call.source)) return
+      const r = row(call.kind, call.name)
+      r.count++
+      if (call.end < 0) r.active++
+      r.wallMs += (call.end < 0 ? now : call.end) - call.start
+    }
+    const spans: OperationSpan[] = []
+    for (const call of book.listed) {
+      if (call.folded) continue
+      addCall(call)
+      const span: OperationSpan = {
+        kind: call.kind, name: call.name, startMs: call.start - scope.start,
+        wallMs: (call.end < 0 ? now : call.end) - call.start, active: call.end < 0
+      }
+      for (const _ in call.attributes) { span.attributes = { ...call.attributes }; break }
+      spans.push(span)
+    }
+    for (const call of book.runningUnlisted) addCall(call)
+    for (const r of book.doneUnlisted.values()) {
+      if (!counted(r.source) || r.count <= 0) continue
+      const into = row(r.kind, r.name)
+      into.count += r.count
+      into.wallMs += r.wallMs
+    }
+    report.spans = spans
+    report.droppedSpans = book.dropped
+    if (rows.size > 0) {
+      for (const r of rows.values()) report.operations.push(r)
+      report.operations.sort((a, b) => b.wallMs - a.wallMs)
+    }
+  }
+
+  /** A scope ended: its calls (and those still running) count in the enclosing operation too. */
+  close (scope: TrackScope): void {
+    const book = this.#books.get(scope)
+    if (book === undefined) return
+    const parent = scope.parent?.current()
+    if (parent === undefined || parent.id === 0) return
+    book.mergeInto(this.#bookOf(parent))
+  }
+
+  #bookOf (scope: TrackScope): CallBook {
+    let book = this.#books.get(scope)
+    if (book === undefined) { book = new CallBook(); this.#books.set(scope, book) }
+    return book
+  }
+
+  /** Books a call in the running operation, or returns undefined outside any. */
+  #open (key: object, kind: OperationKind, name: string, source: number, attributes: Attributes): Call | undefined {
+    const scope = this.#space.current()
+    if (scope === undefined || scope.id === 0) return undefined
+    const book = this.#bookOf(scope)
+    const call = new Call(kind, name, source, performance.now(), book, attributes)
+    book.take(call)
+    this.#calls.set(key, call)
+    return call
+  }
+
+  #finish (call: Call): void {
+    if (call.end >= 0) return
+    call.end = performance.now()
+    for (let book: CallBook | undefined = call.book; book !== undefined; book = book.into) {
+      if (book.runningUnlisted.delete(call)) book.total(call, 1)
+    }
+  }
+
+  #finishOf (key: unknown): void {
+    if (key === null || typeof key !== 'object') return
+    const call = this.#calls.get(key)
+    if (call !== undefined) this.#finish(call)
+  }
+
+  #failOf (key: unknown, error: unknown): void {
+    if (key === null || typeof key !== 'object') return
+    const call = this.#calls.get(key)
+    if (call === undefined) return
+    call.attributes['error.type'] = errorType(error)
+    this.#finish(call)
+  }
+
+  #httpStart (request: HttpClientRequest): void {
+    if (request === null || typeof request !== 'object') return
+    const method = typeof request.method === 'string' ? request.method : 'GET'
+    const host = typeof request.host === 'string' ? request.host : 'localhost'
+    const https = request.protocol === 'https:'
+    // Node writes `host:port` into the Host header unless the port is the default; a user's own Host header is not trusted.
+    let port = https ? 443 : 80
+    const header = typeof request.getHeader === 'function' ? request.getHeader('host') : undefined
+    if (typeof header === 'string') {
+      const bare = host.includes(':') ? `[${host}]` : host
+      if (header.startsWith(bare + ':')) {
+        const p = Number(header.slice(bare.length + 1))
+        if (Number.isInteger(p) && p > 0) port = p
+      }
+    }
+    const call = this.#open(request, 'http.client', `${method} ${host}:${port}`, SRC_HTTP,
+      { 'http.request.method': method, 'server.address': host, 'server.port': port })
+    if (call !== undefined) this.#foldConnect(call, request)
+  }
+
+  #httpFold (request: HttpClientRequest): void {
+    if (request === null || typeof request !== 'object') return
+    const call = this.#calls.get(request)
+    if (call !== undefined) this.#foldConnect(call, request)
+  }
+
+  /** The connect a node:http request made for itself is part of it (as async_hooks groups it). */
+  #foldConnect (call: Call, request: HttpClientRequest): void {
+    const socket = request.socket
+    if (socket === null || typeof socket !== 'object') return
+    const connect = this.#calls.get(socket)
+    if (connect === undefined || connect.folded || connect.kind !== 'net' || connect.book !== call.book) return
+    connect.folded = true
+    for (let book: CallBook | undefined = connect.book; book !== undefined; book = book.into) {
+      if (book.runningUnlisted.delete(connect)) continue
+      if (connect.end >= 0 && !book.listed.includes(connect)) book.total(connect, -1)
+    }
+  }
+
+  #httpResponse (request: HttpClientRequest, response: unknown): void {
+    if (request === null || typeof request !== 'object') return
+    const call = this.#calls.get(request)
+    if (call === undefined) return
+    this.#foldConnect(call, request)
+    const status = (response as { statusCode?: unknown } | null)?.statusCode
+    if (typeof status === 'number') call.attributes['http.response.status_code'] = status
+    // The call ends with its response's body (`close` follows `end`, or an abort).
+    if (response !== null && typeof response === 'object' && typeof (response as Emitter).once === 'function') {
+      (response as Emitter).once('close', () => { this.#finish(call) })
+    } else this.#finish(call)
+  }
+
+  #httpError (request: HttpClientRequest, error: unknown): void {
+    if (request === null || typeof request !== 'object') return
+    const call = this.#calls.get(request)
+    if (call !== undefined) this.#foldConnect(call, request)
+    this.#failOf(request, error)
+  }
+
+  #undiciCreate (request: { origin?: unknown, method?: unknown } | null): void {
+    if (request === null || typeof request !== 'object') return
+    const method = typeof request.method === 'string' ? request.method : 'GET'
+    const { host, port } = hostPortOfOrigin(String(request.origin))
+    this.#open(request, 'http.client', `${method} ${host}:${port}`, SRC_UNDICI,
+      { 'http.request.method': method, 'server.address': host, 'server.port': port })
+  }
+
+  #undiciHeaders (request: unknown, response: { statusCode?: unknown } | null): void {
+    if (request === null || typeof request !== 'object') return
+    const call = this.#calls.get(request)
+    const status = response?.statusCode
+    if (call !== undefined && typeof status === 'number') call.attributes['http.response.status_code'] = status
+  }
+
+  #netSocket (socket: (Emitter & { remoteAddress?: unknown, remotePort?: unknown }) | null): void {
+    if (socket === null || typeof socket !== 'object' || typeof socket.once !== 'function') return
+    const call = this.#open(socket, 'net', 'connect', SRC_NET, {})
+    if (call === undefined) return
+    // Published before it connects: named once it has, ended by its connect or its close.
+    const onClose = (hadError: unknown): void => {
+      if (call.end >= 0) return
+      if (hadError === true) call.attributes['error.type'] = 'connect'
+      this.#finish(call)
+    }
+    const onConnect = (): void => {
+      try {
+        socket.removeListener('close', onClose)
+        const address = socket.remoteAddress
+        const port = socket.remotePort
+        if (typeof address === 'string' && !call.folded) {
+          this.#rename(call, `connect ${address}:${String(port)}`)
+          call.attributes['server.address'] = address
+          if (typeof port === 'number') call.attributes['server.port'] = port
+        }
+        this.#finish(call)
+      } catch { this.internalErrors++ }
+    }
+    socket.once('connect', onConnect)
+    socket.once('close', onClose)
+  }
+
+  /** Names a running call once its name is known (nothing is totalled under a running call's name). */
+  #rename (call: Call, name: string): void { call.name = name }
+
+  #child (proc: (Emitter & { spawnfile?: unknown }) | null, options: { file?: unknown } | undefined): void {
+    if (proc === null || typeof proc !== 'object' || typeof proc.once !== 'function') return
+    // The `child_process` channel publishes before the file is set; the spawn tracing channel carries it.
+    const file = options?.file
+    const call = this.#open(proc, 'child_process', typeof file === 'string' ? `spawn ${baseName(file)}` : 'spawn', SRC_CHILD, {})
+    if (call === undefined) return
+    proc.once('spawn', () => { if (call.end < 0 && call.name === 'spawn') this.#rename(call, `spawn ${baseName(proc.spawnfile)}`) })
+    proc.once('exit', (code: unknown, signal: unknown) => {
+      try {
+        if (call.name === 'spawn') this.#rename(call, `spawn ${baseName(proc.spawnfile)}`)
+        if (typeof code === 'number') call.attributes['process.exit.code'] = code
+        if (typeof signal === 'string') call.attributes['process.exit.signal'] = signal
+        this.#finish(call)
+      } catch { this.internalErrors++ }
+    })
+  }
+
+  #worker (worker: (Emitter & { threadId?: unknown }) | null): void {
+    if (worker === null || typeof worker !== 'object' || typeof worker.once !== 'function') return
+    const attributes: Attributes = {}
+    if (typeof worker.threadId === 'number') attributes['thread.id'] = worker.threadId
+    const call = this.#open(worker, 'worker', 'Worker', SRC_WORKER, attributes)
+    if (call === undefined) return
+    worker.once('exit', (code: unknown) => {
+      if (typeof code === 'number') call.attributes['worker.exit.code'] = code
+      this.#finish(call)
+    })
+  }
+}

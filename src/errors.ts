@@ -104,6 +104,8 @@ export const codes = {
   FST_ERR_SCH_CONTENT_MISSING_SCHEMA: createError('FST_ERR_SCH_CONTENT_MISSING_SCHEMA', 'Schema is missing for the content type \'%s\'', 500),
   // the client closed the connection before its whole body arrived (Weft's own: Fastify passes Node's error on)
   WEFT_ERR_REQUEST_ABORTED: createError('ECONNRESET', 'Request aborted while reading the body', 400),
+  // weft/observe tracing needs the optional OpenTelemetry peer packages (Weft's own)
+  WEFT_ERR_OTEL_PACKAGE_MISSING: createError('WEFT_ERR_OTEL_PACKAGE_MISSING', 'Tracing needs the optional package \'%s\', which is not installed: npm install %s', 500),
   // routing
   FST_ERR_NOT_FOUND: createError('FST_ERR_NOT_FOUND', 'Not Found', 404),
   FST_ERR_BAD_URL: createError('FST_ERR_BAD_URL', '\'%s\' is not a valid url component', 400),

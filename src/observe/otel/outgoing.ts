@@ -48,6 +48,33 @@ function hasCreatedChannel (): boolean {
   return seen
 }
 
+// Node 20: one wrapper on ClientRequest.prototype._implicitHeader, shared by every subscriber.
+type Injector = (request: http.ClientRequest) => void
+const storeHeadersInjectors = new Set<Injector>()
+const clientRequestPrototype = http.ClientRequest.prototype as unknown as { _implicitHeader: (this: http.ClientRequest) => void }
+let storeHeaders: ((this: http.ClientRequest) => void) | undefined
+
+function storeHeadersWithTrace (this: http.ClientRequest): void {
+  for (const inject of storeHeadersInjectors) inject(this)
+  storeHeaders!.call(this)
+}
+
+function addStoreHeadersInjector (injector: Injector): void {
+  storeHeadersInjectors.add(injector)
+  if (storeHeaders === undefined) {
+    storeHeaders = clientRequestPrototype._implicitHeader
+    clientRequestPrototype._implicitHeader = storeHeadersWithTrace
+  }
+}
+
+function removeStoreHeadersInjector (injector: Injector): void {
+  storeHeadersInjectors.delete(injector)
+  if (storeHeadersInjectors.size === 0 && storeHeaders !== undefined) {
+    clientRequestPrototype._implicitHeader = storeHeaders
+    storeHeaders = undefined
+  }
+}
+
 export function injectOutgoing (current: Current, onError: (error: unknown) => void): () => void {
   function onUndiciRequest (message: unknown): void {
     try {
@@ -62,13 +89,16 @@ export function injectOutgoing (current: Current, onError: (error: unknown) => v
       onError(error) // a subscriber's throw would become an uncaught exception
     }
   }
-  function onHttpRequest (message: unknown): void {
+  function injectInto (request: http.ClientRequest): void {
     try {
       const trace = current()
-      if (trace !== undefined) addToClientRequest((message as { request: http.ClientRequest }).request, trace)
+      if (trace !== undefined) addToClientRequest(request, trace)
     } catch (error) {
       onError(error)
     }
+  }
+  function onHttpRequest (message: unknown): void {
+    injectInto((message as { request: http.ClientRequest }).request)
   }
 
   dc.subscribe('undici:request:create', onUndiciRequest)
@@ -80,20 +110,9 @@ export function injectOutgoing (current: Current, onError: (error: unknown) => v
     }
   }
 
-  const prototype = http.ClientRequest.prototype as unknown as { _implicitHeader: (this: http.ClientRequest) => void }
-  const storeHeaders = prototype._implicitHeader
-  const implicitHeaderWithTrace = function (this: http.ClientRequest): void {
-    try {
-      const trace = current()
-      if (trace !== undefined) addToClientRequest(this, trace)
-    } catch (error) {
-      onError(error)
-    }
-    storeHeaders.call(this)
-  }
-  prototype._implicitHeader = implicitHeaderWithTrace
+  addStoreHeadersInjector(injectInto)
   return () => {
     dc.unsubscribe('undici:request:create', onUndiciRequest)
-    if (prototype._implicitHeader === implicitHeaderWithTrace) prototype._implicitHeader = storeHeaders
+    removeStoreHeadersInjector(injectInto)
   }
 }

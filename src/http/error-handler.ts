@@ -22,7 +22,7 @@ export function handleError (reply: Reply, error: unknown): void {
   reply[kSendCalled] = true
   const context = reply[kContext]
   const hooks = context.onError
-  if (context.app.observer !== null) context.app.observer.stage(reply, hooks !== null && !reply[kOnErrorRan] ? Stage.onError : Stage.errorHandler)
+  if (context.app.observer !== null) context.app.observer.stage(reply, hooks !== null && !reply[kOnErrorRan] ? Stage.onError : Stage.errorHandler, error)
   if (hooks !== null && !reply[kOnErrorRan]) {
     reply[kOnErrorRan] = true
     reply[kRunningOnError] = true
@@ -37,7 +37,7 @@ const afterOnError: Continuation = (run, hookError, error) => {
   reply[kRunningOnError] = false
   if (hookError !== null) reply.log.error({ err: hookError }, 'onError hook failed')
   const observer = reply[kContext].app.observer
-  if (observer !== null) observer.stage(reply, Stage.errorHandler)
+  if (observer !== null) observer.stage(reply, Stage.errorHandler, error)
   callErrorHandler(reply, error)
 }
 

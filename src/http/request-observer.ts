@@ -39,8 +39,8 @@ export interface BoundRoute {
 export interface RequestObserver {
   /** Runs the whole request path (`run`) in the observer's context; called before routing. */
   request (req: IncomingMessage, res: ServerResponse, run: () => void): void
-  /** A stage of this request begins. `reply` is the request's Reply. */
-  stage (reply: any, stage: StageValue): void
+  /** A stage of this request begins. `reply` is the request's Reply; `error` is given for onError and errorHandler. */
+  stage (reply: any, stage: StageValue, error?: unknown): void
   /** Called once per route context when the app binds routes (before onReady). */
   bind (route: BoundRoute): void
 }

@@ -30,7 +30,7 @@ export interface RequestTraceLike {
   end (activity: RequestActivity): void
 }
 export interface TracingLike {
-  start (method: string, headers: IncomingMessage['headers'], startTimeMs: number): RequestTraceLike
+  start (method: string, headers: IncomingMessage['headers'], startTimeMs: number, raw?: IncomingMessage): RequestTraceLike
 }
 
 export interface RecorderOptions {
@@ -67,6 +67,7 @@ export class ActivityState {
   phase: PhaseTiming = { name: 'routing', startMs: 0, wallMs: 0, hooks: [] }
   report: OperationReport | null = null
   activity: RequestActivity | null = null
+  error: string | undefined = undefined
   done = false
 
   constructor (detail: ObserveDetail, op: OpenOperation, trace: RequestTraceLike | undefined) {
@@ -106,7 +107,7 @@ export class ActivityRecorder implements RequestObserver {
     try {
       const sampled = o.detailed !== null && (o.sample >= 1 || Math.random() < o.sample)
       const source = sampled ? o.detailed! : o.timing
-      const trace = o.tracing !== null ? o.tracing.start(req.method ?? 'GET', req.headers, performance.timeOrigin + performance.now()) : undefined
+      const trace = o.tracing !== null ? o.tracing.start(req.method ?? 'GET', req.headers, performance.timeOrigin + performance.now(), req) : undefined
       state = new ActivityState(sampled ? o.detail : 'timing', source.begin(`${req.method} ${req.url}`), trace)
       ;(req as any)[kState] = state
       res.on('close', onResponseClose)
@@ -120,10 +121,11 @@ export class ActivityRecorder implements RequestObserver {
     else state.op.run(run)
   }
 
-  stage (reply: any, stage: StageValue): void {
+  stage (reply: any, stage: StageValue, error?: unknown): void {
     const state = stateOf(reply.request)
     if (state === undefined || state.done) return
     try {
+      if (error !== undefined && state.error === undefined) state.error = error instanceof Error ? error.message : String(error)
       this.#stage(state, reply, stage)
     } catch (err) {
       this.#o.failed(err)
@@ -192,6 +194,7 @@ export class ActivityRecorder implements RequestObserver {
       operations: operationsOf(report),
       spans: spansOf(report, this.#o.maxSpans),
       leaks: report.leaked,
+      ...(state.error !== undefined ? { error: state.error } : {}),
       ...(state.trace !== undefined ? { traceId: state.trace.traceId, spanId: state.trace.spanId } : {})
     }
   }

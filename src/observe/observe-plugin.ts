@@ -7,7 +7,8 @@ import { createTracker } from '../async/tracker.js'
 import { Context } from '../async/context.js'
 import { kApp } from '../app/symbols.js'
 import type { HttpApp } from '../http/http-app.js'
-import { ActivityRecorder, type ActivityState, type OperationSource, type TracingLike } from './activity-recorder.js'
+import { ActivityRecorder, type ActivityState, type TracingLike } from './activity-recorder.js'
+import type { RequestTrace, Tracing } from './otel/index.js'
 import { ActivityStore } from './activity-store.js'
 import { sampleProcess } from '../async/process-sampler.js'
 import type { ProcessSample } from '../async/types.js'
@@ -64,16 +65,16 @@ export async function observe (instance: any, options: ObserveOptions = {}): Pro
   const timingTracker = createTracker({ detail: 'timing' }).enable()
   const detailTracker = opts.detail === 'timing' ? null : createTracker({ detail: opts.detail }).enable()
 
-  let tracing: (TracingLike & { injectOutgoing?: (current: () => unknown) => () => void, shutdown?: () => Promise<void> }) | null = null
+  let tracing: Tracing | null = null
   let current: Context<ActivityState> | null = null
   let stopInjecting: (() => void) | null = null
   if (options.tracing !== undefined && options.tracing !== false) {
-    const otel = './otel/index.js' // loaded only when tracing is on
-    const { createTracing } = await import(otel)
-    tracing = await createTracing(options.tracing as any) as any
+    // the OpenTelemetry packages load only now
+    const { createTracing } = await import('./otel/index.js')
+    tracing = await createTracing(options.tracing === true ? {} : options.tracing)
     current = new Context<ActivityState>()
     const ctx = current
-    stopInjecting = tracing!.injectOutgoing?.(() => ctx.get()?.trace) ?? null
+    stopInjecting = tracing.injectOutgoing(() => ctx.get()?.trace as RequestTrace | undefined)
   }
 
   const store = new ActivityStore(opts.recent, opts.maxRoutes)
@@ -112,9 +113,9 @@ export async function observe (instance: any, options: ObserveOptions = {}): Pro
     sample: opts.sample,
     maxSpans: opts.maxSpans,
     serverTiming: st === undefined || st === false ? null : { when: st === true ? null : st.when ?? null, operations: st === true ? 5 : st.operations ?? 5 },
-    detailed: detailTracker as unknown as OperationSource | null,
-    timing: timingTracker as unknown as OperationSource,
-    tracing,
+    detailed: detailTracker,
+    timing: timingTracker,
+    tracing: tracing as TracingLike | null,
     withCurrent: current === null ? null : (state, fn) => current!.run(state, fn),
     header: serverTimingHeader,
     deliver,
@@ -164,7 +165,7 @@ export async function observe (instance: any, options: ObserveOptions = {}): Pro
     timingTracker.disable()
     detailTracker?.disable()
     listeners.clear()
-    await tracing?.shutdown?.()
+    await tracing?.shutdown()
   })
 }
 

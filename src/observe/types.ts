@@ -84,6 +84,8 @@ export interface RequestActivity {
   spans: ActivitySpan[]
   /** What the request started that was still alive when its response finished. */
   leaks: LeakedResource[]
+  /** The message of the first error the request answered with (what its error handler got), if any. */
+  error?: string
   /** W3C trace id when tracing is on. */
   traceId?: string
   spanId?: string
@@ -128,7 +130,7 @@ export interface ObserveOptions {
   /** Log a warning once per route and resource kind when its requests leave resources behind. Default true. */
   leakWarnings?: boolean
   /** OpenTelemetry export (needs the optional @opentelemetry/* peers). Default off. */
-  tracing?: false | { serviceName?: string, url?: string, operationSpans?: boolean, [option: string]: unknown }
+  tracing?: boolean | import('./otel/types.js').TracingOptions
   /** The live page (off by default): `true`, or where and for whom (loopback clients only unless `allow` says yes). */
   page?: boolean | { path?: string, allow?: (request: any) => boolean, heartbeatMs?: number, maxBufferedBytes?: number }
 }

@@ -170,7 +170,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       const declared = scope.notFound ?? { handler: defaultNotFound, options: {} }
       const context = new RouteContext(this, scope.instance, '*', scope.prefix + '*', declared.handler, true, this.settings.bodyLimit, {})
       context.handlerTimeout = this.settings.handlerTimeout
-      bindHooks(context, scope, scope.instance, declared.options, this.requestLogging)
+      bindHooks(context, scope, scope.instance, declared.options, this.requestLogging || this.observer !== null)
       this.router.addNotFound(scope.prefix, context)
       notFound.set(scope, context)
       this.observer?.bind(context as unknown as BoundRoute)

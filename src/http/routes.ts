@@ -124,7 +124,8 @@ function hookEntry (name: RequestHookName, fn: Function, scope: unknown): HookEn
 }
 
 /** Fills a context's hook arrays from its scope's hooks and the route's own. */
-export function bindHooks (context: RouteContext, scope: HttpScope, instance: unknown, options: Record<string, any>, requestLogging: boolean): void {
+/** `watch`: the response's end must be seen even without onResponse hooks (request logging, an observer). */
+export function bindHooks (context: RouteContext, scope: HttpScope, instance: unknown, options: Record<string, any>, watch: boolean): void {
   for (const name of requestHooks) {
     // `this` in a request hook is the route's scope, wherever the hook was added
     const entries: HookEntry[] = scope.hooks[name].map(h => hookEntry(name, h.fn, instance))
@@ -132,7 +133,7 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
     if (own !== undefined && own !== null) for (const fn of Array.isArray(own) ? own : [own]) entries.push(hookEntry(name, fn, instance))
     context[name] = entries.length > 0 ? entries : null
   }
-  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || requestLogging
+  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || watch
   context.Request = scope.Request
   context.Reply = scope.Reply
   context.contentTypeParser = scope.contentTypeParser
@@ -153,7 +154,7 @@ export function bindRoutes (host: RouteHost): void {
       if (d.paths.some(p => host.router.has('HEAD', p, options.constraints))) continue
       for (const p of d.paths) host.router.add('HEAD', p, options.constraints, context)
     }
-    bindHooks(context, scope, instance, options, host.runtime.requestLogging)
+    bindHooks(context, scope, instance, options, host.runtime.requestLogging || host.runtime.observer !== null)
     context.attachValidation = options.attachValidation === true
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout
     if (options.schema !== undefined && options.schema !== null) {

@@ -49,6 +49,10 @@ export interface RecorderOptions {
   header: (phases: PhaseTiming[], operations: ActivityOperation[], totalMs: number, max: number, traceparent: string | undefined) => string
   /** Every finished activity (store, onActivity, leak warnings, page). */
   deliver: (activity: RequestActivity, request: any) => void
+  /** Whether a resource reported as a leak is still alive (not destroyed, may still call back); null: no recheck. */
+  stillAlive: ((asyncId: number) => boolean) | null
+  /** Runs `fn` with the resources it makes hidden from trackers (observe's own waits). */
+  hidden: <T>(fn: () => T) => T
   /** Counts an internal error (never thrown). */
   failed: (err: unknown) => void
 }
@@ -203,13 +207,32 @@ export class ActivityRecorder implements RequestObserver {
     state.done = true
     const activity = state.activity
     if (activity === null) return
-    if (activity.phases !== state.phases) activity.phases = state.phases
+    const o = this.#o
+    if (activity.leaks.length === 0 || o.stillAlive === null) {
+      this.#deliver(state, activity, reply.request)
+      return
+    }
+    // what was alive when the answer was written may be closing: a finished client request, a
+    // promise resolved right after. Give Node two turns to deliver those ends, then keep the rest.
+    const request = reply.request
+    const stillAlive = o.stillAlive
+    o.hidden(() => setImmediate(() => setImmediate(() => {
+      try {
+        activity.leaks = activity.leaks.filter(leak => stillAlive(leak.asyncId))
+      } catch (err) {
+        o.failed(err)
+      }
+      this.#deliver(state, activity, request)
+    })))
+  }
+
+  #deliver (state: ActivityState, activity: RequestActivity, request: any): void {
     try {
       state.trace?.end(activity)
     } catch (err) {
       this.#o.failed(err)
     }
-    this.#o.deliver(activity, reply.request)
+    this.#o.deliver(activity, request)
   }
 
   /** Wraps each hook function of the route so its run is timed under its own name. */
@@ -228,10 +251,10 @@ export class ActivityRecorder implements RequestObserver {
 
 /** The response closed without finishing (client gone, hijack): end the operation so nothing is kept. */
 function onResponseClose (this: ServerResponse): void {
+  if (this.writableFinished) return // a finished response is reported by the lifecycle's own stages
   const req = (this as any).req as IncomingMessage | undefined
   const state: ActivityState | undefined = (req as any)?.[kState]
   if (state === undefined) return
-  ;(req as any)[kState] = undefined
   if (state.report === null && !state.done) {
     state.done = true
     try { state.op.end() } catch {}

@@ -5,6 +5,7 @@
 import { codes } from '../errors.js'
 import { createTracker } from '../async/tracker.js'
 import { Context } from '../async/context.js'
+import { asWeft } from '../async/internal-scope.js'
 import { kApp } from '../app/symbols.js'
 import type { HttpApp } from '../http/http-app.js'
 import { ActivityRecorder, type ActivityState, type TracingLike } from './activity-recorder.js'
@@ -119,7 +120,9 @@ export async function observe (instance: any, options: ObserveOptions = {}): Pro
     withCurrent: current === null ? null : (state, fn) => current!.run(state, fn),
     header: serverTimingHeader,
     deliver,
-    failed
+    failed,
+    stillAlive: detailTracker === null ? null : (asyncId) => { const info = detailTracker.resource(asyncId); return info !== undefined && !info.done },
+    hidden: asWeft
   })
   app.observer = recorder
 

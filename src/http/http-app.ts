@@ -55,6 +55,8 @@ export interface WeftOptions extends RouterOptions {
 }
 
 const maxId = 2147483647
+/** While close() waits for in-flight requests, idle keep-alive connections are closed this often. */
+const idleSweepMs = 500
 let nextReqId = 0
 function defaultGenReqId (): string {
   nextReqId = (nextReqId + 1) & maxId
@@ -207,8 +209,9 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       else if (this.forceCloseConnections === 'idle') {
         server.closeIdleConnections()
         // a keep-alive connection whose in-flight response finishes later is idle from then on:
-        // close it then, rather than waiting out keepAliveTimeout (Fastify waits)
-        reaper = setInterval(() => { server.closeIdleConnections() }, 50)
+        // close it then, rather than waiting out keepAliveTimeout (Fastify waits). Not at once:
+        // a request the client sends on it right after still gets its 503 + Connection: close.
+        reaper = setInterval(() => { server.closeIdleConnections() }, idleSweepMs)
         reaper.unref()
       }
     })

@@ -32,6 +32,16 @@ function get (url) {
   })
 }
 
+/** The app's recent activities once there are `n` of them (delivery can wait a turn or two). */
+async function activities (app, n) {
+  for (let i = 0; i < 200; i++) {
+    const recent = app.observe.recentActivity()
+    if (recent.length >= n) return recent
+    await sleep(10)
+  }
+  throw new Error(`${n} activities did not arrive within 2 s`)
+}
+
 async function observed (t, options, routes) {
   const app = weft()
   t.after(() => app.close())
@@ -75,7 +85,7 @@ describe('phases and hooks', () => {
       app.get('/', async () => 'ok')
     })
     for (let i = 0; i < 3; i++) assert.equal((await app.inject('/?n=' + i)).statusCode, 200)
-    await sleep(5)
+    await activities(app, 3)
     assert.deepEqual(got, [['/?n=0', true], ['/?n=1', true], ['/?n=2', true]])
     assert.equal(app.observe.internalErrors, 3)
   })
@@ -84,8 +94,7 @@ describe('phases and hooks', () => {
     const app = await observed(t, {}, (app) => { app.get('/boom', async () => { throw new Error('x') }) })
     await app.inject('/nope')
     await app.inject('/boom')
-    await sleep(5)
-    const [boom, nope] = app.observe.recentActivity()
+    const [boom, nope] = await activities(app, 2)
     assert.deepEqual([nope.route, nope.statusCode], [null, 404])
     assert.deepEqual([boom.route, boom.statusCode], ['/boom', 500])
     assert.ok(boom.phases.some((p) => p.name === 'errorHandler'))
@@ -124,8 +133,7 @@ describe('async work of a request (resources)', () => {
       })
     })
     assert.equal((await app.inject('/work')).statusCode, 200)
-    await sleep(5)
-    const [activity] = app.observe.recentActivity()
+    const [activity] = await activities(app, 1)
     const fs = activity.operations.filter((o) => o.kind === 'fs')
     assert.equal(fs.reduce((n, o) => n + o.count, 0), 3, JSON.stringify(activity.operations))
     const client = activity.operations.filter((o) => o.kind === 'http.client')
@@ -146,8 +154,7 @@ describe('async work of a request (resources)', () => {
     await app.listen({ port: 0, host: '127.0.0.1' })
     const base = `http://127.0.0.1:${app.server.address().port}`
     await Promise.all([get(base + '/spin'), get(base + '/wait')])
-    await sleep(5)
-    const byRoute = Object.fromEntries(app.observe.recentActivity().map((a) => [a.route, a]))
+    const byRoute = Object.fromEntries((await activities(app, 2)).map((a) => [a.route, a]))
     assert.ok(byRoute['/spin'].cpuMs >= 30, `spin cpu ${byRoute['/spin'].cpuMs}`)
     assert.ok(byRoute['/spin'].maxBlockMs >= 30)
     assert.ok(byRoute['/wait'].cpuMs < 10, `wait cpu ${byRoute['/wait'].cpuMs}`)
@@ -165,8 +172,7 @@ describe('async work of a request (resources)', () => {
     app.get('/leaky', async () => { intervals.push(setInterval(() => {}, 1000)); return 'ok' })
     await app.inject('/leaky')
     await app.inject('/leaky')
-    await sleep(5)
-    const [activity] = app.observe.recentActivity()
+    const [activity] = await activities(app, 2)
     assert.deepEqual(activity.leaks.map((l) => l.kind), ['timer'])
     assert.match(activity.leaks[0].callSite ?? '', /activity\.test\.js/)
     const warnings = lines.filter((l) => l.level === 40)
@@ -184,8 +190,7 @@ describe('bounded memory', () => {
     })
     for (let i = 0; i < 20; i++) await app.inject('/a/' + i)
     await app.inject('/b')
-    await sleep(5)
-    const recent = app.observe.recentActivity()
+    const recent = await activities(app, 5)
     assert.equal(recent.length, 5)
     assert.equal(recent[0].url, '/b')
     const routes = app.observe.routes()

@@ -48,6 +48,8 @@ export interface WeftOptions extends RouterOptions {
 }
 
 const maxId = 2147483647
+/** ms between closes of newly idle keep-alive connections while close() waits for in-flight ones. */
+const idleSweepInterval = 50
 let nextReqId = 0
 function defaultGenReqId (): string {
   nextReqId = (nextReqId + 1) & maxId
@@ -166,11 +168,18 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   protected override async stopServing (): Promise<void> {
     const server = this.server
     if (!server.listening) return
+    let sweep: NodeJS.Timeout | undefined
     await new Promise<void>((resolve) => {
       server.close(() => resolve())
       if (this.#trackedSockets !== null) this.#trackedSockets.destroyAll()
       else if (this.forceCloseConnections === true) server.closeAllConnections()
-      else if (this.forceCloseConnections === 'idle') server.closeIdleConnections()
+      else if (this.forceCloseConnections === 'idle') {
+        server.closeIdleConnections()
+        // an in-flight response keeps its keep-alive header; its connection is closed once idle
+        // instead of holding close() open for keepAliveTimeout
+        sweep = setInterval(() => server.closeIdleConnections(), idleSweepInterval)
+      }
     })
+    clearInterval(sweep)
   }
 }

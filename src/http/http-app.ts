@@ -177,7 +177,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
         server.closeIdleConnections()
         // an in-flight response keeps its keep-alive header; its connection is closed once idle
         // instead of holding close() open for keepAliveTimeout
-        sweep = setInterval(() => server.closeIdleConnections(), idleSweepInterval)
+        sweep = setInterval(() => server.closeIdleConnections(), idleSweepInterval).unref()
       }
     })
     clearInterval(sweep)

@@ -8,8 +8,7 @@ import { abortRequestSignal, kResponse } from './request-signal.js'
 
 /** Called once per request as it starts: a timer only when the route has a handlerTimeout. */
 export function watchRequest (reply: Reply): void {
-  const request = reply.request as unknown as { [kResponse]?: unknown }
-  request[kResponse] = reply.raw
+  reply.request[kResponse] = reply.raw
   const ms = reply[kContext].handlerTimeout
   if (ms > 0) startHandlerTimer(reply, ms)
 }

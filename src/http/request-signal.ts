@@ -23,9 +23,9 @@ export function requestSignal (request: object): AbortSignal {
     return controller.signal
   }
   const res = holder[kResponse]
-  if (res !== undefined && !res.writableFinished && !res.destroyed) {
+  if (res !== undefined && !res.writableEnded && !res.destroyed) {
     const signalController = controller
-    res.once('close', () => { if (!res.writableFinished) abort(signalController, undefined) })
+    res.once('close', () => { if (!res.writableEnded) abort(signalController, undefined) })
   }
   return controller.signal
 }

@@ -1,10 +1,11 @@
 // The Request object handed to hooks and handlers: a thin view over the raw IncomingMessage,
-// with params from the router, a query string parsed on first read, and decorators.
-import type { IncomingMessage } from 'node:http'
+// with params from the router, a query string parsed on first read, request.signal made on
+// first read, and decorators.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import fastQuerystring from 'fast-querystring'
 import type { Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
-import { requestSignal } from './request-signal.js'
+import { kResponse, requestSignal } from './request-signal.js'
 import type { RouteContext } from './route-context.js'
 
 export const kContext = Symbol('weft.context')
@@ -26,6 +27,8 @@ export class Request {
   [kContext]: RouteContext
   [kSearch]: string
   [kQuery]: Record<string, unknown> | undefined
+  /** The response, for request.signal (set as the request starts). */
+  [kResponse]: ServerResponse | undefined
 
   constructor (id: string, params: Record<string, string>, raw: IncomingMessage, search: string, log: Logger, context: RouteContext) {
     this.id = id
@@ -37,6 +40,7 @@ export class Request {
     this[kContext] = context
     this[kSearch] = search
     this[kQuery] = undefined
+    this[kResponse] = undefined
     const props = (new.target as typeof Request).props
     for (let i = 0; i < props.length; i++) (this as any)[props[i]![0]] = props[i]![1]
   }

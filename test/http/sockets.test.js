@@ -1,11 +1,12 @@
 // What only a real socket shows: onTimeout and onRequestAbort, onResponse after a real response,
 // the shutdown sequence (in-flight requests finish, new ones get 503, keep-alive and
-// forceCloseConnections), and a server that keeps answering after bad requests.
+// forceCloseConnections, inject() once closing), and a server that keeps answering after bad requests.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import net from 'node:net'
 import { once } from 'node:events'
+import Fastify from 'fastify'
 import weft from 'weft'
 
 const styles = ['callback', 'async']
@@ -387,4 +388,122 @@ describe('the server keeps answering after bad requests', () => {
       assert.deepEqual(JSON.parse(echo.body), { ok: true })
     })
   }
+})
+
+describe('inject() and close()', () => {
+  test('once close() has begun, inject() rejects with FST_ERR_REOPENED_CLOSE_SERVER', async () => {
+    const app = weft()
+    app.get('/', async () => 'ok')
+    await app.ready()
+    const closing = app.close()
+    await assert.rejects(app.inject('/'), { code: 'FST_ERR_REOPENED_CLOSE_SERVER', message: 'Weft has already been closed and cannot be reopened' })
+    await closing
+    await assert.rejects(app.inject('/'), { code: 'FST_ERR_REOPENED_CLOSE_SERVER' })
+  })
+
+  test('the callback form gets the error and no response', async () => {
+    const app = weft()
+    app.get('/', async () => 'ok')
+    await app.ready()
+    await app.close()
+    const args = await new Promise((resolve) => app.inject('/', (...a) => resolve(a)))
+    assert.equal(args.length, 1)
+    assert.equal(args[0].code, 'FST_ERR_REOPENED_CLOSE_SERVER')
+  })
+
+  test('before boot, inject() still boots the app and answers', async (t) => {
+    const app = weft()
+    t.after(() => app.close())
+    let readyRan = 0
+    app.addHook('onReady', async () => { readyRan++ })
+    app.get('/', async () => 'ok')
+    assert.equal((await app.inject('/')).body, 'ok')
+    assert.equal(readyRan, 1)
+  })
+})
+
+describe('requests that arrive while the app closes', () => {
+  /** A listening app whose preClose hook waits until `release()`: close() has begun, the server still accepts. */
+  async function closingApp (t, make, options) {
+    const lines = []
+    const app = make({ ...options, logger: { level: 'info', stream: { write: (l) => { lines.push(JSON.parse(l)) } } } })
+    const preCloseEntered = deferred()
+    const preCloseRelease = deferred()
+    app.addHook('preClose', async () => { preCloseEntered.resolve(); await preCloseRelease.promise })
+    app.get('/', async () => 'ok')
+    const { port } = await listening(t, app)
+    const conn = net.connect(port, '127.0.0.1')
+    await once(conn, 'connect')
+    t.after(() => conn.destroy())
+    let received = ''
+    conn.on('data', (c) => { received += c })
+    const connClosed = new Promise((resolve) => conn.once('close', resolve))
+    conn.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n') // a keep-alive connection, used before close()
+    while (!received.endsWith('ok')) await sleep(5)
+    const firstAnswer = received
+    received = ''
+    const closing = app.close()
+    await within(preCloseEntered.promise, 'preClose')
+    conn.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n') // the same connection, while closing
+    await within(connClosed, 'the connection closing')
+    preCloseRelease.resolve()
+    await within(closing, 'close()')
+    return { firstAnswer, lateAnswer: received, lines }
+  }
+
+  const statusOf = (text) => Number(text.split(' ')[1])
+  const headerOf = (text, name) => new RegExp(`\r\n${name}: ([^\r]*)\r\n`, 'i').exec(text)?.[1]
+  const bodyOf = (text) => text.slice(text.indexOf('\r\n\r\n') + 4)
+
+  test('on an existing keep-alive connection: 503 with Connection: close and Fastify\'s body', async (t) => {
+    const ours = await closingApp(t, weft)
+    const fastify = await closingApp(t, Fastify)
+    assert.match(ours.firstAnswer, /\r\nConnection: keep-alive\r\n/i, 'the answer before close() kept the connection')
+    assert.equal(statusOf(ours.lateAnswer), 503)
+    assert.equal(headerOf(ours.lateAnswer, 'connection'), 'close')
+    assert.equal(statusOf(ours.lateAnswer), statusOf(fastify.lateAnswer))
+    assert.deepEqual(JSON.parse(bodyOf(ours.lateAnswer)), JSON.parse(bodyOf(fastify.lateAnswer)))
+  })
+
+  test('each is logged at info level, as Fastify logs it', async (t) => {
+    const pick = ({ level, msg, res }) => ({ level, msg, res })
+    const ours = (await closingApp(t, weft)).lines.filter((l) => l.res?.statusCode === 503).map(pick)
+    const fastify = (await closingApp(t, Fastify)).lines.filter((l) => l.res?.statusCode === 503).map(pick)
+    assert.equal(ours.length, 1)
+    assert.equal(ours[0].level, 30)
+    assert.deepEqual(ours, fastify)
+  })
+
+  test('with return503OnClosing: false they are served, with Connection: close', async (t) => {
+    const { lateAnswer } = await closingApp(t, weft, { return503OnClosing: false })
+    assert.equal(statusOf(lateAnswer), 200)
+    assert.equal(bodyOf(lateAnswer), 'ok')
+    assert.equal(headerOf(lateAnswer, 'connection'), 'close')
+  })
+})
+
+describe('forceCloseConnections on a serverFactory server', () => {
+  /** A node:http server as old ones were: without closeAllConnections / closeIdleConnections. */
+  const serverWithout = (...methods) => (handler) => {
+    const server = http.createServer(handler)
+    for (const m of methods) server[m] = undefined
+    return server
+  }
+
+  test('true: Weft closes the connections itself when the server cannot', async (t) => {
+    const app = weft({ forceCloseConnections: true, serverFactory: serverWithout('closeAllConnections') })
+    const entered = deferred()
+    app.get('/never', () => { entered.resolve() }) // never answers
+    const { port } = await listening(t, app)
+
+    const client = request(port, '/never')
+    client.catch(() => {})
+    await within(entered.promise, 'the handler starting')
+    await within(app.close(), 'close() with a request that never answers')
+    await assert.rejects(within(client, 'the client noticing'), /socket hang up|ECONNRESET/)
+  })
+
+  test('\'idle\' on a server without closeIdleConnections fails with FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE', () => {
+    assert.throws(() => weft({ forceCloseConnections: 'idle', serverFactory: serverWithout('closeIdleConnections') }), { code: 'FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE' })
+  })
 })

@@ -2,7 +2,8 @@
 // from plugins, then onReady once), the onListen chain, and shutdown (preClose, stop serving,
 // onClose in reverse). The HTTP layer extends it to prepare routes at boot and to stop its
 // server at close.
-import { callWithDone, runAppHook, type AppHook } from '../hooks/app-hook-runner.js'
+import { runAppHook, type AppHook } from '../hooks/app-hook-runner.js'
+import { callWithDone } from '../hooks/user-call.js'
 import type { Logger } from './logger.js'
 import { StartupTimeline } from './startup-timeline.js'
 import { PluginLoader, type QueuedCallback } from './plugin-loader.js'

@@ -3,7 +3,7 @@
 // Child scopes are Object.create(parent): they see the parent's decorators, never the reverse.
 import { codes } from '../errors.js'
 import type { StartupView } from './startup-timeline.js'
-import { callSettled } from '../hooks/app-hook-runner.js'
+import { callSettled } from '../hooks/user-call.js'
 import { validateHook, type HookName } from '../hooks/names.js'
 import type { AppLifecycle } from './app-lifecycle.js'
 import { defineDecorator } from './decorators.js'

@@ -5,7 +5,7 @@
 // only promises: timers are used for timeouts alone, so booting works under mock timers.
 import { codes } from '../errors.js'
 import type { StartupTimeline } from './startup-timeline.js'
-import { callSettled } from '../hooks/app-hook-runner.js'
+import { callSettled } from '../hooks/user-call.js'
 
 export interface PluginEntry {
   kind: 'plugin'

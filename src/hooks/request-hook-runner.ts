@@ -1,8 +1,12 @@
-// The one runner every request/reply hook goes through. It walks an array of hooks in
+// The one runner every request/reply hook goes through, with the rules of user-call.ts (done or
+// promise, whichever first; one settling) in a form that allocates nothing per hook. It walks an array of hooks in
 // callback or promise style; what differs per hook (arguments, whether a hook may replace
 // the payload) is the `shape`. State lives in one HookRun per request, and its done/resolve/
 // reject callbacks are made once per request, however many hooks and stages run.
 import { codes } from '../errors.js'
+import { isThenable } from './user-call.js'
+
+export { isThenable }
 
 export interface HookEntry {
   fn: Function
@@ -120,9 +124,6 @@ function dropped (run: HookRun): boolean {
   return run.guard !== Guard.none && run.reply[kHijacked]
 }
 
-export function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
-}
 
 /**
  * A callback-style hook that also returned a promise: the chain continues on whichever comes

@@ -4,6 +4,10 @@ import type { IncomingMessage, IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import secureJsonParse from 'secure-json-parse'
 import { codes } from '../errors.js'
+import { callWithDone, type SettleRules } from '../hooks/user-call.js'
+
+/** A parser that rejects without a reason fails the request (500), as Fastify's does. */
+const parserRules: SettleRules = { timeout: 0, emptyRejection: () => new codes.FST_ERR_SEND_UNDEFINED_ERR() }
 
 export type BodyParserDone = (err: Error | null, body?: unknown) => void
 /** A user parser: (request, payload, done) where payload is the body stream, or the string/Buffer when parseAs is set.
@@ -373,22 +377,9 @@ class BodyReader {
     this.finish(null, value)
   }
 
-  /** Calls the user parser with the body (parseAs) or the stream; accepts `done` or a returned promise, first answer wins. */
+  /** Calls the user parser with the body (parseAs) or the stream: `done(err, body)` or a returned promise, first answer wins. */
   callParser (payload: unknown): void {
-    const done: BodyParserDone = (err, body) => { this.finish(err, body) }
-    let result: unknown
-    try {
-      result = this.parser.fn(this.request, payload, done)
-    } catch (err) {
-      this.finish(err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR())
-      return
-    }
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-      (result as Promise<unknown>).then(
-        body => { this.finish(null, body) },
-        err => { this.finish(err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR()) }
-      )
-    }
+    callWithDone(this.parser.fn, undefined, [this.request, payload], parserRules, (err, body) => { this.finish(err, body) })
   }
 
   detach (): void {

@@ -48,6 +48,10 @@ export interface WeftOptions extends RouterOptions {
   https?: Record<string, unknown> | boolean | null
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: WeftOptions) => Server
   routerOptions?: RouterOptions
+  /** Rewrites each request's URL before routing (`request.originalUrl` keeps the one received). */
+  rewriteUrl?: (this: any, req: IncomingMessage) => string
+  /** false: a second setErrorHandler() in one scope throws FST_ERR_ERROR_HANDLER_ALREADY_SET (default true: it warns, FSTWRN004). */
+  allowErrorHandlerOverride?: boolean
   /** weft/observe's options (see ObserveOptions in weft/observe): per-request activity for the whole app. */
   observe?: boolean | Record<string, unknown>
   /** Answers the requests the router refuses (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) instead of the built-in JSON. */
@@ -160,6 +164,22 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     if (this.#answersMissingHost && lacksRequiredHost(req)) {
       answerMissingHost(res)
       return
+    }
+    const rewrite = this.options.rewriteUrl
+    if (rewrite !== undefined) {
+      ;(req as { originalUrl?: string }).originalUrl = req.url
+      let url: unknown
+      try {
+        url = rewrite.call(this.rootScope.instance, req)
+      } catch (err) {
+        req.destroy(err as Error)
+        return
+      }
+      if (typeof url !== 'string') {
+        req.destroy(new codes.FST_ERR_ROUTE_REWRITE_NOT_STR(req.url, typeof url))
+        return
+      }
+      req.url = url
     }
     handleRequest(this, this.router, req, res)
   }

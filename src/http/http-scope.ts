@@ -24,6 +24,8 @@ export class HttpScope extends PluginScope {
   Request: RequestClass
   Reply: ReplyClass
   errorHandler: ErrorHandlerLink
+  /** setErrorHandler() was called in this scope itself (a second call warns, or throws without allowErrorHandlerOverride). */
+  errorHandlerSet = false
   schemas: SchemaStore
   validatorCompiler: ValidatorCompiler | null
   serializerCompiler: SerializerCompiler | null

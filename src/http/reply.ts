@@ -146,6 +146,13 @@ export class Reply {
     return serializerFor(this[kContext].serializers, Number(statusCode))
   }
 
+  /** Serializes `data` with the route's response serializer for `httpStatus` (FST_ERR_MISSING_SERIALIZATION_FN when it has none). */
+  serializeInput (data: unknown, httpStatus: number | string): string {
+    const serialize = this.getSerializationFunction(httpStatus)
+    if (serialize === undefined) throw new codes.FST_ERR_MISSING_SERIALIZATION_FN(String(httpStatus))
+    return serialize(data)
+  }
+
   /** Hands the request to the not-found handler of its URL's scope (its preHandler hooks first). */
   callNotFound (): this {
     this[kContext].app.stages.notFound(this)

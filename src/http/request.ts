@@ -60,7 +60,7 @@ export class Request {
   get headers () { return this.raw.headers }
   set headers (value) { this.raw.headers = value }
   get url (): string { return this.raw.url! }
-  get originalUrl (): string { return this.raw.url! }
+  get originalUrl (): string { return (this.raw as { originalUrl?: string }).originalUrl ?? this.raw.url! }
   get method (): string { return this.raw.method! }
   get socket () { return this.raw.socket }
   get server () { return this[kContext].instance }

@@ -45,7 +45,6 @@ export interface RouteHost {
 
 export function route (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>): void {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new codes.FST_ERR_ROUTE_OPTIONS_NOT_OBJ(String((opts as any)?.method), String((opts as any)?.url))
-  if (host.started) throw new codes.FST_ERR_INSTANCE_ALREADY_STARTED('Cannot add route!')
   const path = opts.url ?? opts.path
   if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
   const methods: unknown[] = Array.isArray(opts.method) ? opts.method : [opts.method]

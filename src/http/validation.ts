@@ -107,9 +107,7 @@ function validatePart (validate: ValidateFunction, request: RequestParts, key: k
   if (result === false) return schemaError(validate.errors ?? [], dataVar, formatter)
   if (result !== null && typeof result === 'object') {
     if (typeof (result as { then?: unknown }).then === 'function') {
-      const err = new Error(`Asynchronous validators are not supported (${dataVar})`)
-      ;(err as { statusCode?: number }).statusCode = 500
-      return err
+      return new codes.WEFT_ERR_ASYNC_VALIDATOR(dataVar)
     }
     const { error } = result as ValidationResultLike
     if (error) return customError(error, dataVar)

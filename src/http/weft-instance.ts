@@ -69,6 +69,9 @@ function assertNotStarted (self: WeftInstance, method: string): void {
   if (self[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING(`Cannot call "${method}"!`)
 }
 
+const errorHandlerOverrideWarning = 'It seems that you are overriding an errorHandler in the same scope, which can lead to subtle bugs. ' +
+  'To disable this behavior, set \'allowErrorHandlerOverride\' to false.'
+
 export class WeftInstance extends PluginHost {
   get server (): Server { return (this[kApp] as HttpApp).server }
   get initialConfig (): Readonly<Record<string, unknown>> { return Object.freeze({ ...(this[kApp] as HttpApp).options }) }
@@ -146,6 +149,11 @@ export class WeftInstance extends PluginHost {
     assertNotStarted(this, 'setErrorHandler')
     if (typeof fn !== 'function') throw new codes.FST_ERR_ERROR_HANDLER_NOT_FN()
     const scope = this[kScope] as HttpScope
+    if (scope.errorHandlerSet) {
+      if ((this[kApp] as HttpApp).options.allowErrorHandlerOverride === false) throw new codes.FST_ERR_ERROR_HANDLER_ALREADY_SET()
+      process.emitWarning(errorHandlerOverrideWarning, { type: 'FastifyWarning', code: 'FSTWRN004' })
+    }
+    scope.errorHandlerSet = true
     scope.errorHandler = { fn, scope: this, parent: scope.errorHandler }
     return this
   }
@@ -158,7 +166,7 @@ export class WeftInstance extends PluginHost {
     if (this[kApp].state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
     const scope = this[kScope] as HttpScope
     if (typeof handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER('*', scope.prefix + '*')
-    if (scope.notFound !== null) throw new Error(`Not found handler already set for Weft instance with prefix: '${scope.prefix || '/'}'`)
+    if (scope.notFound !== null) throw new codes.WEFT_ERR_NOT_FOUND_HANDLER_ALREADY_SET(scope.prefix || '/')
     scope.notFound = { handler, options: opts ?? {} }
     return this
   }
@@ -186,7 +194,7 @@ export class WeftInstance extends PluginHost {
 
   setReplySerializer (fn: (payload: unknown, statusCode: number) => string): this {
     assertNotStarted(this, 'setReplySerializer')
-    if (typeof fn !== 'function') throw new TypeError('The reply serializer must be a function')
+    if (typeof fn !== 'function') throw new codes.WEFT_ERR_REPLY_SERIALIZER_NOT_FN(typeof fn)
     ;(this[kScope] as HttpScope).replySerializer = fn
     return this
   }

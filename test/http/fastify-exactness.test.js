@@ -363,3 +363,46 @@ describe('the frameworkErrors option', () => {
     assert.equal(res.json().message, 'refused')
   })
 })
+
+describe('options and reply helpers Fastify apps use', () => {
+  test('rewriteUrl rewrites before routing; request.originalUrl keeps what arrived', async (t) => {
+    const app = newApp(t, { rewriteUrl: (req) => req.url.replace(/^\/old/, '/new') })
+    app.get('/new/x', async (request) => ({ url: request.url, original: request.originalUrl }))
+    assert.deepEqual((await app.inject('/old/x')).json(), { url: '/new/x', original: '/old/x' })
+  })
+
+  test('a second setErrorHandler() in one scope throws FST_ERR_ERROR_HANDLER_ALREADY_SET with allowErrorHandlerOverride: false', (t) => {
+    const app = newApp(t, { allowErrorHandlerOverride: false })
+    app.setErrorHandler(() => {})
+    assert.throws(() => app.setErrorHandler(() => {}), {
+      code: 'FST_ERR_ERROR_HANDLER_ALREADY_SET',
+      message: "Error Handler already set in this scope. Set 'allowErrorHandlerOverride: true' to allow overriding."
+    })
+  })
+
+  test('by default a second setErrorHandler() in one scope warns (FSTWRN004) and takes over', async (t) => {
+    const app = newApp(t)
+    const warnings = []
+    const onWarning = (w) => { if (w.code === 'FSTWRN004') warnings.push(w) }
+    process.on('warning', onWarning)
+    t.after(() => process.off('warning', onWarning))
+    app.setErrorHandler((err, request, reply) => reply.send('first'))
+    app.setErrorHandler((err, request, reply) => reply.send('second'))
+    app.get('/', async () => { throw new Error('x') })
+    assert.equal((await app.inject('/')).body, 'second')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(warnings.length, 1)
+  })
+
+  test('reply.serializeInput() uses the route\'s serializer for a status, FST_ERR_MISSING_SERIALIZATION_FN without one', async (t) => {
+    const app = newApp(t)
+    let seen
+    app.get('/', { schema: { response: { 200: { type: 'object', properties: { a: { type: 'number' } } } } } }, (request, reply) => {
+      seen = { serialized: reply.serializeInput({ a: 1, b: 2 }, 200) }
+      try { reply.serializeInput({}, 201) } catch (err) { seen.error = [err.code, err.message] }
+      reply.send({ a: 3 })
+    })
+    await app.inject('/')
+    assert.deepEqual(seen, { serialized: '{"a":1}', error: ['FST_ERR_MISSING_SERIALIZATION_FN', 'Missing serialization function. Key "201"'] })
+  })
+})

@@ -3,8 +3,9 @@
 //   GET /files     reads three files            GET /upstream   calls the backend over HTTP (fetch)
 //   GET /zip       gzips a payload              GET /wait       waits on a timer
 //   GET /cpu       spins 40 ms of CPU           GET /leaky      leaves an interval running (a leak)
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
@@ -19,15 +20,10 @@ const here = fileURLToPath(import.meta.url)
 const pkg = fileURLToPath(new URL('../package.json', import.meta.url))
 const readme = fileURLToPath(new URL('../README.md', import.meta.url))
 
-// the backend: a plain node:http server on a free loopback port
-const backend = createServer((req, res) => {
-  setTimeout(() => {
-    res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ backend: true, path: req.url }))
-  }, 15)
-})
-await new Promise((resolve) => backend.listen(0, host, resolve))
-const backendUrl = `http://${host}:${backend.address().port}`
+// the backend: a plain node:http server in a process of its own, on a free loopback port
+const backend = fork(fileURLToPath(new URL('./observe-backend.js', import.meta.url)), [host], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+const [backendPort] = await once(backend, 'message')
+const backendUrl = `http://${host}:${backendPort}`
 
 const app = weft({ logger: { level: process.env.LOG_LEVEL ?? 'info' }, disableRequestLogging: true })
 await app.register(observe, { detail, serverTiming: true, page: true })
@@ -76,7 +72,7 @@ app.get('/leaky', async () => {
 
 app.addHook('onClose', async () => {
   for (const interval of leaks) clearInterval(interval)
-  await new Promise((resolve) => backend.close(resolve))
+  backend.kill()
 })
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

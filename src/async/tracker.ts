@@ -8,7 +8,7 @@ import { Recorder } from './recorder.js'
 import { ScopeSpace, type TrackScope } from './scopes.js'
 import { processReport, scopeLeaks, scopeReport } from './report.js'
 import { closeScope } from './scope-close.js'
-import { resourceInfo } from './describe.js'
+import { isLeakCandidate, resourceInfo } from './describe.js'
 import { activeHandles } from './active-handles.js'
 import { settle, SETTLE_TURNS } from './settle.js'
 import { BegunOperation, OpenOperations, type OperationHost } from './open-operation.js'
@@ -226,6 +226,18 @@ export class Tracker {
     if (rec === undefined) return undefined
     const s = rec.res.find(asyncId)
     return s < 0 ? undefined : resourceInfo(rec, s)
+  }
+
+  /**
+   * Whether a resource reported as leaked still is one now: stored (not destroyed), its work not
+   * done, and (for a handle) keeping the process alive as Node sees it (`hasRef()`). For callers
+   * that check again a little later, when a closing socket or a pooled, now unref'd one has settled.
+   */
+  stillLeaking (asyncId: number): boolean {
+    const rec = this.#rec
+    if (rec === undefined) return false
+    const s = rec.res.find(asyncId)
+    return s >= 0 && isLeakCandidate(rec, s)
   }
 
   /** The resource and its stored ancestors by triggerAsyncId, nearest first. */

@@ -84,7 +84,9 @@ export class ActivityState {
   advance (now: number, next: PhaseName | null): void {
     const phase = this.phase
     phase.wallMs = now - this.start - phase.startMs
-    if (phase.hooks.length > 0 || (!hookPhases.has(phase.name) && phase.wallMs >= 0.001)) this.phases.push(phase)
+    // hook phases show when a hook ran; the others when they took measurable time (a GET parses
+    // no body, a route without schemas validates nothing), the handler always
+    if (phase.hooks.length > 0 || phase.name === 'handler' || (!hookPhases.has(phase.name) && phase.wallMs >= 0.05)) this.phases.push(phase)
     if (next !== null) this.phase = { name: next, startMs: now - this.start, wallMs: 0, hooks: [] }
   }
 

@@ -121,7 +121,7 @@ export async function observe (instance: any, options: ObserveOptions = {}): Pro
     header: serverTimingHeader,
     deliver,
     failed,
-    stillAlive: detailTracker === null ? null : (asyncId) => { const info = detailTracker.resource(asyncId); return info !== undefined && !info.done },
+    stillAlive: detailTracker === null ? null : (asyncId) => detailTracker.stillLeaking(asyncId),
     hidden: asWeft
   })
   app.observer = recorder

@@ -60,15 +60,18 @@ export class HookRun {
   busy = false
   /** Counts hook calls, so a callback-style hook's late promise knows whether its hook still waits. */
   calls = 0
+  /** Told before each hook runs (weft/observe's per-hook timing); null costs one check per hook. */
+  watch: ((reply: SendState, fn: Function) => void) | null = null
   done: ((err?: unknown, value?: unknown) => void) | null = null
   resolve: ((value: unknown) => void) | null = null
   reject: ((err: unknown) => void) | null = null
   readonly request: unknown
   readonly reply: SendState
 
-  constructor (request: unknown, reply: SendState) {
+  constructor (request: unknown, reply: SendState, watch: ((reply: SendState, fn: Function) => void) | null = null) {
     this.request = request
     this.reply = reply
+    this.watch = watch
   }
 }
 
@@ -93,6 +96,7 @@ function step (run: HookRun): void {
     let result: unknown
     run.busy = true
     const call = ++run.calls
+    if (run.watch !== null) run.watch(run.reply, hook.fn)
     try {
       result = callHook(run, hook)
     } catch (err) {

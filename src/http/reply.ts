@@ -241,8 +241,13 @@ function clientWaiting (reply: Reply): boolean {
  *  still waiting on a hook or the handler (an early reply, a send from a pending handler); then a new one. */
 export function hookRun (reply: Reply): HookRun {
   const run = reply[kRun]
-  if (run === null) return (reply[kRun] = new HookRun(reply.request, reply))
-  return run.busy ? new HookRun(reply.request, reply) : run
+  if (run === null) return (reply[kRun] = newHookRun(reply))
+  return run.busy ? newHookRun(reply) : run
+}
+
+/** A HookRun that tells the observer (if one is plugged in) as each hook starts. */
+export function newHookRun (reply: Reply): HookRun {
+  return new HookRun(reply.request, reply, reply[kContext].app.observer?.hook ?? null)
 }
 
 

@@ -9,7 +9,7 @@ import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, ty
 import { silentLogger } from '../app/logger.js'
 import { handleError } from './error-handler.js'
 import { watchRequest } from './handler-timeout.js'
-import { hookRun, kErrorHandler, kHeaders, settleReply, type Reply } from './reply.js'
+import { hookRun, kErrorHandler, kHeaders, newHookRun, settleReply, type Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
 import type { RouteContext } from './route-context.js'
 import type { Router } from './router.js'
@@ -234,7 +234,7 @@ function onResponseFinish (this: ServerResponse): void {
   ;(this as any)[kReply] = undefined
   const context = reply[kContext]
   if (context.app.observer !== null) context.app.observer.stage(reply, Stage.onResponse)
-  if (context.onResponse !== null) runHooks(new HookRun(reply.request, reply), context.onResponse, Shape.plain, undefined, Guard.none, requestCompleted)
+  if (context.onResponse !== null) runHooks(newHookRun(reply), context.onResponse, Shape.plain, undefined, Guard.none, requestCompleted)
   else requestCompleted(null, reply)
 }
 
@@ -254,7 +254,7 @@ function onRequestClose (this: IncomingMessage): void {
   if (reply === undefined) return
   ;(this as any)[kReply] = undefined
   if (!this.aborted || reply.raw.writableFinished) return
-  runHooks(new HookRun(reply.request, reply), reply[kContext].onRequestAbort!, Shape.request, undefined, Guard.none, logHookError)
+  runHooks(newHookRun(reply), reply[kContext].onRequestAbort!, Shape.request, undefined, Guard.none, logHookError)
 }
 
 function watchTimeout (socket: Socket, reply: Reply): void {
@@ -266,7 +266,7 @@ function onSocketTimeout (this: Socket): void {
   const reply: Reply | undefined = (this as any)[kTimeoutReply]
   if (reply === undefined || reply.raw.writableFinished) return
   const hooks = reply[kContext].onTimeout
-  if (hooks !== null) runHooks(new HookRun(reply.request, reply), hooks, Shape.plain, undefined, Guard.none, logOnTimeoutError)
+  if (hooks !== null) runHooks(newHookRun(reply), hooks, Shape.plain, undefined, Guard.none, logOnTimeoutError)
 }
 
 function logOnTimeoutError (run: HookRun, err: unknown): void {

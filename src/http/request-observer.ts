@@ -41,6 +41,8 @@ export interface RequestObserver {
   request (req: IncomingMessage, res: ServerResponse, run: () => void): void
   /** A stage of this request begins. `reply` is the request's Reply; `error` is given for onError and errorHandler. */
   stage (reply: any, stage: StageValue, error?: unknown): void
+  /** A hook function of this request starts (it ends when the next one, or the next stage, starts). Bound: called as a plain function. */
+  readonly hook: (reply: any, fn: Function) => void
   /** Called once per route context when the app binds routes (before onReady). */
   bind (route: BoundRoute): void
 }

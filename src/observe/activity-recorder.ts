@@ -58,17 +58,20 @@ export interface RecorderOptions {
 }
 
 const hookPhases = new Set<PhaseName>(['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onError'])
-const requestHookNames = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onError', 'onTimeout', 'onRequestAbort'] as const
 
-/** One observed request, from routing to its report. */
+/** One observed request, from routing to its report. Marks are kept as flat numbers and turned into
+ *  phase objects once, when the activity is built, so a request allocates little while it runs. */
 export class ActivityState {
   readonly start = performance.now()
   readonly startedAt = Date.now()
   readonly detail: ObserveDetail
   readonly op: OpenOperation
   readonly trace: RequestTraceLike | undefined
-  readonly phases: PhaseTiming[] = []
-  phase: PhaseTiming = { name: 'routing', startMs: 0, wallMs: 0, hooks: [] }
+  /** (stage, time) pairs: each stage's start, in order; the routing phase starts at `start`. */
+  readonly stages: number[] = []
+  /** Each hook function that started, and when (two arrays, so each holds one kind of value). */
+  readonly hookFns: Function[] = []
+  readonly hookTimes: number[] = []
   report: OperationReport | null = null
   activity: RequestActivity | null = null
   error: string | undefined = undefined
@@ -80,19 +83,54 @@ export class ActivityState {
     this.trace = trace
   }
 
-  /** Ends the open phase at `now` and opens `next` (null: none). */
-  advance (now: number, next: PhaseName | null): void {
-    const phase = this.phase
-    phase.wallMs = now - this.start - phase.startMs
-    // hook phases show when a hook ran; the others when they took measurable time (a GET parses
-    // no body, a route without schemas validates nothing), the handler always
-    if (phase.hooks.length > 0 || phase.name === 'handler' || (!hookPhases.has(phase.name) && phase.wallMs >= 0.05)) this.phases.push(phase)
-    if (next !== null) this.phase = { name: next, startMs: now - this.start, wallMs: 0, hooks: [] }
+  /** onResponse hooks have run (they start after the response finished): their phase ends at `now`. */
+  addOnResponse (now: number): void {
+    const times = this.hookTimes
+    const from = this.stages[this.stages.length - 1]!
+    let h = times.length
+    while (h > 0 && times[h - 1]! >= from) h--
+    if (h === times.length) return
+    const hooks: HookTiming[] = []
+    for (let i = h; i < times.length; i++) {
+      const fn = this.hookFns[i]!
+      const end = i + 1 < times.length ? times[i + 1]! : now
+      hooks.push({ name: fn.name === '' ? 'anonymous' : fn.name, startMs: times[i]! - this.start, wallMs: end - times[i]! })
+    }
+    this.activity!.phases.push({ name: 'onResponse', startMs: from - this.start, wallMs: now - from, hooks })
   }
 
-  hook (name: string, started: number): void {
-    const now = performance.now()
-    this.phase.hooks.push({ name, startMs: started - this.start, wallMs: now - started })
+  /** The phases up to `end` (now, for Server-Timing; the finish for the report). */
+  phases (end: number): PhaseTiming[] {
+    const out: PhaseTiming[] = []
+    const stages = this.stages
+    const fns = this.hookFns
+    const times = this.hookTimes
+    let h = 0
+    let name: PhaseName = 'routing'
+    let from = this.start
+    for (let i = 0; i <= stages.length; i += 2) {
+      const to = i < stages.length ? stages[i + 1]! : end
+      const timings: HookTiming[] = []
+      // the hooks that started in this phase; each ends where the next starts, the last where the phase ends
+      while (h < times.length && times[h]! < to) {
+        const started = times[h]!
+        const next = h + 1 < times.length && times[h + 1]! < to ? times[h + 1]! : to
+        const fn = fns[h]!
+        timings.push({ name: fn.name === '' ? 'anonymous' : fn.name, startMs: started - this.start, wallMs: next - started })
+        h++
+      }
+      const wallMs = to - from
+      // hook phases show when a hook ran; the others when they took measurable time (a GET parses
+      // no body, a route without schemas validates nothing), the handler always
+      if (timings.length > 0 || name === 'handler' || (!hookPhases.has(name) && wallMs >= 0.05)) {
+        out.push({ name, startMs: from - this.start, wallMs, hooks: timings })
+      }
+      if (i < stages.length) {
+        name = stageNames[stages[i]!] as PhaseName
+        from = to
+      }
+    }
+    return out
   }
 }
 
@@ -114,7 +152,7 @@ export class ActivityRecorder implements RequestObserver {
       const sampled = o.detailed !== null && (o.sample >= 1 || Math.random() < o.sample)
       const source = sampled ? o.detailed! : o.timing
       const trace = o.tracing !== null ? o.tracing.start(req.method ?? 'GET', req.headers, performance.timeOrigin + performance.now(), req) : undefined
-      state = new ActivityState(sampled ? o.detail : 'timing', source.begin(`${req.method} ${req.url}`), trace)
+      state = new ActivityState(sampled ? o.detail : 'timing', source.begin('http.request'), trace)
       ;(req as any)[kState] = state
       res.on('close', onResponseClose)
     } catch (err) {
@@ -148,29 +186,35 @@ export class ActivityRecorder implements RequestObserver {
           state.op.end()
           return
         }
-        state.advance(now, 'onRequest')
-        return
+        break
       case Stage.write: {
-        state.advance(now, 'write')
+        state.stages.push(stage, now)
         this.#endOperation(state)
         const st = this.#o.serverTiming
         if (st !== null && (st.when === null || st.when(reply.request, reply))) {
-          const report = state.report!
-          reply.header('server-timing', this.#o.header(state.phases, operationsOf(report), now - state.start, st.operations, state.trace?.traceparent))
+          reply.header('server-timing', this.#o.header(state.phases(now), operationsOf(state.report!), now - state.start, st.operations, state.trace?.traceparent))
         }
         return
       }
       case Stage.onResponse:
-        state.advance(now, 'onResponse')
+        state.stages.push(stage, now)
         this.#endOperation(state)
         reply.request.activity = state.activity = this.#activity(state, reply, now)
         return
       case Stage.done:
-        state.advance(now, null)
+        if (state.activity !== null) state.addOnResponse(now)
         this.#finish(state, reply)
         return
-      default:
-        state.advance(now, stageNames[stage] as PhaseName)
+    }
+    state.stages.push(stage, now)
+  }
+
+  /** A hook function starts (the request-hook runner tells). */
+  readonly hook = (reply: any, fn: Function): void => {
+    const state = stateOf(reply.request)
+    if (state !== undefined && !state.done) {
+      state.hookFns.push(fn)
+      state.hookTimes.push(performance.now())
     }
   }
 
@@ -196,7 +240,7 @@ export class ActivityRecorder implements RequestObserver {
       cpuMs,
       maxBlockMs: report.maxBlockMs,
       waitMs: cpuMs === null ? null : Math.max(0, wallMs - cpuMs),
-      phases: state.phases,
+      phases: state.phases(now),
       operations: operationsOf(report),
       spans: spansOf(report, this.#o.maxSpans),
       leaks: report.leaked,
@@ -237,18 +281,8 @@ export class ActivityRecorder implements RequestObserver {
     this.#o.deliver(activity, request)
   }
 
-  /** Wraps each hook function of the route so its run is timed under its own name. */
-  bind (route: BoundRoute): void {
-    try {
-      for (const name of requestHookNames) {
-        const entries = route[name] as Array<{ fn: Function, callback: boolean }> | null
-        if (entries == null) continue
-        for (const entry of entries) entry.fn = timedHook(entry.fn, entry.callback)
-      }
-    } catch (err) {
-      this.#o.failed(err)
-    }
-  }
+  /** Routes need nothing of their own: hooks are timed as the runner starts each one. */
+  bind (_route: BoundRoute): void {}
 }
 
 /** The response closed without finishing (client gone, hijack): end the operation so nothing is kept. */
@@ -260,42 +294,6 @@ function onResponseClose (this: ServerResponse): void {
   if (state.report === null && !state.done) {
     state.done = true
     try { state.op.end() } catch {}
-  }
-}
-
-function timedHook (fn: Function, callback: boolean): Function {
-  const name = fn.name === '' ? 'anonymous' : fn.name
-  if (callback) {
-    return function timedCallbackHook (this: unknown, ...args: any[]) {
-      const state = stateOf(args[0])
-      if (state === undefined) return fn.apply(this, args)
-      const started = performance.now()
-      const done = args[args.length - 1] as Function
-      let recorded = false
-      const record = (): void => { if (!recorded) { recorded = true; state.hook(name, started) } }
-      args[args.length - 1] = function (this: unknown, ...doneArgs: unknown[]) { record(); return done.apply(this, doneArgs) }
-      const result = fn.apply(this, args)
-      if (result !== null && typeof result === 'object' && typeof result.then === 'function') result.then(record, record)
-      return result
-    }
-  }
-  return function timedHook (this: unknown, ...args: any[]) {
-    const state = stateOf(args[0])
-    if (state === undefined) return fn.apply(this, args)
-    const started = performance.now()
-    let result
-    try {
-      result = fn.apply(this, args)
-    } catch (err) {
-      state.hook(name, started)
-      throw err
-    }
-    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-      return result.then((value: unknown) => { state.hook(name, started); return value },
-        (err: unknown) => { state.hook(name, started); throw err })
-    }
-    state.hook(name, started)
-    return result
   }
 }
 

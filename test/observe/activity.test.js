@@ -229,3 +229,52 @@ describe('leaks users can trust', () => {
     assert.deepEqual(lines.filter((l) => l.level === 40), [])
   })
 })
+
+describe('timing: no async_hooks, outgoing calls from diagnostics_channel', () => {
+  test('a request making 2 http.get and 1 fetch calls shows exactly those, as operations and as spans', async (t) => {
+    const base = await upstream(t)
+    const app = await observed(t, { detail: 'timing' }, (app) => {
+      app.get('/calls', async () => {
+        await get(base + '/a')
+        await get(base + '/b')
+        await (await fetch(base + '/c')).text()
+        return 'ok'
+      })
+    })
+    assert.equal((await app.inject('/calls')).statusCode, 200)
+    const [activity] = await activities(app, 1)
+    const client = activity.operations.filter((o) => o.kind === 'http.client')
+    assert.equal(client.reduce((n, o) => n + o.count, 0), 3, JSON.stringify(activity.operations))
+    const spans = activity.spans.filter((s) => s.kind === 'http.client')
+    assert.equal(spans.length, 3)
+    assert.ok(spans.every((s) => s.name.startsWith('GET 127.0.0.1:') && s.attributes?.['http.response.status_code'] === 200), JSON.stringify(spans))
+    // in start order, inside the request
+    assert.ok(spans[0].startMs <= spans[1].startMs && spans[1].startMs <= spans[2].startMs)
+    assert.ok(spans[2].startMs + spans[2].wallMs <= activity.wallMs + 1)
+    assert.equal(activity.cpuMs, null)
+  })
+})
+
+describe('keep-alive connections', () => {
+  test('routing and onRequest of a request on a reused connection are the request\'s, not the connection\'s', async (t) => {
+    const app = await observed(t, { detail: 'resources' }, (app) => {
+      app.addHook('onRequest', function busyAuth (request, reply, done) { if (request.url === '/busy') spin(25); done() })
+      app.get('/busy', async () => 'busy')
+      app.get('/idle', async () => 'idle')
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    t.after(() => agent.destroy())
+    const base = `http://127.0.0.1:${app.server.address().port}`
+    const once = (path) => new Promise((resolve, reject) => {
+      http.get(base + path, { agent }, (res) => { res.resume(); res.on('end', resolve) }).on('error', reject)
+    })
+    await once('/idle')
+    await once('/busy') // the same socket: its callback starts this request
+    await once('/idle')
+    const byUrl = (await activities(app, 3)).reduce((m, a) => { (m[a.url] ??= []).push(a); return m }, {})
+    assert.ok(byUrl['/busy'][0].cpuMs >= 25, `busy cpu ${byUrl['/busy'][0].cpuMs}`)
+    for (const idle of byUrl['/idle']) assert.ok(idle.cpuMs < 10, `idle cpu ${idle.cpuMs}`)
+    assert.deepEqual(byUrl['/busy'][0].phases.find((p) => p.name === 'onRequest').hooks.map((h) => h.name), ['busyAuth'])
+  })
+})

@@ -91,7 +91,8 @@ class Sampler implements ProcessSampler {
         p50Ms: hasDelay ? d.percentile(50) / NS_PER_MS : 0,
         p99Ms: hasDelay ? d.percentile(99) / NS_PER_MS : 0,
         maxMs: hasDelay ? d.max / NS_PER_MS : 0
-      }
+      },
+      activeResources: activeResources()
     }
     d.reset()
     this.#at = now
@@ -104,6 +105,13 @@ class Sampler implements ProcessSampler {
 }
 
 /** Samples the process every `intervalMs` (default 1000) until stop(). */
+/** Counts what keeps the event loop alive, by kind (the sampler's own timer included). */
+function activeResources (): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1
+  return counts
+}
+
 export function sampleProcess (options: SampleProcessOptions = {}): ProcessSampler {
   const intervalMs = options.intervalMs ?? 1000
   if (typeof intervalMs !== 'number' || !(intervalMs >= 10) || !Number.isFinite(intervalMs)) {

@@ -232,6 +232,8 @@ export interface ProcessSample {
   /** Event-loop utilization since the previous sample, 0..1. */
   elu: number
   eventLoopDelay: { minMs: number, meanMs: number, p50Ms: number, p99Ms: number, maxMs: number }
+  /** What keeps the event loop alive, by Node's name for it (`process.getActiveResourcesInfo()`): `{ TCPSocketWrap: 3, Timeout: 2 }`. */
+  activeResources: Record<string, number>
 }
 
 export interface ProcessSummary {

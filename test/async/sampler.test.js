@@ -70,3 +70,18 @@ describe('sampleProcess()', () => {
     assert.throws(() => sampleProcess({ history: 0 }), { code: 'WEFT_ASYNC_INVALID_OPTION' })
   })
 })
+
+it('a sample counts what keeps the event loop alive, by kind', async () => {
+  const timers = [setInterval(() => {}, 10_000), setInterval(() => {}, 10_000)]
+  const sampler = sampleProcess({ intervalMs: 60_000 })
+  try {
+    const before = sampler.sampleNow().activeResources.Timeout ?? 0
+    timers.push(setInterval(() => {}, 10_000))
+    const after = sampler.sampleNow().activeResources.Timeout ?? 0
+    assert.equal(after - before, 1)
+    assert.ok(before >= 2)
+  } finally {
+    sampler.stop()
+    for (const t of timers) clearInterval(t)
+  }
+})

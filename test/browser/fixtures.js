@@ -128,7 +128,8 @@ export function makeSample (i, { cpuPercent = 10 + i, rssMb = 80 + i, heapMb = 3
     heapTotalBytes: 64 * 1048576,
     externalBytes: 2 * 1048576,
     elu: 0.1 + (i % 5) / 20,
-    eventLoopDelay: { minMs: 0.1, meanMs: 1, p50Ms: 1, p99Ms: 2 + (i % 7), maxMs: 12 }
+    eventLoopDelay: { minMs: 0.1, meanMs: 1, p50Ms: 1, p99Ms: 2 + (i % 7), maxMs: 12 },
+    activeResources: { Timeout: 2, TCPSocketWrap: 3 }
   }
 }
 

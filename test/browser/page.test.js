@@ -153,11 +153,14 @@ describe('the live page in a browser', { skip }, () => {
   test('the process charts draw the samples and update live', async () => {
     await page.click('#tab-process')
     await page.waitForSelector('.chart[data-points="20"] canvas')
-    assert.deepEqual(await page.$$eval('.chart', (charts) => charts.map((c) => c.dataset.chart)), ['cpu', 'rss', 'heap', 'elu', 'delay'])
+    assert.deepEqual(await page.$$eval('.chart', (charts) => charts.map((c) => c.dataset.chart)), ['cpu', 'rss', 'heap', 'elu', 'delay', 'handles'])
     source.pushSample(makeSample(20, { cpuPercent: 73.5, rssMb: 123 }))
     await page.waitForSelector('.chart[data-chart="cpu"][data-points="21"]')
     assert.equal(await page.textContent('.chart[data-chart="cpu"] .latest'), '73.5 %')
     assert.equal(await page.textContent('.chart[data-chart="rss"] .latest'), '123 MB')
+    // active handles: the total charted, each kind listed, largest first
+    assert.equal(await page.textContent('.chart[data-chart="handles"] .latest'), '5')
+    assert.equal(await page.textContent('.chart[data-chart="handles"] .kinds'), 'TCPSocketWrap 3 · Timeout 2')
     // the canvas has something drawn on it
     const inked = await page.$eval('.chart[data-chart="cpu"] canvas', (canvas) => {
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data

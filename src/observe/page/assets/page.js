@@ -352,8 +352,14 @@
     { key: 'rss', title: 'RSS', unit: 'MB', color: '--span', value: (s) => mb(s.rssBytes) },
     { key: 'heap', title: 'Heap used', unit: 'MB', color: '--hook', value: (s) => mb(s.heapUsedBytes) },
     { key: 'elu', title: 'Event-loop utilization', unit: '%', color: '--cpu', value: (s) => s.elu * 100 },
-    { key: 'delay', title: 'Event-loop delay p99', unit: 'ms', color: '--leak', value: (s) => s.eventLoopDelay.p99Ms }
+    { key: 'delay', title: 'Event-loop delay p99', unit: 'ms', color: '--leak', value: (s) => s.eventLoopDelay.p99Ms },
+    { key: 'handles', title: 'Active handles', unit: '', color: '--span', value: (s) => totalOf(s.activeResources), detail: (s) => kindsOf(s.activeResources) }
   ]
+  function totalOf (counts) { let n = 0; for (const k in counts || {}) n += counts[k]; return n }
+  /** `TCPSocketWrap 3 · Timeout 2`, largest first */
+  function kindsOf (counts) {
+    return Object.entries(counts || {}).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(' · ')
+  }
   let charts = null
 
   function addSample (s) {
@@ -371,7 +377,8 @@
     const grid = cssVar('--grid')
     charts = series.map((d) => {
       const box = el('div', { class: 'chart', 'data-chart': d.key, 'data-points': '0' },
-        el('h2', {}, d.title + ' (' + d.unit + ')', el('span', { class: 'latest', text: '–' })))
+        el('h2', {}, d.title + (d.unit ? ' (' + d.unit + ')' : ''), el('span', { class: 'latest', text: '–' })))
+      if (d.detail) box.append(el('p', { class: 'kinds muted', text: '' }))
       host.append(box)
       const width = Math.max(300, box.clientWidth - 16)
       const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui, sans-serif' }
@@ -400,7 +407,11 @@
       c.plot.setData([times, values])
       c.box.dataset.points = String(values.length)
       const last = values[values.length - 1]
-      c.box.querySelector('.latest').textContent = last === undefined ? '–' : `${num(last)} ${c.d.unit}`
+      c.box.querySelector('.latest').textContent = last === undefined ? '–' : (c.d.unit ? `${num(last)} ${c.d.unit}` : String(last))
+      if (c.d.detail) {
+        const latest = state.samples[state.samples.length - 1]
+        c.box.querySelector('.kinds').textContent = latest === undefined ? '' : c.d.detail(latest)
+      }
     }
   }
   window.addEventListener('resize', () => redraw(drawCharts))

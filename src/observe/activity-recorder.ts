@@ -73,7 +73,7 @@ export class ActivityState {
   readonly hookFns: Function[] = []
   readonly hookTimes: number[] = []
   report: OperationReport | null = null
-  activity: RequestActivity | null = null
+  activity: ObservedActivity | null = null
   error: string | undefined = undefined
   done = false
 
@@ -83,20 +83,19 @@ export class ActivityState {
     this.trace = trace
   }
 
-  /** onResponse hooks have run (they start after the response finished): their phase ends at `now`. */
-  addOnResponse (now: number): void {
+  /** The phase of the onResponse hooks, which start once the response finished (at `from`) and end at `to`; null when none ran. */
+  onResponsePhase (from: number, to: number): PhaseTiming | null {
     const times = this.hookTimes
-    const from = this.stages[this.stages.length - 1]!
     let h = times.length
     while (h > 0 && times[h - 1]! >= from) h--
-    if (h === times.length) return
+    if (h === times.length) return null
     const hooks: HookTiming[] = []
     for (let i = h; i < times.length; i++) {
       const fn = this.hookFns[i]!
-      const end = i + 1 < times.length ? times[i + 1]! : now
+      const end = i + 1 < times.length ? times[i + 1]! : to
       hooks.push({ name: fn.name === '' ? 'anonymous' : fn.name, startMs: times[i]! - this.start, wallMs: end - times[i]! })
     }
-    this.activity!.phases.push({ name: 'onResponse', startMs: from - this.start, wallMs: now - from, hooks })
+    return { name: 'onResponse', startMs: from - this.start, wallMs: to - from, hooks }
   }
 
   /** The phases up to `end` (now, for Server-Timing; the finish for the report). */
@@ -202,7 +201,7 @@ export class ActivityRecorder implements RequestObserver {
         reply.request.activity = state.activity = this.#activity(state, reply, now)
         return
       case Stage.done:
-        if (state.activity !== null) state.addOnResponse(now)
+        if (state.activity !== null) state.activity.ended(now)
         this.#finish(state, reply)
         return
     }
@@ -222,31 +221,10 @@ export class ActivityRecorder implements RequestObserver {
     if (state.report === null) state.report = state.op.end()
   }
 
-  #activity (state: ActivityState, reply: any, now: number): RequestActivity {
-    const report = state.report!
+  #activity (state: ActivityState, reply: any, now: number): ObservedActivity {
     const request = reply.request
-    const route = request.is404 ? null : (reply.routeOptions?.url ?? null)
-    const cpuMs = report.cpuMs
-    const wallMs = now - state.start
-    return {
-      id: request.id,
-      method: request.method,
-      route,
-      url: request.url,
-      statusCode: reply.statusCode,
-      detail: state.detail,
-      startedAt: state.startedAt,
-      wallMs,
-      cpuMs,
-      maxBlockMs: report.maxBlockMs,
-      waitMs: cpuMs === null ? null : Math.max(0, wallMs - cpuMs),
-      phases: state.phases(now),
-      operations: operationsOf(report),
-      spans: spansOf(report, this.#o.maxSpans),
-      leaks: report.leaked,
-      ...(state.error !== undefined ? { error: state.error } : {}),
-      ...(state.trace !== undefined ? { traceId: state.trace.traceId, spanId: state.trace.spanId } : {})
-    }
+    return new ObservedActivity(state, request.id, request.method, request.is404 ? null : (reply.routeOptions?.url ?? null),
+      request.url, reply.statusCode, now, this.#o.maxSpans)
   }
 
   #finish (state: ActivityState, reply: any): void {
@@ -294,6 +272,95 @@ function onResponseClose (this: ServerResponse): void {
   if (state.report === null && !state.done) {
     state.done = true
     try { state.op.end() } catch {}
+  }
+}
+
+/**
+ * A request's activity. Phases are turned from the state's marks into objects only when read (or
+ * serialized): a request whose activity nobody reads pays for the figures, not for the objects.
+ */
+export class ObservedActivity implements RequestActivity {
+  readonly id: string
+  readonly method: string
+  readonly route: string | null
+  readonly url: string
+  readonly statusCode: number
+  readonly detail: ObserveDetail
+  readonly startedAt: number
+  readonly wallMs: number
+  readonly cpuMs: number | null
+  readonly maxBlockMs: number | null
+  readonly waitMs: number | null
+  readonly operations: ActivityOperation[]
+  readonly spans: ActivitySpan[]
+  leaks: OperationReport['leaked']
+  readonly error?: string
+  readonly traceId?: string
+  readonly spanId?: string
+  #state: ActivityState
+  #finished: number
+  #done: number | null = null
+  #phases: PhaseTiming[] | null = null
+
+  constructor (state: ActivityState, id: string, method: string, route: string | null, url: string, statusCode: number, finished: number, maxSpans: number) {
+    const report = state.report!
+    this.id = id
+    this.method = method
+    this.route = route
+    this.url = url
+    this.statusCode = statusCode
+    this.detail = state.detail
+    this.startedAt = state.startedAt
+    this.wallMs = finished - state.start
+    this.cpuMs = report.cpuMs
+    this.maxBlockMs = report.maxBlockMs
+    this.waitMs = report.cpuMs === null ? null : Math.max(0, this.wallMs - report.cpuMs)
+    this.operations = operationsOf(report)
+    this.spans = spansOf(report, maxSpans)
+    this.leaks = report.leaked
+    if (state.error !== undefined) this.error = state.error
+    if (state.trace !== undefined) {
+      this.traceId = state.trace.traceId
+      this.spanId = state.trace.spanId
+    }
+    this.#state = state
+    this.#finished = finished
+  }
+
+  /** The onResponse hooks have run: their phase ends at `now`. */
+  ended (now: number): void {
+    if (this.#done !== null) return
+    this.#done = now
+    if (this.#phases !== null) {
+      // read already (in an onResponse hook, say): add the phase that just ended
+      const onResponse = this.#state.onResponsePhase(this.#finished, now)
+      if (onResponse !== null) this.#phases.push(onResponse)
+    }
+  }
+
+  get phases (): PhaseTiming[] {
+    if (this.#phases === null) {
+      const phases = this.#state.phases(this.#finished)
+      if (this.#done !== null) {
+        const onResponse = this.#state.onResponsePhase(this.#finished, this.#done)
+        if (onResponse !== null) phases.push(onResponse)
+      }
+      this.#phases = phases
+    }
+    return this.#phases
+  }
+
+  set phases (value: PhaseTiming[]) { this.#phases = value }
+
+  toJSON (): RequestActivity {
+    const out: RequestActivity = {
+      id: this.id, method: this.method, route: this.route, url: this.url, statusCode: this.statusCode, detail: this.detail,
+      startedAt: this.startedAt, wallMs: this.wallMs, cpuMs: this.cpuMs, maxBlockMs: this.maxBlockMs, waitMs: this.waitMs,
+      phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks
+    }
+    if (this.error !== undefined) out.error = this.error
+    if (this.traceId !== undefined) { out.traceId = this.traceId; out.spanId = this.spanId }
+    return out
   }
 }
 

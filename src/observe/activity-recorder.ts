@@ -65,7 +65,8 @@ export class ActivityState {
   readonly start = performance.now()
   readonly startedAt = Date.now()
   readonly detail: ObserveDetail
-  readonly op: OpenOperation
+  /** Begun right after the state is made (inside the request's context when tracing is on). */
+  op!: OpenOperation
   readonly trace: RequestTraceLike | undefined
   /** (stage, time) pairs: each stage's start, in order; the routing phase starts at `start`. */
   readonly stages: number[] = []
@@ -77,9 +78,8 @@ export class ActivityState {
   error: string | undefined = undefined
   done = false
 
-  constructor (detail: ObserveDetail, op: OpenOperation, trace: RequestTraceLike | undefined) {
+  constructor (detail: ObserveDetail, trace: RequestTraceLike | undefined) {
     this.detail = detail
-    this.op = op
     this.trace = trace
   }
 
@@ -145,23 +145,32 @@ export class ActivityRecorder implements RequestObserver {
   }
 
   request (req: IncomingMessage, res: ServerResponse, run: () => void): void {
-    let state: ActivityState
+    const o = this.#o
+    const state = this.#open(req, res)
+    // the request path's own errors are handled inside it; run() does not throw
+    if (state === null) run()
+    else if (o.withCurrent === null) state.op.run(run)
+    // with tracing the request is also the current one (for outgoing traceparent headers)
+    else o.withCurrent(state, () => state.op.run(run))
+  }
+
+  #open (req: IncomingMessage, res: ServerResponse): ActivityState | null {
     const o = this.#o
     try {
       const sampled = o.detailed !== null && (o.sample >= 1 || Math.random() < o.sample)
       const source = sampled ? o.detailed! : o.timing
       const trace = o.tracing !== null ? o.tracing.start(req.method ?? 'GET', req.headers, performance.timeOrigin + performance.now(), req) : undefined
-      state = new ActivityState(sampled ? o.detail : 'timing', source.begin('http.request'), trace)
+      const state = new ActivityState(sampled ? o.detail : 'timing', trace)
       ;(req as any)[kState] = state
+      // begun inside the request's context when tracing is on, so what runs in the operation carries it
+      if (o.withCurrent !== null) o.withCurrent(state, () => { state.op = source.begin('http.request') })
+      else state.op = source.begin('http.request')
       res.on('close', onResponseClose)
+      return state
     } catch (err) {
       o.failed(err)
-      run()
-      return
+      return null
     }
-    // the request path's own errors are handled inside it; run() does not throw
-    if (o.withCurrent !== null) o.withCurrent(state, () => state.op.run(run))
-    else state.op.run(run)
   }
 
   stage (reply: any, stage: StageValue, error?: unknown): void {

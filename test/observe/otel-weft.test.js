@@ -125,6 +125,8 @@ for (const { title, options, propagates } of variants) {
           for (const client of clients) {
             assert.equal(client.resource['service.name'], 'a')
             assert.equal(client.traceId, server.traceId)
+            assert.equal(client.name, 'GET') // semconv: the method alone when no URL template is known
+            assert.deepEqual(client.status, { code: 0 })
             assert.ok(client.startMs >= server.startMs && client.endMs <= server.endMs, `${client.name} lies inside A's span`)
             assert.equal(client.attributes['http.request.method'], 'GET')
             assert.equal(client.attributes['server.address'], '127.0.0.1')
@@ -219,6 +221,46 @@ for (const { title, options, propagates } of variants) {
     })
   })
 }
+
+describe('failed calls and answers are errors as the HTTP conventions say', () => {
+  let spans, response
+  before(async () => {
+    const receiver = await startOtlpReceiver()
+    const services = await startServices({ url: receiver.url })
+    try {
+      const answer = await fetch(`${services.a.origin}/broken/7`)
+      response = { status: answer.status, body: await answer.json() }
+      await services.delivered(1, 2)
+      await services.close()
+      spans = [...receiver.spans]
+    } finally {
+      await services.close().catch(() => {})
+      await receiver.close()
+    }
+  })
+
+  test('B\'s 500 is an ERROR SERVER span with error.type and the message; its 404 (no route) is named by method and left UNSET', () => {
+    assert.deepEqual(response, { status: 502, body: { failed: 500, missing: 404 } })
+    const failed = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/fail/7')
+    assert.equal(failed.name, 'GET /fail/:id')
+    assert.equal(failed.attributes['error.type'], '500')
+    assert.deepEqual(failed.status, { code: 2, message: 'stock database down' })
+    const missing = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/nowhere/7')
+    assert.equal(missing.name, 'GET')
+    assert.equal(missing.attributes['http.route'], undefined)
+    assert.equal(missing.attributes['http.response.status_code'], 404)
+    assert.deepEqual(missing.status, { code: 0 })
+  })
+
+  test('A\'s CLIENT spans for the 500 and the 404 are ERROR with error.type; A\'s 502 SERVER span too', () => {
+    const server = spans.find((s) => s.kind === SERVER && s.resource['service.name'] === 'a')
+    assert.equal(server.attributes['http.response.status_code'], 502)
+    assert.equal(server.attributes['error.type'], '502')
+    assert.equal(server.status.code, 2)
+    const clients = spans.filter((s) => s.kind === CLIENT && s.parentSpanId === server.spanId).sort((x, y) => x.startMs - y.startMs)
+    assert.deepEqual(clients.map((c) => [c.attributes['http.response.status_code'], c.attributes['error.type'], c.status.code]), [[500, '500', 2], [404, '404', 2]])
+  })
+})
 
 describe('closing traced apps leaves nothing open', () => {
   let receiver

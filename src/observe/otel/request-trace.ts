@@ -58,18 +58,30 @@ function addPhaseEvents (span: Span, activity: RequestActivity, startTimeMs: num
   }
 }
 
+/**
+ * An outgoing HTTP call is named by its method alone (semconv: `{method}` when no URL template is
+ * known) and is an error from status 400 on, or when it failed without a response.
+ */
 function addOperationSpans (shared: TraceShared, span: Span, activity: RequestActivity, startTimeMs: number): void {
   const { api } = shared.otel
   const parent = api.trace.setSpan(api.ROOT_CONTEXT, span)
   for (const operation of activity.spans) {
     const start = startTimeMs + operation.startMs
-    const child = shared.tracer.startSpan(operation.name, {
-      kind: operation.kind === 'http.client' ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL,
+    const client = operation.kind === 'http.client'
+    const attributes: Attributes = operation.attributes === undefined
+      ? { 'weft.operation.kind': operation.kind }
+      : { ...operation.attributes, 'weft.operation.kind': operation.kind }
+    const method = attributes['http.request.method']
+    const child = shared.tracer.startSpan(client && typeof method === 'string' ? method : operation.name, {
+      kind: client ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL,
       startTime: start,
-      attributes: operation.attributes === undefined
-        ? { 'weft.operation.kind': operation.kind }
-        : { ...operation.attributes, 'weft.operation.kind': operation.kind }
+      attributes
     }, parent)
+    if (client) {
+      const status = attributes['http.response.status_code']
+      if (typeof status === 'number' && status >= 400 && attributes['error.type'] === undefined) child.setAttribute('error.type', String(status))
+      if ((typeof status === 'number' && status >= 400) || attributes['error.type'] !== undefined) child.setStatus({ code: api.SpanStatusCode.ERROR })
+    }
     child.end(start + operation.wallMs)
   }
 }

@@ -5,10 +5,11 @@
 // Usage: node bench/observe.mjs [--help]
 
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { cpus as osCpus } from 'node:os'
+import { cpus as osCpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuPlan, findLoadGenerator, killLoadChildren, pinned, processCpuMs, root, runLoad } from './lib/load.mjs'
 
@@ -41,6 +42,10 @@ const HELP = `Usage: node bench/observe.mjs [options]     (npm run bench:observe
   --loadgen <name>    wrk | autocannon (default: wrk)           (BENCH_LOADGEN)
   --no-pin            do not pin servers / load generator to separate CPUs  (BENCH_NO_PIN=1)
   --no-save           do not write bench/results/observe-<node version>.json
+  --profile <list>    instead of the benchmark: run these servers (e.g. off,timing) one after the
+                      other under V8's CPU profiler (--warmup, then --duration s of load) and print
+                      self time in µs per request by owner and by function, each against the first
+  --top <n>           functions listed with --profile                          (default 25)
   -h, --help`
 
 function usage (msg) {
@@ -62,6 +67,8 @@ function options () {
       loadgen: { type: 'string' },
       'no-pin': { type: 'boolean' },
       'no-save': { type: 'boolean' },
+      profile: { type: 'string' },
+      top: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -80,8 +87,11 @@ function options () {
     retries: int('retries', values.retries ?? env.BENCH_RETRIES ?? 1, 0),
     loadgen: values.loadgen ?? env.BENCH_LOADGEN ?? undefined,
     pin: !(values['no-pin'] ?? flag(env.BENCH_NO_PIN)),
-    save: !values['no-save']
+    save: !values['no-save'],
+    profile: values.profile ? values.profile.split(',').map((x) => x.trim()).filter(Boolean) : null,
+    top: int('top', values.top ?? 25, 1)
   }
+  for (const n of o.profile ?? []) if (!SERVERS.some((s) => s.name === n)) usage(`unknown server ${n} in --profile`)
   const nodes = values.node ?? env.BENCH_NODE
   o.nodes = nodes
     ? nodes.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (/^\d+$/.test(s) ? nodeAt(s) : s))
@@ -129,9 +139,9 @@ for (const event of ['uncaughtException', 'unhandledRejection']) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Start bench/servers/<file> <mode>; resolves { child, port } once it printed `PORT <n>`. */
-function startChild ({ file, mode, nodeBin, cpu, env = {}, timeoutMs = 20_000 }) {
+function startChild ({ file, mode, nodeBin, cpu, env = {}, nodeFlags = [], timeoutMs = 20_000 }) {
   return new Promise((resolve, reject) => {
-    const [cmd, args] = pinned(nodeBin, [join(root, 'bench', 'servers', file), ...(mode ? [mode] : [])], cpu)
+    const [cmd, args] = pinned(nodeBin, [...nodeFlags, join(root, 'bench', 'servers', file), ...(mode ? [mode] : [])], cpu)
     const child = spawn(cmd, args, {
       cwd: root,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -172,12 +182,13 @@ function startChild ({ file, mode, nodeBin, cpu, env = {}, timeoutMs = 20_000 })
   })
 }
 
-async function stopChild (child) {
+/** Ends the child: stdin closed and SIGTERM (`gently`: stdin only, so a profile gets written), SIGKILL after a while. */
+async function stopChild (child, gently = false) {
   if (!child || child.exitCode !== null || child.signalCode !== null) { children.delete(child); return }
   const gone = new Promise((resolve) => child.once('exit', resolve))
   child.stdin.end()
-  child.kill('SIGTERM')
-  const t = setTimeout(() => child.kill('SIGKILL'), 2000)
+  if (!gently) child.kill('SIGTERM')
+  const t = setTimeout(() => child.kill('SIGKILL'), gently ? 30_000 : 2000)
   await gone
   clearTimeout(t)
   children.delete(child)
@@ -468,9 +479,139 @@ async function runOnNode (nodeBin, opts, loadgen) {
   }
 }
 
+// ---------------------------------------------------------------- --profile
+
+const distUrl = pathToFileURL(join(root, 'dist')).href + '/'
+
+/** Owner of a frame: weft/<dir> for this checkout's dist/, a package, node core, or a V8 bucket. */
+function ownerOf (url, fn) {
+  if (url === '') return fn.startsWith('(') ? fn.slice(1, -1) : 'native'
+  const nm = url.lastIndexOf('node_modules/')
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/')
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]
+  }
+  if (url.startsWith(distUrl)) {
+    const rest = url.slice(distUrl.length).split('/')
+    return rest.length > 1 ? `weft ${rest[0]}/` : 'weft'
+  }
+  if (url.startsWith('node:')) return 'node core'
+  if (url.includes('/bench/')) return 'bench app'
+  return 'other'
+}
+
+const frameKey = (cf) => {
+  const file = cf.url === '' ? '' : cf.url.replace(/^.*\/(dist|node_modules)\//, '').replace(/^node:/, '').replace(/^.*\/bench\//, 'bench/')
+  return `${cf.functionName || '(anonymous)'} ${file}${file ? ':' + (cf.lineNumber + 1) : ''}`
+}
+
+/**
+ * Per request, idle excluded: self time per function and per owner, and total time (self + callees)
+ * of each weft/observe and weft/async function (each counted once per sample however deep it recurses).
+ */
+function perRequest (profile, requests) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parent = new Map()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const fns = new Map()
+  const owners = new Map()
+  const totals = new Map()
+  const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v)
+  let busy = 0
+  const seen = new Set()
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]
+    const { callFrame: cf } = byId.get(id)
+    if (cf.functionName === '(idle)') continue
+    const dt = profile.timeDeltas[i] ?? 0
+    add(fns, frameKey(cf), dt)
+    add(owners, ownerOf(cf.url, cf.functionName), dt)
+    busy += dt
+    seen.clear()
+    for (let n = id; n !== undefined; n = parent.get(n)) {
+      const f = byId.get(n).callFrame
+      if (!/\/dist\/(observe|async)\//.test(f.url)) continue
+      const k = frameKey(f)
+      if (!seen.has(k)) { seen.add(k); add(totals, k, dt) }
+    }
+  }
+  const scale = (m) => new Map([...m].map(([k, v]) => [k, v / requests]))
+  return { busy: busy / requests, fns: scale(fns), owners: scale(owners), totals: scale(totals) }
+}
+
+async function profileRun (nodeBin, opts, loadgen) {
+  const plan = opts.pin ? cpuPlan() : { taskset: false }
+  const serverCpu = plan.taskset ? plan.server : null
+  const loadCpu = plan.taskset ? plan.load : null
+  const version = nodeVersion(nodeBin)
+  const upstream = await startChild({ file: 'observe-upstream.mjs', nodeBin, cpu: loadCpu })
+  const receiver = await startChild({ file: 'observe-otlp-receiver.mjs', nodeBin, cpu: loadCpu })
+  const env = { BENCH_UPSTREAM: `http://127.0.0.1:${upstream.port}`, BENCH_OTLP_URL: `http://127.0.0.1:${receiver.port}/v1/traces` }
+  const runs = []
+  try {
+    for (const name of opts.profile) {
+      const s = SERVERS.find((x) => x.name === name)
+      const dir = mkdtempSync(join(tmpdir(), `weft-observe-prof-${name}-`))
+      try {
+        const p = await startChild({ file: s.file, mode: s.mode, nodeBin, cpu: serverCpu, env, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
+        await check(p.port)
+        const url = `http://127.0.0.1:${p.port}/`
+        let requests = 1
+        const busy = await machineBusy(500)
+        if (opts.warmup > 0) requests += (await runLoad({ url, duration: opts.warmup, connections: opts.connections, cpu: loadCpu, generator: loadgen, signal: abort.signal })).requests
+        const measured = await runLoad({ url, duration: opts.duration, connections: opts.connections, cpu: loadCpu, generator: loadgen, signal: abort.signal })
+        requests += measured.requests
+        await stopChild(p.child, true) // exiting writes the profile
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+        if (file === undefined) throw new Error(`${name} wrote no profile`)
+        const r = perRequest(JSON.parse(readFileSync(join(dir, file), 'utf8')), requests)
+        runs.push({ ...s, rps: measured.rps, busyBefore: busy, ...r })
+        console.error(`#   ${s.label}: ${fmtInt(measured.rps)} req/s under the profiler, ${r.busy.toFixed(1)} µs busy/req`)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }
+  } finally {
+    await stopChild(upstream.child)
+    await stopChild(receiver.child)
+  }
+  const base = runs[0]
+  const f = (n) => fmt(n, 2).padStart(8)
+  console.log(`\n# observe profile on Node ${version}: self time, µs per request (idle excluded)`)
+  for (const r of runs) console.log(`   ${r.label}: ${r.busy.toFixed(1)} µs busy/req, ${fmtInt(r.rps)} req/s under the profiler` +
+    (r.busyBefore == null ? '' : `, machine ${(r.busyBefore * 100).toFixed(0)}% busy before`))
+  // with two or more runs, rows are sorted by the difference last - first (largest cost added first)
+  const side = (pick, limit, filter = () => true) => {
+    const rank = runs.length > 1
+      ? (k) => (pick(runs[runs.length - 1]).get(k) ?? 0) - (pick(base).get(k) ?? 0)
+      : (k) => pick(base).get(k) ?? 0
+    const keys = [...new Set(runs.flatMap((r) => [...pick(r).keys()]))].filter(filter)
+      .sort((x, y) => rank(y) - rank(x))
+      .slice(0, limit)
+    console.log(runs.map((r) => r.name.padStart(8)).join('  ') + (runs.length > 1 ? `  ${'diff'.padStart(8)}` : ''))
+    for (const k of keys) {
+      const vals = runs.map((r) => pick(r).get(k) ?? 0)
+      console.log(vals.map(f).join('  ') + (runs.length > 1 ? `  ${f(vals[vals.length - 1] - vals[0])}` : '') + `  ${k}`)
+    }
+  }
+  console.log(`\nby owner${runs.length > 1 ? ` (diff: ${runs[runs.length - 1].name} - ${base.name})` : ''}`)
+  side((r) => r.owners, 25)
+  console.log('\nby function (self time)')
+  side((r) => r.fns, opts.top)
+  console.log('\nweft/observe and weft/async functions (self time)')
+  side((r) => r.fns, opts.top, (k) => / (observe|async)\//.test(k))
+  console.log('\nweft/observe and weft/async functions (total time: self + what they call)')
+  side((r) => r.totals, opts.top)
+}
+
 async function main () {
   const opts = options()
   const loadgen = findLoadGenerator({ prefer: opts.loadgen })
+  if (opts.profile) {
+    for (const bin of opts.nodes) await profileRun(bin, opts, loadgen)
+    cleanup()
+    return
+  }
   const perNode = opts.servers.length * (opts.warmup + opts.rounds * (opts.duration + 0.5)) + 5
   console.error(`# load generator: ${loadgen.name} ${loadgen.version} (${loadgen.bin})`)
   console.error(`# expected time: ~${Math.ceil((perNode * opts.nodes.length) / 60)} min (${opts.servers.length} servers × (${opts.warmup} s warm-up + ` +

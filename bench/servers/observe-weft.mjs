@@ -1,0 +1,24 @@
+// Weft serving bench/observe.mjs's app, observe per argv[2]: off | timing | resources | otel | page
+// (otel: timing + tracing to BENCH_OTLP_URL; page: timing + the live page, no browser connected).
+import weft from 'weft'
+import { observe } from 'weft/observe'
+import { HOST, addApp, mode, ready } from './observe-app.mjs'
+
+const modes = {
+  off: null,
+  timing: { detail: 'timing' },
+  resources: { detail: 'resources' },
+  otel: { detail: 'timing', tracing: { url: process.env.BENCH_OTLP_URL ?? 'http://127.0.0.1:4318/v1/traces', serviceName: 'bench-weft' } },
+  page: { detail: 'timing', page: true }
+}
+if (!(mode in modes)) {
+  console.error(`unknown mode ${JSON.stringify(mode)} (expected ${Object.keys(modes).join(', ')})`)
+  process.exit(2)
+}
+
+const app = weft({ logger: false })
+if (modes[mode] !== null) await app.register(observe, modes[mode])
+addApp(app)
+
+await app.listen({ port: 0, host: HOST })
+ready(app.server.address().port)

@@ -49,6 +49,10 @@ export type ReplyFor<G, C extends number> = [ReplyMapOf<G>] extends [never] ? un
             : 'default' extends keyof M ? M['default' & keyof M] : unknown
       : unknown
 
+/** Drops the `[x: string]: unknown` json-schema-to-ts adds for open objects: params are exactly the
+ *  pattern's, and the other headers keep Node's types. */
+type KnownKeys<T> = T extends object ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] } : T
+
 type Pick1<S, K extends string> = S extends { [P in K]: infer T } ? [T] : []
 
 /**
@@ -61,7 +65,7 @@ export interface ResolveRoute<G, S, Path extends string, PrefixParams> {
     : Pick1<S, 'querystring'> extends [infer Q] ? FromAnySchema<Q>
       : Pick1<S, 'query'> extends [infer Q] ? FromAnySchema<Q> : QuerystringDefault
   Params: Given<G, 'Params'> extends [infer T] ? T
-    : Pick1<S, 'params'> extends [infer P] ? FromAnySchema<P> : PrefixParams & PathParams<Path>
-  Headers: Given<G, 'Headers'> extends [infer T] ? T : Pick1<S, 'headers'> extends [infer H] ? LowercaseKeys<FromAnySchema<H>> : unknown
+    : Pick1<S, 'params'> extends [infer P] ? KnownKeys<FromAnySchema<P>> : PrefixParams & PathParams<Path>
+  Headers: Given<G, 'Headers'> extends [infer T] ? T : Pick1<S, 'headers'> extends [infer H] ? LowercaseKeys<KnownKeys<FromAnySchema<H>>> : unknown
   Reply: Given<G, 'Reply'> extends [infer T] ? T : Pick1<S, 'response'> extends [infer R] ? ReplyMapFromSchema<R> : unknown
 }

@@ -173,6 +173,9 @@ export interface RegisterOptions<Prefix extends string = string> {
   logSerializers?: Record<string, (value: any) => unknown>
 }
 
+/** T, without being a place T is inferred from (NoInfer<T> breaks on a union with a callable member, as cors' options). */
+type NotInferred<T> = [T][T extends unknown ? 0 : never]
+
 /** register()'s second argument: the plugin's options (with register's own), or a function of the plugin's instance giving them. */
 export type PluginOptionsArg<Options, Prefix extends string, I> =
   | (Options & RegisterOptions<Prefix>)
@@ -212,14 +215,14 @@ export interface FastifyInstance<
   // plugins
   register<Options extends FastifyPluginOptions = Record<never, never>, const Prefix extends string = ''>(
     plugin: PluginFunction<Options, ChildInstance<this, Prefix>> | PluginModule<Options, ChildInstance<this, Prefix>>,
-    opts?: PluginOptionsArg<NoInfer<Options>, Prefix, ChildInstance<this, Prefix>>): this
+    opts?: PluginOptionsArg<NotInferred<Options>, Prefix, ChildInstance<this, Prefix>>): this
   register<Options extends FastifyPluginOptions = Record<never, never>, const Prefix extends string = ''>(
     plugin: Promise<PluginModule<Options, ChildInstance<this, Prefix>>>,
-    opts?: PluginOptionsArg<NoInfer<Options>, Prefix, ChildInstance<this, Prefix>>): this
+    opts?: PluginOptionsArg<NotInferred<Options>, Prefix, ChildInstance<this, Prefix>>): this
   /** A plugin typed against another framework's instance type (Fastify's own `.d.ts`): its options are still checked. */
   register<Options extends FastifyPluginOptions = Record<never, never>>(
     plugin: ((instance: never, opts: Options, done: (err?: Error) => void) => void) | ((instance: never, opts: Options) => Promise<void>),
-    opts?: PluginOptionsArg<NoInfer<Options>, string, this>): this
+    opts?: PluginOptionsArg<NotInferred<Options>, string, this>): this
   /** `after(fn)` runs fn once the plugins registered so far have loaded; `after()` is a promise of that. */
   after(): Promise<void>
   after(fn: (err: Error | null, done: (err?: Error | null) => void) => unknown): this

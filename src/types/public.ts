@@ -8,3 +8,4 @@ export type {
 } from './route-generic.js'
 export type { FastifySchema, FastifySchema as WeftSchema, FromAnySchema } from './schema-types.js'
 export type { GetterSetter, ScopeTypes } from './scope.js'
+export type * from './fastify-hooks.js'

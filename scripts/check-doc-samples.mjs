@@ -2,7 +2,7 @@
 // written to a temporary folder as its own module, with a tsconfig resolving `weft` to dist/.
 // A sample that is not meant to compile is preceded by the line `<!-- not-checked -->`.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 
@@ -35,6 +35,8 @@ try {
     return { ...s, name, n }
   })
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
+  // the samples' other imports (typebox, node types) resolve to this project's packages
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir')
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
       target: 'ES2022',
@@ -48,8 +50,7 @@ try {
       paths: {
         weft: [join(root, 'dist', 'index.d.ts')],
         'weft/async': [join(root, 'dist', 'async', 'index.d.ts')],
-        'weft/observe': [join(root, 'dist', 'observe', 'index.d.ts')],
-        '*': [join(root, 'node_modules', '*')]
+        'weft/observe': [join(root, 'dist', 'observe', 'index.d.ts')]
       }
     },
     include: ['*.ts']

@@ -9,3 +9,4 @@ export type {
 export type { FastifySchema, FastifySchema as WeftSchema, FromAnySchema } from './schema-types.js'
 export type { GetterSetter, ScopeTypes } from './scope.js'
 export type * from './fastify-hooks.js'
+export type { RouteHandlerMethod as RouteHandler } from './api.js'

@@ -4,8 +4,9 @@ import { kApp, kScope } from './app/symbols.js'
 import { codes, createError } from './errors.js'
 import { HttpApp, type WeftOptions } from './http/http-app.js'
 import { WeftInstance } from './http/weft-instance.js'
+import type { WeftInstance as PublicWeftInstance } from './types/api.js'
 
-export function weft (options: WeftOptions = {}): WeftInstance {
+export function weft (options: WeftOptions = {}): PublicWeftInstance {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new codes.FST_ERR_OPTIONS_NOT_OBJ()
   const { log, enabled } = createLogger(options.logger, options.loggerInstance)
   const app = new HttpApp(options, log, enabled)
@@ -19,7 +20,7 @@ export function weft (options: WeftOptions = {}): WeftInstance {
   if (observeOptions !== undefined && observeOptions !== false) {
     instance.register(import('./observe/observe-plugin.js'), observeOptions === true ? {} : observeOptions as Record<string, unknown>)
   }
-  return instance
+  return instance as unknown as PublicWeftInstance
 }
 
 // as on Fastify's factory: `weft.errorCodes`, and the factory under `default` and its own name
@@ -30,9 +31,7 @@ weft.weft = weft
 export default weft
 export { weft as fastify, codes as errorCodes, createError }
 export type { WeftOptions } from './http/http-app.js'
-export type { WeftInstance, RouteOptions, RouteHandler, RouteShorthandOptions } from './http/weft-instance.js'
-export type { Request as WeftRequest } from './http/request.js'
-export type { Reply as WeftReply } from './http/reply.js'
+export type * from './types/public.js'
 export type { ListenOptions } from './http/listen.js'
 export type { WeftError, WeftErrorConstructor } from './errors.js'
 export { version } from './app/plugin-host.js'

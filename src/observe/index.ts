@@ -10,3 +10,18 @@ export type {
 } from './types.js'
 export { registerActivityPage, isLoopbackAddress } from './page/index.js'
 export type { ActivitySource, ActivityEvent, PageOptions, StartupView, PluginTreeNode } from './page/index.js'
+
+import type { ObserveApi as ObserveApiType } from './observe-plugin.js'
+import type { RequestActivity as RequestActivityType } from './types.js'
+
+// with weft/observe registered, requests carry their activity and the app its observe API
+declare module '../types/api.js' {
+  interface FastifyRequest {
+    /** This request's activity (weft/observe): complete in onResponse; null before. */
+    activity: RequestActivityType | null
+  }
+  interface FastifyInstance {
+    /** weft/observe's recent activity, route aggregates and subscriptions. */
+    observe: ObserveApiType
+  }
+}

@@ -50,7 +50,8 @@ function checkOptions (options: ObserveOptions): Required<Pick<ObserveOptions, '
   return { detail, sample, recent: count('recent', 200), maxRoutes: count('maxRoutes', 500), maxSpans: count('maxSpans', 50) }
 }
 
-export async function observe (instance: any, options: ObserveOptions = {}): Promise<void> {
+export async function observe (instance: any, options: ObserveOptions): Promise<void> {
+  options ??= {}
   const opts = checkOptions(options ?? {})
   const app = instance[kApp] as HttpApp
   if (app.observer !== null) throw new codes.WEFT_ERR_OBSERVE_TWICE()

@@ -1,0 +1,419 @@
+// The public instance, request and reply interfaces and the route and plugin types built on
+// them: one module because each names the others (request.server, reply.request, handlers).
+// Fastify's names hold the members, so `declare module 'fastify'` augmentations of plugins
+// land here when `fastify` maps to weft; the Weft names extend them, so augmenting either works.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { Chain as InjectChain, InjectOptions, Response as InjectResponse } from 'light-my-request'
+import type { Logger } from '../app/logger.js'
+import type { StartupView } from '../app/startup-timeline.js'
+import type { codes } from '../errors.js'
+import type { AddContentTypeParserOptions, ContentTypeParserFunction, PoisoningAction } from '../http/content-type-parser.js'
+import type { WeftOptions } from '../http/http-app.js'
+import type { ListenOptions } from '../http/listen.js'
+import type { Headers as ReplyHeaders } from '../http/reply.js'
+import type { Request as RequestClass } from '../http/request.js'
+import type { SchemaErrorFormatter, SerializerCompiler, ValidatorCompiler } from '../http/schema-store.js'
+import type { AppHookHandlers, AppHookName, HookHandlers, RequestHookName, RouteHookOption, WeftHookError } from './hooks.js'
+import type { BodyOf, HeadersOf, ParamsOf, QueryOf, ReplyFor, ReplyUnion, ResolveRoute, RouteGenericInterface } from './route-generic.js'
+import type { PathParams } from './path-params.js'
+import type { FastifySchema } from './schema-types.js'
+import type {
+  DecoratorType, GetterSetter, HasScopeTypes, ScopePrefixParams, ScopeReply, ScopeRequest, WithDecorator, WithPrefixParams,
+  WithReplyDecorator, WithRequestDecorator
+} from './scope.js'
+
+export type RawServerBase = Server | HttpsServer
+export type RawServerDefault = Server
+export type RawRequestDefaultExpression<_RawServer extends RawServerBase = RawServerDefault> = IncomingMessage
+export type RawReplyDefaultExpression<_RawServer extends RawServerBase = RawServerDefault> = ServerResponse
+export type FastifyBaseLogger = Logger
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+/** Route `config`: plugins add their keys by declaration merging (rate-limit's `rateLimit`). */
+export interface FastifyContextConfig {}
+export type ContextConfigDefault = unknown
+export type FastifyPluginOptions = Record<string, any>
+
+/** Fastify's type-provider shape: accepted by withTypeProvider(), which changes nothing (Weft infers from schemas itself). */
+export interface FastifyTypeProvider {
+  readonly schema: unknown
+  readonly validator: unknown
+  readonly serializer: unknown
+}
+export interface FastifyTypeProviderDefault extends FastifyTypeProvider {}
+
+type MaybePromise<T> = T | Promise<T>
+
+/** Anything a handler may return instead of a payload: the reply itself (sent, or to be sent). */
+export interface ReplyLike { readonly sent: boolean, hijack (): unknown }
+
+/** What a handler may return: a payload the route can send, the reply, or nothing. */
+export type RouteReturn<R> = MaybePromise<ReplyUnion<R> | ReplyLike | void>
+
+/** The request a handler of instance I sees for route types R. */
+export type ScopedRequest<I, R = RouteGenericInterface> = WeftRequest<R & RouteGenericInterface> & ScopeRequest<I>
+/** The reply a handler of instance I sees for route types R. */
+export type ScopedReply<I, R = RouteGenericInterface> = WeftReply<R & RouteGenericInterface, ScopeReply<I>> & ScopeReply<I>
+
+export type RouteHandlerMethod<I = WeftInstance, R = RouteGenericInterface> =
+  (this: I, request: ScopedRequest<I, R>, reply: ScopedReply<I, R>) => RouteReturn<R>
+
+/** What `request.routeOptions` / the onRoute hook show of a route. */
+export interface RouteOptionsView {
+  method: string | string[]
+  url: string
+  path?: string
+  routePath?: string
+  prefix?: string
+  schema?: FastifySchema
+  config?: unknown
+  handler?: Function
+  [option: string]: unknown
+}
+
+type RouteHooks<I, Req, Rep, P> = { [K in RequestHookName]?: RouteHookOption<HookHandlers<I, Req, Rep, P>[K]> }
+
+/**
+ * A route's options besides method, url and handler. The leading type parameters mirror Fastify's
+ * (plugins augment this interface); `SchemaCompiler` is the route's schema, `RouteGeneric` what it resolves to.
+ */
+export interface RouteShorthandOptions<
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest = RawRequestDefaultExpression<RawServer>,
+  RawReply = RawReplyDefaultExpression<RawServer>,
+  RouteGeneric = RouteGenericInterface,
+  ContextConfig = ContextConfigDefault,
+  SchemaCompiler = FastifySchema,
+  TypeProvider = FastifyTypeProviderDefault,
+  Logger = FastifyBaseLogger,
+  Instance = WeftInstance
+> extends RouteHooks<Instance, ScopedRequest<Instance, RouteGeneric>, ScopedReply<Instance, RouteGeneric>, ReplyUnion<RouteGeneric>> {
+  schema?: SchemaCompiler
+  config?: ContextConfig & FastifyContextConfig
+  attachValidation?: boolean
+  exposeHeadRoute?: boolean
+  bodyLimit?: number
+  handlerTimeout?: number
+  logLevel?: LogLevel | string
+  constraints?: Record<string, unknown>
+  prefixTrailingSlash?: 'slash' | 'no-slash' | 'both'
+  errorHandler?: (this: Instance, error: WeftHookError, request: ScopedRequest<Instance, RouteGeneric>, reply: ScopedReply<Instance, RouteGeneric>) => unknown
+  schemaErrorFormatter?: SchemaErrorFormatter
+  validatorCompiler?: ValidatorCompiler
+  serializerCompiler?: SerializerCompiler
+  handler?: RouteHandlerMethod<Instance, RouteGeneric>
+  /** Types only: never read; keeps the Fastify-shaped parameters in use. */
+  readonly '~types'?: { rawServer: RawServer, rawRequest: RawRequest, rawReply: RawReply, typeProvider: TypeProvider, logger: Logger }
+}
+
+export type HTTPMethods = 'DELETE' | 'GET' | 'HEAD' | 'PATCH' | 'POST' | 'PUT' | 'OPTIONS' | 'SEARCH' | 'TRACE' | 'PROPFIND' |
+  'PROPPATCH' | 'MKCOL' | 'COPY' | 'MOVE' | 'LOCK' | 'UNLOCK'
+
+/** app.route()'s options: the shorthand options plus method, url and handler. */
+export interface RouteOptions<
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest = RawRequestDefaultExpression<RawServer>,
+  RawReply = RawReplyDefaultExpression<RawServer>,
+  RouteGeneric = RouteGenericInterface,
+  ContextConfig = ContextConfigDefault,
+  SchemaCompiler = FastifySchema,
+  TypeProvider = FastifyTypeProviderDefault,
+  Logger = FastifyBaseLogger,
+  Instance = WeftInstance
+> extends RouteShorthandOptions<RawServer, RawRequest, RawReply, RouteGeneric, ContextConfig, SchemaCompiler, TypeProvider, Logger, Instance> {
+  method: HTTPMethods | Lowercase<HTTPMethods> | Array<HTTPMethods | Lowercase<HTTPMethods>> | string | string[]
+  url: string
+  handler: RouteHandlerMethod<Instance, RouteGeneric>
+}
+
+type Resolved<I, G, S, Path extends string> = ResolveRoute<G, S, Path, ScopePrefixParams<I>>
+type ShorthandOptionsFor<I, R, ContextConfig, S> =
+  RouteShorthandOptions<RawServerDefault, IncomingMessage, ServerResponse, R, ContextConfig, S, FastifyTypeProviderDefault, FastifyBaseLogger, I>
+
+/**
+ * get(), post(), …: `(path, handler)`, `(path, options, handler)` or `(path, options with handler)`.
+ * One signature rather than three overloads: TypeScript then infers the schema's types once per route
+ * (overloads are each tried twice), which keeps a project of hundreds of routes quick to check.
+ */
+export interface RouteShorthandMethod<I> {
+  <RouteGeneric extends RouteGenericInterface = {}, ContextConfig = ContextConfigDefault, const S extends FastifySchema = {}, const Path extends string = string>(
+    path: Path,
+    opts: ShorthandOptionsFor<I, Resolved<I, RouteGeneric, S, Path>, ContextConfig, S> | RouteHandlerMethod<I, Resolved<I, RouteGeneric, S, Path>>,
+    handler?: RouteHandlerMethod<I, Resolved<I, RouteGeneric, S, Path>>): I
+}
+
+/** A plugin in callback style: calls `done` once loaded. */
+export type WeftPluginCallback<Options extends FastifyPluginOptions = Record<never, never>, Instance = WeftInstance> =
+  (instance: Instance, opts: Options, done: (err?: Error) => void) => void
+/** A plugin in async style. */
+export type WeftPluginAsync<Options extends FastifyPluginOptions = Record<never, never>, Instance = WeftInstance> =
+  (instance: Instance, opts: Options) => Promise<void>
+export type WeftPlugin<Options extends FastifyPluginOptions = Record<never, never>, Instance = WeftInstance> =
+  WeftPluginCallback<Options, Instance> | WeftPluginAsync<Options, Instance>
+
+export type FastifyPluginCallback<Options extends FastifyPluginOptions = Record<never, never>, Server extends RawServerBase = RawServerDefault,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault, Logger extends FastifyBaseLogger = FastifyBaseLogger> =
+  WeftPluginCallback<Options, WeftInstance<Server, RawRequestDefaultExpression<Server>, RawReplyDefaultExpression<Server>, Logger, TypeProvider>>
+export type FastifyPluginAsync<Options extends FastifyPluginOptions = Record<never, never>, Server extends RawServerBase = RawServerDefault,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault, Logger extends FastifyBaseLogger = FastifyBaseLogger> =
+  WeftPluginAsync<Options, WeftInstance<Server, RawRequestDefaultExpression<Server>, RawReplyDefaultExpression<Server>, Logger, TypeProvider>>
+export type FastifyPlugin<Options extends FastifyPluginOptions = Record<never, never>> = FastifyPluginCallback<Options> | FastifyPluginAsync<Options>
+
+/** A module object whose default export is the plugin (`await import('./plugin.js')`). */
+export interface PluginModule<Options extends FastifyPluginOptions, Instance> { default: PluginFunction<Options, Instance> }
+
+/** What register() takes as a plugin: either style in one signature (an async plugin leaves `done` out), so inline plugins are typed from context. */
+export type PluginFunction<Options extends FastifyPluginOptions, Instance> =
+  (instance: Instance, opts: Options, done: (err?: Error) => void) => void | Promise<unknown>
+
+/** Options register() reads itself, next to the plugin's own. */
+export interface RegisterOptions<Prefix extends string = string> {
+  prefix?: Prefix
+  logLevel?: LogLevel | string
+  logSerializers?: Record<string, (value: any) => unknown>
+}
+
+/** T, without being a place T is inferred from (NoInfer<T> breaks on a union with a callable member, as cors' options). */
+type NotInferred<T> = [T][T extends unknown ? 0 : never]
+
+/** register()'s second argument: the plugin's options (with register's own), or a function of the plugin's instance giving them. */
+export type PluginOptionsArg<Options, Prefix extends string, I> =
+  | (Options & RegisterOptions<Prefix>)
+  | ((instance: I) => Options & RegisterOptions<Prefix>)
+
+/** The scope a plugin runs in: its parent's types, plus the params its prefix declares. */
+export type ChildInstance<I, Prefix extends string> = WithPrefixParams<I, PathParams<Prefix>>
+
+/** Node-style callback of listen(). */
+export type ListenCallback = (err: Error | null, address: string) => void
+
+/**
+ * The application / plugin instance. Its five type parameters are Fastify's (rate-limit augments
+ * this interface with them); the scope's own additions travel on the `this` type (see scope.ts).
+ */
+export interface FastifyInstance<
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest = RawRequestDefaultExpression<RawServer>,
+  RawReply = RawReplyDefaultExpression<RawServer>,
+  Logger = FastifyBaseLogger,
+  TypeProvider = FastifyTypeProviderDefault
+> extends HasScopeTypes {
+  readonly server: RawServer
+  readonly log: Logger
+  readonly version: string
+  readonly errorCodes: typeof codes
+  readonly pluginTimeout: number
+  readonly prefix: string
+  readonly pluginName: string
+  readonly initialConfig: Readonly<WeftOptions>
+  /** The raw request handler, for custom servers. */
+  readonly routing: (req: RawRequest, res: RawReply) => void
+  readonly errorHandler: (error: any, request: WeftRequest, reply: WeftReply) => unknown
+  readonly validatorCompiler: ValidatorCompiler | undefined
+  readonly serializerCompiler: SerializerCompiler | undefined
+
+  // plugins
+  register<Options extends FastifyPluginOptions = Record<never, never>, const Prefix extends string = ''>(
+    plugin: PluginFunction<Options, ChildInstance<this, Prefix>> | PluginModule<Options, ChildInstance<this, Prefix>>,
+    opts?: PluginOptionsArg<NotInferred<Options>, Prefix, ChildInstance<this, Prefix>>): this
+  register<Options extends FastifyPluginOptions = Record<never, never>, const Prefix extends string = ''>(
+    plugin: Promise<PluginModule<Options, ChildInstance<this, Prefix>>>,
+    opts?: PluginOptionsArg<NotInferred<Options>, Prefix, ChildInstance<this, Prefix>>): this
+  /** A plugin typed against another framework's instance type (Fastify's own `.d.ts`): its options are still checked. */
+  register<Options extends FastifyPluginOptions = Record<never, never>>(
+    plugin: ((instance: never, opts: Options, done: (err?: Error) => void) => void) | ((instance: never, opts: Options) => Promise<void>),
+    opts?: PluginOptionsArg<NotInferred<Options>, string, this>): this
+  /** `after(fn)` runs fn once the plugins registered so far have loaded; `after()` is a promise of that. */
+  after(): Promise<void>
+  after(fn: (err: Error | null, done: (err?: Error | null) => void) => unknown): this
+  /** Boots the app (plugins, then onReady); a plugin's instance: resolves once the plugins have loaded. */
+  ready(): Promise<this>
+  ready(cb: (err: Error | null) => void): void
+  hasPlugin(name: string): boolean
+  printPlugins(): string
+  startupTimeline(): StartupView
+  close(): Promise<void>
+  close(cb: (err?: Error | null) => void): void
+  onClose(hook: AppHookHandlers<this, RouteOptionsView>['onClose'][1]): this
+
+  // decorators
+  decorate<const K extends string | symbol, A extends unknown[], R>(name: K, value: (this: this, ...args: A) => R, dependencies?: string[]): WithDecorator<this, K, (...args: A) => R>
+  decorate<const K extends string | symbol, T>(name: K, value: GetterSetter<this, T>, dependencies?: string[]): WithDecorator<this, K, T>
+  decorate<const K extends string | symbol, T>(name: K, value: T, dependencies?: string[]): WithDecorator<this, K, DecoratorType<T>>
+  /** Fastify's form with the value's type given: the instance type is unchanged (declare the member by declaration merging). */
+  decorate<T>(name: string | symbol, value: T, dependencies?: string[]): this
+  decorateRequest<const K extends string | symbol, A extends unknown[], R>(name: K, value: (this: ScopedRequest<this>, ...args: A) => R, dependencies?: string[]):
+    WithRequestDecorator<this, WeftRequest, K, (...args: A) => R>
+  decorateRequest<const K extends string | symbol, T>(name: K, value: GetterSetter<ScopedRequest<this>, T>, dependencies?: string[]): WithRequestDecorator<this, WeftRequest, K, T>
+  decorateRequest<const K extends string | symbol, T>(name: K, value: T, dependencies?: string[]): WithRequestDecorator<this, WeftRequest, K, DecoratorType<T>>
+  decorateRequest<T>(name: string | symbol, value: T, dependencies?: string[]): this
+  decorateReply<const K extends string | symbol, A extends unknown[], R>(name: K, value: (this: ScopedReply<this>, ...args: A) => R, dependencies?: string[]):
+    WithReplyDecorator<this, WeftReply, K, (...args: A) => R>
+  decorateReply<const K extends string | symbol, T>(name: K, value: GetterSetter<ScopedReply<this>, T>, dependencies?: string[]): WithReplyDecorator<this, WeftReply, K, T>
+  decorateReply<const K extends string | symbol, T>(name: K, value: T, dependencies?: string[]): WithReplyDecorator<this, WeftReply, K, DecoratorType<T>>
+  decorateReply<T>(name: string | symbol, value: T, dependencies?: string[]): this
+  hasDecorator(name: string | symbol): boolean
+  hasRequestDecorator(name: string | symbol): boolean
+  hasReplyDecorator(name: string | symbol): boolean
+  /** A decorator's value; a function comes bound to this instance. */
+  getDecorator<T = unknown>(name: string | symbol): T
+
+  // hooks: request hooks in async or callback style, application hooks
+  // (one signature per hook, the callback one: an async hook, which leaves `done` out, fits it too,
+  // and a single signature is what lets TypeScript type the hook's parameters from context)
+  addHook<K extends RequestHookName>(name: K, hook: HookHandlers<this, ScopedRequest<this>, ScopedReply<this>>[K][1]): this
+  addHook<K extends AppHookName>(name: K, hook: AppHookHandlers<this, RouteOptionsView>[K][1]): this
+
+  // routes
+  route<RouteGeneric extends RouteGenericInterface = {}, ContextConfig = ContextConfigDefault, const S extends FastifySchema = {}, const Path extends string = string>(
+    opts: RouteOptions<RawServerDefault, IncomingMessage, ServerResponse, Resolved<this, RouteGeneric, S, Path>, ContextConfig, S, FastifyTypeProviderDefault, FastifyBaseLogger, this> & { url: Path }): this
+  get: RouteShorthandMethod<this>
+  head: RouteShorthandMethod<this>
+  post: RouteShorthandMethod<this>
+  put: RouteShorthandMethod<this>
+  delete: RouteShorthandMethod<this>
+  options: RouteShorthandMethod<this>
+  patch: RouteShorthandMethod<this>
+  all: RouteShorthandMethod<this>
+  hasRoute(opts: { method: HTTPMethods | Lowercase<HTTPMethods> | string, url: string, constraints?: Record<string, unknown> }): boolean
+  printRoutes(options?: { commonPrefix?: boolean, includeMeta?: boolean | Array<string | symbol>, includeHooks?: boolean, method?: string }): string
+
+  // error and not-found handling
+  setErrorHandler<TError = WeftHookError>(handler: (this: this, error: TError, request: ScopedRequest<this>, reply: ScopedReply<this>) => unknown): this
+  setNotFoundHandler(handler: RouteHandlerMethod<this>): this
+  setNotFoundHandler(opts: { preValidation?: RouteShorthandOptions['preValidation'], preHandler?: RouteShorthandOptions['preHandler'] }, handler: RouteHandlerMethod<this>): this
+
+  // schemas, validation, serialization
+  addSchema(schema: { $id: string, [keyword: string]: unknown } | Record<string, unknown>): this
+  getSchemas(): Record<string, unknown>
+  getSchema(id: string): unknown
+  setValidatorCompiler(compiler: ValidatorCompiler): this
+  setSerializerCompiler(compiler: SerializerCompiler): this
+  setSchemaErrorFormatter(formatter: SchemaErrorFormatter): this
+  setReplySerializer(serializer: (payload: unknown, statusCode: number) => string): this
+
+  // body parsers
+  addContentTypeParser(contentType: string | string[] | RegExp, parser: ContentTypeParserFunction): this
+  addContentTypeParser(contentType: string | string[] | RegExp, opts: AddContentTypeParserOptions, parser: ContentTypeParserFunction): this
+  hasContentTypeParser(contentType: string | RegExp): boolean
+  removeContentTypeParser(contentType: string | string[] | RegExp): this
+  removeAllContentTypeParsers(): this
+  getDefaultJsonParser(onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): ContentTypeParserFunction
+
+  // serving
+  listen(opts?: ListenOptions): Promise<string>
+  listen(cb: ListenCallback): void
+  listen(opts: ListenOptions, cb: ListenCallback): void
+  addresses(): AddressInfo[]
+  /** Runs a fake request through the whole lifecycle (booting the app first). */
+  inject(): InjectChain
+  inject(opts: InjectOptions | string): Promise<InjectResponse>
+  inject(opts: InjectOptions | string, cb: (err: Error | undefined, response: InjectResponse | undefined) => void): void
+
+  /** Weft infers from schemas without a type provider: this returns the instance, typed as it was. */
+  withTypeProvider<_Provider extends FastifyTypeProvider = FastifyTypeProviderDefault>(): this
+  /** Types only: keeps Fastify's TypeProvider parameter in use. */
+  readonly '~typeProvider'?: TypeProvider
+}
+
+/** The instance `weft()` returns; augment either this or FastifyInstance (`declare module 'weft'`). */
+export interface WeftInstance<
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest = RawRequestDefaultExpression<RawServer>,
+  RawReply = RawReplyDefaultExpression<RawServer>,
+  Logger = FastifyBaseLogger,
+  TypeProvider = FastifyTypeProviderDefault
+> extends FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider> {}
+
+/** Members of the runtime Request the public interface takes as they are (string keys; the typed ones are redeclared). */
+type RequestBase = Omit<Pick<RequestClass, Extract<keyof RequestClass, string>>,
+  'params' | 'query' | 'body' | 'headers' | 'raw' | 'log' | 'server' | 'routeOptions'>
+
+/** The request: body, params, query and headers typed by the route (see RouteGenericInterface). */
+export interface FastifyRequest<
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest = RawRequestDefaultExpression<RawServer>,
+  SchemaCompiler = FastifySchema,
+  TypeProvider = FastifyTypeProviderDefault,
+  ContextConfig = ContextConfigDefault,
+  Logger = FastifyBaseLogger,
+  RequestType = unknown
+> extends RequestBase {
+  params: ParamsOf<RouteGeneric>
+  query: QueryOf<RouteGeneric>
+  body: BodyOf<RouteGeneric>
+  headers: HeadersOf<RouteGeneric>
+  raw: RawRequest
+  log: Logger
+  readonly server: WeftInstance
+  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: SchemaCompiler }>
+  /** Types only: keeps Fastify's parameters in use. */
+  readonly '~types'?: { typeProvider: TypeProvider, requestType: RequestType }
+}
+
+export interface WeftRequest<
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest = RawRequestDefaultExpression<RawServer>,
+  SchemaCompiler = FastifySchema,
+  TypeProvider = FastifyTypeProviderDefault,
+  ContextConfig = ContextConfigDefault,
+  Logger = FastifyBaseLogger,
+  RequestType = unknown
+> extends FastifyRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig, Logger, RequestType> {}
+
+/** A reply whose payload is checked for status C; `Decorations` are the scope's reply decorators, kept across code(). */
+type ReplyWithStatus<RouteGeneric extends RouteGenericInterface, Decorations, C extends number> =
+  WeftReply<RouteGeneric, Decorations, ReplyFor<RouteGeneric, C>> & Decorations
+
+/**
+ * The reply. `ReplyType` is what send() accepts: any payload the route declares until code() names
+ * the status, then that status's payload (unknown for a status without a schema, as it is then sent as JSON.stringify does).
+ */
+export interface FastifyReply<
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+  Decorations = {},
+  ReplyType = ReplyUnion<RouteGeneric>
+> {
+  raw: ServerResponse
+  request: WeftRequest<RouteGeneric>
+  log: FastifyBaseLogger
+  readonly server: WeftInstance
+  readonly routeOptions: Readonly<{ method: string, url: string, config: unknown }>
+  readonly elapsedTime: number
+  statusCode: number
+  /** true once the response has been written, or the reply was hijacked; setting it true hijacks. */
+  sent: boolean
+  code<C extends number>(statusCode: C): ReplyWithStatus<RouteGeneric, Decorations, C>
+  status<C extends number>(statusCode: C): ReplyWithStatus<RouteGeneric, Decorations, C>
+  send(payload?: ReplyType | Error): this
+  header(key: string, value: unknown): this
+  headers(headers: Record<string, unknown>): this
+  getHeader(key: string): string | number | string[] | undefined
+  getHeaders(): ReplyHeaders
+  hasHeader(key: string): boolean
+  removeHeader(key: string): this
+  type(contentType: string): this
+  redirect(url: string, code?: number): this
+  hijack(): this
+  serializer(fn: (payload: unknown) => string): this
+  serialize(payload: unknown): string
+  getSerializationFunction(statusCode: number | string): ((payload: unknown) => string) | undefined
+  /** Serializes `data` with the route's response serializer for `httpStatus` (FST_ERR_MISSING_SERIALIZATION_FN when it has none). */
+  serializeInput(data: unknown, httpStatus: number | string): string
+  /** Hands the request to the not-found handler of its URL's scope. */
+  callNotFound(): this
+  getDecorator<T = unknown>(name: string | symbol): T
+  /** Resolves (with nothing) once the response has been written: `return reply` from an async handler. */
+  then(fulfilled: (value: void) => void, rejected?: (err: unknown) => void): void
+}
+
+export interface WeftReply<
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+  Decorations = {},
+  ReplyType = ReplyUnion<RouteGeneric>
+> extends FastifyReply<RouteGeneric, Decorations, ReplyType> {}
+
+export type { RouteGenericInterface }

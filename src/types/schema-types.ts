@@ -1,0 +1,41 @@
+// The types a route's schemas give its request parts and replies: a JSON Schema (`as const` or
+// inline) through json-schema-to-ts's FromSchema, a TypeBox schema through its `static` marker.
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
+
+/** A route's `schema` option (Fastify's FastifySchema): `query` is an alias of `querystring`. */
+export interface FastifySchema {
+  body?: unknown
+  querystring?: unknown
+  query?: unknown
+  params?: unknown
+  headers?: unknown
+  response?: unknown
+  [keyword: string]: unknown
+}
+
+/** Keywords that make an object a schema rather than Weft's `{ name: { type } }` properties shorthand. */
+type SchemaKeyword = 'type' | 'properties' | '$ref' | '$id' | 'anyOf' | 'oneOf' | 'allOf' | 'not' | 'enum' | 'const' |
+  'items' | 'if' | 'required' | 'additionalProperties' | 'patternProperties' | '$schema' | 'definitions' | '$defs'
+
+/** `{ a: { type: 'string' } }` is read as `{ type: 'object', properties: { a: ... } }`, as the runtime does. */
+type Expand<S> = [Extract<keyof S, SchemaKeyword>] extends [never]
+  ? keyof S extends never ? S : { type: 'object', properties: S }
+  : S
+
+/** The type a schema describes once Ajv validated (and coerced, defaulted) the value; unknown when it is not readable as a literal. */
+export type FromAnySchema<S> =
+  unknown extends S ? unknown
+    : S extends { static: infer T } ? T // TypeBox: Static<S>
+      : Expand<S> extends infer E ? (E extends JSONSchema ? (boolean extends E ? unknown : FromSchema<E>) : unknown) : unknown
+
+/** Header names arrive lowercased: a schema's `X-Count` is `request.headers['x-count']`. */
+export type LowercaseKeys<T> = T extends object ? { [K in keyof T as K extends string ? Lowercase<K> : K]: T[K] } : T
+
+/** A response entry, plain or Fastify's `{ content: { 'application/json': { schema } } }` form (JSON first, as the serializer picks). */
+type ResponseEntrySchema<E> = E extends { content: infer C }
+  ? C extends { 'application/json': { schema: infer J } } ? J : C extends { '*/*': { schema: infer A } } ? A : C[keyof C] extends { schema: infer F } ? F : unknown
+  : E
+
+/** `{ 201: schema, '4xx': schema }` → `{ 201: T, '4xx': U }`; keys as the runtime reads them (lowercase `4XX` too). */
+export type ReplyMapFromSchema<R> = unknown extends R ? never
+  : R extends object ? { [K in keyof R as K extends string ? Lowercase<K> : K]: FromAnySchema<ResponseEntrySchema<R[K]>> } : never

@@ -62,8 +62,9 @@ const hookPhases = new Set<PhaseName>(['onRequest', 'preParsing', 'preValidation
 /** One observed request, from routing to its report. Marks are kept as flat numbers and turned into
  *  phase objects once, when the activity is built, so a request allocates little while it runs. */
 export class ActivityState {
-  readonly start = performance.now()
-  readonly startedAt = Date.now()
+  /** The request's one start reading: phases, wall time, spans and the trace all count from it. */
+  readonly start: number
+  readonly startedAt: number
   readonly detail: ObserveDetail
   /** Begun right after the state is made (inside the request's context when tracing is on). */
   op!: OpenOperation
@@ -78,7 +79,9 @@ export class ActivityState {
   error: string | undefined = undefined
   done = false
 
-  constructor (detail: ObserveDetail, trace: RequestTraceLike | undefined) {
+  constructor (start: number, detail: ObserveDetail, trace: RequestTraceLike | undefined) {
+    this.start = start
+    this.startedAt = performance.timeOrigin + start
     this.detail = detail
     this.trace = trace
   }
@@ -159,8 +162,9 @@ export class ActivityRecorder implements RequestObserver {
     try {
       const sampled = o.detailed !== null && (o.sample >= 1 || Math.random() < o.sample)
       const source = sampled ? o.detailed! : o.timing
-      const trace = o.tracing !== null ? o.tracing.start(req.method ?? 'GET', req.headers, performance.timeOrigin + performance.now(), req) : undefined
-      const state = new ActivityState(sampled ? o.detail : 'timing', trace)
+      const start = performance.now()
+      const trace = o.tracing !== null ? o.tracing.start(req.method ?? 'GET', req.headers, performance.timeOrigin + start, req) : undefined
+      const state = new ActivityState(start, sampled ? o.detail : 'timing', trace)
       ;(req as any)[kState] = state
       // begun inside the request's context when tracing is on, so what runs in the operation carries it
       if (o.withCurrent !== null) o.withCurrent(state, () => { state.op = source.begin('http.request') })
@@ -325,7 +329,7 @@ export class ObservedActivity implements RequestActivity {
     this.maxBlockMs = report.maxBlockMs
     this.waitMs = report.cpuMs === null ? null : Math.max(0, this.wallMs - report.cpuMs)
     this.operations = operationsOf(report)
-    this.spans = spansOf(report, maxSpans)
+    this.spans = spansOf(report, maxSpans, report.startedAt - performance.timeOrigin - state.start)
     this.leaks = report.leaked
     if (state.error !== undefined) this.error = state.error
     if (state.trace !== undefined) {
@@ -386,10 +390,13 @@ function operationsOf (report: OperationReport): ActivityOperation[] {
   }))
 }
 
-function spansOf (report: OperationReport, max: number): ActivitySpan[] {
+/** The report's spans, at most `max`, moved to count from the request's start (`shift`: the operation's start minus it). */
+function spansOf (report: OperationReport, max: number, shift: number): ActivitySpan[] {
   const spans = (report as { spans?: ActivitySpan[] }).spans
-  if (spans === undefined) return []
-  return spans.length > max ? spans.slice(0, max) : spans
+  if (spans === undefined || spans.length === 0) return []
+  const kept = spans.length > max ? spans.slice(0, max) : spans
+  if (shift !== 0) for (const span of kept) span.startMs += shift
+  return kept
 }
 
 export type { HookTiming }

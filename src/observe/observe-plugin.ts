@@ -64,8 +64,10 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     }
   }
 
-  const timingTracker = createTracker({ detail: 'timing' }).enable()
+  // one tracker per level in use: at `resources` and up with every request sampled, no `timing`
+  // one (a second tracker would see every outgoing call again)
   const detailTracker = opts.detail === 'timing' ? null : createTracker({ detail: opts.detail }).enable()
+  const timingTracker = detailTracker === null || opts.sample < 1 ? createTracker({ detail: 'timing' }).enable() : null
 
   let tracing: Tracing | null = null
   let current: Context<ActivityState> | null = null
@@ -116,7 +118,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     maxSpans: opts.maxSpans,
     serverTiming: st === undefined || st === false ? null : { when: st === true ? null : st.when ?? null, operations: st === true ? 5 : st.operations ?? 5 },
     detailed: detailTracker,
-    timing: timingTracker,
+    timing: (timingTracker ?? detailTracker)!,
     tracing: tracing as TracingLike | null,
     withCurrent: current === null ? null : (state, fn) => current!.run(state, fn),
     header: serverTimingHeader,
@@ -166,7 +168,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     stopSampler?.()
     app.observer = null
     stopInjecting?.()
-    timingTracker.disable()
+    timingTracker?.disable()
     detailTracker?.disable()
     listeners.clear()
     await tracing?.shutdown()

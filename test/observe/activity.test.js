@@ -202,6 +202,16 @@ describe('bounded memory', () => {
     assert.equal(routes.find((r) => r.route === '/b').count, 1)
   })
 
+  test('past maxRoutes, further routes share one aggregate', async (t) => {
+    const app = await observed(t, { maxRoutes: 2 }, (app) => {
+      for (const name of ['a', 'b', 'c', 'd']) app.get('/' + name, async () => name)
+    })
+    for (const name of ['a', 'b', 'c', 'd', 'd']) await app.inject('/' + name)
+    await activities(app, 5)
+    const routes = app.observe.routes()
+    assert.deepEqual(routes.map((r) => [r.method, r.route, r.count]), [['*', '(other routes)', 3], ['GET', '/a', 1], ['GET', '/b', 1]])
+  })
+
   test('weft({ observe }) registers it too', async (t) => {
     const app = weft({ observe: { detail: 'timing', serverTiming: true } })
     t.after(() => app.close())

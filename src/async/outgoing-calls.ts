@@ -118,9 +118,9 @@ interface Emitter { once: (event: string, listener: (...args: any[]) => void) =>
 export class OutgoingCalls {
   internalErrors = 0
   readonly #space: ScopeSpace
-  readonly #books = new WeakMap<TrackScope, CallBook>()
-  /** The Node object of each call in flight (request, socket, process, worker): never kept alive by it. */
-  readonly #calls = new WeakMap<object, Call>()
+  /** This instance's key for the call booked on a Node object (request, socket, process, worker): a
+   *  property on that object, so the call lives as long as it does and never keeps it alive. */
+  readonly #kCall = Symbol('weft.outgoingCall')
   readonly #handlers: ReadonlyArray<readonly [string, (message: any) => void]>
   #subscribed = false
 
@@ -168,7 +168,7 @@ export class OutgoingCalls {
    * does not group itself (everything at `timing`; only fetch requests when `hookRows`).
    */
   addTo (report: OperationReport, scope: TrackScope, hookRows: boolean): void {
-    const book = this.#books.get(scope)
+    const book = scope.calls as CallBook | undefined
     if (book === undefined) return
     const now = performance.now()
     const rows = new Map<string, OperationSummary>()
@@ -214,7 +214,7 @@ export class OutgoingCalls {
 
   /** A scope ended: its calls (and those still running) count in the enclosing operation too. */
   close (scope: TrackScope): void {
-    const book = this.#books.get(scope)
+    const book = scope.calls as CallBook | undefined
     if (book === undefined) return
     const parent = scope.parent?.current()
     if (parent === undefined || parent.id === 0) return
@@ -222,9 +222,11 @@ export class OutgoingCalls {
   }
 
   #bookOf (scope: TrackScope): CallBook {
-    let book = this.#books.get(scope)
-    if (book === undefined) { book = new CallBook(); this.#books.set(scope, book) }
-    return book
+    return (scope.calls as CallBook | undefined) ?? (scope.calls = new CallBook())
+  }
+
+  #callOf (key: object): Call | undefined {
+    return (key as Record<symbol, Call | undefined>)[this.#kCall]
   }
 
   /** Books a call in the running operation, or returns undefined outside any. */
@@ -234,7 +236,7 @@ export class OutgoingCalls {
     const book = this.#bookOf(scope)
     const call = new Call(kind, name, source, performance.now(), book, attributes)
     book.take(call)
-    this.#calls.set(key, call)
+    ;(key as Record<symbol, Call | undefined>)[this.#kCall] = call
     return call
   }
 
@@ -248,13 +250,13 @@ export class OutgoingCalls {
 
   #finishOf (key: unknown): void {
     if (key === null || typeof key !== 'object') return
-    const call = this.#calls.get(key)
+    const call = this.#callOf(key)
     if (call !== undefined) this.#finish(call)
   }
 
   #failOf (key: unknown, error: unknown): void {
     if (key === null || typeof key !== 'object') return
-    const call = this.#calls.get(key)
+    const call = this.#callOf(key)
     if (call === undefined) return
     call.attributes['error.type'] = errorType(error)
     this.#finish(call)
@@ -282,7 +284,7 @@ export class OutgoingCalls {
 
   #httpFold (request: HttpClientRequest): void {
     if (request === null || typeof request !== 'object') return
-    const call = this.#calls.get(request)
+    const call = this.#callOf(request)
     if (call !== undefined) this.#foldConnect(call, request)
   }
 
@@ -290,7 +292,7 @@ export class OutgoingCalls {
   #foldConnect (call: Call, request: HttpClientRequest): void {
     const socket = request.socket
     if (socket === null || typeof socket !== 'object') return
-    const connect = this.#calls.get(socket)
+    const connect = this.#callOf(socket)
     if (connect === undefined || connect.folded || connect.kind !== 'net' || connect.book !== call.book) return
     connect.folded = true
     for (let book: CallBook | undefined = connect.book; book !== undefined; book = book.into) {
@@ -301,7 +303,7 @@ export class OutgoingCalls {
 
   #httpResponse (request: HttpClientRequest, response: unknown): void {
     if (request === null || typeof request !== 'object') return
-    const call = this.#calls.get(request)
+    const call = this.#callOf(request)
     if (call === undefined) return
     this.#foldConnect(call, request)
     const status = (response as { statusCode?: unknown } | null)?.statusCode
@@ -314,7 +316,7 @@ export class OutgoingCalls {
 
   #httpError (request: HttpClientRequest, error: unknown): void {
     if (request === null || typeof request !== 'object') return
-    const call = this.#calls.get(request)
+    const call = this.#callOf(request)
     if (call !== undefined) this.#foldConnect(call, request)
     this.#failOf(request, error)
   }
@@ -329,7 +331,7 @@ export class OutgoingCalls {
 
   #undiciHeaders (request: unknown, response: { statusCode?: unknown } | null): void {
     if (request === null || typeof request !== 'object') return
-    const call = this.#calls.get(request)
+    const call = this.#callOf(request)
     const status = response?.statusCode
     if (call !== undefined && typeof status === 'number') call.attributes['http.response.status_code'] = status
   }

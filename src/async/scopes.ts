@@ -26,6 +26,8 @@ export class TrackScope {
   children: OperationReport[] | undefined = undefined
   /** Group holding an fs.promises FileHandle that requests from promise code may continue. */
   openFile = -1
+  /** Its outgoing calls (OutgoingCalls' book), made on the first one. */
+  calls: unknown = undefined
   /** Group (and asyncId) of its latest whole-file job that may hand back an fd (Node 26 readFile). */
   fileJob = -1
   fileJobId = 0

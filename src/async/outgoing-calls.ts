@@ -40,42 +40,65 @@ class Call {
 
 interface UnlistedRow { kind: OperationKind, name: string, source: number, count: number, wallMs: number }
 
+const noCalls: ReadonlySet<Call> = new Set<Call>()
+const noRows: ReadonlyMap<string, UnlistedRow> = new Map<string, UnlistedRow>()
+
 /** The calls of one operation: the first ones listed, later ones followed and totalled. */
 class CallBook {
   readonly listed: Call[] = []
   dropped = 0
-  readonly runningUnlisted = new Set<Call>()
-  readonly doneUnlisted = new Map<string, UnlistedRow>()
+  // made only past MAX_LISTED_SPANS calls: an operation with a few calls allocates neither
+  #running: Set<Call> | undefined = undefined
+  #done: Map<string, UnlistedRow> | undefined = undefined
+  /** Unlisted calls still running. */
+  get runningUnlisted (): ReadonlySet<Call> { return this.#running ?? noCalls }
+  /** Totals of unlisted calls that finished, by `kind name`. */
+  get doneUnlisted (): ReadonlyMap<string, UnlistedRow> { return this.#done ?? noRows }
+
+  addRunning (call: Call): void {
+    const running = this.#running ??= new Set()
+    if (running.size < MAX_RUNNING_UNLISTED) running.add(call)
+  }
+
+  /** Stops following a running unlisted call; true when it was followed. */
+  removeRunning (call: Call): boolean { return this.#running?.delete(call) ?? false }
   /** The enclosing operation's book, once this operation ended inside it: its calls count there too. */
   into: CallBook | undefined
 
   take (call: Call): void {
     if (this.listed.length < MAX_LISTED_SPANS) { this.listed.push(call); return }
     this.dropped++
-    if (call.end < 0) { if (this.runningUnlisted.size < MAX_RUNNING_UNLISTED) this.runningUnlisted.add(call) } else this.total(call, 1)
+    if (call.end < 0) this.addRunning(call)
+    else this.total(call, 1)
   }
 
   total (call: Call, sign: 1 | -1): void {
     const key = `${call.kind} ${call.name}`
-    let row = this.doneUnlisted.get(key)
+    const done = this.#done ??= new Map()
+    let row = done.get(key)
     if (row === undefined) {
-      if (sign < 0 || this.doneUnlisted.size >= MAX_UNLISTED_ROWS) return
+      if (sign < 0 || done.size >= MAX_UNLISTED_ROWS) return
       row = { kind: call.kind, name: call.name, source: call.source, count: 0, wallMs: 0 }
-      this.doneUnlisted.set(key, row)
+      done.set(key, row)
     }
     row.count += sign
     row.wallMs += sign * (call.end - call.start)
+  }
+
+  /** Adds a child operation's totals of unlisted calls to this one's. */
+  addRow (row: UnlistedRow): void {
+    const done = this.#done ??= new Map()
+    const key = `${row.kind} ${row.name}`
+    const mine = done.get(key)
+    if (mine !== undefined) { mine.count += row.count; mine.wallMs += row.wallMs } else if (done.size < MAX_UNLISTED_ROWS) done.set(key, { ...row })
   }
 
   /** This operation ended inside `parent`: its calls are the parent's too. */
   mergeInto (parent: CallBook): void {
     this.into = parent
     for (const call of this.listed) if (!call.folded) parent.take(call)
-    for (const call of this.runningUnlisted) { parent.dropped++; if (parent.runningUnlisted.size < MAX_RUNNING_UNLISTED) parent.runningUnlisted.add(call) }
-    for (const row of this.doneUnlisted.values()) {
-      const mine = parent.doneUnlisted.get(`${row.kind} ${row.name}`)
-      if (mine !== undefined) { mine.count += row.count; mine.wallMs += row.wallMs } else if (parent.doneUnlisted.size < MAX_UNLISTED_ROWS) parent.doneUnlisted.set(`${row.kind} ${row.name}`, { ...row })
-    }
+    for (const call of this.runningUnlisted) { parent.dropped++; parent.addRunning(call) }
+    for (const row of this.doneUnlisted.values()) parent.addRow(row)
     parent.dropped += this.dropped
   }
 }
@@ -194,7 +217,8 @@ export class OutgoingCalls {
         kind: call.kind, name: call.name, startMs: call.start - scope.start,
         wallMs: (call.end < 0 ? now : call.end) - call.start, active: call.end < 0
       }
-      for (const _ in call.attributes) { span.attributes = { ...call.attributes }; break }
+      // a finished call's attributes are final: shared; a running one's may still change: copied
+      for (const _ in call.attributes) { span.attributes = call.end < 0 ? { ...call.attributes } : call.attributes; break }
       spans.push(span)
     }
     for (const call of book.runningUnlisted) addCall(call)
@@ -244,7 +268,7 @@ export class OutgoingCalls {
     if (call.end >= 0) return
     call.end = performance.now()
     for (let book: CallBook | undefined = call.book; book !== undefined; book = book.into) {
-      if (book.runningUnlisted.delete(call)) book.total(call, 1)
+      if (book.removeRunning(call)) book.total(call, 1)
     }
   }
 
@@ -296,7 +320,7 @@ export class OutgoingCalls {
     if (connect === undefined || connect.folded || connect.kind !== 'net' || connect.book !== call.book) return
     connect.folded = true
     for (let book: CallBook | undefined = connect.book; book !== undefined; book = book.into) {
-      if (book.runningUnlisted.delete(connect)) continue
+      if (book.removeRunning(connect)) continue
       if (connect.end >= 0 && !book.listed.includes(connect)) book.total(connect, -1)
     }
   }

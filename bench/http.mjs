@@ -2,13 +2,14 @@
 // Side-by-side HTTP benchmark: Weft vs Fastify 5, Hono, Koa, Express 5 and bare node:http.
 // See bench/README.md. Usage: node bench/http.mjs [--help]
 
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { cpus as osCpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { cpuPlan, findLoadGenerator, killLoadChildren, pinned, processCpuMs, root, runLoad, which } from './lib/load.mjs'
+import { machineBusy, startServerProcess, stopServerProcess } from './lib/server-process.mjs'
 
 // ---------------------------------------------------------------- configuration
 
@@ -138,62 +139,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Start bench/servers/<name>.mjs; resolves { child, port } once it printed `PORT <n>`. */
 function startServer ({ name, nodeBin, scenario, cpu, timeoutMs = 20_000 }) {
-  return new Promise((resolve, reject) => {
-    const file = join(root, 'bench', 'servers', `${name}.mjs`)
-    const [cmd, args] = pinned(nodeBin, [file, scenario], cpu)
-    const child = spawn(cmd, args, {
-      cwd: root,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'production', BENCH_SCENARIO: scenario, BENCH_EXIT_ON_STDIN_END: '1' }
-    })
-    servers.add(child)
-    let out = ''
-    let err = ''
-    let settled = false
-    const fail = (msg) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      child.kill('SIGKILL')
-      servers.delete(child)
-      const tail = err.trim().split('\n').filter(Boolean)
-      // The most useful stderr line is usually the error message itself.
-      const line = tail.find((l) => /Error|error:/.test(l)) ?? tail.pop() ?? ''
-      reject(new Error(line ? `${msg}: ${line.trim().slice(0, 200)}` : msg))
-    }
-    const timer = setTimeout(() => fail(`did not report a port within ${timeoutMs / 1000} s`), timeoutMs)
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d
-      const m = /^PORT (\d+)$/m.exec(out)
-      if (m && !settled) {
-        settled = true
-        clearTimeout(timer)
-        resolve({ child, port: Number(m[1]) })
-      }
-    })
-    child.stderr.setEncoding('utf8').on('data', (d) => { if (err.length < 20_000) err += d })
-    child.stdin.on('error', () => {})
-    child.on('error', (e) => fail(`could not spawn: ${e.message}`))
-    child.on('close', (code, sig) => { // after 'exit' and after stderr is fully read
-      servers.delete(child)
-      child.exitInfo = { code, sig, stderr: err }
-      fail(`exited with ${code ?? sig} before listening`)
-    })
-  })
+  const [cmd, args] = pinned(nodeBin, [join(root, 'bench', 'servers', `${name}.mjs`), scenario], cpu)
+  return startServerProcess(servers, { cmd, args, env: { BENCH_SCENARIO: scenario }, timeoutMs })
 }
 
-async function stopServer (child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) { servers.delete(child); return }
-  const gone = new Promise((resolve) => child.once('exit', resolve))
-  child.stdin.end()
-  child.kill('SIGTERM')
-  const t = setTimeout(() => child.kill('SIGKILL'), 2000)
-  await gone
-  clearTimeout(t)
-  servers.delete(child)
-}
+const stopServer = (child) => stopServerProcess(servers, child)
 
-/** One GET / and check it answers 200 with {"hello":"world"} as JSON. */
 function check (port) {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/', method: 'GET', timeout: 5000 }, (res) => {
@@ -212,22 +163,6 @@ function check (port) {
     req.on('error', reject)
     req.end()
   })
-}
-
-/** Share of all CPUs busy (anything but idle/iowait) over `ms`, from /proc/stat; null off Linux. */
-async function machineBusy (ms = 1000) {
-  const snap = () => {
-    try {
-      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-      return { idle: f[3] + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) }
-    } catch { return null }
-  }
-  const a = snap()
-  if (!a) return null
-  await sleep(ms)
-  const b = snap()
-  const total = b.total - a.total
-  return total > 0 ? 1 - (b.idle - a.idle) / total : null
 }
 
 // ---------------------------------------------------------------- statistics & printing

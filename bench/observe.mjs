@@ -4,14 +4,15 @@
 // mode, on Fastify and on Fastify + @fastify/otel + the OTel SDK. See bench/README.md.
 // Usage: node bench/observe.mjs [--help]
 
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { cpus as osCpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuPlan, findLoadGenerator, killLoadChildren, pinned, processCpuMs, root, runLoad } from './lib/load.mjs'
+import { frameOwner } from './lib/frame-owner.mjs'
+import { machineBusy, startServerProcess, stopServerProcess } from './lib/server-process.mjs'
 
 // ---------------------------------------------------------------- configuration
 
@@ -145,61 +146,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Start bench/servers/<file> <mode>; resolves { child, port } once it printed `PORT <n>`. */
 function startChild ({ file, mode, nodeBin, cpu, env = {}, nodeFlags = [], timeoutMs = 20_000 }) {
-  return new Promise((resolve, reject) => {
-    const [cmd, args] = pinned(nodeBin, [...nodeFlags, join(root, 'bench', 'servers', file), ...(mode ? [mode] : [])], cpu)
-    const child = spawn(cmd, args, {
-      cwd: root,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...env, NODE_ENV: 'production', BENCH_EXIT_ON_STDIN_END: '1' }
-    })
-    children.add(child)
-    let out = ''
-    let err = ''
-    let settled = false
-    const fail = (msg) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      child.kill('SIGKILL')
-      children.delete(child)
-      const tail = err.trim().split('\n').filter(Boolean)
-      const line = tail.find((l) => /Error|error:/.test(l)) ?? tail.pop() ?? ''
-      reject(new Error(line ? `${msg}: ${line.trim().slice(0, 200)}` : msg))
-    }
-    const timer = setTimeout(() => fail(`did not report a port within ${timeoutMs / 1000} s`), timeoutMs)
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d
-      const m = /^PORT (\d+)$/m.exec(out)
-      if (m && !settled) {
-        settled = true
-        clearTimeout(timer)
-        resolve({ child, port: Number(m[1]) })
-      }
-    })
-    child.stderr.setEncoding('utf8').on('data', (d) => { if (err.length < 20_000) err += d })
-    child.stdin.on('error', () => {})
-    child.on('error', (e) => fail(`could not spawn: ${e.message}`))
-    child.on('close', (code, sig) => {
-      children.delete(child)
-      child.exitInfo = { code, sig, stderr: err }
-      fail(`exited with ${code ?? sig} before listening`)
-    })
-  })
+  const [cmd, args] = pinned(nodeBin, [...nodeFlags, join(root, 'bench', 'servers', file), ...(mode ? [mode] : [])], cpu)
+  return startServerProcess(children, { cmd, args, env, timeoutMs })
 }
 
-/** Ends the child: stdin closed and SIGTERM (`gently`: stdin only, so a profile gets written), SIGKILL after a while. */
-async function stopChild (child, gently = false) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) { children.delete(child); return }
-  const gone = new Promise((resolve) => child.once('exit', resolve))
-  child.stdin.end()
-  if (!gently) child.kill('SIGTERM')
-  const t = setTimeout(() => child.kill('SIGKILL'), gently ? 30_000 : 2000)
-  await gone
-  clearTimeout(t)
-  children.delete(child)
-}
+const stopChild = (child, gently = false) => stopServerProcess(children, child, gently)
 
-/** GET `path` on 127.0.0.1:port; resolves { status, headers, body }. */
 function get (port, path) {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'GET', timeout: 5000 }, (res) => {
@@ -222,22 +174,6 @@ async function check (port) {
   let parsed
   try { parsed = JSON.parse(body) } catch { throw new Error(`GET / body is not JSON: ${body.slice(0, 200)}`) }
   if (parsed.bytes !== expected || parsed.upstream?.ok !== true) throw new Error(`GET / body is ${body.slice(0, 200)}`)
-}
-
-/** Share of all CPUs busy (anything but idle/iowait) over `ms`, from /proc/stat; null off Linux. */
-async function machineBusy (ms = 1000) {
-  const snap = () => {
-    try {
-      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-      return { idle: f[3] + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) }
-    } catch { return null }
-  }
-  const a = snap()
-  if (!a) return null
-  await sleep(ms)
-  const b = snap()
-  const total = b.total - a.total
-  return total > 0 ? 1 - (b.idle - a.idle) / total : null
 }
 
 // ---------------------------------------------------------------- statistics & printing
@@ -486,24 +422,7 @@ async function runOnNode (nodeBin, opts, loadgen) {
 
 // ---------------------------------------------------------------- --profile
 
-const distUrl = pathToFileURL(join(root, 'dist')).href + '/'
-
-/** Owner of a frame: weft/<dir> for this checkout's dist/, a package, node core, or a V8 bucket. */
-function ownerOf (url, fn) {
-  if (url === '') return fn.startsWith('(') ? fn.slice(1, -1) : 'native'
-  const nm = url.lastIndexOf('node_modules/')
-  if (nm >= 0) {
-    const rest = url.slice(nm + 'node_modules/'.length).split('/')
-    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]
-  }
-  if (url.startsWith(distUrl)) {
-    const rest = url.slice(distUrl.length).split('/')
-    return rest.length > 1 ? `weft ${rest[0]}/` : 'weft'
-  }
-  if (url.startsWith('node:')) return 'node core'
-  if (url.includes('/bench/')) return 'bench app'
-  return 'other'
-}
+const ownerOf = (url, fn) => frameOwner(url, fn, { byWeftDir: true, bench: 'bench app' })
 
 const frameKey = (cf) => {
   const file = cf.url === '' ? '' : cf.url.replace(/^.*\/(dist|node_modules)\//, '').replace(/^node:/, '').replace(/^.*\/bench\//, 'bench/')

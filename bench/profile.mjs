@@ -11,9 +11,9 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuPlan, findLoadGenerator, killLoadChildren, pinned, root, runLoad } from './lib/load.mjs'
+import { frameOwner } from './lib/frame-owner.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -72,21 +72,7 @@ async function profileServer (name) {
   }
 }
 
-const distUrl = pathToFileURL(join(root, 'dist')).href + '/'
-
-/** Owner of a frame: the package under node_modules, weft (this checkout's dist/), node core, or a native/V8 bucket. */
-function ownerOf (url, fn) {
-  if (url === '') return fn.startsWith('(') ? fn.slice(1, -1) : 'native'
-  const nm = url.lastIndexOf('node_modules/')
-  if (nm >= 0) {
-    const rest = url.slice(nm + 'node_modules/'.length).split('/')
-    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]
-  }
-  if (url.startsWith(distUrl)) return 'weft'
-  if (url.startsWith('node:')) return 'node core'
-  if (url.includes('/bench/')) return 'bench server'
-  return 'other'
-}
+const ownerOf = (url, fn) => frameOwner(url, fn)
 
 /** Self time per function and per owner, in µs per request, idle excluded. */
 function perRequest ({ profile, requests }) {

@@ -57,12 +57,4 @@ export function addApp (app) {
 }
 
 /** Tell the parent which port we listen on, and exit when the parent goes away. */
-export function ready (port) {
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`bad port ${port}`)
-  process.stdout.write(`PORT ${port}\n`)
-  if (process.env.BENCH_EXIT_ON_STDIN_END === '1') {
-    process.stdin.on('end', () => process.exit(0))
-    process.stdin.on('error', () => process.exit(0))
-    process.stdin.resume()
-  }
-}
+export { ready } from '../lib/ready.mjs'

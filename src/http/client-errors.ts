@@ -54,7 +54,7 @@ export function answerMissingHost (res: ServerResponse): void {
 }
 
 /** Node's 'checkExpectation': an Expect header other than 100-continue gets a JSON 417. */
-export function answerUnknownExpectation (this: { listenerCount (event: string): number }, req: IncomingMessage, res: ServerResponse): void {
+export function answerUnknownExpectation (this: { listenerCount (event: string): number }, _req: IncomingMessage, res: ServerResponse): void {
   if (this.listenerCount('checkExpectation') > 1) return // the user answers expectations
   res.writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': expectationBody.length })
   res.end(expectationBody)

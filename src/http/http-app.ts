@@ -15,7 +15,7 @@ import { handleRequest, requestStages } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { Router, type RouterOptions } from './router.js'
-import type { BoundRoute, RequestObserver } from './request-observer.js'
+import type { RequestObserver } from './request-observer.js'
 import type { RequestStages, WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
 
@@ -195,7 +195,6 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       bindHooks(context, scope, scope.instance, declared.options, this.requestLogging || this.observer !== null)
       this.router.addNotFound(scope.prefix, context)
       notFound.set(scope, context)
-      this.observer?.bind(context as unknown as BoundRoute)
     }
     if (this.frameworkErrors !== null) this.frameworkContext = this.#frameworkContext()
     // reply.callNotFound() goes to the not-found route of the scope the route was declared in

@@ -250,11 +250,6 @@ export function newHookRun (reply: Reply): HookRun {
   return new HookRun(reply.request, reply, reply[kContext].app.observer?.hook ?? null)
 }
 
-
-function isBinary (payload: object): boolean {
-  return Buffer.isBuffer(payload) || ArrayBuffer.isView(payload)
-}
-
 /** send() for anything that is not an Error: decide content type and whether to serialize. */
 export function sendPayload (reply: Reply, payload: unknown): void {
   if (payload === undefined) {

@@ -4,7 +4,6 @@
 // then, once the response finished, onResponse and the `request completed` line.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { codes } from '../errors.js'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { silentLogger } from '../app/logger.js'
 import { handleError } from './error-handler.js'
@@ -234,13 +233,14 @@ function onResponseFinish (this: ServerResponse): void {
   ;(this as any)[kReply] = undefined
   const context = reply[kContext]
   if (context.app.observer !== null) context.app.observer.stage(reply, Stage.onResponse)
-  if (context.onResponse !== null) runHooks(newHookRun(reply), context.onResponse, Shape.plain, undefined, Guard.none, requestCompleted)
-  else requestCompleted(null, reply)
+  if (context.onResponse !== null) runHooks(newHookRun(reply), context.onResponse, Shape.plain, undefined, Guard.none, afterOnResponse)
+  else requestCompleted(reply, null)
 }
 
-function requestCompleted (run: HookRun | null, errOrReply: unknown, _value?: unknown): void {
-  const reply = run === null ? errOrReply as Reply : run.reply as Reply
-  const err = run === null ? null : errOrReply
+const afterOnResponse: Continuation = (run, err) => { requestCompleted(run.reply as Reply, err) }
+
+/** The request is over: the observer's last stage, then the `request completed` / `request errored` line. */
+function requestCompleted (reply: Reply, err: unknown): void {
   const app = reply[kContext].app
   if (app.observer !== null) app.observer.stage(reply, Stage.done)
   if (!app.requestLogging) return

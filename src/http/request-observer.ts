@@ -1,6 +1,6 @@
 // The seam weft/observe plugs into, costing one null check per stage when nothing is plugged:
-// the lifecycle announces each stage of a request, wraps the whole request in the observer's
-// `request()`, and lets it see each route once when routes are bound. http never imports observe.
+// the lifecycle announces each stage of a request and wraps the whole request in the observer's
+// `request()`; the request-hook runner tells it as each hook starts. http never imports observe.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /** The stages the request path announces, in order. */
@@ -27,15 +27,6 @@ export type StageValue = typeof Stage[keyof typeof Stage]
 export const stageNames = ['onRequest', 'preParsing', 'parsing', 'preValidation', 'validation', 'preHandler', 'handler',
   'preSerialization', 'serialization', 'onSend', 'write', 'onResponse', 'onError', 'errorHandler', 'done'] as const
 
-/** A route's hook arrays, as `bind()` sees them: an observer may replace entries with wrapped ones. */
-export interface BoundRoute {
-  readonly method: string
-  readonly url: string
-  readonly is404: boolean
-  readonly config: unknown
-  [hook: string]: unknown
-}
-
 export interface RequestObserver {
   /** Runs the whole request path (`run`) in the observer's context; called before routing. */
   request (req: IncomingMessage, res: ServerResponse, run: () => void): void
@@ -43,6 +34,4 @@ export interface RequestObserver {
   stage (reply: any, stage: StageValue, error?: unknown): void
   /** A hook function of this request starts (it ends when the next one, or the next stage, starts). Bound: called as a plain function. */
   readonly hook: (reply: any, fn: Function) => void
-  /** Called once per route context when the app binds routes (before onReady). */
-  bind (route: BoundRoute): void
 }

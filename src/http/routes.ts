@@ -7,7 +7,6 @@ import { callbackArity, isAsyncFunction, requestHooks, validateHook, type Reques
 import type { HookEntry } from '../hooks/request-hook-runner.js'
 import type { HttpScope } from './http-scope.js'
 import { RouteContext, type HandlerFn } from './route-context.js'
-import type { BoundRoute } from './request-observer.js'
 import type { Router } from './router.js'
 import type { WeftRuntime } from './runtime.js'
 import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler } from './schemas.js'
@@ -179,6 +178,5 @@ export function bindRoutes (host: RouteHost): void {
       constraints: options.constraints,
       version: options.constraints?.version
     })
-    host.runtime.observer?.bind(context as unknown as BoundRoute)
   }
 }

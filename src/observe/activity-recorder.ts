@@ -1,12 +1,12 @@
 // Makes every request an operation: the http observer seam calls it before routing, at each
-// lifecycle stage and once per route at boot. It times phases and each hook function, runs the
+// lifecycle stage and as each hook function starts. It times phases and hooks, runs the
 // request inside a weft/async operation (ended when the answer is written), and turns what that
 // operation saw into the request's RequestActivity. Nothing here may throw into the request or
 // into Node: every entry point catches and counts.
 import { performance } from 'node:perf_hooks'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { OperationReport } from '../async/types.js'
-import { Stage, stageNames, type BoundRoute, type RequestObserver, type StageValue } from '../http/request-observer.js'
+import { Stage, stageNames, type RequestObserver, type StageValue } from '../http/request-observer.js'
 import type {
   ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, PhaseName, PhaseTiming, RequestActivity
 } from './types.js'
@@ -271,9 +271,6 @@ export class ActivityRecorder implements RequestObserver {
     }
     this.#o.deliver(activity, request)
   }
-
-  /** Routes need nothing of their own: hooks are timed as the runner starts each one. */
-  bind (_route: BoundRoute): void {}
 }
 
 /** The response closed without finishing (client gone, hijack): end the operation so nothing is kept. */
@@ -363,8 +360,6 @@ export class ObservedActivity implements RequestActivity {
     return this.#phases
   }
 
-  set phases (value: PhaseTiming[]) { this.#phases = value }
-
   toJSON (): RequestActivity {
     const out: RequestActivity = {
       id: this.id, method: this.method, route: this.route, url: this.url, statusCode: this.statusCode, detail: this.detail,
@@ -399,4 +394,3 @@ function spansOf (report: OperationReport, max: number, shift: number): Activity
   return kept
 }
 
-export type { HookTiming }

@@ -2,14 +2,13 @@
 // Side-by-side HTTP benchmark: Weft vs Fastify 5, Hono, Koa, Express 5 and bare node:http.
 // See bench/README.md. Usage: node bench/http.mjs [--help]
 
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { cpus as osCpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { cpuPlan, findLoadGenerator, killLoadChildren, pinned, processCpuMs, root, runLoad, which } from './lib/load.mjs'
-import { machineBusy, startServerProcess, stopServerProcess } from './lib/server-process.mjs'
+import { cleanUpOnExit, fmtInt, killAll, machineBusy, median, nodeVersion, startServerProcess, stopServerProcess } from './lib/server-process.mjs'
 
 // ---------------------------------------------------------------- configuration
 
@@ -105,35 +104,12 @@ function usage (msg) {
 const servers = new Set() // live server children
 const abort = new AbortController()
 
-function killServers () {
-  for (const child of servers) {
-    try { child.kill('SIGKILL') } catch {}
-  }
-  servers.clear()
-}
 function cleanup () {
   abort.abort()
-  killServers()
+  killAll(servers)
   killLoadChildren()
 }
-process.on('exit', cleanup)
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    console.error(`\n# ${sig}: stopping every server and load generator`)
-    cleanup()
-    process.exit(sig === 'SIGINT' ? 130 : 143)
-  })
-}
-process.on('uncaughtException', (err) => {
-  console.error(err)
-  cleanup()
-  process.exit(1)
-})
-process.on('unhandledRejection', (err) => {
-  console.error(err)
-  cleanup()
-  process.exit(1)
-})
+cleanUpOnExit(cleanup)
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -167,13 +143,6 @@ function check (port) {
 
 // ---------------------------------------------------------------- statistics & printing
 
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b)
-  if (!s.length) return NaN
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')
 const fmtRatio = (n) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a')
 const fmtMs = (n) => (Number.isFinite(n) ? n.toFixed(2) : '-')
 
@@ -379,11 +348,6 @@ async function runScenario ({ scenario, nodeBin, opts, plan, loadgen }) {
   return sc
 }
 
-function nodeVersion (bin) {
-  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 10_000 })
-  if (r.status !== 0) throw new Error(`cannot run ${bin}: ${r.error?.message ?? r.stderr}`)
-  return r.stdout.trim()
-}
 
 async function runOnNode (nodeBin, opts, loadgen) {
   const version = nodeVersion(nodeBin)

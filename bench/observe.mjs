@@ -4,7 +4,6 @@
 // mode, on Fastify and on Fastify + @fastify/otel + the OTel SDK. See bench/README.md.
 // Usage: node bench/observe.mjs [--help]
 
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { cpus as osCpus, tmpdir } from 'node:os'
@@ -12,7 +11,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { cpuPlan, findLoadGenerator, killLoadChildren, pinned, processCpuMs, root, runLoad } from './lib/load.mjs'
 import { frameOwner } from './lib/frame-owner.mjs'
-import { machineBusy, startServerProcess, stopServerProcess } from './lib/server-process.mjs'
+import { cleanUpOnExit, fmtInt, killAll, machineBusy, median, nodeVersion, startServerProcess, stopServerProcess } from './lib/server-process.mjs'
 
 // ---------------------------------------------------------------- configuration
 
@@ -120,27 +119,10 @@ const abort = new AbortController()
 
 function cleanup () {
   abort.abort()
-  for (const child of children) {
-    try { child.kill('SIGKILL') } catch {}
-  }
-  children.clear()
+  killAll(children)
   killLoadChildren()
 }
-process.on('exit', cleanup)
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    console.error(`\n# ${sig}: stopping every server and load generator`)
-    cleanup()
-    process.exit(sig === 'SIGINT' ? 130 : 143)
-  })
-}
-for (const event of ['uncaughtException', 'unhandledRejection']) {
-  process.on(event, (err) => {
-    console.error(err)
-    cleanup()
-    process.exit(1)
-  })
-}
+cleanUpOnExit(cleanup)
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -178,13 +160,6 @@ async function check (port) {
 
 // ---------------------------------------------------------------- statistics & printing
 
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b)
-  if (!s.length) return NaN
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-')
 const pct = (ratio) => (Number.isFinite(ratio) ? `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%` : '-')
 
@@ -266,11 +241,6 @@ function print (meta, results) {
 
 // ---------------------------------------------------------------- the benchmark
 
-function nodeVersion (bin) {
-  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 10_000 })
-  if (r.status !== 0) throw new Error(`cannot run ${bin}: ${r.error?.message ?? r.stderr}`)
-  return r.stdout.trim()
-}
 
 async function receiverStats (port) {
   try {

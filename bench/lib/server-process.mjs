@@ -1,7 +1,8 @@
 // Benchmark servers as child processes: start one and wait for its `PORT <n>` line, stop it
 // (stdin closed, then SIGTERM, SIGKILL after a while), and how busy the machine is. Shared by
-// bench/http.mjs and bench/observe.mjs; `children` is the caller's set of live processes.
-import { spawn } from 'node:child_process'
+// bench/http.mjs and bench/observe.mjs (with their cleanup on exit, the Node version and medians);
+// `children` is the caller's set of live processes.
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { root } from './load.mjs'
 
@@ -78,3 +79,46 @@ export async function machineBusy (ms = 1000) {
   const total = b.total - a.total
   return total > 0 ? 1 - (b.idle - a.idle) / total : null
 }
+
+/** The `--version` of a Node binary. */
+export function nodeVersion (bin) {
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 10_000 })
+  if (r.status !== 0) throw new Error(`cannot run ${bin}: ${r.error?.message ?? r.stderr}`)
+  return r.stdout.trim()
+}
+
+/** Runs `cleanup` (kill every child) when the process exits, is signalled, or crashes. */
+export function cleanUpOnExit (cleanup) {
+  process.on('exit', cleanup)
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      console.error(`\n# ${sig}: stopping every server and load generator`)
+      cleanup()
+      process.exit(sig === 'SIGINT' ? 130 : 143)
+    })
+  }
+  for (const event of ['uncaughtException', 'unhandledRejection']) {
+    process.on(event, (err) => {
+      console.error(err)
+      cleanup()
+      process.exit(1)
+    })
+  }
+}
+
+/** Kills every child of the set at once (SIGKILL) and empties it. */
+export function killAll (children) {
+  for (const child of children) {
+    try { child.kill('SIGKILL') } catch {}
+  }
+  children.clear()
+}
+
+/** Median of the finite values (NaN when none). */
+export const median = (xs) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b)
+  if (!s.length) return NaN
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+export const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')

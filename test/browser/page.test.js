@@ -123,7 +123,11 @@ describe('the live page in a browser', { skip }, () => {
     await page.waitForSelector('#waterfall', { state: 'hidden' })
     await page.waitForFunction(() => document.activeElement.dataset.id !== undefined, null, { timeout: 3000 }).catch(() => {})
     assert.equal(await page.evaluate(() => document.activeElement.dataset.id), opened.id, 'focus returns to the request row')
+    // focus may still be coming back to the row from the closed dialog: let it land, then move it to
+    // the filter and wait until the filter has it
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
     await page.focus('#sort-slowest')
+    await page.waitForFunction(() => document.activeElement?.id === 'sort-slowest' || (document.getElementById('sort-slowest').focus(), false), null, { timeout: 3000 })
     await page.keyboard.press('Tab')
     const [rowId, firstId] = await page.evaluate(() => [document.activeElement.dataset.id, document.querySelector('#requests tbody tr')?.dataset.id])
     assert.equal(rowId, firstId, 'Tab goes from the filters to the first request row')

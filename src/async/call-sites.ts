@@ -12,9 +12,14 @@ export interface CallSiteInfo {
   readonly module: string | undefined
   /** `path:line:column` of the first user frame (relative to the working directory). */
   readonly site: string | undefined
+  /** The stack was deeper than the frames read, and no user frame was among them. */
+  readonly truncated?: boolean
 }
 
 const NO_USER: CallSiteInfo = { user: false, api: undefined, module: undefined, site: undefined }
+const UNKNOWN_USER: CallSiteInfo = { user: false, api: undefined, module: undefined, site: undefined, truncated: true }
+/** Frames read per call site: enough for undici's fetch (about 40 frames) under the hook's own. */
+const STACK_FRAMES = 64
 
 const ownDirUrl = new URL('.', import.meta.url).href
 const ownDirPath = fileURLToPath(ownDirUrl)
@@ -44,7 +49,8 @@ function apiName (frame: NodeJS.CallSite): string | undefined {
   if (file == null || !file.startsWith('node:')) return undefined
   const mod = moduleOf(file)
   const fn = frame.getMethodName() ?? frame.getFunctionName()
-  if (mod === 'undici' && fn === 'fetch') return 'fetch'
+  // the global fetch (node:internal/bootstrap/web/...) and undici's own
+  if (fn === 'fetch' && (mod === 'undici' || mod === 'bootstrap')) return 'fetch'
   if (fn == null || fn === '' || fn.startsWith('emit')) return mod
   const bare = fn.startsWith('Object.') ? fn.slice(7) : fn
   if (mod === 'timers') return bare
@@ -102,7 +108,7 @@ export function madeIn (below: Function, file: string): boolean {
  * tracker itself are skipped. Costs a stack walk: only used at `stacks`.
  */
 export function captureCallSite (below: Function): CallSiteInfo {
-  const frames = framesBelow(below, 40)
+  const frames = framesBelow(below, STACK_FRAMES)
   let lastNode: NodeJS.CallSite | undefined
   for (const frame of frames) {
     if (frame.isAsync()) break // only the synchronous part says who started it
@@ -117,5 +123,7 @@ export function captureCallSite (below: Function): CallSiteInfo {
     const module = lastNode === undefined ? undefined : moduleOf(lastNode.getFileName() ?? '')
     return { user: true, api: lastNode === undefined ? undefined : apiName(lastNode), module, site: siteOf(frame, process.cwd()) }
   }
-  return NO_USER
+  // Library code deeper than the frames read (undici's fetch is about 40 deep): who called it is
+  // unknown, and must not be guessed from the trigger (the line of the previous await).
+  return frames.length >= STACK_FRAMES ? UNKNOWN_USER : NO_USER
 }

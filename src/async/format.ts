@@ -15,7 +15,10 @@ export interface TraceReport {
   node: string
   pid: number
   argv: string[]
-  exitCode: number
+  /** null when the report was written on a signal (the program was still running). */
+  exitCode: number | null
+  /** The signal (SIGINT, SIGTERM) on which the report was written. */
+  signal?: string
   report: OperationReport
   process: ProcessSummary & { last?: ProcessSample }
   stats: TrackerStats
@@ -99,7 +102,7 @@ export function formatProcess (p: ProcessSummary & { last?: ProcessSample }): st
 export function formatTrace (trace: TraceReport, options: FormatOptions = {}): string {
   const s = trace.stats
   return [
-    `weft trace: ${trace.argv.join(' ')} (Node ${trace.node}, exit code ${trace.exitCode})`,
+    `weft trace: ${trace.argv.join(' ')} (Node ${trace.node}, ${trace.signal !== undefined ? `stopped by ${trace.signal}` : `exit code ${trace.exitCode}`})`,
     '',
     formatReport(trace.report, options),
     '',

@@ -120,7 +120,7 @@ export class Placement {
    */
   #siteOf (s: number, ts: number, info: CallSiteInfo): number {
     const rec = this.#rec
-    const site = info.site !== undefined ? rec.sites.id(info.site) : (ts >= 0 ? rec.res.site[ts] : 0)
+    const site = info.site !== undefined ? rec.sites.id(info.site) : (ts >= 0 && info.truncated !== true ? rec.res.site[ts] : 0)
     rec.res.site[s] = site
     return site
   }

@@ -253,10 +253,9 @@ export class OutgoingCalls {
     return (key as Record<symbol, Call | undefined>)[this.#kCall]
   }
 
-  /** Books a call in the running operation, or returns undefined outside any. */
+  /** Books a call in the running operation, or in the process's own book outside any (bounded as every book is). */
   #open (key: object, kind: OperationKind, name: string, source: number, attributes: Attributes): Call | undefined {
-    const scope = this.#space.current()
-    if (scope === undefined || scope.id === 0) return undefined
+    const scope = this.#space.current() ?? this.#space.root
     const book = this.#bookOf(scope)
     const call = new Call(kind, name, source, performance.now(), book, attributes)
     book.take(call)

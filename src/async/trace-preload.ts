@@ -1,6 +1,7 @@
 // Preloaded by `weft trace` (node --import): enables a tracker and a process sampler for the whole
-// program and, when it exits, writes the trace report where the `weft` command reads it. Settings
-// come from WEFT_TRACE_* variables, which it removes so the program sees its own environment.
+// program and, when it exits or is first told to stop (SIGINT, SIGTERM), writes the trace report
+// where the `weft` command reads it. Settings come from WEFT_TRACE_* variables, which it removes so
+// the program sees its own environment.
 import { writeFileSync } from 'node:fs'
 import { isMainThread } from 'node:worker_threads'
 import { createTracker } from './tracker.js'
@@ -29,7 +30,10 @@ if (out !== undefined && isMainThread && parent === String(process.ppid) && isDe
   const tracker = createTracker({ detail, maxResources })
   const sampler = sampleProcess({ intervalMs, history: 100_000 })
   tracker.enable()
-  process.on('exit', code => {
+  let written = false
+  const write = (code: number | null, signal: NodeJS.Signals | null): void => {
+    if (written) return
+    written = true
     try {
       sampler.sampleNow()
       const trace: TraceReport = {
@@ -38,6 +42,7 @@ if (out !== undefined && isMainThread && parent === String(process.ppid) && isDe
         pid: process.pid,
         argv: process.argv.slice(1),
         exitCode: code,
+        ...(signal !== null ? { signal } : {}),
         report: tracker.report(),
         process: { ...sampler.summary(), last: sampler.latest() },
         stats: tracker.stats()
@@ -48,5 +53,17 @@ if (out !== undefined && isMainThread && parent === String(process.ppid) && isDe
     } catch (error) {
       try { writeFileSync(out, JSON.stringify({ error: String(error) })) } catch {}
     }
-  })
+  }
+  process.on('exit', code => { write(code, null) })
+  // A server is stopped with Ctrl-C or a TERM: the first one writes the report, then acts as it
+  // would have: the program's own handlers decide, and with none the signal ends the process.
+  // (the handlers stay installed while the report is written: a second signal then waits)
+  const onSignal = (signal: NodeJS.Signals): void => {
+    write(null, signal)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
 }

@@ -213,11 +213,14 @@ export class Tracker {
 
   /** The whole process since enable(): operations, resources, what is still alive. */
   report (): OperationReport {
-    return processReport(this.#space, this.#rec, {
+    const report = processReport(this.#space, this.#rec, {
       detail: this.detail,
       startedAt: epochOf(this.#space.root.start),
       wallMs: performance.now() - this.#space.root.start
     })
+    // calls made outside any operation (a script's own fetch): the process's
+    this.#calls?.addTo(report, this.#space.root, this.#rec !== undefined)
+    return report
   }
 
   /** A stored resource of the trigger tree, or undefined (not stored, or already destroyed). */

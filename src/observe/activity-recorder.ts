@@ -57,6 +57,9 @@ export interface RecorderOptions {
   failed: (err: unknown) => void
 }
 
+/** A mark of observe's own work (ending the operation, building the report): a gap between phases, never part of one. */
+const OWN = -1
+
 const hookPhases = new Set<PhaseName>(['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onError'])
 
 /** One observed request, from routing to its report. Marks are kept as flat numbers and turned into
@@ -78,6 +81,10 @@ export class ActivityState {
   activity: ObservedActivity | null = null
   error: string | undefined = undefined
   done = false
+  /** Observe's own work inside the request (ending its operation, Server-Timing, the report), left out of every phase. */
+  observeMs = 0
+  /** When the onResponse hooks could start: the response finished, and observe built the report. */
+  onResponseAt = 0
 
   constructor (start: number, detail: ObserveDetail, trace: RequestTraceLike | undefined) {
     this.start = start
@@ -109,6 +116,7 @@ export class ActivityState {
     const times = this.hookTimes
     let h = 0
     let name: PhaseName = 'routing'
+    let own = false
     let from = this.start
     for (let i = 0; i <= stages.length; i += 2) {
       const to = i < stages.length ? stages[i + 1]! : end
@@ -124,11 +132,12 @@ export class ActivityState {
       const wallMs = to - from
       // hook phases show when a hook ran; the others when they took measurable time (a GET parses
       // no body, a route without schemas validates nothing), the handler always
-      if (timings.length > 0 || name === 'handler' || (!hookPhases.has(name) && wallMs >= 0.05)) {
+      if (!own && (timings.length > 0 || name === 'handler' || (!hookPhases.has(name) && wallMs >= 0.05))) {
         out.push({ name, startMs: from - this.start, wallMs, hooks: timings })
       }
       if (i < stages.length) {
-        name = stageNames[stages[i]!] as PhaseName
+        own = stages[i] === OWN
+        if (!own) name = stageNames[stages[i]!] as PhaseName
         from = to
       }
     }
@@ -200,19 +209,29 @@ export class ActivityRecorder implements RequestObserver {
         }
         break
       case Stage.write: {
-        state.stages.push(stage, now)
+        // the answer is about to be written: observe's own work here is no phase of the request's
+        state.stages.push(OWN, now)
         this.#endOperation(state)
         const st = this.#o.serverTiming
         if (st !== null && (st.when === null || st.when(reply.request, reply))) {
           reply.header('server-timing', this.#o.header(state.phases(now), operationsOf(state.report!), now - state.start, st.operations, state.trace?.traceparent))
         }
+        const after = performance.now()
+        state.observeMs += after - now
+        state.stages.push(stage, after)
         return
       }
-      case Stage.onResponse:
-        state.stages.push(stage, now)
+      case Stage.onResponse: {
+        state.stages.push(OWN, now)
         this.#endOperation(state)
-        reply.request.activity = state.activity = this.#activity(state, reply, now)
+        const activity = this.#activity(state, reply, now)
+        const after = performance.now()
+        state.observeMs += after - now
+        state.onResponseAt = after
+        activity.observeMs = state.observeMs
+        reply.request.activity = state.activity = activity
         return
+      }
       case Stage.done:
         if (state.activity !== null) state.activity.ended(now)
         this.#finish(state, reply)
@@ -304,6 +323,8 @@ export class ObservedActivity implements RequestActivity {
   readonly operations: ActivityOperation[]
   readonly spans: ActivitySpan[]
   leaks: OperationReport['leaked']
+  /** Observe's own time inside the request (left out of every phase). */
+  observeMs = 0
   readonly error?: string
   readonly traceId?: string
   readonly spanId?: string
@@ -343,7 +364,7 @@ export class ObservedActivity implements RequestActivity {
     this.#done = now
     if (this.#phases !== null) {
       // read already (in an onResponse hook, say): add the phase that just ended
-      const onResponse = this.#state.onResponsePhase(this.#finished, now)
+      const onResponse = this.#state.onResponsePhase(this.#state.onResponseAt, now)
       if (onResponse !== null) this.#phases.push(onResponse)
     }
   }
@@ -352,7 +373,7 @@ export class ObservedActivity implements RequestActivity {
     if (this.#phases === null) {
       const phases = this.#state.phases(this.#finished)
       if (this.#done !== null) {
-        const onResponse = this.#state.onResponsePhase(this.#finished, this.#done)
+        const onResponse = this.#state.onResponsePhase(this.#state.onResponseAt, this.#done)
         if (onResponse !== null) phases.push(onResponse)
       }
       this.#phases = phases
@@ -364,7 +385,7 @@ export class ObservedActivity implements RequestActivity {
     const out: RequestActivity = {
       id: this.id, method: this.method, route: this.route, url: this.url, statusCode: this.statusCode, detail: this.detail,
       startedAt: this.startedAt, wallMs: this.wallMs, cpuMs: this.cpuMs, maxBlockMs: this.maxBlockMs, waitMs: this.waitMs,
-      phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks
+      phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks, observeMs: this.observeMs
     }
     if (this.error !== undefined) out.error = this.error
     if (this.traceId !== undefined) { out.traceId = this.traceId; out.spanId = this.spanId }

@@ -77,6 +77,10 @@ export interface RequestActivity {
   maxBlockMs: number | null
   /** wallMs minus cpuMs: time spent waiting on I/O and timers; null at `timing`. */
   waitMs: number | null
+  /** Observe's own work for the request (ending its operation and Server-Timing as the answer is
+   *  written, then this report once the response finished), in milliseconds of wall time; left out
+   *  of every phase. */
+  observeMs: number
   phases: PhaseTiming[]
   /** Grouped operations, largest wall time first. */
   operations: ActivityOperation[]

@@ -124,6 +124,30 @@ describe('Server-Timing', () => {
   })
 })
 
+describe('observe\'s own work is no phase of the request', () => {
+  for (const detail of ['timing', 'resources']) {
+    test(`observe's work while the answer is written (here a 30 ms Server-Timing predicate) is observeMs, not the write phase (${detail})`, async (t) => {
+      const app = await observed(t, { detail, serverTiming: { when: () => { spin(30); return true } } }, (app) => {
+        app.get('/', async () => 'ok')
+      })
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      assert.equal(await get(`http://127.0.0.1:${app.server.address().port}/`), 200)
+      const [activity] = await activities(app, 1)
+      const write = activity.phases.find((p) => p.name === 'write')
+      assert.ok(write, JSON.stringify(activity.phases))
+      assert.ok(write.wallMs < 25, `write phase ${write.wallMs} ms holds observe's 30 ms`)
+      assert.ok(activity.observeMs >= 29, `observeMs ${activity.observeMs}`)
+      assert.ok(activity.observeMs <= activity.wallMs)
+      // the phases and observe's own time do not overlap: together they fit in the wall time (plus
+      // the report's making once the response finished, well under 2 ms)
+      const phases = activity.phases.filter((p) => p.name !== 'onResponse')
+      const sum = phases.reduce((total, p) => total + p.wallMs, 0)
+      assert.ok(sum + activity.observeMs <= activity.wallMs + 2, `phases ${sum} + observe ${activity.observeMs} > wall ${activity.wallMs}`)
+      assert.equal(activity.toJSON().observeMs, activity.observeMs)
+    })
+  }
+})
+
 describe('async work of a request (resources)', () => {
   test('exactly N file reads and one outgoing call show as exactly those operations', async (t) => {
     const base = await upstream(t)

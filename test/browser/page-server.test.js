@@ -145,14 +145,18 @@ describe('the event stream', () => {
   })
 
   test('drops events for a client that stops reading, and says how many it missed', async () => {
-    const { app, source } = appWithPage({ maxBufferedBytes: 64 * 1024 })
+    const { app, source } = appWithPage({ maxBufferedBytes: 64 * 1024, flushMs: 5 })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const stream = await openStream(app.server.address().port)
     await until(() => source.listeners.size === 1, 'the subscription')
     stream.res.pause()
+    // 30 batches of 100 events of 8 KiB: far more than the socket holds while the client does not read
     const pushed = 3000
     const padding = 'x'.repeat(8 * 1024)
-    for (let i = 0; i < pushed; i++) source.push({ ...makeActivity(), error: padding })
+    for (let batch = 0; batch < 30; batch++) {
+      for (let i = 0; i < 100; i++) source.push({ ...makeActivity(), error: padding })
+      await new Promise((resolve) => setTimeout(resolve, 15))
+    }
     stream.res.resume()
     const count = (text) => (text.match(/event: activity\n/g) ?? []).length
     const dropped = (text) => [...text.matchAll(/event: dropped\ndata: \{"count":(\d+)\}/g)].reduce((n, m) => n + Number(m[1]), 0)

@@ -23,6 +23,8 @@ import type { ObserveDetail, ObserveOptions, RequestActivity, RouteSummary } fro
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
 /** Every key each option object knows: anything else is a mistake to report, not to ignore. */
 const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page']
+/** What `register(plugin, options)` itself reads from a plugin's options (as Fastify does): not observe's to refuse. */
+const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const NESTED_KEYS: Record<string, readonly string[]> = {
   serverTiming: ['when', 'operations'],
   tracing: ['serviceName', 'url', 'exporter', 'operationSpans', 'resourceAttributes', 'onError', 'maxQueueSize', 'exportTimeoutMs'],
@@ -50,7 +52,7 @@ export interface ObserveApi {
 
 /** Unknown keys, at the top and in each option object, throw naming the closest known key. */
 function checkKeys (options: ObserveOptions): void {
-  const top = unknownKey(options, OPTION_KEYS)
+  const top = unknownKey(options, OPTION_KEYS, REGISTER_KEYS)
   if (top !== null) throw new codes.WEFT_ERR_OBSERVE_OPTION(top.key, top.expected, 'an unknown option')
   for (const [name, known] of Object.entries(NESTED_KEYS)) {
     const value = (options as Record<string, unknown>)[name]

@@ -24,10 +24,10 @@ export function closestKey (key: string, known: readonly string[]): string | und
   return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
 }
 
-/** The first own key of `options` not in `known`, with what to say about it; null when all are known. */
-export function unknownKey (options: object, known: readonly string[]): { key: string, expected: string } | null {
+/** The first own key of `options` not in `known` (nor in `ignored`), with what to say about it; null when all are known. */
+export function unknownKey (options: object, known: readonly string[], ignored: readonly string[] = []): { key: string, expected: string } | null {
   for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue
+    if (known.includes(key) || ignored.includes(key)) continue
     const near = closestKey(key, known)
     return { key, expected: near !== undefined ? `a known option (did you mean \`${near}\`?)` : `one of ${known.join(', ')}` }
   }

@@ -55,6 +55,14 @@ describe('unknown observe option keys', () => {
     await app.close().catch(() => {})
   })
 
+  test("register()'s own options (prefix, logLevel) are not refused", async (t) => {
+    const app = weft()
+    await app.register(observe, { logLevel: 'warn', detail: 'timing' })
+    t.after(() => app.close())
+    await app.ready()
+    assert.equal(app.observe.detail, 'timing')
+  })
+
   test('every documented option is accepted', async (t) => {
     const app = weft()
     await app.register(observe, {

@@ -9,7 +9,7 @@ export type {
   RequestActivity, RouteSummary, ServerTimingOptions
 } from './types.js'
 export { registerActivityPage, isLoopbackAddress } from './page/index.js'
-export type { ActivitySource, ActivityEvent, PageOptions, StartupView, PluginTreeNode } from './page/index.js'
+export type { ActivitySource, ActivityEvent, PageAccess, PageOptions, StartupView, PluginTreeNode } from './page/index.js'
 
 import type { ObserveApi as ObserveApiType } from './observe-plugin.js'
 import type { RequestActivity as RequestActivityType } from './types.js'

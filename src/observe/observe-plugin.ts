@@ -13,13 +13,23 @@ import type { RequestTrace, Tracing } from './otel/index.js'
 import { ActivityStore } from './activity-store.js'
 import { sampleProcess } from '../async/process-sampler.js'
 import type { ProcessSample } from '../async/types.js'
-import { registerActivityPage } from './page/index.js'
-import type { ActivityEvent, ActivitySource } from './page/types.js'
+import { PAGE_OPTION_KEYS, registerActivityPage } from './page/index.js'
+import type { ActivityEvent, ActivitySource, PageAccess } from './page/types.js'
+import { unknownKey } from './option-keys.js'
 import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
 import type { ObserveDetail, ObserveOptions, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
+/** Every key each option object knows: anything else is a mistake to report, not to ignore. */
+const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page']
+/** What `register(plugin, options)` itself reads from a plugin's options (as Fastify does): not observe's to refuse. */
+const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
+const NESTED_KEYS: Record<string, readonly string[]> = {
+  serverTiming: ['when', 'operations'],
+  tracing: ['serviceName', 'url', 'exporter', 'operationSpans', 'resourceAttributes', 'onError', 'maxQueueSize', 'exportTimeoutMs'],
+  page: PAGE_OPTION_KEYS
+}
 /** Most (route, kind) pairs remembered for leak warnings. */
 const MAX_LEAK_WARNINGS = 1000
 
@@ -34,9 +44,32 @@ export interface ObserveApi {
   subscribe (listener: (activity: RequestActivity) => void): () => void
   /** Internal errors caught (and never thrown) so far. */
   readonly internalErrors: number
+  /** Spans that never reached the OpenTelemetry receiver (export queue full, export failed or timed out); 0 without tracing. */
+  readonly droppedSpans: number
+  /** The live page's path, token and full URL (`page.url()`, once listening); null when the page is off. */
+  readonly page: PageAccess | null
+}
+
+/** Unknown keys, at the top and in each option object, throw naming the closest known key. */
+function checkKeys (options: ObserveOptions): void {
+  const top = unknownKey(options, OPTION_KEYS, REGISTER_KEYS)
+  if (top !== null) throw new codes.WEFT_ERR_OBSERVE_OPTION(top.key, top.expected, 'an unknown option')
+  for (const [name, known] of Object.entries(NESTED_KEYS)) {
+    const value = (options as Record<string, unknown>)[name]
+    if (value === null || typeof value !== 'object') continue
+    const nested = unknownKey(value, known)
+    if (nested !== null) throw new codes.WEFT_ERR_OBSERVE_OPTION(`${name}.${nested.key}`, nested.expected, 'an unknown option')
+  }
+  if (typeof options.tracing === 'object' && options.tracing !== null) {
+    for (const name of ['maxQueueSize', 'exportTimeoutMs'] as const) {
+      const value = options.tracing[name]
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new codes.WEFT_ERR_OBSERVE_OPTION(`tracing.${name}`, 'a positive whole number', String(value))
+    }
+  }
 }
 
 function checkOptions (options: ObserveOptions): Required<Pick<ObserveOptions, 'detail' | 'sample' | 'recent' | 'maxRoutes' | 'maxSpans'>> {
+  checkKeys(options)
   const detail = options.detail ?? 'timing'
   if (!details.has(detail)) throw new codes.WEFT_ERR_OBSERVE_OPTION('detail', "one of 'timing', 'resources', 'promises', 'stacks'", JSON.stringify(detail))
   const sample = options.sample ?? 1
@@ -130,12 +163,14 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
   app.observer = recorder
 
   instance.decorateRequest('activity', null)
-  const api: ObserveApi = {
+  const api: { -readonly [K in keyof ObserveApi]: ObserveApi[K] } = {
     detail: opts.detail,
     recentActivity: () => store.recent(),
     routes: () => store.routes(),
     subscribe: (listener) => { listeners.add(listener); return () => { listeners.delete(listener) } },
-    get internalErrors () { return internalErrors }
+    get internalErrors () { return internalErrors },
+    get droppedSpans () { return tracing?.droppedSpans ?? 0 },
+    page: null
   }
   instance.decorate('observe', api)
 
@@ -161,7 +196,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
         return () => { pageListeners.delete(listener); off() }
       }
     }
-    registerActivityPage(instance, source, options.page === true ? {} : options.page)
+    api.page = registerActivityPage(instance, source, options.page === true ? {} : options.page)
   }
 
   instance.addHook('onClose', async () => {

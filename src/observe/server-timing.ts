@@ -7,8 +7,27 @@ function token (name: string): string {
   return name.replace(/[^!#$%&'*+\-.^_`|~0-9A-Za-z]/g, '_')
 }
 
+/** Bytes a header value must not carry as is: controls, DEL, anything outside ASCII, and `%` itself. */
+const UNSAFE = /[^\x20-\x24\x26-\x7e]/
+
+/**
+ * A desc is a quoted-string that carries only printable ASCII: every other character (a hook named
+ * `認証`, a host name, a control character) and `%` become UTF-8 percent-encoding, as in a URL,
+ * so `decodeURIComponent` gives the name back. Lone surrogates become `%EF%BF%BD` (U+FFFD).
+ */
 function quoted (text: string): string {
+  if (UNSAFE.test(text)) text = percentEncode(text)
   return '"' + text.replace(/["\\]/g, '\\$&') + '"'
+}
+
+function percentEncode (text: string): string {
+  let out = ''
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!
+    if (code >= 0x20 && code <= 0x7e && code !== 0x25) out += ch
+    else for (const byte of Buffer.from(ch, 'utf8')) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0')
+  }
+  return out
 }
 
 function dur (ms: number): string {
@@ -34,5 +53,10 @@ export function serverTimingHeader (phases: PhaseTiming[], operations: ActivityO
   }
   parts.push(`total;dur=${dur(totalMs)}`)
   if (traceparent !== undefined) parts.push(`traceparent;desc=${quoted(traceparent)}`)
-  return parts.join(', ')
+  const header = parts.join(', ')
+  // by construction nothing unsafe is left; if something ever is, the caller counts it and sends no header
+  if (INVALID_HEADER.test(header)) throw new Error('weft/observe: Server-Timing value with a character a header may not carry')
+  return header
 }
+
+const INVALID_HEADER = /[^\t\x20-\x7e]/

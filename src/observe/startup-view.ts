@@ -6,6 +6,18 @@ import { inheritedHookNames } from '../app/plugin-scope.js'
 import type { HttpApp } from '../http/http-app.js'
 import type { PluginTreeNode, StartupView } from './page/types.js'
 
+/** The route shorthands are own fields of the root instance (class fields), not decorators. */
+const ROUTE_SHORTHANDS = new Set(['get', 'head', 'post', 'put', 'delete', 'options', 'patch', 'all'])
+
+/**
+ * A scope's own name: Fastify-style names grow into a chain (`fastify -> weft-observe`) as plugins
+ * that skip encapsulation register into the scope; the tree shows the scope's, not the chain.
+ */
+function scopeName (pluginName: string): string {
+  const arrow = pluginName.indexOf(' -> ')
+  return arrow === -1 ? pluginName : pluginName.slice(0, arrow)
+}
+
 function treeOf (app: HttpApp, scope: PluginScope, routesByScope: Map<PluginScope, string[]>): PluginTreeNode {
   const hooks: string[] = []
   for (const name of inheritedHookNames) {
@@ -14,9 +26,9 @@ function treeOf (app: HttpApp, scope: PluginScope, routesByScope: Map<PluginScop
   for (const name of ['onReady', 'onListen', 'preClose'] as const) if (scope.own[name].length > 0) hooks.push(name)
   if (app.onCloseHooks.some(h => h.scope === scope.instance)) hooks.push('onClose')
   return {
-    name: scope.pluginName,
+    name: scopeName(scope.pluginName),
     hooks,
-    decorators: Object.getOwnPropertyNames(scope.instance).filter(n => !n.startsWith('_')),
+    decorators: Object.getOwnPropertyNames(scope.instance).filter(n => !n.startsWith('_') && !(scope === app.rootScope && ROUTE_SHORTHANDS.has(n))),
     routes: routesByScope.get(scope) ?? [],
     children: scope.children.map(child => treeOf(app, child, routesByScope))
   }

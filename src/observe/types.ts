@@ -135,6 +135,13 @@ export interface ObserveOptions {
   leakWarnings?: boolean
   /** OpenTelemetry export (needs the optional @opentelemetry/* peers). Default off. */
   tracing?: boolean | import('./otel/types.js').TracingOptions
-  /** The live page (off by default): `true`, or where and for whom (loopback clients only unless `allow` says yes). */
-  page?: boolean | { path?: string, allow?: (request: any) => boolean, heartbeatMs?: number, maxBufferedBytes?: number }
+  /**
+   * The live page (off by default): `true`, or its options. Loopback clients with the page's token
+   * (random per process unless `token` is set; the URL is logged once listening, and is `app.observe.page.url()`),
+   * and whoever `allow(request)` lets in. See docs/page.md.
+   */
+  page?: boolean | {
+    path?: string, token?: string | false, allow?: (request: any) => boolean, heartbeatMs?: number,
+    maxBufferedBytes?: number, maxStreams?: number, flushMs?: number
+  }
 }

@@ -37,9 +37,11 @@ describe('the live page in a browser', { skip }, () => {
     for (let i = 0; i < 20; i++) source.samples.push(makeSample(i))
     app = weft()
     app.get('/users/:id', async () => ({ ok: true }))
-    registerActivityPage(app, source)
+    const access = registerActivityPage(app, source)
     await app.listen({ port: 0, host: '127.0.0.1' })
-    url = `http://127.0.0.1:${app.server.address().port}/_weft`
+    // the URL printed at startup: the generated token once, then the cookie it sets carries it
+    url = access.url()
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/_weft\?token=[\w-]{32}$/)
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] })
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } })
     page.setDefaultTimeout(10_000)
@@ -60,6 +62,13 @@ describe('the live page in a browser', { skip }, () => {
     await page.waitForFunction((ids) => [...document.querySelectorAll('#requests tbody tr')].map((r) => r.dataset.id).join() === ids.join(), expected, { timeout: 3000 }).catch(() => {})
     assert.deepEqual(await rowIds(), expected, message)
   }
+
+  test('the token leaves the address bar once the cookie holds it', async () => {
+    assert.equal(new URL(page.url()).searchParams.has('token'), false)
+    const cookies = await page.context().cookies()
+    assert.equal(cookies.length, 1)
+    assert.deepEqual([cookies[0].httpOnly, cookies[0].sameSite, cookies[0].path], [true, 'Strict', '/_weft'])
+  })
 
   test('the requests table fills live as requests finish', async () => {
     const first = makeActivity({ scale: 1 })

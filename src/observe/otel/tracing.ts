@@ -1,9 +1,7 @@
 // createTracing: loads the OpenTelemetry SDK, builds this process's provider (Resource, batch
-// export to OTLP/HTTP or a given exporter) and starts one SERVER span per request.
-import { AsyncResource } from 'node:async_hooks'
+// export to OTLP/HTTP or a given exporter, bounded) and starts one SERVER span per request.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { ExportResult } from '@opentelemetry/core'
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace'
+import { BoundedSpanProcessor, DetachedExporter, ExportBudget } from './bounded-export.js'
 import { startAttributes } from './http-attributes.js'
 import { loadOtelPackages, loadOtlpExporter } from './load-packages.js'
 import { injectOutgoing } from './outgoing.js'
@@ -13,22 +11,6 @@ import type { IncomingRequestFacts, RequestTrace, Tracing, TracingOptions } from
 
 const DEFAULT_URL = 'http://localhost:4318/v1/traces'
 const TRACER_NAME = 'weft'
-
-/**
- * Runs every export outside the request that happened to end a batch: the batch timer starts in
- * some request's async context, and the exporter's own HTTP calls must not be attributed to that
- * request (its operations, its leaks, a traceparent on the Collector call).
- */
-class DetachedExporter implements SpanExporter {
-  readonly #inner: SpanExporter
-  readonly #scope = new AsyncResource('weft.otel.export')
-  constructor (inner: SpanExporter) { this.#inner = inner }
-  export (spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.#scope.runInAsyncScope(() => this.#inner.export(spans, resultCallback))
-  }
-  async shutdown (): Promise<void> { await this.#inner.shutdown() }
-  async forceFlush (): Promise<void> { await this.#inner.forceFlush?.() }
-}
 
 function warn (error: unknown): void {
   process.emitWarning(error instanceof Error ? error : new Error(String(error)), { code: 'WEFT_OTEL_INJECT' })
@@ -40,11 +22,18 @@ export async function createTracing (options: TracingOptions = {}): Promise<Trac
   const extra = options.resourceAttributes ?? {}
   const serviceName = await resolveServiceName(options.serviceName, extra)
   const resource = resources.defaultResource().merge(resources.resourceFromAttributes(serviceAttributes(serviceName, extra)))
-  const exporter = options.exporter ?? new (await loadOtlpExporter()).OTLPTraceExporter({ url: options.url ?? DEFAULT_URL })
-  const provider = new sdk.TracerProvider({
-    resource,
-    spanProcessors: [new sdk.BatchSpanProcessor({ exporter: new DetachedExporter(exporter) })]
+  const budget = new ExportBudget(options.maxQueueSize ?? 2048, options.exportTimeoutMs ?? 10_000)
+  // a receiver that is down or never answers holds at most maxQueueSize spans and two requests in flight
+  const exporter = options.exporter ?? new (await loadOtlpExporter()).OTLPTraceExporter({
+    url: options.url ?? DEFAULT_URL, timeoutMillis: budget.exportTimeoutMs, concurrencyLimit: 2
   })
+  const batch = new sdk.BatchSpanProcessor({
+    exporter: new DetachedExporter(exporter, budget),
+    maxQueueSize: budget.maxQueueSize,
+    maxExportBatchSize: Math.min(512, budget.maxQueueSize),
+    exportTimeoutMillis: budget.exportTimeoutMs + 1000
+  })
+  const provider = new sdk.TracerProvider({ resource, spanProcessors: [new BoundedSpanProcessor(batch, budget)] })
   // The provider is not registered globally: Weft's spans never change what the application's own
   // OpenTelemetry setup (if any) does.
   const shared: TraceShared = {
@@ -58,6 +47,7 @@ export async function createTracing (options: TracingOptions = {}): Promise<Trac
 
   return {
     resourceAttributes: resource.attributes as Readonly<Record<string, string | number | boolean>>,
+    get droppedSpans () { return budget.dropped },
     start (method: string, headers: IncomingHttpHeaders, startTimeMs: number, raw?: IncomingRequestFacts): RequestTrace {
       const parent = headers.traceparent === undefined
         ? ROOT_CONTEXT
@@ -76,7 +66,9 @@ export async function createTracing (options: TracingOptions = {}): Promise<Trac
       await provider.forceFlush()
     },
     async shutdown (): Promise<void> {
-      await provider.shutdown()
+      // a receiver that is down makes the last flush fail: its spans are counted in droppedSpans,
+      // and the app's close() must not fail for it
+      try { await provider.shutdown() } catch {}
     }
   }
 }

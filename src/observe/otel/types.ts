@@ -15,6 +15,13 @@ export interface TracingOptions {
   operationSpans?: boolean
   /** Extra Resource attributes (`deployment.environment.name`, a pod's `service.instance.id`, ...). */
   resourceAttributes?: Record<string, string>
+  /**
+   * Most spans ended and not yet exported (queued or in flight). Beyond it spans are dropped and
+   * counted (`app.observe.droppedSpans`), so a receiver that is down costs bounded memory. Default 2048.
+   */
+  maxQueueSize?: number
+  /** How long one export (with the exporter's retries) may take before its spans count as dropped. Default 10 000. */
+  exportTimeoutMs?: number
   /** Receives errors from outgoing-request header injection (which must never throw into Node). Default: a process warning. */
   onError?: (error: unknown) => void
 }
@@ -50,8 +57,10 @@ export interface Tracing {
   injectOutgoing(current: () => RequestTrace | undefined): () => void
   /** The Resource attributes every span of this process carries (`service.name`, `service.instance.id`, ...). */
   readonly resourceAttributes: Readonly<Record<string, string | number | boolean>>
+  /** Spans that never reached the receiver: the queue was full, or their export failed or timed out. */
+  readonly droppedSpans: number
   /** Exports the spans ended so far. */
   flush(): Promise<void>
-  /** Flushes and shuts the provider down (called at app close). */
+  /** Flushes and shuts the provider down (called at app close); never rejects: what could not be sent counts in `droppedSpans`. */
   shutdown(): Promise<void>
 }

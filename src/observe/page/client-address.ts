@@ -1,5 +1,5 @@
-// Who may see the page: clients on this machine (loopback socket address, not forwarded by a proxy),
-// or whoever the user's allow(request) lets in.
+// Whether a client is on this machine: a loopback socket address and no header a proxy adds
+// (necessary for the page's token to count, not sufficient: see page-token.ts).
 
 /** True for 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
 export function isLoopbackAddress (address: string | undefined): boolean {
@@ -8,9 +8,16 @@ export function isLoopbackAddress (address: string | undefined): boolean {
   return v4.startsWith('127.') || address === '::1' || address === '0:0:0:0:0:0:0:1'
 }
 
-/** A request that came through a proxy on this machine looks local by its socket: its forwarding headers say otherwise. */
+/**
+ * Headers proxies and CDNs add and a browser never sends. A request that came through a proxy on this
+ * machine looks local by its socket; any of these says otherwise (many proxies send none: the token is
+ * what guards the page, this only refuses what is surely not local).
+ */
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'via', 'x-forwarded-host', 'true-client-ip', 'cf-connecting-ip'] as const
+
 function isForwarded (headers: Record<string, unknown>): boolean {
-  return headers['x-forwarded-for'] !== undefined || headers.forwarded !== undefined || headers['x-real-ip'] !== undefined
+  for (const name of FORWARDING_HEADERS) if (headers[name] !== undefined) return true
+  return false
 }
 
 export function isLocalClient (request: { raw: { socket?: { remoteAddress?: string } | null, headers: Record<string, unknown> } }): boolean {

@@ -1,6 +1,7 @@
-// The page's Server-Sent Events: one subscription to the source while any page is open, each
-// event serialized once, dropped (and counted) for a client whose unsent bytes pass a bound,
-// a heartbeat comment per client, and every stream ended when the app closes.
+// The page's Server-Sent Events: one subscription to the source while any page is open, at most
+// `maxStreams` pages, and one write per page per tick carrying every event since the last one
+// (each serialized once), so open pages cost the same whatever the request rate. A page whose
+// unsent bytes pass a bound misses events (counted, then told); heartbeats; all ended at close.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ActivityEvent, ActivitySource } from './types.js'
 
@@ -10,27 +11,45 @@ interface StreamClient {
   dropped: number
 }
 
+export interface EventStreamOptions {
+  heartbeatMs: number
+  maxBufferedBytes: number
+  maxStreams: number
+  /** Milliseconds between batches. */
+  flushMs: number
+}
+
 const HEARTBEAT = ': heartbeat\n\n'
+/** Most events held for the next batch; more are counted as dropped for every page (the page keeps 500 rows). */
+const MAX_PENDING = 1000
+
+function droppedFrame (count: number): string {
+  return `event: dropped\ndata: {"count":${count}}\n\n`
+}
 
 export class EventStreamHub {
   readonly #source: ActivitySource
-  readonly #heartbeatMs: number
-  readonly #maxBufferedBytes: number
+  readonly #o: EventStreamOptions
   readonly #clients = new Set<StreamClient>()
+  /** Events since the last batch: references only, serialized when the batch goes out. */
+  #pending: ActivityEvent[] = []
+  #overflow = 0
   #unsubscribe: (() => void) | null = null
   #heartbeat: NodeJS.Timeout | null = null
+  #flushTimer: NodeJS.Timeout | null = null
   #closed = false
 
-  constructor (source: ActivitySource, heartbeatMs: number, maxBufferedBytes: number) {
+  constructor (source: ActivitySource, options: EventStreamOptions) {
     this.#source = source
-    this.#heartbeatMs = heartbeatMs
-    this.#maxBufferedBytes = maxBufferedBytes
+    this.#o = options
   }
 
   get closed (): boolean { return this.#closed }
   get clients (): number { return this.#clients.size }
+  /** True when another stream would pass `maxStreams`. */
+  get full (): boolean { return this.#clients.size >= this.#o.maxStreams }
 
-  /** Takes over a response as an event stream. The caller has hijacked the reply. */
+  /** Takes over a response as an event stream. The caller has hijacked the reply and checked `full`. */
   open (req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -59,14 +78,17 @@ export class EventStreamHub {
   }
 
   #start (): void {
-    this.#unsubscribe = this.#source.subscribe((event) => { this.#broadcast(event) })
-    this.#heartbeat = setInterval(() => { this.#beat() }, this.#heartbeatMs)
+    this.#unsubscribe = this.#source.subscribe((event) => { this.#queue(event) })
+    this.#heartbeat = setInterval(() => { this.#beat() }, this.#o.heartbeatMs)
     this.#heartbeat.unref()
   }
 
   #stop (): void {
     if (this.#heartbeat !== null) clearInterval(this.#heartbeat)
-    this.#heartbeat = null
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer)
+    this.#heartbeat = this.#flushTimer = null
+    this.#pending = []
+    this.#overflow = 0
     const unsubscribe = this.#unsubscribe
     this.#unsubscribe = null
     unsubscribe?.()
@@ -77,29 +99,49 @@ export class EventStreamHub {
     if (this.#clients.size === 0) this.#stop()
   }
 
-  #broadcast (event: ActivityEvent): void {
-    const data = event.type === 'activity' ? event.activity : event.sample
-    const frame = `event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`
+  /** Per request: keep a reference, and make sure a batch is due (a timer only while events wait). */
+  #queue (event: ActivityEvent): void {
+    if (this.#pending.length < MAX_PENDING) this.#pending.push(event)
+    else this.#overflow++
+    if (this.#flushTimer === null) {
+      this.#flushTimer = setTimeout(() => { this.#flush() }, this.#o.flushMs)
+      this.#flushTimer.unref()
+    }
+  }
+
+  #flush (): void {
+    this.#flushTimer = null
+    const events = this.#pending
+    const overflow = this.#overflow
+    this.#pending = []
+    this.#overflow = 0
+    let frames = ''
+    for (const event of events) {
+      frames += `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'activity' ? event.activity : event.sample)}\n\n`
+    }
     for (const client of this.#clients) {
-      if (client.res.writableLength >= this.#maxBufferedBytes) {
-        client.dropped++
+      client.dropped += overflow
+      if (client.res.writableLength >= this.#o.maxBufferedBytes) {
+        client.dropped += events.length
         continue
       }
-      this.#reportDropped(client)
-      client.res.write(frame)
+      // one write: what it missed (if anything), then this batch
+      const missed = client.dropped > 0 ? droppedFrame(client.dropped) : ''
+      client.dropped = 0
+      client.res.write(missed + frames)
     }
   }
 
   /** Tells a client that caught up how many events it missed, so the page can say so. */
   #reportDropped (client: StreamClient): void {
-    if (client.dropped === 0 || client.res.writableLength >= this.#maxBufferedBytes) return
-    client.res.write(`event: dropped\ndata: {"count":${client.dropped}}\n\n`)
+    if (client.dropped === 0 || client.res.writableLength >= this.#o.maxBufferedBytes) return
+    client.res.write(droppedFrame(client.dropped))
     client.dropped = 0
   }
 
   #beat (): void {
     for (const client of this.#clients) {
-      if (client.res.writableLength < this.#maxBufferedBytes) client.res.write(HEARTBEAT)
+      if (client.res.writableLength < this.#o.maxBufferedBytes) client.res.write(HEARTBEAT)
     }
   }
 }

@@ -43,10 +43,30 @@ export interface ActivitySource {
 export interface PageOptions {
   /** Where the page is served. Default `/_weft`. */
   path?: string
-  /** Lets a non-loopback client in when it returns true (loopback clients are always let in, unless proxied). */
+  /**
+   * The secret a loopback client must bring (`?token=` once, then the cookie it sets, or
+   * `Authorization: Bearer`). Default: a random one per process, printed at startup. `false` turns it
+   * off and is accepted only with `allow`, which then alone decides.
+   */
+  token?: string | false
+  /** Lets a client in when it returns true, with or without the token (it adds to the token check, never replaces it for others). */
   allow?: (request: any) => boolean
   /** Milliseconds between heartbeat comments on each open event stream. Default 15 000. */
   heartbeatMs?: number
   /** Bytes an event stream may hold unsent before events for that client are dropped. Default 1 MiB. */
   maxBufferedBytes?: number
+  /** Most event streams open at once; more get 503. Default 16. */
+  maxStreams?: number
+  /** Milliseconds between event batches (one write per stream per batch). Default 200. */
+  flushMs?: number
+}
+
+/** What `registerActivityPage` returns (and `app.observe.page` is): where the page is and its token. */
+export interface PageAccess {
+  /** `/_weft` by default. */
+  readonly path: string
+  /** The token a loopback client must bring; null with `token: false`. */
+  readonly token: string | null
+  /** The full URL with the token (`http://127.0.0.1:3000/_weft?token=…`); null until the server listens. */
+  url(): string | null
 }

@@ -497,6 +497,12 @@
   }
 
   async function start () {
+    // the token came in the URL once; the cookie it set carries it from now on: keep it out of history
+    const url = new URL(location.href)
+    if (url.searchParams.has('token')) {
+      url.searchParams.delete('token')
+      history.replaceState(history.state, '', url.pathname + url.search + url.hash)
+    }
     connect() // before the snapshots, so nothing falls between them; duplicates are skipped by id
     const [recent, samples] = await Promise.all([getJson('recent.json'), getJson('process.json')])
     for (const a of recent.slice().reverse()) addActivity(a)

@@ -119,3 +119,17 @@ export function captureCallSite (below: Function): CallSiteInfo {
   }
   return NO_USER
 }
+
+/**
+ * Whether Node's own JavaScript made the timer being initialized (its bundled undici, an
+ * `AbortSignal.timeout()`): the first frame below the timers machinery is a `node:` one. A short
+ * stack walk, taken only for timers made inside a track() scope.
+ */
+export function timerMadeByNode (below: Function): boolean {
+  for (const frame of framesBelow(below, 8)) {
+    const file = frame.getFileName()
+    if (file == null || file === '' || file.startsWith('node:internal/async_hooks') || file.startsWith('node:internal/timers') || file === 'node:timers') continue
+    return file.startsWith('node:')
+  }
+  return false
+}

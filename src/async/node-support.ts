@@ -67,3 +67,4 @@ export const outgoingChannels: OutgoingChannels = {
   httpStart: major >= 22 ? 'http.client.request.created' : 'http.client.request.start',
   childStart: major >= 24 ? 'tracing:child_process.spawn:start' : 'child_process'
 }
+

@@ -47,8 +47,8 @@ export function summarize (space: ScopeSpace, rec: Recording | undefined, totals
   return rows.length > 1 ? rows.sort((a, b) => b.wallMs - a.wallMs) : rows
 }
 
-/** Leaks of a scope: its resources still pending, oldest first. */
-export function scopeLeaks (rec: Recording, scope: TrackScope): LeakedResource[] {
+/** Leaks of a scope: what it left running, oldest first, aged at `endedAt` (the scope's end; default now). */
+export function scopeLeaks (rec: Recording, scope: TrackScope, endedAt?: number): LeakedResource[] {
   let out: LeakedResource[] | undefined
   let now = 0
   const next = rec.res.next
@@ -56,7 +56,7 @@ export function scopeLeaks (rec: Recording, scope: TrackScope): LeakedResource[]
   for (let s = scope.head, n = 0; s >= 0; s = next[s]) {
     if (++n > limit) { rec.internalErrors++; break }
     if (!isLeakCandidate(rec, s)) continue
-    if (out === undefined) { out = []; now = performance.now() }
+    if (out === undefined) { out = []; now = endedAt ?? performance.now() }
     out.push(leakOf(rec, s, now))
   }
   return out === undefined ? [] : out.sort((a, b) => b.ageMs - a.ageMs)

@@ -41,8 +41,13 @@ function symbolNamed (o: object, description: string): symbol | undefined {
   return undefined
 }
 
-/** The JavaScript socket that owns a native handle (Node keeps it under its `owner_symbol`). */
-function ownerOf (handle: object): object | undefined {
+/**
+ * The JavaScript socket that owns a native handle (Node keeps it under its `owner_symbol`). A
+ * socket an agent hands out again gets a new asyncId through a `ReusedHandle` wrapping its handle.
+ */
+function ownerOf (resource: object): object | undefined {
+  const inner = (resource as { handle?: unknown }).handle
+  const handle = inner !== null && typeof inner === 'object' && resource.constructor?.name === 'ReusedHandle' ? inner : resource
   ownerSymbol ??= symbolNamed(handle, 'owner_symbol')
   if (ownerSymbol === undefined) return undefined
   const owner = (handle as Record<symbol, unknown>)[ownerSymbol]

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import net from 'node:net'
 import stream from 'node:stream'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { Worker } from 'node:worker_threads'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { readFileSync } from 'node:fs'
+import { readFileSync, watch as watchFile } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createTracker } from 'weft/async'
 import { nodeMajor } from './helpers.js'
 
@@ -149,6 +150,72 @@ for (const detail of DETAILS) {
           assert.deepEqual(nativeLeaks(report).map(l => `${l.type} ${l.kind}`), ['WORKER worker', 'WORKER worker'])
         })
       } finally { await Promise.all(workers.map(w => w.terminate())) }
+    })
+
+    it('an unref\'ed 5 s timeout is a leak; one that fired and an interval cleared are not', async () => {
+      let kept
+      try {
+        await withTracker(detail, async tracker => {
+          const { report } = await tracker.track('timers', async () => {
+            kept = setTimeout(() => {}, 5000).unref()
+            clearInterval(setInterval(() => {}, 1000))
+            await new Promise(resolve => setTimeout(resolve, 2))
+          })
+          assert.deepEqual(nativeLeaks(report).map(l => `${l.type} ${l.kind} ${l.operation}`), ['Timeout timer timer setTimeout'])
+        })
+      } finally { clearTimeout(kept) }
+    })
+
+    it('an agent\'s keep-alive socket, reused by a second request and pooled again, is no leak', () => withServer(async port => {
+      const agent = new http.Agent({ keepAlive: true })
+      try {
+        await withTracker(detail, async tracker => {
+          for (let i = 0; i < 2; i++) {
+            const { report } = await tracker.track('call a backend', () => get(port, agent))
+            assert.deepEqual(nativeLeaks(report), [], `request ${i}: ${JSON.stringify(report.leaked)}`)
+          }
+          assert.equal(Object.values(agent.freeSockets).flat().length, 1, 'ground truth: one pooled socket, reused')
+        })
+      } finally { agent.destroy() }
+    }))
+
+    it('a socket of fetch\'s pool (undici) is no leak', () => withServer(async port => {
+      await withTracker(detail, async tracker => {
+        const { report } = await tracker.track('fetch', async () => { await (await fetch(`http://127.0.0.1:${port}/`)).text() })
+        assert.deepEqual(nativeLeaks(report), [], JSON.stringify(report.leaked))
+      })
+    }))
+
+    it('a server left listening, a watcher left open, a child left running: one leak each', async () => {
+      const kept = []
+      try {
+        await withTracker(detail, async tracker => {
+          const server = await tracker.track('listen', async () => {
+            const s = net.createServer().listen(0, '127.0.0.1')
+            kept.push(s)
+            await once(s, 'listening')
+          })
+          assert.deepEqual(nativeLeaks(server.report).map(l => `${l.type} ${l.kind}`), ['TCPSERVERWRAP net'])
+          const watch = await tracker.track('watch', () => { kept.push(watchFile(here)) })
+          assert.deepEqual(nativeLeaks(watch.report).map(l => `${l.type} ${l.kind}`), ['FSEVENTWRAP fs'])
+          const child = await tracker.track('spawn', async () => {
+            const c = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'])
+            kept.push(c)
+            await once(c, 'spawn')
+          })
+          assert.deepEqual(nativeLeaks(child.report).map(l => `${l.type} ${l.kind}`), ['PROCESSWRAP child_process'])
+        })
+      } finally { for (const k of kept) { k.kill?.(); k.close?.() } }
+    })
+
+    it('file reads that completed, sequential and parallel, leave nothing', async () => {
+      await withTracker(detail, async tracker => {
+        const { report } = await tracker.track('reads', async () => {
+          await readFile(here)
+          await Promise.all([readFile(here), readFile(here)])
+        })
+        assert.deepEqual(nativeLeaks(report), [], JSON.stringify(report.leaked))
+      })
     })
   })
 }

@@ -123,12 +123,13 @@ export function captureCallSite (below: Function): CallSiteInfo {
 /**
  * Whether Node's own JavaScript made the timer being initialized (its bundled undici, an
  * `AbortSignal.timeout()`): the first frame below the timers machinery is a `node:` one. A short
- * stack walk, taken only for timers made inside a track() scope.
+ * stack walk (6 frames: the hook's 2, the Timeout's 2, the timers API, its caller), taken only for
+ * timers made inside a track() scope.
  */
 export function timerMadeByNode (below: Function): boolean {
-  for (const frame of framesBelow(below, 8)) {
+  for (const frame of framesBelow(below, 6)) {
     const file = frame.getFileName()
-    if (file == null || file === '' || file.startsWith('node:internal/async_hooks') || file.startsWith('node:internal/timers') || file === 'node:timers') continue
+    if (file == null || file === '' || file.startsWith('node:internal/async_hooks') || file.startsWith('node:internal/timers') || file.startsWith('node:timers')) continue
     return file.startsWith('node:')
   }
   return false

@@ -6,6 +6,7 @@ import type { AggregateTable } from './aggregates.js'
 import type { TrackScope, ScopeSpace } from './scopes.js'
 import { G_FINAL, G_USED } from './group-table.js'
 import { isLeakCandidate, kindName, leakOf } from './describe.js'
+import { spansOfScope } from './op-spans.js'
 import type { Detail, LeakedResource, OperationReport, OperationSummary } from './types.js'
 
 /** Rows of the operations table, largest wall time first. `activeGroups` are not yet aggregated. */
@@ -96,6 +97,7 @@ export interface ScopeReportInput {
 
 export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scope: TrackScope, input: ScopeReportInput): OperationReport {
   const hook = rec !== undefined
+  const active = hook ? groupsOfScope(rec, scope) : []
   return {
     name: scope.name,
     detail: input.detail,
@@ -103,14 +105,14 @@ export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scop
     wallMs: input.wallMs,
     cpuMs: hook ? scope.cpuMs : null,
     maxBlockMs: hook ? scope.maxBlockMs : null,
-    operations: summarize(space, rec, scope.aggregates, hook ? groupsOfScope(rec, scope) : []),
+    operations: summarize(space, rec, scope.aggregates, active),
     resources: hook ? countsByName(scope.counts, scope.countedTypes, rec.types.names) : {},
     leaked: input.leaked,
     children: scope.children ?? [],
     dropped: scope.dropped,
     failed: input.failed,
-    spans: [],
-    droppedSpans: 0
+    spans: hook ? spansOfScope(rec, scope, active, performance.now()) : [],
+    droppedSpans: scope.opSpansDropped
   }
 }
 

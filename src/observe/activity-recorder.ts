@@ -8,8 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { OperationReport } from '../async/types.js'
 import { Stage, stageNames, type RequestObserver, type StageValue } from '../http/request-observer.js'
 import type {
-  ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, PhaseName, PhaseTiming, RequestActivity
+  ActivityLog, ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, PhaseName, PhaseTiming, RequestActivity
 } from './types.js'
+import type { LogLines } from './log-lines.js'
 
 const kState = Symbol('weft.observe.activity')
 
@@ -55,7 +56,11 @@ export interface RecorderOptions {
   hidden: <T>(fn: () => T) => T
   /** Counts an internal error (never thrown). */
   failed: (err: unknown) => void
+  /** The app logger's lines by request id; null without a logger. */
+  logs: LogLines | null
 }
+
+const noLogs: ActivityLog[] = []
 
 const hookPhases = new Set<PhaseName>(['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onError'])
 
@@ -78,6 +83,10 @@ export class ActivityState {
   activity: ObservedActivity | null = null
   error: string | undefined = undefined
   done = false
+  /** Its log lines (made on the first one), and where they come from while it runs. */
+  logs: ActivityLog[] = noLogs
+  logBook: LogLines | null = null
+  logId = ''
 
   constructor (start: number, detail: ObserveDetail, trace: RequestTraceLike | undefined) {
     this.start = start
@@ -198,6 +207,11 @@ export class ActivityRecorder implements RequestObserver {
           state.op.end()
           return
         }
+        if (this.#o.logs !== null) {
+          state.logBook = this.#o.logs
+          state.logId = String(reply.request.id)
+          state.logBook.open(state.logId, state)
+        }
         break
       case Stage.write: {
         state.stages.push(stage, now)
@@ -242,6 +256,7 @@ export class ActivityRecorder implements RequestObserver {
 
   #finish (state: ActivityState, reply: any): void {
     state.done = true
+    state.logBook?.close(state.logId)
     const activity = state.activity
     if (activity === null) return
     const o = this.#o
@@ -281,7 +296,7 @@ function onResponseClose (this: ServerResponse): void {
   if (state === undefined) return
   if (state.report === null && !state.done) {
     state.done = true
-    try { state.op.end() } catch {}
+    try { state.logBook?.close(state.logId); state.op.end() } catch {}
   }
 }
 
@@ -348,6 +363,9 @@ export class ObservedActivity implements RequestActivity {
     }
   }
 
+  /** Lines logged up to the end of its onResponse hooks (read when asked: they may still come while onResponse runs). */
+  get logs (): ActivityLog[] { return this.#state.logs }
+
   get phases (): PhaseTiming[] {
     if (this.#phases === null) {
       const phases = this.#state.phases(this.#finished)
@@ -364,7 +382,7 @@ export class ObservedActivity implements RequestActivity {
     const out: RequestActivity = {
       id: this.id, method: this.method, route: this.route, url: this.url, statusCode: this.statusCode, detail: this.detail,
       startedAt: this.startedAt, wallMs: this.wallMs, cpuMs: this.cpuMs, maxBlockMs: this.maxBlockMs, waitMs: this.waitMs,
-      phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks
+      phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks, logs: this.logs
     }
     if (this.error !== undefined) out.error = this.error
     if (this.traceId !== undefined) { out.traceId = this.traceId; out.spanId = this.spanId }

@@ -31,7 +31,11 @@ async function logged (t, detail, routes) {
   await app.register(observe, { detail })
   routes(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
-  t.after(async () => { await app.close(); dest.flushSync(); rmSync(dir, { recursive: true, force: true }) })
+  t.after(async () => {
+    await app.close()
+    try { dest.end() } catch {} // a write may still be in flight: ending waits for it
+    rmSync(dir, { recursive: true, force: true })
+  })
   const base = `http://127.0.0.1:${app.server.address().port}`
   const activities = async (n) => {
     for (let i = 0; i < 300; i++) {
@@ -41,7 +45,16 @@ async function logged (t, detail, routes) {
     }
     throw new Error(`${n} activities did not arrive`)
   }
-  const written = () => { dest.flushSync(); return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) }
+  /** The records in the file once `ok(records)` holds (a write may still be in flight). */
+  const written = async (ok) => {
+    let records = []
+    for (let i = 0; i < 200; i++) {
+      records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      if (ok(records)) break
+      await sleep(10)
+    }
+    return records
+  }
   return { base, activities, written }
 }
 
@@ -60,7 +73,7 @@ for (const detail of ['timing', 'resources', 'stacks']) {
       assert.deepEqual(activity.operations.filter((o) => o.kind === 'fs' || o.kind === 'net'), [], JSON.stringify(activity.operations))
       assert.deepEqual(activity.spans, [])
       // ground truth: the lines were written, with the request's id
-      const lines = written().filter((l) => l.reqId === activity.id)
+      const lines = (await written((all) => all.filter((l) => l.reqId === activity.id && l.msg === 'careful').length > 0)).filter((l) => l.reqId === activity.id)
       assert.ok(lines.some((l) => l.msg === 'hello') && lines.some((l) => l.msg === 'careful'), JSON.stringify(lines))
     })
 

@@ -233,8 +233,8 @@ export class Tracker {
 
   /**
    * Whether a resource reported as leaked still is one now: stored (not destroyed), its work not
-   * done, and (for a handle) keeping the process alive as Node sees it (`hasRef()`). For callers
-   * that check again a little later, when a closing socket or a pooled, now unref'd one has settled.
+   * done, and (for a handle) still open and owned by no pool. For callers that check again a little
+   * later, when a closing socket or one going back to its pool has settled.
    */
   stillLeaking (asyncId: number): boolean {
     const rec = this.#rec

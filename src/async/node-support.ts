@@ -67,4 +67,3 @@ export const outgoingChannels: OutgoingChannels = {
   httpStart: major >= 22 ? 'http.client.request.created' : 'http.client.request.start',
   childStart: major >= 24 ? 'tracing:child_process.spawn:start' : 'child_process'
 }
-

@@ -342,7 +342,7 @@ export class ObservedActivity implements RequestActivity {
     this.waitMs = report.cpuMs === null ? null : Math.max(0, this.wallMs - report.cpuMs)
     this.operations = operationsOf(report)
     this.spans = spansOf(report, maxSpans, report.startedAt - performance.timeOrigin - state.start)
-    this.leaks = report.leaked
+    this.leaks = agedAt(report, finished)
     if (state.error !== undefined) this.error = state.error
     if (state.trace !== undefined) {
       this.traceId = state.trace.traceId
@@ -401,6 +401,15 @@ function operationsOf (report: OperationReport): ActivityOperation[] {
     maxBlockMs: report.maxBlockMs === null ? null : op.maxBlockMs,
     ...(op.callSite !== undefined ? { callSite: op.callSite } : {})
   }))
+}
+
+/** The report's leaks, aged at the response's end (`finished`) rather than at the operation's (the write). */
+function agedAt (report: OperationReport, finished: number): OperationReport['leaked'] {
+  const leaks = report.leaked
+  if (leaks.length === 0) return leaks
+  const shift = finished - (report.startedAt - performance.timeOrigin + report.wallMs)
+  if (shift > 0) for (const leak of leaks) leak.ageMs += shift
+  return leaks
 }
 
 /** The report's spans, at most `max`, moved to count from the request's start (`shift`: the operation's start minus it). */

@@ -66,6 +66,21 @@ for (const detail of ['resources', 'stacks']) {
       if (detail === 'stacks') assert.ok(leaks[0].callSite?.includes(siteOf('unref')), leaks[0].callSite)
     })
 
+    test('a leak\'s age is measured at the response\'s end', async (t) => {
+      const kept = []
+      t.after(() => kept.forEach(clearInterval))
+      const call = await served(t, detail, (app) => {
+        app.get('/', async () => { kept.push(setInterval(() => {}, 60_000)); await sleep(30); return 'ok' })
+      })
+      const activity = await call('/')
+      const [leak] = nativeLeaks(activity)
+      const handler = activity.phases.find((p) => p.name === 'handler')
+      assert.ok(leak.ageMs >= 29, `age ${leak.ageMs}`)
+      assert.ok(leak.ageMs <= activity.wallMs - handler.startMs + 0.001, `age ${leak.ageMs} > ${activity.wallMs - handler.startMs}`)
+      // made as the handler started (its first statement): its age is about the rest of the request
+      assert.ok(leak.ageMs >= activity.wallMs - handler.startMs - 5, `age ${leak.ageMs} for ${activity.wallMs - handler.startMs}`)
+    })
+
     test('a ref\'ed interval and an unref\'ed 5 s timeout are each one timer leak', async (t) => {
       const kept = []
       t.after(() => kept.forEach(clearTimeout))

@@ -124,7 +124,7 @@ export function captureCallSite (below: Function): CallSiteInfo {
  * Whether Node's own JavaScript made the timer being initialized (its bundled undici, an
  * `AbortSignal.timeout()`): the first frame below the timers machinery is a `node:` one. A short
  * stack walk (6 frames: the hook's 2, the Timeout's 2, the timers API, its caller), taken only for
- * timers made inside a track() scope.
+ * timers not made unref'ed.
  */
 export function timerMadeByNode (below: Function): boolean {
   for (const frame of framesBelow(below, 6)) {

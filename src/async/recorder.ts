@@ -188,12 +188,12 @@ export class Recorder extends Recording {
         rScope[s] = sc
         if ((tf & F_TIMER) !== 0) {
           // Read once, never kept: setInterval sets _repeat, and Node's own timers are created
-          // unref'ed (user code can only unref after creation); inside a scope, a short stack walk
-          // tells the ones Node's JavaScript made and unrefs later (undici's, AbortSignal.timeout).
+          // unref'ed (user code can only unref after creation); a short stack walk tells the ones
+          // Node's JavaScript made and unrefs later (undici's, AbortSignal.timeout).
           const timer = resource as { _repeat?: unknown, hasRef?: () => boolean }
           if (typeof timer._repeat === 'number') rFlags[s] = R_REPEAT
           if (typeof timer.hasRef === 'function' && !timer.hasRef()) rFlags[s] |= R_UNREF
-          else if (sc !== 0 && timerMadeByNode(init)) rFlags[s] |= R_NODE
+          else if (timerMadeByNode(init)) rFlags[s] |= R_NODE
         }
         // Held weakly, asked only when reporting: Node's own view of whether it keeps the loop alive.
         if ((tf & F_REFABLE) !== 0) res.handle[s] = new WeakRef(resource)

@@ -179,6 +179,14 @@ for (const detail of DETAILS) {
       } finally { agent.destroy() }
     }))
 
+    it('outside any scope, the process report holds no timer Node made and unref\'ed (undici\'s, AbortSignal.timeout)', () => withServer(async port => {
+      await withTracker(detail, async tracker => {
+        await (await fetch(`http://127.0.0.1:${port}/`)).text()
+        AbortSignal.timeout(60_000)
+        assert.deepEqual(tracker.report().leaked.filter(l => l.type === 'Timeout'), [])
+      })
+    }))
+
     it('a socket of fetch\'s pool (undici) is no leak', () => withServer(async port => {
       await withTracker(detail, async tracker => {
         const { report } = await tracker.track('fetch', async () => { await (await fetch(`http://127.0.0.1:${port}/`)).text() })

@@ -127,3 +127,18 @@ export function captureCallSite (below: Function): CallSiteInfo {
   // unknown, and must not be guessed from the trigger (the line of the previous await).
   return frames.length >= STACK_FRAMES ? UNKNOWN_USER : NO_USER
 }
+
+/**
+ * Whether Node's own JavaScript made the timer being initialized (its bundled undici, an
+ * `AbortSignal.timeout()`): the first frame below the timers machinery is a `node:` one. A short
+ * stack walk (6 frames: the hook's 2, the Timeout's 2, the timers API, its caller), taken only for
+ * timers not made unref'ed.
+ */
+export function timerMadeByNode (below: Function): boolean {
+  for (const frame of framesBelow(below, 6)) {
+    const file = frame.getFileName()
+    if (file == null || file === '' || file.startsWith('node:internal/async_hooks') || file.startsWith('node:internal/timers') || file.startsWith('node:timers')) continue
+    return file.startsWith('node:')
+  }
+  return false
+}

@@ -104,7 +104,7 @@ export class BegunOperation implements OpenOperation {
     if (scope !== undefined) {
       try {
         const rec = host.recorder()
-        report = host.finishScope(scope, this.start, wall, rec === undefined ? [] : scopeLeaks(rec, scope), this.#failed)
+        report = host.finishScope(scope, this.start, wall, rec === undefined ? [] : scopeLeaks(rec, scope, this.start + wall), this.#failed)
       } catch {
         host.internalError()
       }

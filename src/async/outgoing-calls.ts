@@ -228,8 +228,9 @@ export class OutgoingCalls {
       into.count += r.count
       into.wallMs += r.wallMs
     }
-    report.spans = spans
-    report.droppedSpans = book.dropped
+    // the report may hold the scope's single operations already (op-spans.ts): one list, in start order
+    report.spans = report.spans.length === 0 ? spans : report.spans.concat(spans).sort((a, b) => a.startMs - b.startMs)
+    report.droppedSpans += book.dropped
     if (rows.size > 0) {
       for (const r of rows.values()) report.operations.push(r)
       report.operations.sort((a, b) => b.wallMs - a.wallMs)

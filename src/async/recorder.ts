@@ -4,7 +4,7 @@
 import { executionAsyncId } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import { Recording, type RecordingOptions } from './recording.js'
-import { R_AUX, R_DONE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
+import { R_AUX, R_DONE, R_NODE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
 import { G_FILE_OPEN, G_FINAL, G_QUIET } from './group-table.js'
 import {
   F_CONTINUES, F_FILEHANDLE, F_HANDLE_REQ, F_MAY_BE_JOB, F_MAY_BE_STDIO, F_NOGROUP, F_ONESHOT, F_PROMISE,
@@ -16,7 +16,7 @@ import { Subscribers } from './subscribers.js'
 import { weftDepth } from './internal-scope.js'
 import { finalize, markDone, rearm, release } from './resource-lifecycle.js'
 import { link } from './scope-lists.js'
-import { madeByJavaScript, madeIn } from './call-sites.js'
+import { madeByJavaScript, madeIn, timerMadeByNode } from './call-sites.js'
 import { stdioStreamsFile } from './node-support.js'
 
 const MAX_DEPTH = 256
@@ -188,10 +188,12 @@ export class Recorder extends Recording {
         rScope[s] = sc
         if ((tf & F_TIMER) !== 0) {
           // Read once, never kept: setInterval sets _repeat, and Node's own timers are created
-          // unref'ed (user code can only unref after creation).
+          // unref'ed (user code can only unref after creation); a short stack walk tells the ones
+          // Node's JavaScript made and unrefs later (undici's, AbortSignal.timeout).
           const timer = resource as { _repeat?: unknown, hasRef?: () => boolean }
           if (typeof timer._repeat === 'number') rFlags[s] = R_REPEAT
           if (typeof timer.hasRef === 'function' && !timer.hasRef()) rFlags[s] |= R_UNREF
+          else if (timerMadeByNode(init)) rFlags[s] |= R_NODE
         }
         // Held weakly, asked only when reporting: Node's own view of whether it keeps the loop alive.
         if ((tf & F_REFABLE) !== 0) res.handle[s] = new WeakRef(resource)

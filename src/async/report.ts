@@ -6,6 +6,7 @@ import type { AggregateTable } from './aggregates.js'
 import type { TrackScope, ScopeSpace } from './scopes.js'
 import { G_FINAL, G_USED } from './group-table.js'
 import { isLeakCandidate, kindName, leakOf } from './describe.js'
+import { spansOfScope } from './op-spans.js'
 import type { Detail, LeakedResource, OperationReport, OperationSummary } from './types.js'
 
 /** Rows of the operations table, largest wall time first. `activeGroups` are not yet aggregated. */
@@ -47,8 +48,8 @@ export function summarize (space: ScopeSpace, rec: Recording | undefined, totals
   return rows.length > 1 ? rows.sort((a, b) => b.wallMs - a.wallMs) : rows
 }
 
-/** Leaks of a scope: its resources still pending, oldest first. */
-export function scopeLeaks (rec: Recording, scope: TrackScope): LeakedResource[] {
+/** Leaks of a scope: what it left running, oldest first, aged at `endedAt` (the scope's end; default now). */
+export function scopeLeaks (rec: Recording, scope: TrackScope, endedAt?: number): LeakedResource[] {
   let out: LeakedResource[] | undefined
   let now = 0
   const next = rec.res.next
@@ -56,7 +57,7 @@ export function scopeLeaks (rec: Recording, scope: TrackScope): LeakedResource[]
   for (let s = scope.head, n = 0; s >= 0; s = next[s]) {
     if (++n > limit) { rec.internalErrors++; break }
     if (!isLeakCandidate(rec, s)) continue
-    if (out === undefined) { out = []; now = performance.now() }
+    if (out === undefined) { out = []; now = endedAt ?? performance.now() }
     out.push(leakOf(rec, s, now))
   }
   return out === undefined ? [] : out.sort((a, b) => b.ageMs - a.ageMs)
@@ -96,6 +97,7 @@ export interface ScopeReportInput {
 
 export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scope: TrackScope, input: ScopeReportInput): OperationReport {
   const hook = rec !== undefined
+  const active = hook ? groupsOfScope(rec, scope) : []
   return {
     name: scope.name,
     detail: input.detail,
@@ -103,14 +105,14 @@ export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scop
     wallMs: input.wallMs,
     cpuMs: hook ? scope.cpuMs : null,
     maxBlockMs: hook ? scope.maxBlockMs : null,
-    operations: summarize(space, rec, scope.aggregates, hook ? groupsOfScope(rec, scope) : []),
+    operations: summarize(space, rec, scope.aggregates, active),
     resources: hook ? countsByName(scope.counts, scope.countedTypes, rec.types.names) : {},
     leaked: input.leaked,
     children: scope.children ?? [],
     dropped: scope.dropped,
     failed: input.failed,
-    spans: [],
-    droppedSpans: 0
+    spans: hook ? spansOfScope(rec, scope, active, performance.now()) : [],
+    droppedSpans: scope.opSpansDropped
   }
 }
 

@@ -7,6 +7,7 @@ import { G_FINAL, G_FILE_OPEN, G_LINKED, G_QUIET } from './group-table.js'
 import { F_CONTINUES, F_REARM } from './resource-types.js'
 import type { TrackScope } from './scopes.js'
 import { unlink, unlinkGroup } from './scope-lists.js'
+import { isSpanKind, keepSpan } from './op-spans.js'
 
 /** Marks a stored resource done; its operation closes when nothing in it is pending. */
 export function markDone (rec: Recording, s: number): void {
@@ -83,7 +84,10 @@ export function finalize (rec: Recording, g: number): void {
   const sc = groups.scope[g]
   if (sc !== 0) {
     const scope = rec.space.registry.get(sc)
-    if (scope !== undefined && !scope.ended) scope.finished().add(kind, name, site, wall, cpu, block)
+    if (scope !== undefined && !scope.ended) {
+      scope.finished().add(kind, name, site, wall, cpu, block)
+      if (isSpanKind(kind)) keepSpan(scope, kind, name, groups.start[g], end)
+    }
   }
 }
 

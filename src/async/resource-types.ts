@@ -44,9 +44,10 @@ export const F_TIMER = 1 << 10 // read `_repeat` at init to tell setInterval fro
 export const F_REARM = 1 << 11 // destroyed only by GC, called back any number of times: pending only while a callback runs
 export const F_TICK = 1 << 12 // a nextTick callback: runs straight after another callback ends (see recorder.ts, `chained`)
 export const F_MAY_BE_JOB = 1 << 13 // Node 26 whole-file jobs share this type: their constructor says which (node-support.ts)
-export const F_REFABLE = 1 << 15 // a handle that can be unref'ed: whether it keeps the loop alive is asked of Node (hasRef()) when reporting
+export const F_REFABLE = 1 << 15 // a handle held weakly: whether it is still open and ref'ed is asked of Node (fd, hasRef()) when reporting
 export const F_MAY_BE_STDIO = 1 << 16 // may be the process's own stdin/stdout/stderr, made on first use (node-support.ts)
 export const F_UNSTORED = 1 << 17 // counted, never stored: a callback binding only GC destroys, that keeps nothing alive
+export const F_SOCKET = 1 << 18 // a socket handle: a pool may own it (socket-pools.ts)
 export const F_CONTINUES = 1 << 14 // done at its callback, but JavaScript may go on with its work (a FILEHANDLE for a handed-back fd): its operation stays quiet, not final, until it is destroyed
 
 const bit = (k: number): number => 1 << k
@@ -81,7 +82,7 @@ const KNOWN: Record<string, TypeSpec> = {
 
   FSREQCALLBACK: spec(K_FS, F_ONESHOT | (fsJobs !== undefined ? F_MAY_BE_JOB : 0), bit(K_FS), 'fs'),
   FSREQPROMISE: spec(K_FS, F_ONESHOT | F_HANDLE_REQ, bit(K_FS), 'fs.promises'),
-  FILEHANDLE: spec(K_FS, F_FILEHANDLE, bit(K_FS), 'fs.promises'),
+  FILEHANDLE: spec(K_FS, F_FILEHANDLE | F_REFABLE, bit(K_FS), 'fs.promises'),
   FILEHANDLECLOSEREQ: spec(K_FS, F_ONESHOT | F_HANDLE_REQ | F_CLOSES_HANDLE, bit(K_FS), 'fs.promises'),
   STATWATCHER: spec(K_FS, F_REFABLE, 0, 'fs.watchFile'),
   FSEVENTWRAP: spec(K_FS, F_REFABLE, 0, 'fs.watch'),
@@ -91,9 +92,9 @@ const KNOWN: Record<string, TypeSpec> = {
   QUERYWRAP: spec(K_DNS, F_ONESHOT, NETLIKE, 'dns.resolve'),
   DNSCHANNEL: spec(K_DNS, F_NOGROUP, 0, 'dns.Resolver'),
 
-  TCPWRAP: spec(K_NET, F_REFABLE, 0, 'net.Socket'),
+  TCPWRAP: spec(K_NET, F_REFABLE | F_SOCKET, 0, 'net.Socket'),
   TCPSERVERWRAP: spec(K_NET, F_REFABLE, 0, 'net.Server'),
-  PIPEWRAP: spec(K_NET, F_VIA_TURN | F_REFABLE | F_MAY_BE_STDIO, bit(K_CHILD), 'net.Socket'),
+  PIPEWRAP: spec(K_NET, F_VIA_TURN | F_REFABLE | F_MAY_BE_STDIO | F_SOCKET, bit(K_CHILD), 'net.Socket'),
   PIPESERVERWRAP: spec(K_NET, F_REFABLE, 0, 'net.Server'),
   TCPCONNECTWRAP: spec(K_NET, F_ONESHOT, NETLIKE, 'net.connect'),
   PIPECONNECTWRAP: spec(K_NET, F_ONESHOT, NETLIKE, 'net.connect'),

@@ -7,6 +7,7 @@ import { G_LINKED } from './group-table.js'
 import { K_USER } from './resource-types.js'
 import type { OperationReport } from './types.js'
 import { link, linkGroup } from './scope-lists.js'
+import { passSpans } from './op-spans.js'
 
 export function closeScope (space: ScopeSpace, rec: Recording | undefined, scope: TrackScope, report: OperationReport): void {
   const parent = scope.parent?.current()
@@ -27,6 +28,7 @@ export function closeScope (space: ScopeSpace, rec: Recording | undefined, scope
   parent.cpuMs += scope.cpuMs
   if (scope.maxBlockMs > parent.maxBlockMs) parent.maxBlockMs = scope.maxBlockMs
   parent.dropped += scope.dropped
+  passSpans(scope, parent)
   const children = parent.children ??= []
   children.push(report)
 }

@@ -31,6 +31,9 @@ export class TrackScope {
   /** Group (and asyncId) of its latest whole-file job that may hand back an fd (Node 26 readFile). */
   fileJob = -1
   fileJobId = 0
+  /** Its finished single operations as spans (op-spans.ts), flat, made on the first one; and those past the limit. */
+  opSpans: number[] | undefined = undefined
+  opSpansDropped = 0
 
   constructor (
     readonly id: number,

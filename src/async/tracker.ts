@@ -10,6 +10,7 @@ import { processReport, scopeLeaks, scopeReport } from './report.js'
 import { closeScope } from './scope-close.js'
 import { isLeakCandidate, resourceInfo } from './describe.js'
 import { activeHandles } from './active-handles.js'
+import { releasePools, retainPools } from './socket-pools.js'
 import { settle, SETTLE_TURNS } from './settle.js'
 import { BegunOperation, OpenOperations, type OperationHost } from './open-operation.js'
 import { OutgoingCalls } from './outgoing-calls.js'
@@ -93,6 +94,7 @@ export class Tracker {
       this.#hook.enable()
     }
     this.#calls?.enable()
+    if (rec !== undefined) retainPools()
     this.#enabled = true
     return this
   }
@@ -109,6 +111,7 @@ export class Tracker {
     this.#enabled = false
     const rec = this.#rec
     if (rec !== undefined) {
+      releasePools()
       this.#hook?.disable()
       rec.reset(false)
       this.#space.registry.forEachRunning(scope => { scope.forgetStored() })
@@ -233,8 +236,8 @@ export class Tracker {
 
   /**
    * Whether a resource reported as leaked still is one now: stored (not destroyed), its work not
-   * done, and (for a handle) keeping the process alive as Node sees it (`hasRef()`). For callers
-   * that check again a little later, when a closing socket or a pooled, now unref'd one has settled.
+   * done, and (for a handle) still open and owned by no pool. For callers that check again a little
+   * later, when a closing socket or one going back to its pool has settled.
    */
   stillLeaking (asyncId: number): boolean {
     const rec = this.#rec
@@ -304,7 +307,7 @@ export class Tracker {
     for (let turn = 0; turn < SETTLE_TURNS; turn++) {
       await settle()
       const rec = this.#enabled ? this.#rec : undefined
-      leaked = rec === undefined ? [] : scopeLeaks(rec, scope)
+      leaked = rec === undefined ? [] : scopeLeaks(rec, scope, start + wallMs)
       if (leaked.length === 0) break
     }
     return this.#report(scope, start, wallMs, leaked, resource, result, failed, error)

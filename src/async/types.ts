@@ -83,7 +83,7 @@ export interface LeakedResource {
   asyncId: number
   type: string
   kind: ResourceKind
-  /** Milliseconds since it was created. */
+  /** Milliseconds from its creation to the end of the operation that left it running. */
   ageMs: number
   /** Kind and name of the operation it belongs to, if grouped. */
   operation?: string
@@ -103,7 +103,10 @@ export interface OperationReport {
   operations: OperationSummary[]
   /** Resources created inside, by async_hooks type (for example `{ FSREQCALLBACK: 8 }`). */
   resources: Record<string, number>
-  /** Resources created inside that were still alive at the end. */
+  /**
+   * What it started and left running at the end, whatever the ref state: timers, sockets no pool
+   * owns (an http.Agent's free list, fetch's pool), servers, watchers, children, workers.
+   */
   leaked: LeakedResource[]
   /** Reports of nested `track()` calls that finished inside this one. */
   children: OperationReport[]
@@ -113,7 +116,8 @@ export interface OperationReport {
   failed: boolean
   /**
    * Outgoing calls seen from diagnostics_channel (HTTP requests, connects, child processes,
-   * workers), in start order, at most 50 per operation; nested operations' calls included.
+   * workers) and, at `resources` and up, each fs, dns, zlib and crypto operation, in start order,
+   * at most 50 of each per operation; nested operations' included.
    */
   spans: OperationSpan[]
   /** Spans not listed because the list was full (they still count in `operations`). */
@@ -122,10 +126,10 @@ export interface OperationReport {
   closedBy?: 'disable' | 'limit'
 }
 
-/** One outgoing call of an operation, with its own start: a bar of the operation's waterfall. */
+/** One outgoing call or single operation (a file read, a lookup) of an operation, with its own start: a bar of its waterfall. */
 export interface OperationSpan {
   kind: OperationKind
-  /** `GET 127.0.0.1:5001` (method and host:port, never the path), `connect 127.0.0.1:5432`, `spawn node`, `worker 3`. */
+  /** `GET 127.0.0.1:5001` (method and host:port, never the path), `connect 127.0.0.1:5432`, `spawn node`, `worker 3`, `fs.readFile`. */
   name: string
   /** Milliseconds from the operation's start. */
   startMs: number

@@ -8,8 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { OperationReport } from '../async/types.js'
 import { Stage, stageNames, type RequestObserver, type StageValue } from '../http/request-observer.js'
 import type {
-  ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, PhaseName, PhaseTiming, RequestActivity
+  ActivityLog, ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, PhaseName, PhaseTiming, RequestActivity
 } from './types.js'
+import type { LogLines } from './log-lines.js'
 
 const kState = Symbol('weft.observe.activity')
 
@@ -55,10 +56,13 @@ export interface RecorderOptions {
   hidden: <T>(fn: () => T) => T
   /** Counts an internal error (never thrown). */
   failed: (err: unknown) => void
+  /** The app logger's lines by request id; null without a logger. */
+  logs: LogLines | null
 }
 
 /** A mark of observe's own work (ending the operation, building the report): a gap between phases, never part of one. */
 const OWN = -1
+const noLogs: ActivityLog[] = []
 
 const hookPhases = new Set<PhaseName>(['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend', 'onResponse', 'onError'])
 
@@ -85,6 +89,10 @@ export class ActivityState {
   observeMs = 0
   /** When the onResponse hooks could start: the response finished, and observe built the report. */
   onResponseAt = 0
+  /** Its log lines (made on the first one), and where they come from while it runs. */
+  logs: ActivityLog[] = noLogs
+  logBook: LogLines | null = null
+  logId = ''
 
   constructor (start: number, detail: ObserveDetail, trace: RequestTraceLike | undefined) {
     this.start = start
@@ -207,6 +215,11 @@ export class ActivityRecorder implements RequestObserver {
           state.op.end()
           return
         }
+        if (this.#o.logs !== null) {
+          state.logBook = this.#o.logs
+          state.logId = String(reply.request.id)
+          state.logBook.open(state.logId, state)
+        }
         break
       case Stage.write: {
         // the answer is about to be written: observe's own work here is no phase of the request's
@@ -261,6 +274,7 @@ export class ActivityRecorder implements RequestObserver {
 
   #finish (state: ActivityState, reply: any): void {
     state.done = true
+    state.logBook?.close(state.logId)
     const activity = state.activity
     if (activity === null) return
     const o = this.#o
@@ -300,7 +314,7 @@ function onResponseClose (this: ServerResponse): void {
   if (state === undefined) return
   if (state.report === null && !state.done) {
     state.done = true
-    try { state.op.end() } catch {}
+    try { state.logBook?.close(state.logId); state.op.end() } catch {}
   }
 }
 
@@ -348,7 +362,7 @@ export class ObservedActivity implements RequestActivity {
     this.waitMs = report.cpuMs === null ? null : Math.max(0, this.wallMs - report.cpuMs)
     this.operations = operationsOf(report)
     this.spans = spansOf(report, maxSpans, report.startedAt - performance.timeOrigin - state.start)
-    this.leaks = report.leaked
+    this.leaks = agedAt(report, finished)
     if (state.error !== undefined) this.error = state.error
     if (state.trace !== undefined) {
       this.traceId = state.trace.traceId
@@ -369,6 +383,9 @@ export class ObservedActivity implements RequestActivity {
     }
   }
 
+  /** Lines logged up to the end of its onResponse hooks (read when asked: they may still come while onResponse runs). */
+  get logs (): ActivityLog[] { return this.#state.logs }
+
   get phases (): PhaseTiming[] {
     if (this.#phases === null) {
       const phases = this.#state.phases(this.#finished)
@@ -385,7 +402,7 @@ export class ObservedActivity implements RequestActivity {
     const out: RequestActivity = {
       id: this.id, method: this.method, route: this.route, url: this.url, statusCode: this.statusCode, detail: this.detail,
       startedAt: this.startedAt, wallMs: this.wallMs, cpuMs: this.cpuMs, maxBlockMs: this.maxBlockMs, waitMs: this.waitMs,
-      phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks, observeMs: this.observeMs
+      phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks, logs: this.logs, observeMs: this.observeMs
     }
     if (this.error !== undefined) out.error = this.error
     if (this.traceId !== undefined) { out.traceId = this.traceId; out.spanId = this.spanId }
@@ -404,6 +421,15 @@ function operationsOf (report: OperationReport): ActivityOperation[] {
     maxBlockMs: report.maxBlockMs === null ? null : op.maxBlockMs,
     ...(op.callSite !== undefined ? { callSite: op.callSite } : {})
   }))
+}
+
+/** The report's leaks, aged at the response's end (`finished`) rather than at the operation's (the write). */
+function agedAt (report: OperationReport, finished: number): OperationReport['leaked'] {
+  const leaks = report.leaked
+  if (leaks.length === 0) return leaks
+  const shift = finished - (report.startedAt - performance.timeOrigin + report.wallMs)
+  if (shift > 0) for (const leak of leaks) leak.ageMs += shift
+  return leaks
 }
 
 /** The report's spans, at most `max`, moved to count from the request's start (`shift`: the operation's start minus it). */

@@ -5,7 +5,7 @@ export { observe, observe as default } from './observe-plugin.js'
 export type { ObserveApi } from './observe-plugin.js'
 export { serverTimingHeader } from './server-timing.js'
 export type {
-  ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, ObserveOptions, PhaseName, PhaseTiming,
+  ActivityLog, ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, ObserveOptions, PhaseName, PhaseTiming,
   RequestActivity, RouteSummary, ServerTimingOptions
 } from './types.js'
 export { registerActivityPage, isLoopbackAddress } from './page/index.js'

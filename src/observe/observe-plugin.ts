@@ -11,6 +11,7 @@ import type { HttpApp } from '../http/http-app.js'
 import { ActivityRecorder, type ActivityState, type TracingLike } from './activity-recorder.js'
 import type { RequestTrace, Tracing } from './otel/index.js'
 import { ActivityStore } from './activity-store.js'
+import { LogLines } from './log-lines.js'
 import { sampleProcess } from '../async/process-sampler.js'
 import type { ProcessSample } from '../async/types.js'
 import { PAGE_OPTION_KEYS, registerActivityPage } from './page/index.js'
@@ -144,6 +145,9 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     }
   }
 
+  // the app logger's writes are no request's operations; its records carrying a request's id are that request's lines
+  const logLines = app.loggerEnabled ? LogLines.attach(log, app.requestIdLogLabel, failed) ?? null : null
+
   const st = options.serverTiming
   const recorder = new ActivityRecorder({
     detail: opts.detail,
@@ -158,7 +162,8 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     deliver,
     failed,
     stillAlive: detailTracker === null ? null : (asyncId) => detailTracker.stillLeaking(asyncId),
-    hidden: asWeft
+    hidden: asWeft,
+    logs: logLines
   })
   app.observer = recorder
 
@@ -202,6 +207,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
   instance.addHook('onClose', async () => {
     stopSampler?.()
     app.observer = null
+    logLines?.detach()
     stopInjecting?.()
     timingTracker?.disable()
     detailTracker?.disable()

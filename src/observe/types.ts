@@ -56,6 +56,15 @@ export interface ActivitySpan {
   attributes?: Record<string, string | number | boolean>
 }
 
+/** One line the app's logger wrote for a request (a record carrying its id). */
+export interface ActivityLog {
+  /** `info`, `warn`, ... (the logger's label for the record's level). */
+  level: string
+  msg: string
+  /** Milliseconds from the request's start. */
+  timeMs: number
+}
+
 /** What one request did: complete when its response has finished (onResponse, `onActivity`). */
 export interface RequestActivity {
   /** request.id */
@@ -88,6 +97,11 @@ export interface RequestActivity {
   spans: ActivitySpan[]
   /** What the request started that was still alive when its response finished. */
   leaks: LeakedResource[]
+  /**
+   * The app logger's lines for this request (records carrying its id, e.g. `request.log.info()`),
+   * from its first hook stage to the end of its onResponse hooks, at most 50; empty without a logger.
+   */
+  logs: ActivityLog[]
   /** The message of the first error the request answered with (what its error handler got), if any. */
   error?: string
   /** W3C trace id when tracing is on. */

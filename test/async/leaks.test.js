@@ -7,11 +7,12 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import net from 'node:net'
 import stream from 'node:stream'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { Worker } from 'node:worker_threads'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { readFileSync } from 'node:fs'
+import { readFileSync, watch as watchFile } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createTracker } from 'weft/async'
 import { nodeMajor } from './helpers.js'
 
@@ -77,18 +78,21 @@ for (const detail of DETAILS) {
       })
     })
 
-    it('an interval left running is one timer leak, with its call site at stacks; an unref\'ed one is none', async () => {
+    it('an interval left running is a timer leak whatever its ref state, with its call site at stacks', async () => {
       let kept, unrefed
       try {
         await withTracker(detail, async tracker => {
           const { report } = await tracker.track('intervals', () => {
             kept = setInterval(() => {}, 60_000) // @kept
-            unrefed = setInterval(() => {}, 60_000)
+            unrefed = setInterval(() => {}, 60_000) // @unrefed
             unrefed.unref()
           })
-          const leaks = nativeLeaks(report)
-          assert.deepEqual(leaks.map(l => `${l.type} ${l.kind} ${l.operation}`), ['Timeout timer timer setInterval'])
-          if (detail === 'stacks') assert.ok(leaks[0].callSite.includes(siteOf('kept')), leaks[0].callSite)
+          const leaks = nativeLeaks(report).sort((a, b) => a.asyncId - b.asyncId)
+          assert.deepEqual(leaks.map(l => `${l.type} ${l.kind} ${l.operation}`), ['Timeout timer timer setInterval', 'Timeout timer timer setInterval'])
+          if (detail === 'stacks') {
+            assert.ok(leaks[0].callSite.includes(siteOf('kept')), leaks[0].callSite)
+            assert.ok(leaks[1].callSite.includes(siteOf('unrefed')), leaks[1].callSite)
+          }
         })
       } finally { clearInterval(kept); clearInterval(unrefed) }
     })
@@ -131,7 +135,7 @@ for (const detail of DETAILS) {
       })
     })
 
-    it('a worker thread left running is one leak; an unref\'ed one is none', async () => {
+    it('a worker thread left running is a leak, ref\'ed or unref\'ed', async () => {
       const workers = []
       try {
         await withTracker(detail, async tracker => {
@@ -143,9 +147,83 @@ for (const detail of DETAILS) {
               await once(worker, 'online')
             }
           })
-          assert.deepEqual(nativeLeaks(report).map(l => `${l.type} ${l.kind}`), ['WORKER worker'])
+          assert.deepEqual(nativeLeaks(report).map(l => `${l.type} ${l.kind}`), ['WORKER worker', 'WORKER worker'])
         })
       } finally { await Promise.all(workers.map(w => w.terminate())) }
+    })
+
+    it('an unref\'ed 5 s timeout is a leak; one that fired and an interval cleared are not', async () => {
+      let kept
+      try {
+        await withTracker(detail, async tracker => {
+          const { report } = await tracker.track('timers', async () => {
+            kept = setTimeout(() => {}, 5000).unref()
+            clearInterval(setInterval(() => {}, 1000))
+            await new Promise(resolve => setTimeout(resolve, 2))
+          })
+          assert.deepEqual(nativeLeaks(report).map(l => `${l.type} ${l.kind} ${l.operation}`), ['Timeout timer timer setTimeout'])
+        })
+      } finally { clearTimeout(kept) }
+    })
+
+    it('an agent\'s keep-alive socket, reused by a second request and pooled again, is no leak', () => withServer(async port => {
+      const agent = new http.Agent({ keepAlive: true })
+      try {
+        await withTracker(detail, async tracker => {
+          for (let i = 0; i < 2; i++) {
+            const { report } = await tracker.track('call a backend', () => get(port, agent))
+            assert.deepEqual(nativeLeaks(report), [], `request ${i}: ${JSON.stringify(report.leaked)}`)
+          }
+          assert.equal(Object.values(agent.freeSockets).flat().length, 1, 'ground truth: one pooled socket, reused')
+        })
+      } finally { agent.destroy() }
+    }))
+
+    it('outside any scope, the process report holds no timer Node made and unref\'ed (undici\'s, AbortSignal.timeout)', () => withServer(async port => {
+      await withTracker(detail, async tracker => {
+        await (await fetch(`http://127.0.0.1:${port}/`)).text()
+        AbortSignal.timeout(60_000)
+        assert.deepEqual(tracker.report().leaked.filter(l => l.type === 'Timeout'), [])
+      })
+    }))
+
+    it('a socket of fetch\'s pool (undici) is no leak', () => withServer(async port => {
+      await withTracker(detail, async tracker => {
+        const { report } = await tracker.track('fetch', async () => { await (await fetch(`http://127.0.0.1:${port}/`)).text() })
+        assert.deepEqual(nativeLeaks(report), [], JSON.stringify(report.leaked))
+      })
+    }))
+
+    it('a server left listening, a watcher left open, a child left running: one leak each', async () => {
+      const kept = []
+      try {
+        await withTracker(detail, async tracker => {
+          const server = await tracker.track('listen', async () => {
+            const s = net.createServer().listen(0, '127.0.0.1')
+            kept.push(s)
+            await once(s, 'listening')
+          })
+          assert.deepEqual(nativeLeaks(server.report).map(l => `${l.type} ${l.kind}`), ['TCPSERVERWRAP net'])
+          const watch = await tracker.track('watch', () => { kept.push(watchFile(here)) })
+          assert.deepEqual(nativeLeaks(watch.report).map(l => `${l.type} ${l.kind}`), ['FSEVENTWRAP fs'])
+          const child = await tracker.track('spawn', async () => {
+            const c = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'])
+            kept.push(c)
+            await once(c, 'spawn')
+          })
+          assert.deepEqual(nativeLeaks(child.report).map(l => `${l.type} ${l.kind}`), ['PROCESSWRAP child_process'])
+        })
+      } finally { for (const k of kept) { k.kill?.(); k.close?.() } }
+    })
+
+    it('file reads that completed, sequential and parallel, leave nothing', async () => {
+      await withTracker(detail, async tracker => {
+        const { report } = await tracker.track('reads', async () => {
+          await readFile(here)
+          await Promise.all([readFile(here), readFile(here)])
+        })
+        assert.deepEqual(nativeLeaks(report), [], JSON.stringify(report.leaked))
+      })
     })
   })
 }

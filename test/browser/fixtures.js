@@ -102,7 +102,8 @@ export function makeActivity ({ method = 'GET', route = '/users/:id', statusCode
       { kind: 'fs', name: 'fs.readFile', startMs: t(5), wallMs: t(6) },
       { kind: 'fs', name: 'fs.readFile', startMs: t(6), wallMs: t(8) }
     ],
-    leaks: statusCode >= 500 ? [] : [{ asyncId: 90 + nextId, type: 'TCPWRAP', kind: 'net', ageMs: t(27), operation: 'http.client GET 127.0.0.1:5001' }]
+    leaks: statusCode >= 500 ? [] : [{ asyncId: 90 + nextId, type: 'TCPWRAP', kind: 'net', ageMs: t(27), operation: 'http.client GET 127.0.0.1:5001' }],
+    logs: [{ level: 'info', msg: 'incoming request', timeMs: t(0.3) }, { level: 'warn', msg: 'slow upstream', timeMs: t(20) }]
   }
 }
 

@@ -119,6 +119,10 @@ describe('the live page in a browser', { skip }, () => {
     // the outgoing call was still open when the response finished: its bar is marked leaked
     assert.deepEqual(bars.filter((b) => b.leaked).map((b) => b.wallMs), [a.spans[0].wallMs])
     assert.equal(await page.$$eval('#waterfall-chart [data-kind="leak"]', (marks) => marks.length), a.leaks.length)
+    // one mark per log line, where it was logged, on the same scale
+    const logMarks = await page.$$eval('#waterfall-chart [data-kind="log"]', (marks) => marks.map((m) => ({ timeMs: Number(m.dataset.timeMs), d: m.getAttribute('d') })))
+    assert.deepEqual(logMarks.map((m) => m.timeMs), a.logs.map((l) => l.timeMs))
+    for (const m of logMarks) assert.ok(Math.abs(Number(m.d.slice(1).split(',')[0]) - (x0 + m.timeMs * pxPerMs)) < 0.01, `log mark at ${m.timeMs} ms`)
     assert.equal(await page.$$eval('#waterfall-operations tbody tr', (rows) => rows.length), a.operations.length)
     const shot = await page.screenshot({ path: new URL('waterfall.png', output).pathname })
     if (process.env.WEFT_PAGE_SCREENSHOT_DOCS === '1') {

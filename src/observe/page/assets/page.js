@@ -258,7 +258,8 @@
     const chartW = width - labelW - right
     const endMs = rows.reduce((m, r) => Math.max(m, r.startMs + r.wallMs), a.wallMs) || 1
     const x = (t) => labelW + (t / endMs) * chartW
-    const extra = 2 + (a.leaks.length > 0 ? 1 : 0)
+    const logs = a.logs || []
+    const extra = 2 + (a.leaks.length > 0 ? 1 : 0) + (logs.length > 0 ? 1 : 0)
     const height = top + (rows.length + extra) * rowH + 8
     const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width: String(width), height: String(height), role: 'img', 'aria-label': `Waterfall of ${a.method} ${a.url}: ${rows.length} bars over ${ms(a.wallMs)}` })
 
@@ -307,6 +308,15 @@
       root.append(bar(r, r.leaked ? 'leaked' : r.kind, r.kind))
       if (r.leaked) root.append(titled(svg('path', { d: `M${x(r.startMs + r.wallMs) + 3},${y + 10} l5,-5 l5,5 l-5,5 z`, class: 'leak-mark' }), 'still running when the response finished'))
       valueText(r.startMs, r.wallMs, r.leaked ? ms(r.wallMs) + ' (still open)' : ms(r.wallMs), r.leaked ? 18 : 4)
+      y += rowH
+    }
+
+    if (logs.length > 0) {
+      // one mark per line the request logged, where it was logged
+      label(`log (${logs.length})`, '')
+      for (const l of logs) {
+        root.append(titled(svg('path', { d: `M${x(l.timeMs)},${y + 4} v12`, class: 'log-mark', 'data-kind': 'log', 'data-time-ms': l.timeMs }), `${l.level} ${l.msg} at ${ms(l.timeMs)}`))
+      }
       y += rowH
     }
 

@@ -18,6 +18,9 @@ const NO_USER: CallSiteInfo = { user: false, api: undefined, module: undefined, 
 
 const ownDirUrl = new URL('.', import.meta.url).href
 const ownDirPath = fileURLToPath(ownDirUrl)
+/** All of Weft (async, observe, …): what an application frame is not. */
+const weftDirUrl = new URL('..', import.meta.url).href
+const weftDirPath = fileURLToPath(weftDirUrl)
 
 function isOwn (file: string): boolean {
   return file.startsWith(ownDirUrl) || file.startsWith(ownDirPath)
@@ -118,4 +121,19 @@ export function captureCallSite (below: Function): CallSiteInfo {
     return { user: true, api: lastNode === undefined ? undefined : apiName(lastNode), module, site: siteOf(frame, process.cwd()) }
   }
   return NO_USER
+}
+
+/**
+ * The first application frame of the synchronous stack below `below`: not Node's, not Weft's, not a
+ * package's (node_modules), e.g. where a query was issued through a driver. Costs a stack walk.
+ */
+export function captureAppSite (below: Function): string | undefined {
+  for (const frame of framesBelow(below, 40)) {
+    if (frame.isAsync()) break
+    const file = frame.getFileName()
+    if (file == null || file === '' || file.startsWith('node:') || file.startsWith(weftDirUrl) || file.startsWith(weftDirPath)) continue
+    if (file.includes('/node_modules/') || file.includes('\\node_modules\\')) continue
+    return siteOf(frame, process.cwd())
+  }
+  return undefined
 }

@@ -304,6 +304,7 @@ export class ObservedActivity implements RequestActivity {
   readonly operations: ActivityOperation[]
   readonly spans: ActivitySpan[]
   leaks: OperationReport['leaked']
+  readonly repeated?: OperationReport['repeated']
   readonly error?: string
   readonly traceId?: string
   readonly spanId?: string
@@ -328,6 +329,7 @@ export class ObservedActivity implements RequestActivity {
     this.operations = operationsOf(report)
     this.spans = spansOf(report, maxSpans, report.startedAt - performance.timeOrigin - state.start)
     this.leaks = report.leaked
+    if (report.repeated !== undefined) this.repeated = report.repeated
     if (state.error !== undefined) this.error = state.error
     if (state.trace !== undefined) {
       this.traceId = state.trace.traceId
@@ -366,6 +368,7 @@ export class ObservedActivity implements RequestActivity {
       startedAt: this.startedAt, wallMs: this.wallMs, cpuMs: this.cpuMs, maxBlockMs: this.maxBlockMs, waitMs: this.waitMs,
       phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks
     }
+    if (this.repeated !== undefined) out.repeated = this.repeated
     if (this.error !== undefined) out.error = this.error
     if (this.traceId !== undefined) { out.traceId = this.traceId; out.spanId = this.spanId }
     return out

@@ -17,6 +17,7 @@ import { registerActivityPage } from './page/index.js'
 import type { ActivityEvent, ActivitySource } from './page/types.js'
 import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
+import { weftSpanProcessor, type WeftSpanProcessor } from './db-spans.js'
 import type { ObserveDetail, ObserveOptions, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
@@ -34,6 +35,12 @@ export interface ObserveApi {
   subscribe (listener: (activity: RequestActivity) => void): () => void
   /** Internal errors caught (and never thrown) so far. */
   readonly internalErrors: number
+  /**
+   * An OpenTelemetry SpanProcessor to add to the provider your instrumentations use: their database
+   * CLIENT spans (e.g. @opentelemetry/instrumentation-pg's) become `db` operations of the request
+   * that ran them. The same object as `weftSpanProcessor()`.
+   */
+  readonly spanProcessor: WeftSpanProcessor
 }
 
 function checkOptions (options: ObserveOptions): Required<Pick<ObserveOptions, 'detail' | 'sample' | 'recent' | 'maxRoutes' | 'maxSpans'>> {
@@ -135,7 +142,8 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     recentActivity: () => store.recent(),
     routes: () => store.routes(),
     subscribe: (listener) => { listeners.add(listener); return () => { listeners.delete(listener) } },
-    get internalErrors () { return internalErrors }
+    get internalErrors () { return internalErrors },
+    spanProcessor: weftSpanProcessor()
   }
   instance.decorate('observe', api)
 

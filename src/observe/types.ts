@@ -1,7 +1,7 @@
 // The public types of weft/observe: what a user configures and what each observed request
 // reports. Reading this file tells you the data the hooks, Server-Timing, OpenTelemetry spans and
 // the live page are made from.
-import type { LeakedResource, OperationKind } from '../async/types.js'
+import type { LeakedResource, OperationKind, RepeatedStatement } from '../async/types.js'
 
 /** How much each observed request records. `timing` installs no async_hooks. */
 export type ObserveDetail = 'timing' | 'resources' | 'promises' | 'stacks'
@@ -84,6 +84,8 @@ export interface RequestActivity {
   spans: ActivitySpan[]
   /** What the request started that was still alive when its response finished. */
   leaks: LeakedResource[]
+  /** Database statements of one shape run 3+ times (N+1), most time first; absent when none. */
+  repeated?: RepeatedStatement[]
   /** The message of the first error the request answered with (what its error handler got), if any. */
   error?: string
   /** W3C trace id when tracing is on. */

@@ -66,10 +66,10 @@ export function statementShape (text: string): string {
       continue
     }
     if (isWord(c)) {
+      // words as written: the same code sends the same text (summaries read keywords in any case)
       const from = i
       while (i < n && isWord(text.charCodeAt(i))) i++
-      const word = text.slice(from, i)
-      put(word.length <= 12 && isKeyword(word) ? word.toUpperCase() : word)
+      put(text.slice(from, i))
       continue
     }
     // punctuation: no space before , ) and after (
@@ -116,12 +116,12 @@ function unquote (name: string): string {
 /** The table named right after `keyword` (at the statement's top level), if any. */
 function tableAfter (shape: string, keyword: RegExp): string | undefined {
   let depth = 0
+  let counted = 0
   keyword.lastIndex = 0
   for (let m = keyword.exec(shape); m !== null; m = keyword.exec(shape)) {
     // count parentheses up to the match: a sub-query's FROM is not the statement's
-    depth = 0
-    for (let i = 0; i < m.index; i++) {
-      const c = shape.charCodeAt(i)
+    for (; counted < m.index; counted++) {
+      const c = shape.charCodeAt(counted)
       if (c === 40) depth++
       else if (c === 41) depth--
     }
@@ -133,10 +133,10 @@ function tableAfter (shape: string, keyword: RegExp): string | undefined {
   return undefined
 }
 
-const FROM = /\bFROM\s+/g
-const INTO = /\bINTO\s+/g
-const UPDATE = /\bUPDATE\s+(?:ONLY\s+)?/g
-const TABLE = /\bTABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?/g
+const FROM = /\bFROM\s+/gi
+const INTO = /\bINTO\s+/gi
+const UPDATE = /\bUPDATE\s+(?:ONLY\s+)?/gi
+const TABLE = /\bTABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?/gi
 
 /** Summarizes a shape (see statementShape): never any value, only keywords and names. */
 export function summarizeShape (shape: string): StatementSummary {
@@ -150,10 +150,10 @@ export function summarizeShape (shape: string): StatementSummary {
   let body = shape
   if (operation === 'WITH') {
     // WITH x AS (…) SELECT …: the statement after the common table expressions
-    const main = /\)\s*(SELECT|INSERT|UPDATE|DELETE|MERGE)\b/g
+    const main = /\)\s*(SELECT|INSERT|UPDATE|DELETE|MERGE)\b/gi
     let last: RegExpExecArray | null = null
     for (let m = main.exec(shape); m !== null; m = main.exec(shape)) last = m
-    if (last !== null) { operation = last[1]!; body = shape.slice(last.index + 1) }
+    if (last !== null) { operation = last[1]!.toUpperCase(); body = shape.slice(last.index + 1) }
   }
   let collection: string | undefined
   switch (operation) {

@@ -83,7 +83,7 @@ export function statementShape (text: string): string {
 
 /** `(?, ?, ?)` → `(?)`, and `VALUES (?), (?)` → `VALUES (?)`: a list's length is a value too. */
 function collapseLists (shape: string): string {
-  if (!shape.includes('?,')) return shape
+  if (!shape.includes('?,') && !shape.includes('?),')) return shape
   return shape.replace(/\(\?(?:, ?\?)+\)/g, '(?)').replace(/\(\?\)(?:, ?\(\?\))+/g, '(?)')
 }
 

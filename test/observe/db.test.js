@@ -103,7 +103,16 @@ async function startApp (t, detail, extra = {}) {
     },
     // mysql2's callback API (pool.execute: prepared statements)
     mysqlcb: {
-      one: (id) => new Promise((resolve, reject) => mysqlCbPool.execute('SELECT id, title FROM tasks WHERE id = ?', [id], (err, rows) => err ? reject(err) : resolve(rows)))
+      one: (id) => new Promise((resolve, reject) => mysqlCbPool.execute('SELECT id, title FROM tasks WHERE id = ?', [id], (err, rows) => err ? reject(err) : resolve(rows))),
+      // a checkout whose queries chain through callbacks: each starts inside the one before's callback
+      chain: (n) => new Promise((resolve, reject) => mysqlCbPool.getConnection((err, conn) => {
+        if (err) { reject(err); return }
+        const next = (i) => {
+          if (i > n) { conn.release(); resolve({ ok: true }); return }
+          conn.query('SELECT id, title FROM tasks WHERE id = ?', [i], (err) => { if (err) { conn.release(); reject(err) } else next(i + 1) })
+        }
+        next(1)
+      }))
     },
     pg: {
       one: async (id) => (await pgPool.query('SELECT id, title FROM tasks WHERE id = $1', [id])).rows,
@@ -121,6 +130,12 @@ async function startApp (t, detail, extra = {}) {
       let rows = 0
       for (let i = 0; i < Number(request.params.n); i++) rows += (await db[name].one(i + 1)).length
       return { rows }
+    })
+    if (db[name].chain !== undefined) app.get(`/${name}/chain/:n`, async (request) => db[name].chain(Number(request.params.n)))
+    // a statement that fails: an operation still, with its error
+    app.get(`/${name}/missing`, async () => {
+      try { await (name === 'pg' ? pgPool.query('SELECT id FROM missing_table') : mysqlPool.query('SELECT id FROM missing_table')) } catch { return { failed: true } }
+      return { failed: false }
     })
     if (db[name].list !== undefined) {
       // the N+1 pattern: one list query, then one query per project
@@ -196,7 +211,32 @@ for (const detail of ['timing', 'resources']) {
           }
         })
 
-        if (driver.name !== 'mysqlcb') {
+        if (driver.name === 'mysqlcb') {
+          test('callback checkouts over a 2-connection pool: queries chained through callbacks stay the asker\'s', async (t) => {
+            if (servers[driver.server] === undefined) { t.skip(why[driver.server]); return }
+            const { app, base } = await startApp(t, detail)
+            const urls = Array.from({ length: 12 }, (_, i) => `/${driver.name}/chain/${(i % 4) + 1}?i=${i}`)
+            const results = await Promise.all(urls.map((url) => get(base + url)))
+            for (const res of results) assert.equal(res.status, 200)
+            const byUrl = await activitiesByUrl(app, 12)
+            for (const [i, url] of urls.entries()) {
+              assert.deepEqual(dbOps(byUrl.get(url)).map((o) => [o.name, o.count]), [['SELECT tasks', (i % 4) + 1]], url)
+            }
+          })
+        } else {
+          test('a failing statement is an operation with its error', async (t) => {
+            if (servers[driver.server] === undefined) { t.skip(why[driver.server]); return }
+            const { app, base } = await startApp(t, detail)
+            const res = await get(`${base}/${driver.name}/missing`)
+            assert.deepEqual(JSON.parse(res.body), { failed: true })
+            const activity = (await activitiesByUrl(app, 1)).get(`/${driver.name}/missing`)
+            const [span, ...more] = dbSpans(activity)
+            assert.equal(more.length, 0)
+            assert.equal(span.name, 'SELECT missing_table')
+            assert.equal(typeof span.attributes['error.type'], 'string')
+            if (driver.server === 'mysql') assert.equal(span.attributes['error.type'], 'ER_NO_SUCH_TABLE')
+          })
+
           test('an N+1 route (one list query, then one query per row) is flagged as repeated', async (t) => {
             if (servers[driver.server] === undefined) { t.skip(why[driver.server]); return }
             const { app, base } = await startApp(t, detail)

@@ -65,7 +65,16 @@ function canConnect (port) {
  * grant tables (a throwaway test server), database `weft` created. Resolves
  * `{ host, port, user, database, stop() }`; rejects with the reason when it cannot be started.
  */
-export async function startMariaDB ({ schema = [] } = {}) {
+export async function startMariaDB (options) { return twice(() => startMariaDBOnce(options)) }
+
+/** A loaded machine can be slow or lose a port race once: one more try, then the first reason. */
+async function twice (start) {
+  try { return await start() } catch (first) {
+    try { return await start() } catch { throw first }
+  }
+}
+
+async function startMariaDBOnce ({ schema = [] } = {}) {
   const sbin = ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/sbin']
   const mariadbd = which('mariadbd', sbin) ?? which('mysqld', sbin)
   const installDb = which('mariadb-install-db', sbin) ?? which('mysql_install_db', sbin)
@@ -112,7 +121,9 @@ export async function startMariaDB ({ schema = [] } = {}) {
  * user when running as root (PostgreSQL refuses root), database `weft` created. Resolves
  * `{ host, port, user, database, stop() }`; rejects with the reason when it cannot be started.
  */
-export async function startPostgres ({ schema = [] } = {}) {
+export async function startPostgres (options) { return twice(() => startPostgresOnce(options)) }
+
+async function startPostgresOnce ({ schema = [] } = {}) {
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : []
   const bins = versions.map((v) => `/usr/lib/postgresql/${v}/bin`)
   const initdb = which('initdb', bins)

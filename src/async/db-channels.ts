@@ -12,6 +12,11 @@ export interface DbChannel {
    * callback may run in whichever request released one, so what starts inside belongs to the caller.
    */
   readonly role: 'query' | 'checkout'
+  /**
+   * OpenTelemetry instrumentations that report the same calls as spans: once this channel has
+   * published, their spans are the same queries again and are not counted.
+   */
+  readonly sameAs?: readonly string[]
   /** The statement text (read once, at start; never kept). */
   statement?: (context: any) => unknown
   /** Rows returned or affected, read from the finished call's context. */
@@ -32,6 +37,7 @@ function mysqlRows (context: any): number | undefined {
 const mysql2Query = {
   system: 'mysql',
   role: 'query',
+  sameAs: ['@opentelemetry/instrumentation-mysql2'],
   statement: (c: any) => c?.query,
   rows: mysqlRows,
   serverAddress: (c: any) => c?.serverAddress,

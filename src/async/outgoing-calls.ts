@@ -8,7 +8,7 @@ import type { ScopeSpace, TrackScope } from './scopes.js'
 import { outgoingChannels } from './node-support.js'
 import { captureAppSite } from './call-sites.js'
 import { dbChannels, type DbChannel } from './db-channels.js'
-import { addDbCallSink, removeDbCallSink, type DbCallSink, type DbCallStart } from './db-calls.js'
+import { addDbCallSink, coveredByChannel, removeDbCallSink, type DbCallSink, type DbCallStart } from './db-calls.js'
 import { statementShape, summarizeShape } from './db-statement.js'
 import type { OperationKind, OperationReport, OperationSpan, OperationSummary, RepeatedStatement } from './types.js'
 
@@ -214,6 +214,7 @@ export class OutgoingCalls {
     this.#sink = {
       dbStart: (key, call) => { try { this.#dbExternalStart(key, call) } catch { this.internalErrors++ } },
       dbEnd: (key, rows, error, text) => { try { this.#dbEnd(key, rows, error, text) } catch { this.internalErrors++ } },
+      dbDrop: (key) => { try { this.#dbDrop(key) } catch { this.internalErrors++ } },
       checkoutStart: (key) => { try { this.#checkoutStart(key) } catch { this.internalErrors++ } },
       checkoutEnd: (key) => { try { this.#checkoutEnd(key) } catch { this.internalErrors++ } }
     }
@@ -524,6 +525,7 @@ export class OutgoingCalls {
 
   #dbChannelStart (channel: DbChannel, context: any): void {
     if (context === null || typeof context !== 'object') return
+    if (channel.sameAs !== undefined) coveredByChannel(channel.sameAs)
     const owner = this.#dbOwner()
     if (owner === undefined || owner.id === 0) return
     context[this.#kOwner] = owner
@@ -585,6 +587,17 @@ export class OutgoingCalls {
     this.#finish(call)
   }
 
+  /** Not a call of its own (the same query seen twice): out of the lists and totals, as a folded connect. */
+  #dbDrop (key: object): void {
+    const call = this.#callOf(key)
+    if (call === undefined || call.folded) return
+    call.folded = true
+    for (let book: CallBook | undefined = call.book; book !== undefined; book = book.into) {
+      if (book.removeRunning(call)) continue
+      if (call.end >= 0 && !book.listed.includes(call)) book.total(call, -1)
+    }
+  }
+
   #checkoutStart (key: object): void {
     const owner = this.#dbOwner()
     if (owner === undefined || owner.id === 0) return
@@ -621,7 +634,7 @@ function repeatedOf (book: CallBook, now: number): RepeatedStatement[] | undefin
     if (r.callSite === undefined && site !== undefined) r.callSite = site
   }
   for (const call of book.listed) {
-    if (call.shape !== undefined) add(call.shape, call.name, 1, (call.end < 0 ? now : call.end) - call.start, call.site)
+    if (call.shape !== undefined && !call.folded) add(call.shape, call.name, 1, (call.end < 0 ? now : call.end) - call.start, call.site)
   }
   if (byShape === undefined) return undefined
   for (const call of book.runningUnlisted) {

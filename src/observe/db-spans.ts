@@ -1,7 +1,9 @@
 // OpenTelemetry database spans as weft operations: a span processor the application adds to the
 // provider its instrumentations (instrumentation-pg, …) use. Each CLIENT span with `db.system.name`
 // (or the older `db.system`) becomes a `db` operation of the request whose async context started it.
-import { checkoutEnded, checkoutStarted, dbCallEnded, dbCallStarted, hasDbCallSinks } from '../async/db-calls.js'
+import {
+  checkoutEnded, checkoutStarted, dbCallDropped, dbCallEnded, dbCallStarted, hasDbCallSinks, isCoveredByChannel
+} from '../async/db-calls.js'
 
 /** The parts of an SDK span this processor reads (structurally @opentelemetry/sdk-trace's Span). */
 interface SpanLike {
@@ -27,12 +29,14 @@ const STATUS_ERROR = 2
 const WEFT_TRACER = 'weft'
 
 /** The span's role: `query` (a statement), `checkout` (a connection, e.g. `pg-pool.connect`), or none. */
-function roleOf (span: SpanLike): 'query' | 'checkout' | null {
+function roleOf (span: SpanLike): 'query' | 'checkout' | 'covered' | null {
   if (span.kind !== CLIENT) return null
   const a = span.attributes
   if (a === undefined || (a['db.system.name'] === undefined && a['db.system'] === undefined)) return null
   const scope = span.instrumentationScope ?? span.instrumentationLibrary
   if (scope?.name === WEFT_TRACER) return null
+  // the driver's own channel reports these queries already (mysql2 ≥ 3.20 and its instrumentation)
+  if (scope !== undefined && isCoveredByChannel(scope.name)) return 'covered'
   if (typeof (a['db.query.text'] ?? a['db.statement']) === 'string' || typeof a['db.operation.name'] === 'string' ||
     typeof a['db.operation'] === 'string') return 'query'
   return /connect/i.test(span.name) ? 'checkout' : 'query'
@@ -42,7 +46,7 @@ const copied = ['db.namespace', 'server.address', 'server.port', 'db.collection.
 
 function started (span: SpanLike): void {
   const role = roleOf(span)
-  if (role === null) return
+  if (role === null || role === 'covered') return
   if (role === 'checkout') { checkoutStarted(span); return }
   const a = span.attributes
   const system = String(a['db.system.name'] ?? a['db.system'])
@@ -68,6 +72,8 @@ function normalSystem (system: string): string {
 function ended (span: SpanLike): void {
   const role = roleOf(span)
   if (role === null) return
+  // started before the channel had published anything: booked, and now dropped
+  if (role === 'covered') { dbCallDropped(span); return }
   if (role === 'checkout') { checkoutEnded(span); return }
   const a = span.attributes
   const rows = a['db.response.returned_rows'] ?? a['db.response.returned_rows.count']

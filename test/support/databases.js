@@ -63,7 +63,7 @@ function canConnect (port) {
 /**
  * MariaDB: `mariadb-install-db` into a temp dir, then `mariadbd` on 127.0.0.1:<free port> without
  * grant tables (a throwaway test server), database `weft` created. Resolves
- * `{ host, port, user, database, stop() }`; rejects with the reason when it cannot be started.
+ * `{ host, port, user, database, stop(), kill() }`; rejects with the reason when it cannot be started.
  */
 export async function startMariaDB (options) { return twice(() => startMariaDBOnce(options)) }
 
@@ -101,6 +101,8 @@ async function startMariaDBOnce ({ schema = [] } = {}) {
   }
   const db = { host: '127.0.0.1', port, user: 'root', database: 'weft' }
   const stop = async () => { await stopServer(server.child); rmSync(dir, { recursive: true, force: true }) }
+  // at process exit, where nothing can be awaited
+  const kill = () => { server.child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }) }
   try {
     const mysql = (await import('mysql2/promise')).default
     const conn = await mysql.createConnection({ host: db.host, port, user: db.user, multipleStatements: true })
@@ -113,13 +115,13 @@ async function startMariaDBOnce ({ schema = [] } = {}) {
     await stop()
     throw err
   }
-  return { ...db, stop }
+  return { ...db, stop, kill }
 }
 
 /**
  * PostgreSQL: `initdb` into a temp dir and `postgres` on 127.0.0.1:<free port>, as the `postgres`
  * user when running as root (PostgreSQL refuses root), database `weft` created. Resolves
- * `{ host, port, user, database, stop() }`; rejects with the reason when it cannot be started.
+ * `{ host, port, user, database, stop(), kill() }`; rejects with the reason when it cannot be started.
  */
 export async function startPostgres (options) { return twice(() => startPostgresOnce(options)) }
 
@@ -165,6 +167,8 @@ async function startPostgresOnce ({ schema = [] } = {}) {
     throw err
   }
   const stop = async () => { await stopServer(server.child); rmSync(dir, { recursive: true, force: true }) }
+  // at process exit, where nothing can be awaited
+  const kill = () => { server.child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }) }
   try {
     const admin = new pg.Client({ host: db.host, port, user: db.user, database: 'postgres' })
     await admin.connect()
@@ -177,5 +181,5 @@ async function startPostgresOnce ({ schema = [] } = {}) {
     await stop()
     throw err
   }
-  return { ...db, stop }
+  return { ...db, stop, kill }
 }

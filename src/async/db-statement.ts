@@ -15,6 +15,7 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57
  * Two statements that differ only by their values have the same shape.
  */
 export function statementShape (text: string): string {
+  literals = false
   let out = ''
   const n = text.length
   let i = 0
@@ -41,6 +42,7 @@ export function statementShape (text: string): string {
       }
       i++
       put('?')
+      literals = true
       continue
     }
     // quoted identifiers keep their name
@@ -63,6 +65,7 @@ export function statementShape (text: string): string {
     if (isDigit(c) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
       while (i < n && (isWord(text.charCodeAt(i)) || text.charCodeAt(i) === 46)) i++
       put('?')
+      literals = true
       continue
     }
     if (isWord(c)) {
@@ -79,6 +82,32 @@ export function statementShape (text: string): string {
     i++
   }
   return collapseLists(out)
+}
+
+/** Whether the last statementShape() replaced a value written in the text (not a placeholder). */
+let literals = false
+
+/** A statement read once: its shape and summary. */
+export interface DescribedStatement { shape: string, summary: StatementSummary }
+
+/** Statements without values in their text (placeholders only) repeat: read each once. */
+const MAX_CACHED = 256
+const cache = new Map<string, DescribedStatement>()
+
+/**
+ * statementShape and summarizeShape together, remembered for texts that hold no value (`$1`, `?`
+ * placeholders): the same prepared text is read once. A text with values in it is never kept.
+ */
+export function describeStatement (text: string): DescribedStatement {
+  const hit = cache.get(text)
+  if (hit !== undefined) return hit
+  const shape = statementShape(text)
+  const described = { shape, summary: summarizeShape(shape) }
+  if (!literals && text.length <= 2000) {
+    if (cache.size >= MAX_CACHED) cache.clear()
+    cache.set(text, described)
+  }
+  return described
 }
 
 /** `(?, ?, ?)` → `(?)`, and `VALUES (?), (?)` → `VALUES (?)`: a list's length is a value too. */

@@ -9,7 +9,7 @@ import { outgoingChannels } from './node-support.js'
 import { captureAppSite } from './call-sites.js'
 import { dbChannels, type DbChannel } from './db-channels.js'
 import { addDbCallSink, coveredByChannel, removeDbCallSink, type DbCallSink, type DbCallStart } from './db-calls.js'
-import { statementShape, summarizeShape } from './db-statement.js'
+import { describeStatement } from './db-statement.js'
 import type { OperationKind, OperationReport, OperationSpan, OperationSummary, RepeatedStatement } from './types.js'
 
 /** Spans listed per operation; later ones still count in its operations rows. */
@@ -514,8 +514,7 @@ export class OutgoingCalls {
   /** Names a query by its statement's summary, once the text is known (at its start, or its end for some spans). */
   #describe (call: Call, text: unknown): void {
     if (typeof text !== 'string' || text.length === 0) return
-    const shape = statementShape(text)
-    const summary = summarizeShape(shape)
+    const { shape, summary } = describeStatement(text)
     call.shape = shape
     this.#rename(call, summary.summary)
     call.attributes['db.query.summary'] = summary.summary
@@ -620,6 +619,10 @@ function noop (): void {}
 
 /** Statement shapes seen REPEATED_AT times or more in the book (listed and totalled calls), most time first. */
 function repeatedOf (book: CallBook, now: number): RepeatedStatement[] | undefined {
+  // fewer than REPEATED_AT database calls in all cannot repeat: no map for most requests
+  let calls = book.runningUnlisted.size + book.doneUnlisted.size
+  for (let i = 0; i < book.listed.length && calls < REPEATED_AT; i++) if (book.listed[i]!.shape !== undefined) calls++
+  if (calls < REPEATED_AT) return undefined
   let byShape: Map<string, RepeatedStatement> | undefined
   const add = (shape: string, summary: string, count: number, wallMs: number, site: string | undefined): void => {
     byShape ??= new Map()

@@ -17,7 +17,10 @@ export interface DbChannel {
    * published, their spans are the same queries again and are not counted.
    */
   readonly sameAs?: readonly string[]
-  /** The statement text (read once, at start; never kept). */
+  /**
+   * The statement text (read once, at start; never kept). SQL only: its literals are made `?`. For
+   * a key-value store (redis, ioredis) return the command name alone (`GET`), never its arguments.
+   */
   statement?: (context: any) => unknown
   /** Rows returned or affected, read from the finished call's context. */
   rows?: (context: any) => number | undefined

@@ -178,6 +178,7 @@ describe('mysql2 queries also reported as OpenTelemetry spans count once', () =>
   test('a request running N queries, each inside an instrumentation\'s span, shows exactly N', async (t) => {
     if (servers.mysql === undefined) { t.skip(why.mysql); return }
     const { app, base } = await startApp(t, 'timing')
+    assert.equal(app.observe.spanProcessor, weftSpanProcessor(), 'app.observe.spanProcessor is the same processor')
     for (const n of [3, 2]) assert.equal((await get(`${base}/mysql/instrumented/${n}`)).status, 200)
     const byUrl = await activitiesByUrl(app, 2)
     for (const n of [3, 2]) {

@@ -206,7 +206,6 @@ export class OutgoingCalls {
     this.#handlers = handlers
     this.#tracing = dbChannels.map(channel => [channel.name, {
       start: guard(c => { this.#dbChannelStart(channel, c) }),
-      end: noop,
       asyncStart: guard(c => { this.#dbChannelAsyncStart(channel, c) }),
       asyncEnd: guard(c => { this.#dbChannelAsyncEnd(c) }),
       error: guard(c => { if (c !== null && typeof c === 'object') this.#failOf(c, c.error) })
@@ -615,8 +614,6 @@ export class OutgoingCalls {
   }
 }
 
-function noop (): void {}
-
 /** Statement shapes seen REPEATED_AT times or more in the book (listed and totalled calls), most time first. */
 function repeatedOf (book: CallBook, now: number): RepeatedStatement[] | undefined {
   // fewer than REPEATED_AT database calls in all cannot repeat: no map for most requests
@@ -639,13 +636,13 @@ function repeatedOf (book: CallBook, now: number): RepeatedStatement[] | undefin
   for (const call of book.listed) {
     if (call.shape !== undefined && !call.folded) add(call.shape, call.name, 1, (call.end < 0 ? now : call.end) - call.start, call.site)
   }
-  if (byShape === undefined) return undefined
   for (const call of book.runningUnlisted) {
     if (call.shape !== undefined) add(call.shape, call.name, 1, now - call.start, call.site)
   }
   for (const row of book.doneUnlisted.values()) {
     if (row.shape !== undefined && row.count > 0) add(row.shape, row.name, row.count, row.wallMs, row.site)
   }
+  if (byShape === undefined) return undefined
   let out: RepeatedStatement[] | undefined
   for (const r of (byShape as Map<string, RepeatedStatement>).values()) if (r.count >= REPEATED_AT) (out ??= []).push(r)
   return out?.sort((a, b) => b.wallMs - a.wallMs)

@@ -226,6 +226,22 @@ for (const detail of ['timing', 'resources']) {
           }
         })
 
+        test('past the 50 listed spans, all 60 queries count and are flagged as one repeated shape', async (t) => {
+          if (servers[driver.server] === undefined) { t.skip(why[driver.server]); return }
+          const { app, base } = await startApp(t, detail)
+          const res = await get(`${base}/${driver.name}/n/60`)
+          assert.equal(res.status, 200)
+          assert.match(res.headers['server-timing'], /db;dur=[\d.]+;desc="60 queries"/)
+          const activity = (await activitiesByUrl(app, 1)).get(`/${driver.name}/n/60`)
+          assert.deepEqual(dbOps(activity).map((o) => [o.name, o.count, o.active]), [['SELECT tasks', 60, 0]])
+          // 50 spans listed (the pool's first connect may be one of them), the rest counted
+          assert.equal(activity.spans.length, 50)
+          assert.ok(dbSpans(activity).length >= 49)
+          assert.deepEqual(activity.repeated.map((r) => [r.summary, r.count]), [['SELECT tasks', 60]])
+          const listed = dbSpans(activity).reduce((ms, s) => ms + s.wallMs, 0)
+          assert.ok(activity.repeated[0].wallMs > listed, 'the unlisted ten add their time')
+        })
+
         test('20 concurrent requests over a 2-connection pool each see exactly their own queries', async (t) => {
           if (servers[driver.server] === undefined) { t.skip(why[driver.server]); return }
           const { app, base } = await startApp(t, detail)

@@ -44,13 +44,26 @@ function roleOf (span: SpanLike): 'query' | 'checkout' | 'covered' | null {
 
 const copied = ['db.namespace', 'server.address', 'server.port', 'db.collection.name'] as const
 
+/** Stores whose statement is a command with arguments (keys, documents), not SQL: only the command is read. */
+const commandStores = new Set(['redis', 'memcached', 'mongodb', 'elasticsearch', 'opensearch', 'dynamodb', 'couchbase', 'couchdb'])
+
+/** The text to summarize: SQL as it is (its values are made `?`), a command store's command name alone. */
+function statementOf (system: string, a: Record<string, unknown>): string | undefined {
+  const text = a['db.query.text'] ?? a['db.statement']
+  if (!commandStores.has(system)) return typeof text === 'string' ? text : undefined
+  const operation = a['db.operation.name'] ?? a['db.operation']
+  if (typeof operation === 'string' && operation !== '') return operation.toUpperCase()
+  if (typeof text !== 'string') return undefined
+  const command = /^\s*([A-Za-z][\w.]*)/.exec(text)
+  return command === null ? undefined : command[1]!.toUpperCase()
+}
+
 function started (span: SpanLike): void {
   const role = roleOf(span)
   if (role === null || role === 'covered') return
   if (role === 'checkout') { checkoutStarted(span); return }
   const a = span.attributes
-  const system = String(a['db.system.name'] ?? a['db.system'])
-  const text = a['db.query.text'] ?? a['db.statement']
+  const system = normalSystem(String(a['db.system.name'] ?? a['db.system']))
   const attributes: Record<string, string | number | boolean> = {}
   for (const key of copied) {
     const value = a[key]
@@ -60,8 +73,7 @@ function started (span: SpanLike): void {
   if (attributes['server.address'] === undefined && typeof a['net.peer.name'] === 'string') attributes['server.address'] = a['net.peer.name']
   if (attributes['server.port'] === undefined && typeof a['net.peer.port'] === 'number') attributes['server.port'] = a['net.peer.port']
   // instrumentation-pg sets the text right after the start: then it is read at the end
-  const statement = typeof text === 'string' ? text : undefined
-  dbCallStarted(span, { system: normalSystem(system), statement, attributes })
+  dbCallStarted(span, { system, statement: statementOf(system, a), attributes })
 }
 
 /** OpenTelemetry's older `db.system` values where `db.system.name` renamed them. */
@@ -78,8 +90,8 @@ function ended (span: SpanLike): void {
   const a = span.attributes
   const rows = a['db.response.returned_rows'] ?? a['db.response.returned_rows.count']
   const error = span.status?.code === STATUS_ERROR ? String(a['error.type'] ?? 'error') : undefined
-  const text = a['db.query.text'] ?? a['db.statement']
-  dbCallEnded(span, typeof rows === 'number' ? rows : undefined, error, typeof text === 'string' ? text : undefined)
+  const system = normalSystem(String(a['db.system.name'] ?? a['db.system']))
+  dbCallEnded(span, typeof rows === 'number' ? rows : undefined, error, statementOf(system, a))
 }
 
 let internalErrors = 0

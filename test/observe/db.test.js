@@ -144,6 +144,16 @@ async function startApp (t, detail, extra = {}) {
         return { ok: true }
       })
     }
+    // as a redis instrumentation would: the statement carries a key and a value, which stay out
+    if (name === 'mysql') {
+      const tracer = provider.getTracer('some-redis-instrumentation')
+      app.get('/redis/set', async () => {
+        const span = tracer.startSpan('SET', { kind: 2, attributes: { 'db.system': 'redis', 'db.statement': 'SET user:42:token s3cr3t' } })
+        await sleep(2)
+        span.end()
+        return { ok: true }
+      })
+    }
     if (db[name].chain !== undefined) app.get(`/${name}/chain/:n`, async (request) => db[name].chain(Number(request.params.n)))
     // a statement that fails: an operation still, with its error
     app.get(`/${name}/missing`, async () => {
@@ -357,5 +367,18 @@ describe('OpenTelemetry export', () => {
     }
     // weft's own db spans were not read back as queries (no loop): the activity counts stayed exact
     for (const activity of app.observe.recentActivity()) assert.equal(count(dbOps(activity)), Number(activity.url.at(-1)))
+  })
+})
+
+describe('a command store\'s spans (redis)', () => {
+  test('are named by their command alone: no key, no value', async (t) => {
+    if (servers.mysql === undefined) { t.skip(why.mysql); return }
+    const { app, base } = await startApp(t, 'timing')
+    assert.equal((await get(`${base}/redis/set`)).status, 200)
+    const activity = (await activitiesByUrl(app, 1)).get('/redis/set')
+    assert.deepEqual(dbOps(activity).map((o) => [o.name, o.count]), [['SET', 1]])
+    assert.equal(JSON.stringify(activity).includes('user:42'), false)
+    assert.equal(JSON.stringify(activity).includes('s3cr3t'), false)
+    assert.equal(dbSpans(activity)[0].attributes['db.system.name'], 'redis')
   })
 })

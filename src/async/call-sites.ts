@@ -23,6 +23,9 @@ const STACK_FRAMES = 64
 
 const ownDirUrl = new URL('.', import.meta.url).href
 const ownDirPath = fileURLToPath(ownDirUrl)
+/** All of Weft (async, observe, …): what an application frame is not. */
+const weftDirUrl = new URL('..', import.meta.url).href
+const weftDirPath = fileURLToPath(weftDirUrl)
 
 function isOwn (file: string): boolean {
   return file.startsWith(ownDirUrl) || file.startsWith(ownDirPath)
@@ -141,4 +144,19 @@ export function timerMadeByNode (below: Function): boolean {
     return file.startsWith('node:')
   }
   return false
+}
+
+/**
+ * The first application frame of the synchronous stack below `below`: not Node's, not Weft's, not a
+ * package's (node_modules), e.g. where a query was issued through a driver. Costs a stack walk.
+ */
+export function captureAppSite (below: Function): string | undefined {
+  for (const frame of framesBelow(below, 40)) {
+    if (frame.isAsync()) break
+    const file = frame.getFileName()
+    if (file == null || file === '' || file.startsWith('node:') || file.startsWith(weftDirUrl) || file.startsWith(weftDirPath)) continue
+    if (file.includes('/node_modules/') || file.includes('\\node_modules\\')) continue
+    return siteOf(frame, process.cwd())
+  }
+  return undefined
 }

@@ -9,6 +9,6 @@ export type { FormatOptions, TraceReport } from './format.js'
 export { canSkipPromises } from './node-support.js'
 export type {
   ActiveHandleGroup, AsyncEventHandlers, Detail, EndOptions, InitEvent, LeakedResource, LifecycleEvent,
-  OpenOperation, OperationKind, OperationReport, OperationSpan, OperationSummary, ProcessSample, ProcessSampler, ProcessSummary,
+  OpenOperation, OperationKind, OperationReport, OperationSpan, OperationSummary, ProcessSample, RepeatedStatement, ProcessSampler, ProcessSummary,
   ResourceInfo, ResourceKind, SampleProcessOptions, TrackerOptions, TrackerStats, TrackResult
 } from './types.js'

@@ -2,10 +2,15 @@
 // connects, child processes, workers), each attributed to the running operation by the tracker's
 // carrier: the one source of them at `timing`, where no async_hooks hook is installed.
 import dc from 'node:diagnostics_channel'
+import { executionAsyncId } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import type { ScopeSpace, TrackScope } from './scopes.js'
 import { outgoingChannels } from './node-support.js'
-import type { OperationKind, OperationReport, OperationSpan, OperationSummary } from './types.js'
+import { captureAppSite } from './call-sites.js'
+import { dbChannels, type DbChannel } from './db-channels.js'
+import { addDbCallSink, coveredByChannel, removeDbCallSink, type DbCallSink, type DbCallStart } from './db-calls.js'
+import { describeStatement } from './db-statement.js'
+import type { OperationKind, OperationReport, OperationSpan, OperationSummary, RepeatedStatement } from './types.js'
 
 /** Spans listed per operation; later ones still count in its operations rows. */
 export const MAX_LISTED_SPANS = 50
@@ -20,6 +25,10 @@ const SRC_UNDICI = 1
 const SRC_NET = 2
 const SRC_CHILD = 3
 const SRC_WORKER = 4
+/** Database calls: async_hooks cannot group them (a pooled socket belongs to the pool), so always rows. */
+const SRC_DB = 5
+/** The same statement shape this often in one operation is flagged (N+1). */
+const REPEATED_AT = 3
 
 type Attributes = Record<string, string | number | boolean>
 
@@ -27,6 +36,10 @@ class Call {
   end = -1
   /** A connect that an HTTP request of the same operation made: part of that request, not a call of its own. */
   folded = false
+  /** A database call's statement with its values made `?` (what repeats in an N+1). */
+  shape: string | undefined = undefined
+  /** Where the application issued it (at `stacks`). */
+  site: string | undefined = undefined
   attributes: Attributes
   constructor (
     readonly kind: OperationKind,
@@ -38,7 +51,10 @@ class Call {
   ) { this.attributes = attributes }
 }
 
-interface UnlistedRow { kind: OperationKind, name: string, source: number, count: number, wallMs: number }
+interface UnlistedRow { kind: OperationKind, name: string, source: number, count: number, wallMs: number, shape?: string, site?: string }
+
+/** Unlisted calls are totalled by kind and name; database calls by statement shape. */
+const rowKey = (kind: OperationKind, name: string, shape: string | undefined): string => shape === undefined ? `${kind} ${name}` : `db ${shape}`
 
 const noCalls: ReadonlySet<Call> = new Set<Call>()
 const noRows: ReadonlyMap<string, UnlistedRow> = new Map<string, UnlistedRow>()
@@ -73,12 +89,14 @@ class CallBook {
   }
 
   total (call: Call, sign: 1 | -1): void {
-    const key = `${call.kind} ${call.name}`
+    const key = rowKey(call.kind, call.name, call.shape)
     const done = this.#done ??= new Map()
     let row = done.get(key)
     if (row === undefined) {
       if (sign < 0 || done.size >= MAX_UNLISTED_ROWS) return
       row = { kind: call.kind, name: call.name, source: call.source, count: 0, wallMs: 0 }
+      if (call.shape !== undefined) row.shape = call.shape
+      if (call.site !== undefined) row.site = call.site
       done.set(key, row)
     }
     row.count += sign
@@ -88,7 +106,7 @@ class CallBook {
   /** Adds a child operation's totals of unlisted calls to this one's. */
   addRow (row: UnlistedRow): void {
     const done = this.#done ??= new Map()
-    const key = `${row.kind} ${row.name}`
+    const key = rowKey(row.kind, row.name, row.shape)
     const mine = done.get(key)
     if (mine !== undefined) { mine.count += row.count; mine.wallMs += row.wallMs } else if (done.size < MAX_UNLISTED_ROWS) done.set(key, { ...row })
   }
@@ -146,9 +164,26 @@ export class OutgoingCalls {
   readonly #kCall = Symbol('weft.outgoingCall')
   readonly #handlers: ReadonlyArray<readonly [string, (message: any) => void]>
   #subscribed = false
+  /** Database TracingChannels and their subscribers. */
+  readonly #tracing: ReadonlyArray<readonly [string, Record<string, (context: any) => void>]>
+  /** Capture where the application issued each database call (`stacks`). */
+  readonly #sites: boolean
+  /** This instance's keys on a traced call's context object: the operation that asked, and whether its callback runs now. */
+  readonly #kOwner = Symbol('weft.dbOwner')
+  readonly #kSite = Symbol('weft.dbSite')
+  readonly #kInCallback = Symbol('weft.dbInCallback')
+  /** Operations whose database callbacks are running (innermost last): what starts inside is theirs. */
+  readonly #owners: TrackScope[] = []
+  readonly #ownerSites: Array<string | undefined> = []
+  /** A pool checkout that just ended hands its asker to what starts in the same synchronous run. */
+  #handoff: TrackScope | undefined = undefined
+  #handoffSite: string | undefined = undefined
+  #handoffAt = -1
+  readonly #sink: DbCallSink
 
-  constructor (space: ScopeSpace) {
+  constructor (space: ScopeSpace, sites = false) {
     this.#space = space
+    this.#sites = sites
     const guard = (fn: (message: any) => void) => (message: any): void => {
       try { fn(message) } catch { this.internalErrors++ }
     }
@@ -169,20 +204,43 @@ export class OutgoingCalls {
       handlers.push(['http.client.request.start', guard(m => { this.#httpFold(m.request) })])
     }
     this.#handlers = handlers
+    this.#tracing = dbChannels.map(channel => [channel.name, {
+      start: guard(c => { this.#dbChannelStart(channel, c) }),
+      asyncStart: guard(c => { this.#dbChannelAsyncStart(channel, c) }),
+      asyncEnd: guard(c => { this.#dbChannelAsyncEnd(c) }),
+      error: guard(c => { if (c !== null && typeof c === 'object') this.#failOf(c, c.error) })
+    }] as const)
+    this.#sink = {
+      dbStart: (key, call) => { try { this.#dbExternalStart(key, call) } catch { this.internalErrors++ } },
+      dbEnd: (key, rows, error, text) => { try { this.#dbEnd(key, rows, error, text) } catch { this.internalErrors++ } },
+      dbDrop: (key) => { try { this.#dbDrop(key) } catch { this.internalErrors++ } },
+      checkoutStart: (key) => { try { this.#checkoutStart(key) } catch { this.internalErrors++ } },
+      checkoutEnd: (key) => { try { this.#checkoutEnd(key) } catch { this.internalErrors++ } }
+    }
   }
 
   /** Channel names subscribed while enabled. */
-  get channels (): string[] { return this.#subscribed ? this.#handlers.map(h => h[0]) : [] }
+  get channels (): string[] {
+    return this.#subscribed ? [...this.#handlers.map(h => h[0]), ...this.#tracing.map(t => `tracing:${t[0]}`)] : []
+  }
 
   enable (): void {
     if (this.#subscribed) return
     for (const [name, handler] of this.#handlers) dc.subscribe(name, handler)
+    // TracingChannel arrived in Node 19.9: every supported Node has it
+    for (const [name, subscribers] of this.#tracing) dc.tracingChannel(name).subscribe(subscribers as any)
+    addDbCallSink(this.#sink)
     this.#subscribed = true
   }
 
   disable (): void {
     if (!this.#subscribed) return
     for (const [name, handler] of this.#handlers) dc.unsubscribe(name, handler)
+    for (const [name, subscribers] of this.#tracing) dc.tracingChannel(name).unsubscribe(subscribers as any)
+    removeDbCallSink(this.#sink)
+    this.#owners.length = 0
+    this.#ownerSites.length = 0
+    this.#handoff = undefined
     this.#subscribed = false
   }
 
@@ -201,7 +259,7 @@ export class OutgoingCalls {
       if (r === undefined) { r = { kind, name, count: 0, active: 0, wallMs: 0, cpuMs: 0, maxBlockMs: 0 }; rows.set(key, r) }
       return r
     }
-    const counted = (source: number): boolean => !hookRows || source === SRC_UNDICI
+    const counted = (source: number): boolean => !hookRows || source === SRC_UNDICI || source === SRC_DB
     const addCall = (call: Call): void => {
       if (call.folded || !counted(call.source)) return
       const r = row(call.kind, call.name)
@@ -231,6 +289,8 @@ export class OutgoingCalls {
     // the report may hold the scope's single operations already (op-spans.ts): one list, in start order
     report.spans = report.spans.length === 0 ? spans : report.spans.concat(spans).sort((a, b) => a.startMs - b.startMs)
     report.droppedSpans += book.dropped
+    const repeated = repeatedOf(book, now)
+    if (repeated !== undefined) report.repeated = repeated
     if (rows.size > 0) {
       for (const r of rows.values()) report.operations.push(r)
       report.operations.sort((a, b) => b.wallMs - a.wallMs)
@@ -254,9 +314,9 @@ export class OutgoingCalls {
     return (key as Record<symbol, Call | undefined>)[this.#kCall]
   }
 
-  /** Books a call in the running operation, or in the process's own book outside any (bounded as every book is). */
-  #open (key: object, kind: OperationKind, name: string, source: number, attributes: Attributes): Call | undefined {
-    const scope = this.#space.current() ?? this.#space.root
+  /** Books a call in the running operation (or `owner`'s), or in the process's own book outside any (bounded as every book is). */
+  #open (key: object, kind: OperationKind, name: string, source: number, attributes: Attributes, owner?: TrackScope): Call | undefined {
+    const scope = owner ?? this.#space.current() ?? this.#space.root
     const book = this.#bookOf(scope)
     const call = new Call(kind, name, source, performance.now(), book, attributes)
     book.take(call)
@@ -418,4 +478,172 @@ export class OutgoingCalls {
       this.#finish(call)
     })
   }
+
+  /** The operation a database call starting now belongs to: the one whose callback runs, else the running one. */
+  #dbOwner (): TrackScope | undefined {
+    const n = this.#owners.length
+    if (n > 0) return this.#owners[n - 1]!.current()
+    const handoff = this.#handoff
+    if (handoff !== undefined) {
+      this.#handoff = undefined
+      // only what starts in the same synchronous run as the checkout's end (its callback)
+      if (this.#handoffAt === executionAsyncId()) return handoff.current()
+    }
+    return this.#space.current()
+  }
+
+  #dbSite (): string | undefined {
+    if (!this.#sites) return undefined
+    const site = captureAppSite(captureAppSite)
+    if (site !== undefined) return site
+    const n = this.#ownerSites.length
+    return n > 0 ? this.#ownerSites[n - 1] : this.#handoffSite
+  }
+
+  /** Books one statement; its name is the summary (`SELECT tasks`), never the text. */
+  #dbOpen (key: object, system: string, text: unknown, attributes: Attributes, owner: TrackScope): Call | undefined {
+    attributes['db.system.name'] = system
+    const call = this.#open(key, 'db', system, SRC_DB, attributes, owner)
+    if (call === undefined) return undefined
+    this.#describe(call, text)
+    if (this.#sites) call.site = this.#dbSite()
+    return call
+  }
+
+  /** Names a query by its statement's summary, once the text is known (at its start, or its end for some spans). */
+  #describe (call: Call, text: unknown): void {
+    if (typeof text !== 'string' || text.length === 0) return
+    const { shape, summary } = describeStatement(text)
+    call.shape = shape
+    this.#rename(call, summary.summary)
+    call.attributes['db.query.summary'] = summary.summary
+    if (summary.operation !== undefined) call.attributes['db.operation.name'] = summary.operation
+    if (summary.collection !== undefined) call.attributes['db.collection.name'] = summary.collection
+  }
+
+  #dbChannelStart (channel: DbChannel, context: any): void {
+    if (context === null || typeof context !== 'object') return
+    if (channel.sameAs !== undefined) coveredByChannel(channel.sameAs)
+    const owner = this.#dbOwner()
+    if (owner === undefined || owner.id === 0) return
+    context[this.#kOwner] = owner
+    if (channel.role === 'checkout') {
+      if (this.#sites) context[this.#kSite] = this.#dbSite()
+      return
+    }
+    const attributes: Attributes = {}
+    const namespace = channel.namespace?.(context)
+    if (typeof namespace === 'string' && namespace !== '') attributes['db.namespace'] = namespace
+    const address = channel.serverAddress?.(context)
+    if (typeof address === 'string') attributes['server.address'] = address
+    const port = channel.serverPort?.(context)
+    if (typeof port === 'number') attributes['server.port'] = port
+    const call = this.#dbOpen(context, channel.system, channel.statement?.(context), attributes, owner)
+    if (call === undefined) return
+    call.shape ??= call.name
+    context[this.#kSite] = call.site
+  }
+
+  /** The call answered (its callback is about to run): it ends, and what its callback starts is its asker's. */
+  #dbChannelAsyncStart (channel: DbChannel, context: any): void {
+    if (context === null || typeof context !== 'object') return
+    const call = this.#callOf(context)
+    if (call !== undefined && call.end < 0) {
+      const rows = channel.rows?.(context)
+      if (typeof rows === 'number') call.attributes['db.response.returned_rows'] = rows
+      this.#finish(call)
+    }
+    const owner = context[this.#kOwner] as TrackScope | undefined
+    if (owner !== undefined && context[this.#kInCallback] !== true) {
+      context[this.#kInCallback] = true
+      this.#owners.push(owner)
+      this.#ownerSites.push(context[this.#kSite])
+    }
+  }
+
+  #dbChannelAsyncEnd (context: any): void {
+    if (context === null || typeof context !== 'object' || context[this.#kInCallback] !== true) return
+    context[this.#kInCallback] = false
+    this.#owners.pop()
+    this.#ownerSites.pop()
+  }
+
+  #dbExternalStart (key: object, start: DbCallStart): void {
+    const owner = this.#dbOwner()
+    if (owner === undefined || owner.id === 0) return
+    this.#dbOpen(key, start.system, start.statement, { ...start.attributes }, owner)
+  }
+
+  #dbEnd (key: object, rows: number | undefined, error: string | undefined, text: string | undefined): void {
+    const call = this.#callOf(key)
+    if (call === undefined || call.end >= 0) return
+    if (call.shape === undefined) this.#describe(call, text)
+    // a statement never described is still one: its system is its shape
+    call.shape ??= call.name
+    if (rows !== undefined) call.attributes['db.response.returned_rows'] = rows
+    if (error !== undefined) call.attributes['error.type'] = error
+    this.#finish(call)
+  }
+
+  /** Not a call of its own (the same query seen twice): out of the lists and totals, as a folded connect. */
+  #dbDrop (key: object): void {
+    const call = this.#callOf(key)
+    if (call === undefined || call.folded) return
+    call.folded = true
+    for (let book: CallBook | undefined = call.book; book !== undefined; book = book.into) {
+      if (book.removeRunning(call)) continue
+      if (call.end >= 0 && !book.listed.includes(call)) book.total(call, -1)
+    }
+  }
+
+  #checkoutStart (key: object): void {
+    const owner = this.#dbOwner()
+    if (owner === undefined || owner.id === 0) return
+    const k = key as Record<symbol, unknown>
+    k[this.#kOwner] = owner
+    if (this.#sites) k[this.#kSite] = this.#dbSite()
+  }
+
+  #checkoutEnd (key: object): void {
+    const k = key as Record<symbol, unknown>
+    const owner = k[this.#kOwner] as TrackScope | undefined
+    if (owner === undefined) return
+    this.#handoff = owner
+    this.#handoffSite = k[this.#kSite] as string | undefined
+    this.#handoffAt = executionAsyncId()
+  }
+}
+
+/** Statement shapes seen REPEATED_AT times or more in the book (listed and totalled calls), most time first. */
+function repeatedOf (book: CallBook, now: number): RepeatedStatement[] | undefined {
+  // fewer than REPEATED_AT database calls in all cannot repeat: no map for most requests
+  let calls = book.runningUnlisted.size + book.doneUnlisted.size
+  for (let i = 0; i < book.listed.length && calls < REPEATED_AT; i++) if (book.listed[i]!.shape !== undefined) calls++
+  if (calls < REPEATED_AT) return undefined
+  let byShape: Map<string, RepeatedStatement> | undefined
+  const add = (shape: string, summary: string, count: number, wallMs: number, site: string | undefined): void => {
+    byShape ??= new Map()
+    let r = byShape.get(shape)
+    if (r === undefined) {
+      r = { summary, statement: shape, count: 0, wallMs: 0 }
+      if (site !== undefined) r.callSite = site
+      byShape.set(shape, r)
+    }
+    r.count += count
+    r.wallMs += wallMs
+    if (r.callSite === undefined && site !== undefined) r.callSite = site
+  }
+  for (const call of book.listed) {
+    if (call.shape !== undefined && !call.folded) add(call.shape, call.name, 1, (call.end < 0 ? now : call.end) - call.start, call.site)
+  }
+  for (const call of book.runningUnlisted) {
+    if (call.shape !== undefined) add(call.shape, call.name, 1, now - call.start, call.site)
+  }
+  for (const row of book.doneUnlisted.values()) {
+    if (row.shape !== undefined && row.count > 0) add(row.shape, row.name, row.count, row.wallMs, row.site)
+  }
+  if (byShape === undefined) return undefined
+  let out: RepeatedStatement[] | undefined
+  for (const r of (byShape as Map<string, RepeatedStatement>).values()) if (r.count >= REPEATED_AT) (out ??= []).push(r)
+  return out?.sort((a, b) => b.wallMs - a.wallMs)
 }

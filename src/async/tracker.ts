@@ -69,7 +69,7 @@ export class Tracker {
     }
     if (options.outgoing !== undefined && typeof options.outgoing !== 'boolean') throw invalidOption('outgoing', 'a boolean', options.outgoing)
     this.#open = new OpenOperations(maxOpen)
-    this.#calls = options.outgoing !== false && this.#plan.scopes ? new OutgoingCalls(this.#space) : undefined
+    this.#calls = options.outgoing !== false && this.#plan.scopes ? new OutgoingCalls(this.#space, detail === 'stacks') : undefined
     this.#host = {
       space: this.#space,
       reportDetail: () => this.#enabled ? this.detail : 'off',

@@ -7,7 +7,7 @@ export type Detail = 'off' | 'timing' | 'resources' | 'promises' | 'stacks'
 /** The kinds of high-level operation a person would name. `other` covers types Weft does not know. */
 export type OperationKind =
   | 'fs' | 'dns' | 'net' | 'tls' | 'http.server' | 'http.client' | 'zlib' | 'crypto'
-  | 'child_process' | 'worker' | 'timer' | 'promise' | 'user' | 'other'
+  | 'child_process' | 'worker' | 'timer' | 'promise' | 'user' | 'db' | 'other'
 
 /** The kind of one low-level resource: an operation kind, or `scheduling` (TickObject, Immediate, Microtask). */
 export type ResourceKind = OperationKind | 'scheduling'
@@ -27,8 +27,9 @@ export interface TrackerOptions {
    */
   maxOpenOperations?: number
   /**
-   * Record outgoing HTTP requests (`node:http` and `fetch`), socket connects, child processes and
-   * workers from Node's diagnostics_channel events, at every level from `timing` up. Default true.
+   * Record outgoing HTTP requests (`node:http` and `fetch`), socket connects, child processes,
+   * workers and database queries (drivers' TracingChannels, OpenTelemetry database spans) from
+   * Node's diagnostics_channel events, at every level from `timing` up. Default true.
    */
   outgoing?: boolean
 }
@@ -122,14 +123,32 @@ export interface OperationReport {
   spans: OperationSpan[]
   /** Spans not listed because the list was full (they still count in `operations`). */
   droppedSpans: number
+  /**
+   * Database statements of the same shape (values aside) run 3 times or more in this operation: the
+   * N+1 pattern. Absent when none.
+   */
+  repeated?: RepeatedStatement[]
   /** Set when the tracker closed a `begin()` operation that was never ended: at `disable()`, or past `maxOpenOperations`. */
   closedBy?: 'disable' | 'limit'
+}
+
+/** A statement shape an operation ran again and again (one query per row of a list, say). */
+export interface RepeatedStatement {
+  /** `SELECT tasks`: operation and table. */
+  summary: string
+  /** The statement with every value made `?` (at most 240 characters): `SELECT * FROM tasks WHERE project_id = ?`. */
+  statement: string
+  count: number
+  /** Sum of their wall times. */
+  wallMs: number
+  /** Where the application issued the first of them, at `stacks` only. */
+  callSite?: string
 }
 
 /** One outgoing call or single operation (a file read, a lookup) of an operation, with its own start: a bar of its waterfall. */
 export interface OperationSpan {
   kind: OperationKind
-  /** `GET 127.0.0.1:5001` (method and host:port, never the path), `connect 127.0.0.1:5432`, `spawn node`, `worker 3`, `fs.readFile`. */
+  /** `GET 127.0.0.1:5001` (method and host:port, never the path), `connect 127.0.0.1:5432`, `spawn node`, `worker 3`, `fs.readFile`, `SELECT tasks` (a query's summary, never its text). */
   name: string
   /** Milliseconds from the operation's start. */
   startMs: number
@@ -140,7 +159,8 @@ export interface OperationSpan {
   /**
    * Facts, named as OpenTelemetry's semantic conventions name them: `http.request.method`,
    * `server.address`, `server.port`, `http.response.status_code`, `error.type`,
-   * `process.exit.code`, `thread.id`.
+   * `process.exit.code`, `thread.id`; for a query `db.system.name`, `db.query.summary`,
+   * `db.operation.name`, `db.collection.name`, `db.namespace`, `db.response.returned_rows`.
    */
   attributes?: Record<string, string | number | boolean>
 }

@@ -339,6 +339,7 @@ export class ObservedActivity implements RequestActivity {
   leaks: OperationReport['leaked']
   /** Observe's own time inside the request (left out of every phase). */
   observeMs = 0
+  readonly repeated?: OperationReport['repeated']
   readonly error?: string
   readonly traceId?: string
   readonly spanId?: string
@@ -363,6 +364,7 @@ export class ObservedActivity implements RequestActivity {
     this.operations = operationsOf(report)
     this.spans = spansOf(report, maxSpans, report.startedAt - performance.timeOrigin - state.start)
     this.leaks = agedAt(report, finished)
+    if (report.repeated !== undefined) this.repeated = report.repeated
     if (state.error !== undefined) this.error = state.error
     if (state.trace !== undefined) {
       this.traceId = state.trace.traceId
@@ -404,6 +406,7 @@ export class ObservedActivity implements RequestActivity {
       startedAt: this.startedAt, wallMs: this.wallMs, cpuMs: this.cpuMs, maxBlockMs: this.maxBlockMs, waitMs: this.waitMs,
       phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks, logs: this.logs, observeMs: this.observeMs
     }
+    if (this.repeated !== undefined) out.repeated = this.repeated
     if (this.error !== undefined) out.error = this.error
     if (this.traceId !== undefined) { out.traceId = this.traceId; out.spanId = this.spanId }
     return out

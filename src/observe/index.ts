@@ -4,6 +4,8 @@
 export { observe, observe as default } from './observe-plugin.js'
 export type { ObserveApi } from './observe-plugin.js'
 export { serverTimingHeader } from './server-timing.js'
+export { weftSpanProcessor } from './db-spans.js'
+export type { WeftSpanProcessor } from './db-spans.js'
 export type {
   ActivityLog, ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, ObserveOptions, PhaseName, PhaseTiming,
   RequestActivity, RouteSummary, ServerTimingOptions

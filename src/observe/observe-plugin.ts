@@ -19,6 +19,7 @@ import type { ActivityEvent, ActivitySource, PageAccess } from './page/types.js'
 import { unknownKey } from './option-keys.js'
 import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
+import { weftSpanProcessor, type WeftSpanProcessor } from './db-spans.js'
 import type { ObserveDetail, ObserveOptions, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
@@ -49,6 +50,12 @@ export interface ObserveApi {
   readonly droppedSpans: number
   /** The live page's path, token and full URL (`page.url()`, once listening); null when the page is off. */
   readonly page: PageAccess | null
+  /**
+   * An OpenTelemetry SpanProcessor to add to the provider your instrumentations use: their database
+   * CLIENT spans (e.g. @opentelemetry/instrumentation-pg's) become `db` operations of the request
+   * that ran them. The same object as `weftSpanProcessor()`.
+   */
+  readonly spanProcessor: WeftSpanProcessor
 }
 
 /** Unknown keys, at the top and in each option object, throw naming the closest known key. */
@@ -175,7 +182,8 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     subscribe: (listener) => { listeners.add(listener); return () => { listeners.delete(listener) } },
     get internalErrors () { return internalErrors },
     get droppedSpans () { return tracing?.droppedSpans ?? 0 },
-    page: null
+    page: null,
+    spanProcessor: weftSpanProcessor()
   }
   instance.decorate('observe', api)
 

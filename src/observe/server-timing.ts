@@ -2,6 +2,28 @@
 // when tracing is on, its traceparent (https://www.w3.org/TR/server-timing/).
 import type { ActivityOperation, PhaseTiming } from './types.js'
 
+type Entry = Pick<ActivityOperation, 'kind' | 'name' | 'count' | 'wallMs'>
+
+/** The database operations (one per statement summary) as one `db` entry: `db;dur=…;desc="3 queries"`. */
+function withQueriesTogether (operations: ActivityOperation[]): Entry[] {
+  let db: Entry | undefined
+  let out: Entry[] | undefined
+  for (let i = 0; i < operations.length; i++) {
+    const op = operations[i]!
+    if (op.kind !== 'db') { out?.push(op); continue }
+    if (db === undefined) {
+      db = { kind: 'db', name: 'queries', count: 0, wallMs: 0 }
+      out = operations.slice(0, i)
+      out.push(db)
+    }
+    db.count += op.count
+    db.wallMs += op.wallMs
+  }
+  if (out === undefined) return operations
+  // the entry took the place of the first query row: move it to where its summed time puts it
+  return out.sort((x, y) => y.wallMs - x.wallMs)
+}
+
 /** A metric name must be a token: anything else becomes `_`. */
 function token (name: string): string {
   return name.replace(/[^!#$%&'*+\-.^_`|~0-9A-Za-z]/g, '_')
@@ -36,7 +58,7 @@ function dur (ms: number): string {
 
 /**
  * `routing;dur=0.1, onRequest;dur=2.0;desc="auth, rateLimit", handler;dur=12.3,
- *  fs;dur=4.1;desc="2 fs.readFile", total;dur=15.2, traceparent;desc="00-…"`
+ *  fs;dur=4.1;desc="2 fs.readFile", db;dur=3.2;desc="4 queries", total;dur=15.2, traceparent;desc="00-…"`
  */
 export function serverTimingHeader (phases: PhaseTiming[], operations: ActivityOperation[], totalMs: number,
   maxOperations: number, traceparent: string | undefined): string {
@@ -46,10 +68,11 @@ export function serverTimingHeader (phases: PhaseTiming[], operations: ActivityO
     if (phase.hooks.length > 0) entry += ';desc=' + quoted(phase.hooks.map(h => h.name).join(', '))
     parts.push(entry)
   }
-  const n = Math.min(maxOperations, operations.length)
+  const shown = withQueriesTogether(operations)
+  const n = Math.min(maxOperations, shown.length)
   for (let i = 0; i < n; i++) {
-    const op = operations[i]!
-    parts.push(`${token(op.kind)};dur=${dur(op.wallMs)};desc=${quoted(`${op.count} ${op.name}`)}`)
+    const op = shown[i]!
+    parts.push(`${token(op.kind)};dur=${dur(op.wallMs)};desc=${quoted(op.kind === 'db' ? `${op.count} ${op.count === 1 ? 'query' : 'queries'}` : `${op.count} ${op.name}`)}`)
   }
   parts.push(`total;dur=${dur(totalMs)}`)
   if (traceparent !== undefined) parts.push(`traceparent;desc=${quoted(traceparent)}`)

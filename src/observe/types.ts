@@ -1,7 +1,7 @@
 // The public types of weft/observe: what a user configures and what each observed request
 // reports. Reading this file tells you the data the hooks, Server-Timing, OpenTelemetry spans and
 // the live page are made from.
-import type { LeakedResource, OperationKind } from '../async/types.js'
+import type { LeakedResource, OperationKind, RepeatedStatement } from '../async/types.js'
 
 /** How much each observed request records. `timing` installs no async_hooks. */
 export type ObserveDetail = 'timing' | 'resources' | 'promises' | 'stacks'
@@ -102,6 +102,8 @@ export interface RequestActivity {
    * from its first hook stage to the end of its onResponse hooks, at most 50; empty without a logger.
    */
   logs: ActivityLog[]
+  /** Database statements of one shape run 3+ times (N+1), most time first; absent when none. */
+  repeated?: RepeatedStatement[]
   /** The message of the first error the request answered with (what its error handler got), if any. */
   error?: string
   /** W3C trace id when tracing is on. */

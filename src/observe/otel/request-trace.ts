@@ -60,24 +60,28 @@ function addPhaseEvents (span: Span, activity: RequestActivity, startTimeMs: num
 
 /**
  * An outgoing HTTP call is named by its method alone (semconv: `{method}` when no URL template is
- * known) and is an error from status 400 on, or when it failed without a response.
+ * known) and is an error from status 400 on, or when it failed without a response. A database
+ * query is a CLIENT span too, named by its summary, an error when it failed.
  */
 function addOperationSpans (shared: TraceShared, span: Span, activity: RequestActivity, startTimeMs: number): void {
   const { api } = shared.otel
   const parent = api.trace.setSpan(api.ROOT_CONTEXT, span)
   for (const operation of activity.spans) {
     const start = startTimeMs + operation.startMs
-    const client = operation.kind === 'http.client'
+    const client = operation.kind === 'http.client' || operation.kind === 'db'
     const attributes: Attributes = operation.attributes === undefined
       ? { 'weft.operation.kind': operation.kind }
       : { ...operation.attributes, 'weft.operation.kind': operation.kind }
     const method = attributes['http.request.method']
-    const child = shared.tracer.startSpan(client && typeof method === 'string' ? method : operation.name, {
+    // a query is named by its summary (`SELECT tasks`), as the database conventions say
+    const child = shared.tracer.startSpan(operation.kind === 'http.client' && typeof method === 'string' ? method : operation.name, {
       kind: client ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL,
       startTime: start,
       attributes
     }, parent)
-    if (client) {
+    if (operation.kind === 'db') {
+      if (attributes['error.type'] !== undefined) child.setStatus({ code: api.SpanStatusCode.ERROR })
+    } else if (client) {
       const status = attributes['http.response.status_code']
       if (typeof status === 'number' && status >= 400 && attributes['error.type'] === undefined) child.setAttribute('error.type', String(status))
       if ((typeof status === 'number' && status >= 400) || attributes['error.type'] !== undefined) child.setStatus({ code: api.SpanStatusCode.ERROR })

@@ -147,7 +147,8 @@
       const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
         el('td', { class: 'muted', text: clock(a.startedAt) }),
         el('td', { class: 'method', text: a.method }),
-        el('td', { class: 'route', title: a.url, text: routeLabel(a) }),
+        el('td', { class: 'route', title: a.url }, routeLabel(a), ...(a.repeated && a.repeated.length > 0
+          ? [' ', el('span', { class: 'repeated-flag', title: a.repeated.map((r) => `${r.summary} ×${r.count}`).join(', '), text: 'N+1' })] : [])),
         el('td', { class: 'num s' + Math.floor(a.statusCode / 100), text: String(a.statusCode) }),
         el('td', { class: 'num', text: ms(a.wallMs) }),
         el('td', { class: 'num', text: ms(a.cpuMs) }),
@@ -215,6 +216,12 @@
         el('td', { text: op.kind }), el('td', { text: op.name, title: op.callSite || '' }), el('td', { class: 'num', text: String(op.count) }),
         el('td', { class: 'num' + (op.active > 0 ? ' leak-count' : ''), text: String(op.active) }), el('td', { class: 'num', text: ms(op.wallMs) }),
         el('td', { class: 'num', text: ms(op.cpuMs) }), el('td', { class: 'num', text: ms(op.maxBlockMs) })))))
+    // the same statement shape 3+ times: the N+1 pattern, flagged above the chart
+    const repeated = a.repeated || []
+    $('waterfall-repeated').hidden = repeated.length === 0
+    $('waterfall-repeated-list').replaceChildren(...repeated.map((r) => el('li', {},
+      el('strong', { text: `${r.summary} ×${r.count}` }), el('span', { text: ` (${ms(r.wallMs)} in all${r.callSite ? ', at ' + r.callSite : ''})` }),
+      el('code', { text: r.statement }))))
     $('waterfall-leaks-title').textContent = `Leaks (${a.leaks.length})`
     $('waterfall-leaks').replaceChildren(...(a.leaks.length === 0
       ? [el('li', { class: 'muted', text: 'nothing left behind' })]

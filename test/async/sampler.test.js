@@ -85,3 +85,36 @@ it('a sample counts what keeps the event loop alive, by kind', async () => {
     for (const t of timers) clearInterval(t)
   }
 })
+
+describe('event-loop delay', () => {
+  it('reads near 0 on an idle loop: the histogram timer\'s own period is not a delay', async () => {
+    const sampler = sampleProcess({ intervalMs: 1000 })
+    try {
+      await sleep(20)
+      sampler.sampleNow() // starts a fresh window
+      await sleep(500)
+      const idle = sampler.sampleNow().eventLoopDelay
+      // the timer period (20 ms at this interval) used to be read as delay: p99 about 21 ms
+      assert.ok(idle.p99Ms < 10, `idle p99 ${idle.p99Ms} ms`)
+      assert.ok(idle.p50Ms < 5, `idle p50 ${idle.p50Ms} ms`)
+    } finally { sampler.stop() }
+  })
+
+  it('reads the blocks of a loop blocked 50 ms every 100 ms', async () => {
+    const sampler = sampleProcess({ intervalMs: 1000 })
+    try {
+      await sleep(20)
+      sampler.sampleNow()
+      let blocks = 0
+      await new Promise(resolve => {
+        const interval = setInterval(() => {
+          spin(50)
+          if (++blocks === 8) { clearInterval(interval); resolve() }
+        }, 100)
+      })
+      const busy = sampler.sampleNow().eventLoopDelay
+      assert.ok(busy.p99Ms >= 40, `blocked p99 ${busy.p99Ms} ms`)
+      assert.ok(busy.maxMs >= 40 && busy.maxMs < 50 + 200, `blocked max ${busy.maxMs} ms`)
+    } finally { sampler.stop() }
+  })
+})

@@ -7,6 +7,7 @@ import type { TrackScope, ScopeSpace } from './scopes.js'
 import { G_FINAL, G_USED } from './group-table.js'
 import { isLeakCandidate, kindName, leakOf } from './describe.js'
 import type { Detail, LeakedResource, OperationReport, OperationSummary } from './types.js'
+import { cpuClock } from './cpu-clock.js'
 
 /** Rows of the operations table, largest wall time first. `activeGroups` are not yet aggregated. */
 export function summarize (space: ScopeSpace, rec: Recording | undefined, totals: AggregateTable | undefined, activeGroups: readonly number[]): OperationSummary[] {
@@ -102,7 +103,10 @@ export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scop
     startedAt: input.startedAt,
     wallMs: input.wallMs,
     cpuMs: hook ? scope.cpuMs : null,
+    cpuClock: hook ? cpuClock : null,
     maxBlockMs: hook ? scope.maxBlockMs : null,
+    // the loop's busy time since it began, less its own: other operations' callbacks it overlapped
+    loopWaitMs: hook ? Math.max(0, rec.busyMs - scope.loopMark - scope.busyMs) : null,
     operations: summarize(space, rec, scope.aggregates, hook ? groupsOfScope(rec, scope) : []),
     resources: hook ? countsByName(scope.counts, scope.countedTypes, rec.types.names) : {},
     leaked: input.leaked,
@@ -119,7 +123,7 @@ export function processReport (space: ScopeSpace, rec: Recording | undefined, in
   if (rec === undefined) {
     return {
       name: 'process', detail: input.detail, startedAt: input.startedAt, wallMs: input.wallMs,
-      cpuMs: null, maxBlockMs: null,
+      cpuMs: null, cpuClock: null, maxBlockMs: null, loopWaitMs: null,
       operations: summarize(space, undefined, space.totals, []),
       resources: {}, leaked: [], children: [], dropped: 0, failed: false, spans: [], droppedSpans: 0
     }
@@ -137,7 +141,9 @@ export function processReport (space: ScopeSpace, rec: Recording | undefined, in
     startedAt: input.startedAt,
     wallMs: input.wallMs,
     cpuMs: rec.cpuMs,
+    cpuClock,
     maxBlockMs: rec.maxBlockMs,
+    loopWaitMs: 0,
     operations: summarize(space, rec, space.totals, active),
     resources: countsByName(rec.rootCounts, allTypes(rec.types.names.length), rec.types.names),
     leaked,

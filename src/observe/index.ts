@@ -4,6 +4,7 @@
 export { observe, observe as default } from './observe-plugin.js'
 export type { ObserveApi } from './observe-plugin.js'
 export { serverTimingHeader } from './server-timing.js'
+export type { ServerTimingCpu } from './server-timing.js'
 export type {
   ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, ObserveOptions, PhaseName, PhaseTiming,
   RequestActivity, RouteSummary, ServerTimingOptions

@@ -20,6 +20,8 @@ function addActivityAttributes (attributes: Attributes, activity: RequestActivit
   attributes['weft.request.id'] = activity.id
   attributes['weft.observe.detail'] = activity.detail
   if (activity.cpuMs !== null) attributes['weft.cpu_ms'] = activity.cpuMs
+  if (activity.cpuClock !== null) attributes['weft.cpu_clock'] = activity.cpuClock
+  if (activity.loopWaitMs !== null) attributes['weft.loop_wait_ms'] = activity.loopWaitMs
   if (activity.waitMs !== null) attributes['weft.wait_ms'] = activity.waitMs
   if (activity.maxBlockMs !== null) attributes['weft.max_block_ms'] = activity.maxBlockMs
   const operations = activity.operations

@@ -97,10 +97,17 @@ export class Recorder extends Recording {
     this.placement.endTurn()
   }
 
-  /** Charges the open tail up to now to its scope, and goes on (before a report reads the figures). */
-  flushTail (): void {
+  /**
+   * Charges the open tail up to now, and goes on (before a report reads the figures): to `ending`,
+   * the scope whose end is being reported (its last continuation is what just ran), or to its owner.
+   */
+  flushTail (ending?: TrackScope): void {
     if (!this.#tail) return
-    try { this.#chargeTail(this.#tailScope) } catch { this.internalErrors++ }
+    try {
+      const owner = this.#tailScope
+      this.#chargeTail(ending === undefined ? owner : ending.id)
+      this.#tailScope = owner
+    } catch { this.internalErrors++ }
   }
 
   /** Charges the tail up to now to scope `sc`, which owns it from now on. */

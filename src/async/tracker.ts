@@ -322,7 +322,7 @@ export class Tracker {
   #finishScope (scope: TrackScope, start: number, wallMs: number, leaked: LeakedResource[], failed: boolean): OperationReport {
     const rec = this.#enabled ? this.#rec : undefined
     // what ran since the latest callback (the continuation that ends it, say) counts
-    rec?.flushTail()
+    rec?.flushTail(scope)
     const report = scopeReport(this.#space, rec, scope, { detail: this.detail, startedAt: epochOf(start), wallMs, failed, leaked })
     this.#calls?.addTo(report, scope, rec !== undefined)
     closeScope(this.#space, rec, scope, report)

@@ -106,7 +106,8 @@ export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scop
     cpuClock: hook ? cpuClock : null,
     maxBlockMs: hook ? scope.maxBlockMs : null,
     // the loop's busy time since it began, less its own: other operations' callbacks it overlapped
-    loopWaitMs: hook ? Math.max(0, rec.busyMs - scope.loopMark - scope.busyMs) : null,
+    // (a callback that began before it and ended inside counts whole: at most its wall time)
+    loopWaitMs: hook ? Math.min(input.wallMs, Math.max(0, rec.busyMs - scope.loopMark - scope.busyMs)) : null,
     operations: summarize(space, rec, scope.aggregates, hook ? groupsOfScope(rec, scope) : []),
     resources: hook ? countsByName(scope.counts, scope.countedTypes, rec.types.names) : {},
     leaked: input.leaked,

@@ -10,6 +10,11 @@ import { createTracker } from 'weft/async'
 import { block, cpuClock, sleep, spin } from './helpers.js'
 
 const file = fileURLToPath(import.meta.url)
+/**
+ * CPU of a request that only waits, at most: on the wall clock (Node 20) a loaded machine's
+ * descheduling counts too; the 30 ms spin of its neighbour would add 30 ms.
+ */
+const idleBound = cpuClock === 'thread' ? 10 : 25
 
 /** A server whose every request runs `handlers[path]` inside tracker.track(); its reports by path. */
 async function trackedServer (t, tracker, handlers) {
@@ -53,9 +58,12 @@ for (const detail of ['resources', 'promises', 'stacks']) {
         '/spin': async () => { await readFile(file); spin(30) },
         '/block': async () => { await readFile(file); block(30) },
         '/sync-spin': () => spin(30),
-        '/sync-block': () => block(30)
+        '/sync-block': () => block(30),
+        '/warm-up': async () => { await readFile(file) }
       })
-      for (const path of ['/spin', '/block', '/sync-spin', '/sync-block']) await get(path)
+      // blocks first, after a warm-up: what a first request compiles, or a spin's last CPU the thread
+      // clock has not shown yet, is not theirs
+      for (const path of ['/warm-up', '/block', '/sync-block', '/spin', '/sync-spin']) await get(path)
       for (const path of ['/spin', '/sync-spin']) {
         assert.ok(reports[path].cpuMs >= 25, `${path} cpu ${reports[path].cpuMs}`)
         assert.ok(reports[path].maxBlockMs >= 25, `${path} longest block ${reports[path].maxBlockMs}`)
@@ -63,7 +71,8 @@ for (const detail of ['resources', 'promises', 'stacks']) {
       for (const path of ['/block', '/sync-block']) {
         const r = reports[path]
         assert.ok(r.maxBlockMs >= 25, `${path} longest block ${r.maxBlockMs}: a block is wall time`)
-        if (cpuClock === 'thread') assert.ok(r.cpuMs < 10, `${path} cpu ${r.cpuMs}: the thread slept`)
+        // (a margin for a loaded machine: counting the wait would add 30 ms)
+        if (cpuClock === 'thread') assert.ok(r.cpuMs < 15, `${path} cpu ${r.cpuMs}: the thread slept`)
         else assert.ok(r.cpuMs >= 25, `${path} cpu ${r.cpuMs}: the wall clock counts the wait`)
       }
     })
@@ -71,17 +80,19 @@ for (const detail of ['resources', 'promises', 'stacks']) {
     it('two concurrent requests each get their own CPU: one spins 30 ms after an await, one waits 60 ms idle', async (t) => {
       const tracker = createTracker({ detail }).enable()
       t.after(() => tracker.disable())
+      // by construction the busy one spins while the idle one waits: it starts once the idle one did
+      let idleStarted
+      const started = new Promise(resolve => { idleStarted = resolve })
       const { reports, get } = await trackedServer(t, tracker, {
-        '/busy': async () => { await readFile(file); spin(30) },
-        '/idle': async () => { await sleep(60) }
+        '/busy': async () => { await started; await readFile(file); spin(30) },
+        '/idle': async () => { setImmediate(idleStarted); await sleep(60) }
       })
       await Promise.all([get('/busy'), get('/idle')])
       const { '/busy': busy, '/idle': idle } = reports
       assert.ok(busy.cpuMs >= 25, `busy cpu ${busy.cpuMs}`)
-      assert.ok(idle.cpuMs < 10, `idle cpu ${idle.cpuMs}`)
-      // the busy request's 30 ms ran on the loop while the idle one waited, not the other way
-      assert.ok(idle.loopWaitMs >= 25, `idle loop wait ${idle.loopWaitMs}`)
-      assert.ok(busy.loopWaitMs < 10, `busy loop wait ${busy.loopWaitMs}`)
+      assert.ok(idle.cpuMs < idleBound, `idle cpu ${idle.cpuMs}`)
+      // the busy request's 30 ms ran on the loop while the idle one waited
+      assert.ok(idle.loopWaitMs >= 20 && idle.loopWaitMs <= idle.wallMs, `idle loop wait ${idle.loopWaitMs}`)
     })
   })
 }
@@ -90,18 +101,20 @@ describe('loop wait', () => {
   it('a request that waits on a timer while another blocks the loop 40 ms waited about 40 ms for the loop; alone, about 0', async (t) => {
     const tracker = createTracker({ detail: 'resources' }).enable()
     t.after(() => tracker.disable())
+    let waitsStarted
+    const started = new Promise(resolve => { waitsStarted = resolve })
     const { reports, get } = await trackedServer(t, tracker, {
-      // its timer is due while the other request's timer callback spins
-      '/waits': async () => { await sleep(20); await new Promise(resolve => setImmediate(resolve)) },
+      '/waits': async () => { waitsStarted(); await sleep(20); await new Promise(resolve => setImmediate(resolve)) },
       '/alone': async () => { await sleep(20); await new Promise(resolve => setImmediate(resolve)) },
-      '/blocker': () => new Promise(resolve => setTimeout(() => { spin(40); resolve() }, 10))
+      // by construction its timer callback spins while the other request's timer is due
+      '/blocker': async () => { await started; await new Promise(resolve => setTimeout(() => { spin(40); resolve() }, 10)) }
     })
     await Promise.all([get('/waits'), get('/blocker')])
     await get('/alone')
     const { '/waits': waits, '/alone': alone } = reports
     assert.ok(waits.loopWaitMs >= 30, `loop wait ${waits.loopWaitMs}`)
     assert.ok(waits.loopWaitMs <= waits.wallMs)
-    assert.ok(waits.cpuMs < 10, `its own cpu ${waits.cpuMs}`)
-    assert.ok(alone.loopWaitMs < 10, `alone, loop wait ${alone.loopWaitMs}`)
+    assert.ok(waits.cpuMs < idleBound, `its own cpu ${waits.cpuMs}`)
+    assert.ok(alone.loopWaitMs < 15, `alone, loop wait ${alone.loopWaitMs}`)
   })
 })

@@ -15,6 +15,11 @@ const threadCpu = typeof process.threadCpuUsage === 'function'
   ? () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000 }
   : null
 const clock = threadCpu === null ? 'wall' : 'thread'
+/**
+ * CPU of a request that only waits, at most: on the wall clock (Node 20) a loaded machine's
+ * descheduling counts too; the 30 ms spin of its neighbour would add 30 ms.
+ */
+const idleBound = clock === 'thread' ? 10 : 25
 
 /** Busy for `ms` on the clock of cpuMs and on the wall clock (ground truth on a loaded machine). */
 function spin (ms) {
@@ -57,9 +62,12 @@ for (const detail of ['resources', 'promises', 'stacks']) {
         app.get('/spin', async () => { spin(30); return 'ok' })
         app.get('/spin-after-await', async () => { await readFile(here); spin(30); return 'ok' })
         app.get('/block', async () => { await readFile(here); block(30); return 'ok' })
+        app.get('/warm-up', async () => { await readFile(here); return 'ok' })
       })
-      for (const path of ['/spin', '/spin-after-await', '/block']) await get(path)
-      const byUrl = await activitiesOf(app, 3)
+      // the block first, after a warm-up: what a first request compiles, or a spin's last CPU the
+      // thread clock has not shown yet, is not its
+      for (const path of ['/warm-up', '/block', '/spin', '/spin-after-await']) await get(path)
+      const byUrl = await activitiesOf(app, 4)
       for (const path of ['/spin', '/spin-after-await']) {
         const a = byUrl[path]
         assert.equal(a.cpuClock, clock)
@@ -68,21 +76,24 @@ for (const detail of ['resources', 'promises', 'stacks']) {
       }
       const blocked = byUrl['/block']
       assert.ok(blocked.maxBlockMs >= 25, `longest block ${blocked.maxBlockMs}: a block is wall time`)
-      if (clock === 'thread') assert.ok(blocked.cpuMs < 10, `cpu ${blocked.cpuMs}: the thread slept`)
+      // (a margin for a loaded machine: counting the wait would add 30 ms)
+      if (clock === 'thread') assert.ok(blocked.cpuMs < 15, `cpu ${blocked.cpuMs}: the thread slept`)
       else assert.ok(blocked.cpuMs >= 25, `cpu ${blocked.cpuMs}: on the wall clock the wait is CPU`)
     })
 
     test('two concurrent requests: one spins 30 ms after an await, one waits 60 ms; each gets its own CPU, the idle one waited for the loop', async (t) => {
+      // by construction the busy one spins while the idle one waits: it starts once the idle one did
+      let idleStarted
+      const started = new Promise((resolve) => { idleStarted = resolve })
       const { app, get } = await listening(t, { detail }, (app) => {
-        app.get('/busy', async () => { await readFile(here); spin(30); return 'busy' })
-        app.get('/idle', async () => { await sleep(60); return 'idle' })
+        app.get('/busy', async () => { await started; await readFile(here); spin(30); return 'busy' })
+        app.get('/idle', async () => { setImmediate(idleStarted); await sleep(60); return 'idle' })
       })
       await Promise.all([get('/busy'), get('/idle')])
       const { '/busy': busy, '/idle': idle } = await activitiesOf(app, 2)
       assert.ok(busy.cpuMs >= 25, `busy cpu ${busy.cpuMs}`)
-      assert.ok(idle.cpuMs < 10, `idle cpu ${idle.cpuMs}`)
-      assert.ok(idle.loopWaitMs >= 25 && idle.loopWaitMs <= idle.wallMs, `idle loop wait ${idle.loopWaitMs}`)
-      assert.ok(busy.loopWaitMs < 10, `busy loop wait ${busy.loopWaitMs}`)
+      assert.ok(idle.cpuMs < idleBound, `idle cpu ${idle.cpuMs}`)
+      assert.ok(idle.loopWaitMs >= 20 && idle.loopWaitMs <= idle.wallMs, `idle loop wait ${idle.loopWaitMs}`)
     })
   })
 }
@@ -105,19 +116,20 @@ describe('the clock and the loop wait in what observe hands out', () => {
   })
 
   test('a hook that yields (setImmediate) while another request spins: its wall time is the loop\'s wait, not its CPU', async (t) => {
+    let yieldsStarted
+    const started = new Promise((resolve) => { yieldsStarted = resolve })
     const { app, get } = await listening(t, { detail: 'resources' }, (app) => {
       app.addHook('onRequest', function yields (request, reply, done) {
-        if (request.url === '/yields') setTimeout(() => setImmediate(done), 10)
-        else done()
+        if (request.url === '/yields') { yieldsStarted(); setTimeout(() => setImmediate(done), 10) } else done()
       })
       app.get('/yields', async () => 'ok')
-      // its spin runs while the other request's timer is due
-      app.get('/spins', async () => { await sleep(5); spin(40); return 'ok' })
+      // by construction its spin runs while the other request's timer is due
+      app.get('/spins', async () => { await started; await sleep(5); spin(40); return 'ok' })
     })
     await Promise.all([get('/yields'), get('/spins')])
     const { '/yields': yields } = await activitiesOf(app, 2)
     assert.ok(yields.loopWaitMs >= 30, `loop wait ${yields.loopWaitMs}`)
-    assert.ok(yields.cpuMs < 10, `cpu ${yields.cpuMs}`)
+    assert.ok(yields.cpuMs < idleBound, `cpu ${yields.cpuMs}`)
     assert.equal(yields.cpuClock, clock)
     assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(yields))).filter((k) => k === 'cpuClock' || k === 'loopWaitMs'), ['cpuClock', 'loopWaitMs'])
   })

@@ -68,7 +68,7 @@ export function formatOperations (operations: OperationSummary[], maxRows = 30):
 /** The operations table, leaks and totals of one report. */
 export function formatReport (report: OperationReport, options: FormatOptions = {}): string {
   const lines = [
-    `${report.name}: wall ${formatMs(report.wallMs)}, CPU in callbacks ${formatMs(report.cpuMs)}, longest block ${formatMs(report.maxBlockMs)} (detail ${report.detail})`,
+    `${report.name}: wall ${formatMs(report.wallMs)}, CPU in callbacks ${formatMs(report.cpuMs)}${report.cpuClock === 'wall' ? ' (wall clock)' : ''}, longest block ${formatMs(report.maxBlockMs)} (detail ${report.detail})`,
     '',
     formatOperations(report.operations, options.maxRows)
   ]

@@ -8,7 +8,7 @@ export { formatReport, formatOperations, formatProcess, formatTrace, formatMs } 
 export type { FormatOptions, TraceReport } from './format.js'
 export { canSkipPromises } from './node-support.js'
 export type {
-  ActiveHandleGroup, AsyncEventHandlers, Detail, EndOptions, InitEvent, LeakedResource, LifecycleEvent,
+  ActiveHandleGroup, AsyncEventHandlers, CpuClock, Detail, EndOptions, InitEvent, LeakedResource, LifecycleEvent,
   OpenOperation, OperationKind, OperationReport, OperationSpan, OperationSummary, ProcessSample, RepeatedStatement, ProcessSampler, ProcessSummary,
   ResourceInfo, ResourceKind, SampleProcessOptions, TrackerOptions, TrackerStats, TrackResult
 } from './types.js'

@@ -113,7 +113,7 @@ export class BegunOperation implements OpenOperation {
     }
     report ??= {
       name: this.name, detail: scope === undefined ? host.reportDetail() : 'off', startedAt: epochOf(this.start), wallMs: wall,
-      cpuMs: null, maxBlockMs: null, operations: [], resources: {}, leaked: [], children: [], dropped: 0,
+      cpuMs: null, cpuClock: null, maxBlockMs: null, loopWaitMs: null, operations: [], resources: {}, leaked: [], children: [], dropped: 0,
       failed: this.#failed, spans: [], droppedSpans: 0
     }
     if (this.#closedBy !== undefined) report.closedBy = this.#closedBy

@@ -12,6 +12,8 @@ class Sampler implements ProcessSampler {
   readonly #onSample: ((sample: ProcessSample) => void) | undefined
   readonly #samples: ProcessSample[] = []
   readonly #delay: IntervalHistogram
+  /** The delay histogram's timer period: each of its samples is that period plus the delay. */
+  readonly #resolutionMs: number
   readonly #timer: NodeJS.Timeout
   #cpu = process.cpuUsage()
   #elu: EventLoopUtilization = performance.eventLoopUtilization()
@@ -21,7 +23,8 @@ class Sampler implements ProcessSampler {
   constructor (intervalMs: number, history: number, onSample: ((sample: ProcessSample) => void) | undefined) {
     this.#history = history
     this.#onSample = onSample
-    this.#delay = asWeft(() => monitorEventLoopDelay({ resolution: Math.max(1, Math.min(20, Math.floor(intervalMs / 10))) }))
+    this.#resolutionMs = Math.max(1, Math.min(20, Math.floor(intervalMs / 10)))
+    this.#delay = asWeft(() => monitorEventLoopDelay({ resolution: this.#resolutionMs }))
     this.#delay.enable()
     this.#timer = asWeft(() => setInterval(() => { this.#tick() }, intervalMs))
     this.#timer.unref()
@@ -75,6 +78,9 @@ class Sampler implements ProcessSampler {
     const mem = process.memoryUsage()
     const d = this.#delay
     const hasDelay = d.count > 0
+    // A sample is the time between two firings of the histogram's timer: its period plus the delay.
+    const res = this.#resolutionMs
+    const delay = (ns: number): number => hasDelay ? Math.max(0, ns / NS_PER_MS - res) : 0
     const sample: ProcessSample = {
       time: performance.timeOrigin + now,
       cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
@@ -86,11 +92,11 @@ class Sampler implements ProcessSampler {
       externalBytes: mem.external,
       elu: elu.utilization,
       eventLoopDelay: {
-        minMs: hasDelay ? d.min / NS_PER_MS : 0,
-        meanMs: hasDelay ? d.mean / NS_PER_MS : 0,
-        p50Ms: hasDelay ? d.percentile(50) / NS_PER_MS : 0,
-        p99Ms: hasDelay ? d.percentile(99) / NS_PER_MS : 0,
-        maxMs: hasDelay ? d.max / NS_PER_MS : 0
+        minMs: delay(d.min),
+        meanMs: delay(d.mean),
+        p50Ms: delay(d.percentile(50)),
+        p99Ms: delay(d.percentile(99)),
+        maxMs: delay(d.max)
       },
       activeResources: activeResources()
     }

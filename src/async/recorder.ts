@@ -1,6 +1,7 @@
 // The async_hooks hot path: the init/before/after/destroy/promiseResolve callbacks of one tracker,
 // writing typed arrays only. It stores each resource, places it in an operation (grouping.ts),
-// times callbacks (self time, attributed to the innermost running resource) and never throws.
+// times callbacks (self time, attributed to the innermost running resource; the microtasks that
+// follow a callback, its "tail", to the scope that ran last) and never throws.
 import { executionAsyncId } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import { Recording, type RecordingOptions } from './recording.js'
@@ -18,6 +19,7 @@ import { finalize, markDone, rearm, release } from './resource-lifecycle.js'
 import { link } from './scope-lists.js'
 import { madeByJavaScript, madeIn, timerMadeByNode } from './call-sites.js'
 import { stdioStreamsFile } from './node-support.js'
+import { CpuMeter, loopIdleMs } from './cpu-clock.js'
 
 const MAX_DEPTH = 256
 
@@ -42,6 +44,23 @@ export class Recorder extends Recording {
   readonly #stackId = new Float64Array(MAX_DEPTH)
   readonly #enterAt = new Float64Array(MAX_DEPTH)
   #segStart = 0
+  /** Turns wall stretches into CPU time (cpu-clock.ts). */
+  readonly #meter = new CpuMeter()
+  /**
+   * The tail: from the end of a top-level callback to the next callback's start, what runs is the
+   * microtasks it left (promise continuations: at `resources` no callbacks of the hook), then the
+   * loop's own work and its idle wait. Charged to `#tailScope` (the scope of the callback that
+   * ended, or of the latest resource a continuation made), the loop's idle time left out.
+   */
+  #tail = false
+  #tailScope = 0
+  #tailStart = 0
+  /** When the callback before the tail began (its block goes on through the tail). */
+  #tailEnter = 0
+  #tailIdle = 0
+  /** The loop's idle time at the latest reading, and whether the loop has not polled since. */
+  #idle = 0
+  #idleFresh = false
   /** FILEHANDLE stored by the last init, waiting for its open request's callback. */
   #pendingHandle = -1
   #pendingHandleId = 0
@@ -71,8 +90,51 @@ export class Recorder extends Recording {
       this.maxBlockMs = 0
     }
     this.#depth = 0
+    this.#tail = false
+    this.#idleFresh = false
+    this.#meter.reset()
     this.#pendingHandle = -1
     this.placement.endTurn()
+  }
+
+  /**
+   * Charges the open tail up to now, and goes on (before a report reads the figures): to `ending`,
+   * the scope whose end is being reported (its last continuation is what just ran), or to its owner.
+   */
+  flushTail (ending?: TrackScope): void {
+    if (!this.#tail) return
+    try {
+      const owner = this.#tailScope
+      this.#chargeTail(ending === undefined ? owner : ending.id)
+      this.#tailScope = owner
+    } catch { this.internalErrors++ }
+  }
+
+  /** Charges the tail up to now to scope `sc`, which owns it from now on. */
+  #chargeTail (sc: number): void {
+    const now = this.clock = performance.now()
+    const idleNow = loopIdleMs()
+    const idle = idleNow - this.#tailIdle
+    const wall = Math.max(0, now - this.#tailStart - idle)
+    this.#chargeScope(sc, this.#meter.of(wall, now), wall, Math.max(0, now - this.#tailEnter - idle))
+    this.#tailStart = now
+    this.#tailIdle = idleNow
+    this.#tailScope = sc
+  }
+
+  /** Charges CPU `dt`, loop time `wall` and a block to scope `sc` (0: the process only) and the process. */
+  #chargeScope (sc: number, dt: number, wall: number, blockMs: number): void {
+    if (sc !== 0) {
+      const scope = this.space.registry.get(sc)
+      if (scope !== undefined) {
+        scope.cpuMs += dt
+        scope.busyMs += wall
+        if (blockMs > scope.maxBlockMs) scope.maxBlockMs = blockMs
+      }
+    }
+    this.cpuMs += dt
+    this.busyMs += wall
+    if (blockMs > this.maxBlockMs) this.maxBlockMs = blockMs
   }
 
   #makeHooks (): HookCallbacks {
@@ -98,6 +160,7 @@ export class Recorder extends Recording {
     const stackSlot = this.#stackSlot
     const stackId = this.#stackId
     const enterAt = this.#enterAt
+    const meter = this.#meter
     const skipPromises = !this.plan.promises
     const max = this.maxResources
     let lastType = ''
@@ -113,8 +176,11 @@ export class Recorder extends Recording {
      */
     let chained = false
 
-    /** Charges `dt` of self time (and, at a callback's end, its whole length as a block) to `s`. */
-    const charge = (s: number, dt: number, blockMs: number): void => {
+    /**
+     * Charges `dt` of self time on the CPU clock (`wall` on the wall clock; and, at a callback's end,
+     * its whole length as a block) to `s`.
+     */
+    const charge = (s: number, dt: number, wall: number, blockMs: number): void => {
       const g = rGroup[s]
       if (g >= 0) {
         gCpu[g] += dt
@@ -125,11 +191,24 @@ export class Recorder extends Recording {
         const scope = scopes.get(sc)
         if (scope !== undefined) {
           scope.cpuMs += dt
+          scope.busyMs += wall
           if (blockMs > scope.maxBlockMs) scope.maxBlockMs = blockMs
         }
       }
       rec.cpuMs += dt
+      rec.busyMs += wall
       if (blockMs > rec.maxBlockMs) rec.maxBlockMs = blockMs
+    }
+
+    /** A callback starts (the clock read at `now`): the tail before it ends. */
+    const closeTail = (now: number): void => {
+      rec.#tail = false
+      const idleNow = loopIdleMs()
+      const idle = idleNow - rec.#tailIdle
+      rec.#idle = idleNow
+      rec.#idleFresh = true
+      const wall = Math.max(0, now - rec.#tailStart - idle)
+      rec.#chargeScope(rec.#tailScope, meter.of(wall, now), wall, Math.max(0, now - rec.#tailEnter - idle))
     }
 
     const init = (asyncId: number, type: string, triggerAsyncId: number, resource: object): void => {
@@ -173,7 +252,11 @@ export class Recorder extends Recording {
         }
         rootCounts[t]++
         // a track() scope (never the process: its counts are rootCounts)
-        if (scope !== undefined) scope.count(t)
+        if (scope !== undefined) {
+          scope.count(t)
+          // A continuation of another scope runs in the tail: what ran up to here is its own.
+          if (rec.#tail && scope.id !== rec.#tailScope) rec.#chargeTail(scope.id)
+        }
         if ((tf & F_UNSTORED) !== 0) return
 
         if (res.size >= max) { rec.dropped++; if (scope !== undefined) scope.dropped++; return }
@@ -234,11 +317,30 @@ export class Recorder extends Recording {
         if (rec.#pendingHandle >= 0) rec.#attachHandle(s)
         if ((rFlags[s] & R_DONE) !== 0 && (tFlags[rType[s]] & F_REARM) !== 0) rearm(rec, s)
         if (subs.before !== 0) subs.emit('before', asyncId, rType[s])
-        // Callbacks of resources in no operation and no scope are not timed: nothing to charge.
-        if (rGroup[s] < 0 && rScope[s] === 0) return
-        const now = afterCallback && (tFlags[rType[s]] & F_TICK) !== 0 ? rec.clock : (rec.clock = performance.now())
+        // Callbacks of resources in no operation and no scope are not timed: nothing to charge
+        // (but they end a tail).
+        const timed = rGroup[s] >= 0 || rScope[s] !== 0
         const depth = rec.#depth
-        if (depth > 0) charge(stackSlot[depth - 1], now - rec.#segStart, 0)
+        if (!rec.#tail) {
+          // a top-level callback that ends no tail: the loop may have polled since the idle reading
+          if (depth === 0) rec.#idleFresh = false
+          if (!timed) return
+        }
+        let now: number
+        if (afterCallback && (tFlags[rType[s]] & F_TICK) !== 0) {
+          // straight after a callback: the same reading, and an empty tail
+          now = rec.clock
+          rec.#tail = false
+        } else {
+          now = rec.clock = performance.now()
+          if (rec.#tail) closeTail(now)
+          else if (depth === 0) meter.touch(now)
+        }
+        if (!timed) return
+        if (depth > 0) {
+          const wall = now - rec.#segStart
+          charge(stackSlot[depth - 1], meter.of(wall, now), wall, 0)
+        }
         if (depth < MAX_DEPTH) {
           stackSlot[depth] = s
           stackId[depth] = asyncId
@@ -267,7 +369,16 @@ export class Recorder extends Recording {
         rec.#depth = depth
         const s = stackSlot[depth]
         if (ids[s] === asyncId) {
-          charge(s, now - rec.#segStart, now - enterAt[depth])
+          const wall = now - rec.#segStart
+          charge(s, meter.of(wall, now), wall, now - enterAt[depth])
+          if (depth === 0) {
+            // the microtasks it left run next: its scope's, until a callback starts
+            rec.#tail = true
+            rec.#tailScope = rScope[s]
+            rec.#tailStart = now
+            rec.#tailEnter = enterAt[0]
+            rec.#tailIdle = rec.#idleFresh ? rec.#idle : loopIdleMs()
+          }
           const f = rFlags[s]
           if ((tFlags[rType[s]] & (F_ONESHOT | F_REARM)) !== 0 && (f & R_REPEAT) === 0) markDone(rec, s)
           if (subs.after !== 0) subs.emit('after', asyncId, rType[s])

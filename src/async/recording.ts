@@ -26,8 +26,11 @@ export class Recording {
   destroyed = 0
   dropped = 0
   internalErrors = 0
+  /** CPU of every timed callback and its microtasks (see cpu-clock.ts for the clock). */
   cpuMs = 0
   maxBlockMs = 0
+  /** Wall time the loop spent in timed callbacks and their microtasks (idle excluded), all scopes. */
+  busyMs = 0
   /** Resources created inside the process scope, by type id. */
   readonly rootCounts: Float64Array
 

@@ -8,6 +8,7 @@ import { G_FINAL, G_USED } from './group-table.js'
 import { isLeakCandidate, kindName, leakOf } from './describe.js'
 import { spansOfScope } from './op-spans.js'
 import type { Detail, LeakedResource, OperationReport, OperationSummary } from './types.js'
+import { cpuClock } from './cpu-clock.js'
 
 /** Rows of the operations table, largest wall time first. `activeGroups` are not yet aggregated. */
 export function summarize (space: ScopeSpace, rec: Recording | undefined, totals: AggregateTable | undefined, activeGroups: readonly number[]): OperationSummary[] {
@@ -104,7 +105,11 @@ export function scopeReport (space: ScopeSpace, rec: Recording | undefined, scop
     startedAt: input.startedAt,
     wallMs: input.wallMs,
     cpuMs: hook ? scope.cpuMs : null,
+    cpuClock: hook ? cpuClock : null,
     maxBlockMs: hook ? scope.maxBlockMs : null,
+    // the loop's busy time since it began, less its own: other operations' callbacks it overlapped
+    // (a callback that began before it and ended inside counts whole: at most its wall time)
+    loopWaitMs: hook ? Math.min(input.wallMs, Math.max(0, rec.busyMs - scope.loopMark - scope.busyMs)) : null,
     operations: summarize(space, rec, scope.aggregates, active),
     resources: hook ? countsByName(scope.counts, scope.countedTypes, rec.types.names) : {},
     leaked: input.leaked,
@@ -121,7 +126,7 @@ export function processReport (space: ScopeSpace, rec: Recording | undefined, in
   if (rec === undefined) {
     return {
       name: 'process', detail: input.detail, startedAt: input.startedAt, wallMs: input.wallMs,
-      cpuMs: null, maxBlockMs: null,
+      cpuMs: null, cpuClock: null, maxBlockMs: null, loopWaitMs: null,
       operations: summarize(space, undefined, space.totals, []),
       resources: {}, leaked: [], children: [], dropped: 0, failed: false, spans: [], droppedSpans: 0
     }
@@ -139,7 +144,9 @@ export function processReport (space: ScopeSpace, rec: Recording | undefined, in
     startedAt: input.startedAt,
     wallMs: input.wallMs,
     cpuMs: rec.cpuMs,
+    cpuClock,
     maxBlockMs: rec.maxBlockMs,
+    loopWaitMs: 0,
     operations: summarize(space, rec, space.totals, active),
     resources: countsByName(rec.rootCounts, allTypes(rec.types.names.length), rec.types.names),
     leaked,

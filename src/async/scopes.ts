@@ -11,6 +11,10 @@ export class TrackScope {
   ended = false
   cpuMs = 0
   maxBlockMs = 0
+  /** Wall time of the callbacks (and following microtasks) charged to it: the loop was busy with it. */
+  busyMs = 0
+  /** The recording's `busyMs` when it began: the loop's busy time since then, minus its own, is its loop wait. */
+  loopMark = 0
   dropped = 0
   /** First resource slot of this scope's list, -1 when empty. */
   head = -1

@@ -133,6 +133,7 @@ export class Tracker {
     const space = this.#space
     const scope = this.#enabled && this.#plan.scopes ? space.registry.open(name, space.current(), start) : undefined
     if (scope === undefined) return this.#untracked(name, fn, start)
+    if (this.#rec !== undefined) scope.loopMark = this.#rec.busyMs
 
     let resource: AsyncResource | undefined
     let value: T | PromiseLike<T>
@@ -169,6 +170,7 @@ export class Tracker {
     if (scope === undefined) return new BegunOperation(this.#host, name, undefined, start, undefined)
     let resource: AsyncResource | undefined
     if (this.#rec !== undefined) {
+      scope.loopMark = this.#rec.busyMs
       try {
         // Made inside run() so that it carries the scope; its callbacks (each run()) are timed.
         resource = space.carrier.run(scope, () => new AsyncResource('WEFT_TRACK', { requireManualDestroy: true }))
@@ -216,6 +218,7 @@ export class Tracker {
 
   /** The whole process since enable(): operations, resources, what is still alive. */
   report (): OperationReport {
+    if (this.#enabled) this.#rec?.flushTail()
     const report = processReport(this.#space, this.#rec, {
       detail: this.detail,
       startedAt: epochOf(this.#space.root.start),
@@ -284,7 +287,7 @@ export class Tracker {
     try { result = await fn() } catch (e) { failed = true; error = e }
     const report: OperationReport = {
       name, detail: this.#enabled ? this.detail : 'off', startedAt: epochOf(start), wallMs: performance.now() - start,
-      cpuMs: null, maxBlockMs: null, operations: [], resources: {}, leaked: [], children: [], dropped: 0, failed, spans: [], droppedSpans: 0
+      cpuMs: null, cpuClock: null, maxBlockMs: null, loopWaitMs: null, operations: [], resources: {}, leaked: [], children: [], dropped: 0, failed, spans: [], droppedSpans: 0
     }
     this.#deliver(report)
     if (failed) throw error
@@ -324,6 +327,8 @@ export class Tracker {
   /** Reports a scope that ended and closes it (what track() and end() share); delivers nothing. */
   #finishScope (scope: TrackScope, start: number, wallMs: number, leaked: LeakedResource[], failed: boolean): OperationReport {
     const rec = this.#enabled ? this.#rec : undefined
+    // what ran since the latest callback (the continuation that ends it, say) counts
+    rec?.flushTail(scope)
     const report = scopeReport(this.#space, rec, scope, { detail: this.detail, startedAt: epochOf(start), wallMs, failed, leaked })
     this.#calls?.addTo(report, scope, rec !== undefined)
     closeScope(this.#space, rec, scope, report)

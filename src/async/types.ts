@@ -3,6 +3,12 @@
 
 /** How much the tracker records; each level installs only the machinery it needs. */
 export type Detail = 'off' | 'timing' | 'resources' | 'promises' | 'stacks'
+/**
+ * The clock of `cpuMs` figures: `thread`, the event-loop thread's CPU time (`process.threadCpuUsage()`,
+ * Node ≥ 22.15 / 23.9); `wall`, wall time around callbacks where Node lacks it (a descheduled or
+ * blocked callback then counts as CPU). `maxBlockMs` and `loopWaitMs` are always wall time.
+ */
+export type CpuClock = 'thread' | 'wall'
 
 /** The kinds of high-level operation a person would name. `other` covers types Weft does not know. */
 export type OperationKind =
@@ -74,9 +80,9 @@ export interface OperationSummary {
   active: number
   /** Sum of each operation's wall time (start to last completion). */
   wallMs: number
-  /** Sum of callback time (before→after) of its resources. */
+  /** CPU time of its resources' callbacks (before→after), on the report's `cpuClock`. */
   cpuMs: number
-  /** Longest single callback. */
+  /** Longest single callback, wall time. */
   maxBlockMs: number
 }
 
@@ -98,8 +104,22 @@ export interface OperationReport {
   /** Epoch milliseconds. */
   startedAt: number
   wallMs: number
+  /**
+   * CPU time of its callbacks and of the promise continuations (microtasks) that ran right after
+   * them, on `cpuClock`. At `resources`, where promise reactions are no callbacks of the hook, a
+   * continuation counts for the operation whose callback (or whose latest new resource) ran just before it.
+   */
   cpuMs: number | null
+  /** Which clock measured `cpuMs` (null when nothing was measured). */
+  cpuClock: CpuClock | null
+  /** Longest synchronous block (a callback and the microtasks that followed it), wall time. */
   maxBlockMs: number | null
+  /**
+   * Wall time, during this operation, that the event loop spent running callbacks (and their
+   * microtasks) of other operations or of the process: how long it may have waited for the loop.
+   * Null when nothing was measured.
+   */
+  loopWaitMs: number | null
   /** Grouped operations, largest wall time first. Nested `track()` calls appear with kind `user`. */
   operations: OperationSummary[]
   /** Resources created inside, by async_hooks type (for example `{ FSREQCALLBACK: 8 }`). */
@@ -255,6 +275,10 @@ export interface ProcessSample {
   externalBytes: number
   /** Event-loop utilization since the previous sample, 0..1. */
   elu: number
+  /**
+   * How late the event loop ran a timer since the previous sample (`monitorEventLoopDelay`, its timer
+   * period subtracted): about 0 on an idle loop, the length of a synchronous block when one ran.
+   */
   eventLoopDelay: { minMs: number, meanMs: number, p50Ms: number, p99Ms: number, maxMs: number }
   /** What keeps the event loop alive, by Node's name for it (`process.getActiveResourcesInfo()`): `{ TCPSocketWrap: 3, Timeout: 2 }`. */
   activeResources: Record<string, number>

@@ -5,7 +5,8 @@
 // into Node: every entry point catches and counts.
 import { performance } from 'node:perf_hooks'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { OperationReport } from '../async/types.js'
+import type { CpuClock, OperationReport } from '../async/types.js'
+import type { ServerTimingCpu } from './server-timing.js'
 import { Stage, stageNames, type RequestObserver, type StageValue } from '../http/request-observer.js'
 import type {
   ActivityLog, ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, PhaseName, PhaseTiming, RequestActivity
@@ -47,7 +48,7 @@ export interface RecorderOptions {
   tracing: TracingLike | null
   /** Runs `fn` with `state` as the current request (for tracing's outgoing headers); null when not needed. */
   withCurrent: (<T>(state: ActivityState, fn: () => T) => T) | null
-  header: (phases: PhaseTiming[], operations: ActivityOperation[], totalMs: number, max: number, traceparent: string | undefined) => string
+  header: (phases: PhaseTiming[], operations: ActivityOperation[], totalMs: number, max: number, traceparent: string | undefined, cpu: ServerTimingCpu | undefined) => string
   /** Every finished activity (store, onActivity, leak warnings, page). */
   deliver: (activity: RequestActivity, request: any) => void
   /** Whether a resource reported as a leak is still alive (not destroyed, may still call back); null: no recheck. */
@@ -226,8 +227,15 @@ export class ActivityRecorder implements RequestObserver {
         state.stages.push(OWN, now)
         this.#endOperation(state)
         const st = this.#o.serverTiming
-        if (st !== null && (st.when === null || st.when(reply.request, reply))) {
-          reply.header('server-timing', this.#o.header(state.phases(now), operationsOf(state.report!), now - state.start, st.operations, state.trace?.traceparent))
+        try {
+          if (st !== null && (st.when === null || st.when(reply.request, reply))) {
+            const report = state.report!
+            const cpu = report.cpuMs === null || report.cpuClock === null ? undefined : { cpuMs: report.cpuMs, cpuClock: report.cpuClock, loopWaitMs: report.loopWaitMs }
+            reply.header('server-timing', this.#o.header(state.phases(now), operationsOf(report), now - state.start, st.operations, state.trace?.traceparent, cpu))
+          }
+        } catch (err) {
+          // a throwing when() or a value no header may carry: counted, and the answer goes out without it
+          this.#o.failed(err)
         }
         const after = performance.now()
         state.observeMs += after - now
@@ -332,8 +340,10 @@ export class ObservedActivity implements RequestActivity {
   readonly startedAt: number
   readonly wallMs: number
   readonly cpuMs: number | null
+  readonly cpuClock: CpuClock | null
   readonly maxBlockMs: number | null
   readonly waitMs: number | null
+  readonly loopWaitMs: number | null
   readonly operations: ActivityOperation[]
   readonly spans: ActivitySpan[]
   leaks: OperationReport['leaked']
@@ -359,8 +369,10 @@ export class ObservedActivity implements RequestActivity {
     this.startedAt = state.startedAt
     this.wallMs = finished - state.start
     this.cpuMs = report.cpuMs
+    this.cpuClock = report.cpuMs === null ? null : report.cpuClock
     this.maxBlockMs = report.maxBlockMs
     this.waitMs = report.cpuMs === null ? null : Math.max(0, this.wallMs - report.cpuMs)
+    this.loopWaitMs = report.loopWaitMs === null ? null : Math.min(report.loopWaitMs, this.wallMs)
     this.operations = operationsOf(report)
     this.spans = spansOf(report, maxSpans, report.startedAt - performance.timeOrigin - state.start)
     this.leaks = agedAt(report, finished)
@@ -403,7 +415,8 @@ export class ObservedActivity implements RequestActivity {
   toJSON (): RequestActivity {
     const out: RequestActivity = {
       id: this.id, method: this.method, route: this.route, url: this.url, statusCode: this.statusCode, detail: this.detail,
-      startedAt: this.startedAt, wallMs: this.wallMs, cpuMs: this.cpuMs, maxBlockMs: this.maxBlockMs, waitMs: this.waitMs,
+      startedAt: this.startedAt, wallMs: this.wallMs, cpuMs: this.cpuMs, cpuClock: this.cpuClock, maxBlockMs: this.maxBlockMs,
+      waitMs: this.waitMs, loopWaitMs: this.loopWaitMs,
       phases: this.phases, operations: this.operations, spans: this.spans, leaks: this.leaks, logs: this.logs, observeMs: this.observeMs
     }
     if (this.repeated !== undefined) out.repeated = this.repeated

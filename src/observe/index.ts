@@ -6,6 +6,7 @@ export type { ObserveApi } from './observe-plugin.js'
 export { serverTimingHeader } from './server-timing.js'
 export { weftSpanProcessor } from './db-spans.js'
 export type { WeftSpanProcessor } from './db-spans.js'
+export type { ServerTimingCpu } from './server-timing.js'
 export type {
   ActivityLog, ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, ObserveOptions, PhaseName, PhaseTiming,
   RequestActivity, RouteSummary, ServerTimingOptions

@@ -1,7 +1,7 @@
 // The public types of weft/observe: what a user configures and what each observed request
 // reports. Reading this file tells you the data the hooks, Server-Timing, OpenTelemetry spans and
 // the live page are made from.
-import type { LeakedResource, OperationKind, RepeatedStatement } from '../async/types.js'
+import type { CpuClock, LeakedResource, OperationKind, RepeatedStatement } from '../async/types.js'
 
 /** How much each observed request records. `timing` installs no async_hooks. */
 export type ObserveDetail = 'timing' | 'resources' | 'promises' | 'stacks'
@@ -80,16 +80,25 @@ export interface RequestActivity {
   startedAt: number
   /** Request start to response finished. */
   wallMs: number
-  /** Callback time of the request's own async work; null at `timing`. */
+  /**
+   * CPU time of the request's own callbacks and promise continuations, on `cpuClock`; null at `timing`.
+   */
   cpuMs: number | null
-  /** The request's longest synchronous block; null at `timing`. */
+  /** `thread`: the event-loop thread's CPU clock; `wall`: wall time around callbacks (Node without `process.threadCpuUsage`); null at `timing`. */
+  cpuClock: CpuClock | null
+  /** The request's longest synchronous block (a callback and its microtasks), wall time; null at `timing`. */
   maxBlockMs: number | null
-  /** wallMs minus cpuMs: time spent waiting on I/O and timers; null at `timing`. */
+  /** wallMs minus cpuMs: time spent waiting on I/O, timers and the event loop; null at `timing`. */
   waitMs: number | null
   /** Observe's own work for the request (ending its operation and Server-Timing as the answer is
    *  written, then this report once the response finished), in milliseconds of wall time; left out
    *  of every phase. */
   observeMs: number
+  /**
+   * Wall time, during the request, that the event loop spent running other requests' (or the
+   * process's) callbacks and microtasks: at most this long it waited for the loop; null at `timing`.
+   */
+  loopWaitMs: number | null
   phases: PhaseTiming[]
   /** Grouped operations, largest wall time first. */
   operations: ActivityOperation[]

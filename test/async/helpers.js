@@ -26,12 +26,35 @@ export function heapAfterGc () {
 
 export const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
-/** Busy-waits for `ms` of wall time. */
+/** The event-loop thread's CPU time in ms where Node measures it (the clock of `cpuMs`), else undefined. */
+export const threadCpuMs = typeof process.threadCpuUsage === 'function'
+  ? () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000 }
+  : undefined
+
+/** The clock the tracker measures CPU with on this Node. */
+export const cpuClock = threadCpuMs === undefined ? 'wall' : 'thread'
+
+/**
+ * Busy-waits until `ms` of CPU time went by on the clock that measures `cpuMs` (the thread's CPU
+ * clock where Node has one, and wall time): ground truth for CPU figures on a loaded machine,
+ * where a wall-time spin gets less CPU than its length. It blocks the loop at least `ms` (wall).
+ */
 export function spin (ms) {
-  const end = performance.now() + ms
   let x = 0
+  const end = performance.now() + ms
+  if (threadCpuMs !== undefined) {
+    // the thread clock may lag a scheduler tick: spin until both clocks went by `ms`
+    const endCpu = threadCpuMs() + ms
+    while (performance.now() < end || threadCpuMs() < endCpu) x++
+    return x
+  }
   while (performance.now() < end) x++
   return x
+}
+
+/** Blocks the loop `ms` of wall time without using CPU (Atomics.wait). */
+export function block (ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
 /**

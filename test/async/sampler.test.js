@@ -85,3 +85,37 @@ it('a sample counts what keeps the event loop alive, by kind', async () => {
     for (const t of timers) clearInterval(t)
   }
 })
+
+describe('event-loop delay', () => {
+  // A long interval: no periodic sample resets the histogram during a test (its period is 20 ms all the same).
+  it('reads near 0 on an idle loop: the histogram timer\'s own period is not a delay', async () => {
+    const sampler = sampleProcess({ intervalMs: 60_000 })
+    try {
+      await sleep(20)
+      sampler.sampleNow() // starts a fresh window
+      await sleep(500)
+      const idle = sampler.sampleNow().eventLoopDelay
+      // the timer period (20 ms) used to be read as delay: every figure was 20 ms or more
+      assert.ok(idle.minMs < 2, `idle min ${idle.minMs} ms`)
+      assert.ok(idle.p50Ms < 10, `idle p50 ${idle.p50Ms} ms`)
+    } finally { sampler.stop() }
+  })
+
+  it('reads the blocks of a loop blocked 50 ms every 100 ms', async () => {
+    const sampler = sampleProcess({ intervalMs: 60_000 })
+    try {
+      await sleep(20)
+      sampler.sampleNow()
+      let blocks = 0
+      await new Promise(resolve => {
+        const interval = setInterval(() => {
+          spin(50)
+          if (++blocks === 8) { clearInterval(interval); resolve() }
+        }, 100)
+      })
+      const busy = sampler.sampleNow().eventLoopDelay
+      assert.ok(busy.p99Ms >= 40, `blocked p99 ${busy.p99Ms} ms`)
+      assert.ok(busy.maxMs >= 40, `blocked max ${busy.maxMs} ms`)
+    } finally { sampler.stop() }
+  })
+})

@@ -82,8 +82,10 @@ export function makeActivity ({ method = 'GET', route = '/users/:id', statusCode
     startedAt: Date.now(),
     wallMs: t(40),
     cpuMs: t(6),
+    cpuClock: 'thread',
     maxBlockMs: t(2),
     waitMs: t(34),
+    loopWaitMs: t(12),
     phases: [
       { name: 'routing', startMs: 0, wallMs: t(0.5), hooks: [] },
       { name: 'onRequest', startMs: t(0.5), wallMs: t(4), hooks: [{ name: 'authenticate', startMs: t(0.5), wallMs: t(3) }, { name: 'anonymous', startMs: t(3.5), wallMs: t(1) }] },

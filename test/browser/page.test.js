@@ -116,6 +116,13 @@ describe('the live page in a browser', { skip }, () => {
       assert.ok(Math.abs(bar.width - bar.wallMs * pxPerMs) < 0.01, `${bar.kind} width`)
       if (bar.startMs !== null) assert.ok(Math.abs(bar.x - (x0 + bar.startMs * pxPerMs)) < 0.01, `${bar.kind} position`)
     }
+    // the wait for the event loop is a band of the waiting, on the same scale, right after the CPU
+    const [loop] = await page.$$eval('#waterfall-chart rect.loop-wait', (rects) => rects.map((r) => ({ x: Number(r.getAttribute('x')), width: Number(r.getAttribute('width')), ms: Number(r.dataset.loopWaitMs) })))
+    assert.equal(loop.ms, a.loopWaitMs)
+    assert.ok(Math.abs(loop.width - a.loopWaitMs * pxPerMs) < 0.01 && Math.abs(loop.x - (x0 + a.cpuMs * pxPerMs)) < 0.01, 'loop wait band')
+    const facts = await page.$eval('#waterfall-facts', (dl) => dl.textContent)
+    assert.match(facts, /CPU[\d.]+ ms \(thread CPU\)/)
+    assert.match(facts, /waiting for the loop[\d.]+ ms/)
     // the outgoing call was still open when the response finished: its bar is marked leaked
     assert.deepEqual(bars.filter((b) => b.leaked).map((b) => b.wallMs), [a.spans[0].wallMs])
     assert.equal(await page.$$eval('#waterfall-chart [data-kind="leak"]', (marks) => marks.length), a.leaks.length)

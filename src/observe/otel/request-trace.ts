@@ -20,6 +20,9 @@ function addActivityAttributes (attributes: Attributes, activity: RequestActivit
   attributes['weft.request.id'] = activity.id
   attributes['weft.observe.detail'] = activity.detail
   if (activity.cpuMs !== null) attributes['weft.cpu_ms'] = activity.cpuMs
+  // (an activity made by hand, as the SDK's users may, can lack the newer fields)
+  if (typeof activity.cpuClock === 'string') attributes['weft.cpu_clock'] = activity.cpuClock
+  if (typeof activity.loopWaitMs === 'number') attributes['weft.loop_wait_ms'] = activity.loopWaitMs
   if (activity.waitMs !== null) attributes['weft.wait_ms'] = activity.waitMs
   if (activity.maxBlockMs !== null) attributes['weft.max_block_ms'] = activity.maxBlockMs
   const operations = activity.operations

@@ -21,6 +21,11 @@
   const $ = (id) => document.getElementById(id)
 
   // ---- formatting ---------------------------------------------------------------------------
+  /** What measured a CPU figure: the event-loop thread's CPU clock, or wall time in callbacks (Node without it). */
+  function clockName (c) {
+    return c === 'thread' ? 'thread CPU' : c === 'wall' ? 'wall clock' : ''
+  }
+
   function ms (v) {
     if (v === null || v === undefined) return '–'
     if (v < 1) return v.toFixed(2) + ' ms'
@@ -151,7 +156,7 @@
           ? [' ', el('span', { class: 'repeated-flag', title: a.repeated.map((r) => `${r.summary} ×${r.count}`).join(', '), text: 'N+1' })] : [])),
         el('td', { class: 'num s' + Math.floor(a.statusCode / 100), text: String(a.statusCode) }),
         el('td', { class: 'num', text: ms(a.wallMs) }),
-        el('td', { class: 'num', text: ms(a.cpuMs) }),
+        el('td', { class: 'num', text: ms(a.cpuMs), title: clockName(a.cpuClock) }),
         el('td', { class: 'num', text: String(opCount(a)) }),
         el('td', { class: 'num' + (leaks > 0 ? ' leak-count' : ' muted'), text: String(leaks) }))
       return tr
@@ -204,7 +209,8 @@
     $('waterfall-title').textContent = `${a.method} ${a.url}`
     const facts = [
       ['route', a.route === null ? '(no route)' : a.route], ['status', String(a.statusCode)], ['duration', ms(a.wallMs)],
-      ['CPU', ms(a.cpuMs)], ['waiting', ms(a.waitMs)], ['longest block', ms(a.maxBlockMs)], ['detail', a.detail],
+      ['CPU', ms(a.cpuMs) + (a.cpuClock ? ` (${clockName(a.cpuClock)})` : '')], ['waiting', ms(a.waitMs)],
+      ['waiting for the loop', ms(a.loopWaitMs ?? null)], ['longest block', ms(a.maxBlockMs) + (a.maxBlockMs !== null ? ' (wall)' : '')], ['detail', a.detail],
       ['started', clock(a.startedAt)], ['id', a.id]
     ]
     if (a.error) facts.push(['error', a.error])
@@ -304,6 +310,12 @@
       root.append(titled(svg('rect', { x: x(0), y: y + 4, width: Math.max(1, (cpuW / endMs) * chartW), height: 12, rx: 2, class: 'cpu', 'data-kind': 'cpu', 'data-wall-ms': a.cpuMs }),
         `CPU (callback time) ${ms(a.cpuMs)} in total, longest block ${ms(a.maxBlockMs)}; drawn as a share of the request, not placed in time`))
       root.append(svg('rect', { x: x(cpuW), y: y + 4, width: Math.max(0, ((a.wallMs - cpuW) / endMs) * chartW), height: 12, class: 'wait' }))
+      // the part of the waiting that other requests' callbacks held the loop (a share too)
+      const loopW = Math.max(0, Math.min(a.loopWaitMs ?? 0, a.wallMs - cpuW))
+      if (loopW > 0) {
+        root.append(titled(svg('rect', { x: x(cpuW), y: y + 4, width: Math.max(1, (loopW / endMs) * chartW), height: 12, class: 'loop-wait', 'data-loop-wait-ms': a.loopWaitMs }),
+          `waiting for the event loop ${ms(a.loopWaitMs)}: other requests' callbacks ran meanwhile; drawn as a share of the request, not placed in time`))
+      }
       valueText(0, a.wallMs, `${ms(a.cpuMs)} CPU`)
     } else {
       root.append(svg('text', { x: labelW, y: y + 14, class: 'dim' }, 'not measured at detail "timing"'))

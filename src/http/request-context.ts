@@ -1,0 +1,35 @@
+// The only node:async_hooks use in src/http: where the lifecycle resumes from someone else's async
+// context (body stream events, a parser's late callback, timers, socket events), it is put back
+// into the request's own, which AsyncLocalStorage users (and weft/observe) see. Made per request
+// only when such a resume can happen (a body is read, a timeout or abort watcher is armed).
+import { AsyncResource } from 'node:async_hooks'
+
+/** The async context a request runs in, captured where it was current. */
+export type RequestAsyncContext = AsyncResource
+
+/** Set on the Request (null until captured). */
+export const kAsyncContext = Symbol('weft.asyncContext')
+
+export interface HoldsAsyncContext { [kAsyncContext]: RequestAsyncContext | null }
+
+/** Captures the current async context as the request's (replacing an earlier capture: the later one has more in it). */
+export function captureAsyncContext (request: HoldsAsyncContext): RequestAsyncContext {
+  const previous = request[kAsyncContext]
+  if (previous !== null) previous.emitDestroy()
+  return (request[kAsyncContext] = new AsyncResource('WEFT_REQUEST_CONTEXT'))
+}
+
+/** The request is over: its captured context (if any) is destroyed now rather than at garbage collection. */
+export function releaseAsyncContext (request: HoldsAsyncContext): void {
+  const context = request[kAsyncContext]
+  if (context === null) return
+  request[kAsyncContext] = null
+  context.emitDestroy()
+}
+
+/** Calls fn(arg) in the request's captured context, or right here when nothing was captured. */
+export function inRequestContext<T> (request: HoldsAsyncContext, fn: (arg: T) => void, arg: T): void {
+  const context = request[kAsyncContext]
+  if (context === null) fn(arg)
+  else context.runInAsyncScope(fn, undefined, arg)
+}

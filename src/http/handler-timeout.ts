@@ -4,6 +4,7 @@ import { codes } from '../errors.js'
 import { handleError } from './error-handler.js'
 import type { Reply } from './reply.js'
 import { kContext } from './request.js'
+import { inRequestContext } from './request-context.js'
 import { abortRequestSignal, kResponse } from './request-signal.js'
 
 /** Called once per request as it starts: a timer only when the route has a handlerTimeout. */
@@ -19,8 +20,13 @@ function startHandlerTimer (reply: Reply, ms: number): void {
   res.once('close', () => clearTimeout(timer))
 }
 
+/** The timer fires in the context the request started in: what follows runs in the one it has now. */
 function onHandlerTimeout (reply: Reply, ms: number): void {
   if (reply.sent) return
+  inRequestContext(reply.request, handlerTimedOut, reply, ms)
+}
+
+function handlerTimedOut (reply: Reply, ms: number): void {
   const context = reply[kContext]
   const err = new codes.FST_ERR_HANDLER_TIMEOUT(ms, context.is404 ? undefined : context.url)
   abortRequestSignal(reply.request, err)

@@ -27,9 +27,9 @@ export function releaseAsyncContext (request: HoldsAsyncContext): void {
   context.emitDestroy()
 }
 
-/** Calls fn(arg) in the request's captured context, or right here when nothing was captured. */
-export function inRequestContext<T> (request: HoldsAsyncContext, fn: (arg: T) => void, arg: T): void {
+/** Calls fn(a, b) in the request's captured context, or right here when nothing was captured. */
+export function inRequestContext<A, B> (request: HoldsAsyncContext, fn: (a: A, b: B) => void, a: A, b: B): void {
   const context = request[kAsyncContext]
-  if (context === null) fn(arg)
-  else context.runInAsyncScope(fn, undefined, arg)
+  if (context === null) fn(a, b)
+  else context.runInAsyncScope(fn, undefined, a, b)
 }

@@ -234,3 +234,122 @@ for (const { name: fw, factory } of frameworks) {
     results.forEach((result, i) => assertSeen(result, tags[i]))
   })
 }
+
+// ---- where the lifecycle resumes from a timer, the socket, or someone else's callback ----------
+// Weft only: Fastify runs these in the timer's or the callback's context (its onSend/onResponse
+// see no store there; a probe with an interval-driven "driver" showed null on both GET and POST).
+
+/** An app whose onRequest hook enters { tag } (from x-tag); `stages` records what each hook sees. */
+async function watchedApp (t, factory, opts, build) {
+  const als = new AsyncLocalStorage()
+  const stages = new Map()
+  const record = (req, stage) => {
+    const tag = req.headers['x-tag']
+    if (!stages.has(tag)) stages.set(tag, {})
+    stages.get(tag)[stage] = als.getStore()?.tag ?? null
+  }
+  const app = factory({ logger: false, ...opts })
+  t.after(() => app.close())
+  app.addHook('onRequest', (req, reply, done) => { als.enterWith({ tag: req.headers['x-tag'] }); done() })
+  await build(app, record)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return { port: app.server.address().port, stages }
+}
+
+function request (port, { method = 'GET', tag, body, headers = {} }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: '/x', headers: { 'x-tag': tag, connection: 'close', ...headers } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => { text += c })
+      res.on('end', () => resolve({ status: res.statusCode, body: text }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** A database-driver-like resource made before any request: its callbacks run in its own context. */
+function foreignDriver (t) {
+  const queue = []
+  const timer = setInterval(() => { while (queue.length > 0) queue.shift()() }, 5)
+  t.after(() => clearInterval(timer))
+  return { query: (cb) => { queue.push(cb) } }
+}
+
+const weftFrameworks = frameworks.filter((f) => f.name !== 'fastify')
+
+for (const { name: fw, factory } of weftFrameworks) {
+  for (const method of ['GET', 'POST']) {
+    test(`${fw}: reply.send from a foreign resource's callback (${method}): onSend and onResponse run in the request's context`, async (t) => {
+      const driver = foreignDriver(t)
+      const finished = new Map()
+      const { port, stages } = await watchedApp(t, factory, {}, (app, record) => {
+        app.addHook('onSend', async (req, reply, payload) => { record(req, 'onSend'); return payload })
+        app.addHook('onResponse', async (req) => { record(req, 'onResponse'); finished.get(req.headers['x-tag'])() })
+        // a callback handler and an async one returning the reply: both send from the driver's callback
+        app.route({
+          method,
+          url: '/x',
+          handler: method === 'GET'
+            ? (req, reply) => { record(req, 'handler'); driver.query(() => reply.send({ ok: true })) }
+            : async (req, reply) => { record(req, 'handler'); driver.query(() => reply.send({ ok: true })); return reply }
+        })
+      })
+      for (const tag of ['a', 'b']) {
+        const done = new Promise((resolve) => finished.set(tag, resolve))
+        const res = await within(request(port, { method, tag, body: method === 'POST' ? '{"a":1}' : undefined, headers: method === 'POST' ? json : {} }), tag, 5000)
+        assert.equal(res.status, 200)
+        await within(done, `onResponse of ${tag}`, 5000)
+        assert.deepEqual(stages.get(tag), { handler: tag, onSend: tag, onResponse: tag })
+      }
+    })
+  }
+
+  test(`${fw}: a handlerTimeout answers in the request's context (onError, onSend, onResponse)`, async (t) => {
+    const finished = new Map()
+    const { port, stages } = await watchedApp(t, factory, { handlerTimeout: 60 }, (app, record) => {
+      app.addHook('onError', async (req) => { record(req, 'onError') })
+      app.addHook('onSend', async (req, reply, payload) => { record(req, 'onSend'); return payload })
+      app.addHook('onResponse', async (req) => { record(req, 'onResponse'); finished.get(req.headers['x-tag'])() })
+      app.post('/x', async (req) => {
+        record(req, 'handler')
+        req.signal.addEventListener('abort', () => record(req, 'signal'))
+        await pause(1000)
+        return 'late'
+      })
+    })
+    for (const tag of ['a', 'b']) {
+      const done = new Promise((resolve) => finished.set(tag, resolve))
+      const res = await within(request(port, { method: 'POST', tag, body: '{"a":1}', headers: json }), tag, 5000)
+      assert.equal(res.status, 503)
+      await within(done, `onResponse of ${tag}`, 5000)
+      assert.deepEqual(stages.get(tag), { handler: tag, signal: tag, onError: tag, onSend: tag, onResponse: tag })
+    }
+  })
+
+  test(`${fw}: onTimeout (connectionTimeout) and onRequestAbort run in the request's context`, async (t) => {
+    const seen = new Map()
+    const { port, stages } = await watchedApp(t, factory, { connectionTimeout: 150 }, (app, record) => {
+      app.addHook('onTimeout', async (req) => { record(req, 'onTimeout'); seen.get(req.headers['x-tag'])?.() })
+      app.addHook('onRequestAbort', async (req) => { record(req, 'onRequestAbort'); seen.get(req.headers['x-tag'])?.() })
+      app.get('/x', async (req) => { record(req, 'handler'); await pause(2000); return 'late' })
+    })
+    // the server's connection timeout: onTimeout
+    const timedOut = new Promise((resolve) => seen.set('slow', resolve))
+    const slow = request(port, { tag: 'slow' }).catch(() => null)
+    await within(timedOut, 'onTimeout', 5000)
+    await slow
+    assert.equal(stages.get('slow').onTimeout, 'slow')
+    // the client goes away: onRequestAbort
+    const aborted = new Promise((resolve) => seen.set('gone', resolve))
+    const req = http.request({ host: '127.0.0.1', port, path: '/x', headers: { 'x-tag': 'gone' } })
+    req.on('error', () => {})
+    req.end()
+    await within(new Promise((resolve) => { const check = () => stages.get('gone')?.handler ? resolve() : setTimeout(check, 5); check() }), 'handler of gone', 5000)
+    req.destroy()
+    await within(aborted, 'onRequestAbort', 5000)
+    assert.equal(stages.get('gone').handler, 'gone')
+    assert.equal(stages.get('gone').onRequestAbort, 'gone')
+  })
+}

@@ -1,7 +1,10 @@
 // handlerTimeout: once a request has run that long without an answer, its signal aborts and it
-// gets 503 FST_ERR_HANDLER_TIMEOUT through the route's onError hooks and error handler.
+// gets 503 FST_ERR_HANDLER_TIMEOUT through the route's onError hooks and error handler. It guards
+// until the response is written: stuck after send (an onSend that never settles), or stuck again in
+// that error answer, the request is answered directly (no hooks), or cut if its answer had started.
 import { codes } from '../errors.js'
-import { handleError } from './error-handler.js'
+import { kSendCalled } from '../hooks/request-hook-runner.js'
+import { answerDirectly, handleError } from './error-handler.js'
 import type { Reply } from './reply.js'
 import { kContext } from './request.js'
 import { inRequestContext } from './request-context.js'
@@ -14,10 +17,16 @@ export function watchRequest (reply: Reply): void {
   if (ms > 0) startHandlerTimer(reply, ms)
 }
 
+const kTimer = Symbol('weft.handlerTimer')
+
 function startHandlerTimer (reply: Reply, ms: number): void {
-  const res = reply.raw
-  const timer = setTimeout(onHandlerTimeout, ms, reply, ms)
-  res.once('close', () => clearTimeout(timer))
+  const res = reply.raw as Reply['raw'] & { [kTimer]?: NodeJS.Timeout }
+  res[kTimer] = setTimeout(onHandlerTimeout, ms, reply, ms)
+  res.once('close', clearHandlerTimer)
+}
+
+function clearHandlerTimer (this: Reply['raw'] & { [kTimer]?: NodeJS.Timeout }): void {
+  clearTimeout(this[kTimer])
 }
 
 /** The timer fires in the context the request started in: what follows runs in the one it has now. */
@@ -36,5 +45,21 @@ function handlerTimedOut (reply: Reply, ms: number): void {
     reply.raw.destroy(err)
     return
   }
+  if (reply[kSendCalled]) {
+    // sent, but its answer is stuck before the write (onSend, the error flow): no more hooks
+    reply.log.error({ err }, 'handlerTimeout: the reply was sent but not written; answered without hooks')
+    answerDirectly(reply, err)
+    return
+  }
   handleError(reply, err)
+  // the error answer runs onError, the error handler and onSend: guard it the same way
+  if (!reply.sent && !reply.raw.destroyed) {
+    (reply.raw as Reply['raw'] & { [kTimer]?: NodeJS.Timeout })[kTimer] = setTimeout(onAnswerTimeout, ms, reply, err)
+  }
+}
+
+function onAnswerTimeout (reply: Reply, err: Error): void {
+  if (reply.sent || reply.raw.destroyed) return
+  reply.log.error({ err }, 'handlerTimeout: the error answer was not written in time; answered without hooks')
+  answerDirectly(reply, err)
 }

@@ -102,3 +102,21 @@ test('tracing: a fetch from the handler of a POST with a JSON body carries the r
   assert.equal(traceparent.split('-')[1], traceIds[0])
   await app.close() // exports its spans while the collector still listens
 })
+
+// The AsyncResource that carries a body-reading request's context (type WEFT_REQUEST_CONTEXT, made
+// in src/http/request-context.ts) is not work of the request: it should fold like a scheduling
+// step. Until src/async/resource-types.ts classifies it, it shows as an `other` operation.
+test('resources and promises: a POST with a body reports the same operations as the same work without one', {
+  todo: 'src/async/resource-types.ts: WEFT_REQUEST_CONTEXT as K_SCHED, F_SCHED | F_UNSTORED (like STREAM_END_OF_STREAM)'
+}, async (t) => {
+  for (const detail of ['resources', 'promises']) {
+    const { origin, activities } = await listening(t, { detail }, (app) => {
+      app.route({ method: ['GET', 'POST'], url: '/read', handler: async () => { await readFile(here); return 'read' } })
+    })
+    await (await fetch(origin + '/read')).text()
+    await (await fetch(origin + '/read', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })).text()
+    for (let i = 0; i < 300 && activities.length < 2; i++) await sleep(10)
+    const ops = (a) => a.operations.map((o) => `${o.kind}:${o.name}:${o.count}`).sort()
+    assert.deepEqual(ops(activities[1]), ops(activities[0]), detail)
+  }
+})

@@ -1,8 +1,9 @@
 // The one runner every request/reply hook goes through, with the rules of user-call.ts (done or
-// promise, whichever first; one settling) in a form that allocates nothing per hook. It walks an array of hooks in
-// callback or promise style; what differs per hook (arguments, whether a hook may replace
-// the payload) is the `shape`. State lives in one HookRun per request, and its done/resolve/
-// reject callbacks are made once per request, however many hooks and stages run.
+// promise, whichever first; one settling). It walks an array of hooks in callback or promise
+// style; what differs per hook (arguments, whether a hook may replace the payload) is the `shape`.
+// State lives in one HookRun per request; its resolve/reject callbacks are made once per request.
+// A callback-style hook gets a `done` of its own (one small closure per such call): a late or
+// repeated call of it is ignored, never taken for a later hook's.
 import { codes } from '../errors.js'
 import { isThenable } from './user-call.js'
 
@@ -45,8 +46,8 @@ export type Continuation = (run: HookRun, err: unknown, value: unknown) => void
 
 export const kSendCalled = Symbol('weft.sendCalled')
 export const kHijacked = Symbol('weft.hijacked')
-/** What the runner reads of a reply: whether it was sent (an early reply) or hijacked (Weft's handling ends). */
-export interface SendState { [kSendCalled]: boolean, [kHijacked]: boolean }
+/** What the runner reads of a reply: whether it was sent (an early reply) or hijacked (Weft's handling ends), and its logger. */
+export interface SendState { [kSendCalled]: boolean, [kHijacked]: boolean, log?: { debug: (msg: string) => void } }
 
 export class HookRun {
   hooks: HookEntry[] = []
@@ -58,11 +59,10 @@ export class HookRun {
   guard: GuardValue = 0
   /** A hook of this run is executing or pending: the run must not be reused until it settles. */
   busy = false
-  /** Counts hook calls, so a callback-style hook's late promise knows whether its hook still waits. */
+  /** Counts hook calls: a hook's done (or late promise) acts only while its own call is the one waiting. */
   calls = 0
   /** Told before each hook runs (weft/observe's per-hook timing); null costs one check per hook. */
   watch: ((reply: SendState, fn: Function) => void) | null = null
-  done: ((err?: unknown, value?: unknown) => void) | null = null
   resolve: ((value: unknown) => void) | null = null
   reject: ((err: unknown) => void) | null = null
   readonly request: unknown
@@ -98,7 +98,7 @@ function step (run: HookRun): void {
     const call = ++run.calls
     if (run.watch !== null) run.watch(run.reply, hook.fn)
     try {
-      result = callHook(run, hook)
+      result = callHook(run, hook, call)
     } catch (err) {
       run.busy = false
       if (dropped(run)) return
@@ -135,40 +135,42 @@ function dropped (run: HookRun): boolean {
  * are made only here.)
  */
 function settleEither (run: HookRun, call: number, promise: PromiseLike<unknown>): void {
-  const done = run.done
-  const waiting = (): boolean => run.calls === call && run.busy && run.done === done
+  const waiting = (): boolean => run.calls === call && run.busy
   promise.then((value) => {
     if (!waiting()) return
-    run.done = null // the hook's own done() is stale from now on; later hooks get a new one
-    run.busy = false
+    run.busy = false // the hook's own done() is stale from now on
     if (run.shape === Shape.payload && value !== undefined && value !== run.reply) run.value = value
     step(run)
   }, (err: unknown) => {
     if (!waiting()) return
-    run.done = null
     run.busy = false
     if (dropped(run)) return
     run.next(run, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR(), run.value)
   })
 }
 
-function callHook (run: HookRun, hook: HookEntry): unknown {
+function callHook (run: HookRun, hook: HookEntry, call: number): unknown {
   const { fn, scope } = hook
   switch (run.shape) {
     case Shape.plain:
-      return hook.callback ? fn.call(scope, run.request, run.reply, run.done ??= makeDone(run)) : fn.call(scope, run.request, run.reply)
+      return hook.callback ? fn.call(scope, run.request, run.reply, makeDone(run, call)) : fn.call(scope, run.request, run.reply)
     case Shape.request:
-      return hook.callback ? fn.call(scope, run.request, run.done ??= makeDone(run)) : fn.call(scope, run.request)
+      return hook.callback ? fn.call(scope, run.request, makeDone(run, call)) : fn.call(scope, run.request)
     default:
       return hook.callback
-        ? fn.call(scope, run.request, run.reply, run.value, run.done ??= makeDone(run))
+        ? fn.call(scope, run.request, run.reply, run.value, makeDone(run, call))
         : fn.call(scope, run.request, run.reply, run.value)
   }
 }
 
-function makeDone (run: HookRun) {
+/** The `done` of one hook call: it moves the chain on only while that call is the one waiting. */
+function makeDone (run: HookRun, call: number) {
   return function done (err?: unknown, value?: unknown): void {
-    if (run.done !== done || !run.busy) return // a second call, or the hook's promise already moved on
+    if (run.calls !== call || !run.busy) {
+      // a second call, a call after the hook's promise moved on, or one from a hook long finished
+      try { run.reply.log?.debug('a hook called done() again or too late: ignored') } catch {}
+      return
+    }
     run.busy = false
     if (err != null) {
       if (dropped(run)) return

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream'
 import secureJsonParse from 'secure-json-parse'
 import { codes } from '../errors.js'
 import { callWithDone, type SettleRules } from '../hooks/user-call.js'
+import { captureAsyncContext, kAsyncContext, type RequestAsyncContext } from './request-context.js'
 
 /** A parser that rejects without a reason fails the request (500), as Fastify's does. */
 const parserRules: SettleRules = { timeout: 0, emptyRejection: () => new codes.FST_ERR_SEND_UNDEFINED_ERR() }
@@ -14,7 +15,7 @@ export type BodyParserDone = (err: Error | null, body?: unknown) => void
  *  It may call done, or return a promise (async parser). */
 export type ContentTypeParserFunction = (request: any, payload: any, done: BodyParserDone) => unknown
 export interface AddContentTypeParserOptions { parseAs?: 'string' | 'buffer'; bodyLimit?: number }
-export interface ParsableRequest { raw: IncomingMessage; headers: IncomingHttpHeaders; body: unknown }
+export interface ParsableRequest { raw: IncomingMessage; headers: IncomingHttpHeaders; body: unknown; [kAsyncContext]: RequestAsyncContext | null }
 export type PoisoningAction = 'error' | 'remove' | 'ignore'
 
 type SyncParse = (body: string | Buffer) => unknown
@@ -302,6 +303,8 @@ class BodyReader {
   readonly payload: Readable
   readonly parser: Parser
   readonly done: (err: Error | null) => void
+  /** The request's context: stream events and the parser's callback come from elsewhere; what follows the body runs in it. */
+  readonly context: RequestAsyncContext
   settled = false
   limit = 0
   expected = NaN
@@ -313,6 +316,7 @@ class BodyReader {
     this.payload = payload
     this.parser = parser
     this.done = done
+    this.context = captureAsyncContext(request)
   }
 
   read (limit: number, expected: number): void {
@@ -393,6 +397,10 @@ class BodyReader {
   finish (err: unknown, body?: unknown): void {
     if (this.settled) return
     this.settled = true
+    this.context.runInAsyncScope(this.settle, this, err, body)
+  }
+
+  settle (err: unknown, body: unknown): void {
     if (err != null) {
       this.done(err as Error)
       return
@@ -407,7 +415,9 @@ function onData (this: Readable & { [kReader]?: BodyReader }, chunk: Buffer | st
 }
 
 function onEnd (this: Readable & { [kReader]?: BodyReader }): void {
-  this[kReader]?.end()
+  const reader = this[kReader]
+  // a parseAs parser runs in the request's context, not the socket's
+  if (reader !== undefined) reader.context.runInAsyncScope(reader.end, reader)
 }
 
 function onClose (this: Readable & { [kReader]?: BodyReader }): void {

@@ -137,6 +137,21 @@ export function errorBody (error: unknown, statusCode: number): { statusCode: nu
     : { statusCode, error: name, message }
 }
 
+/**
+ * An answer that cannot wait for hooks or user code (a handlerTimeout fired while onSend or the
+ * error flow was stuck): the error's status and the standard body, written now; cut if it started.
+ */
+export function answerDirectly (reply: Reply, error: unknown): void {
+  const res = reply.raw
+  if (!res.headersSent) {
+    const headers = reply[kHeaders]
+    delete headers['content-type']
+    delete headers['content-length']
+    applyError(reply, error)
+  }
+  writeFallback(reply, error)
+}
+
 /** Written when every error handler has failed: no hooks, no user code. */
 function writeFallback (reply: Reply, error: unknown): void {
   const res = reply.raw

@@ -1,9 +1,11 @@
 // inject(): fake HTTP requests through the full lifecycle with light-my-request, booting the
 // app first. Promise form, callback form, and the chain form when called without options.
-// Once close() has begun on a booted app it refuses (FST_ERR_REOPENED_CLOSE_SERVER).
+// Once close() has begun on a booted app it refuses (FST_ERR_REOPENED_CLOSE_SERVER). Options
+// light-my-request refuses (an unknown method) reject the promise or reach the callback.
+import { METHODS } from 'node:http'
 import { Readable } from 'node:stream'
 import lightMyRequest from 'light-my-request'
-import { codes } from '../errors.js'
+import { codes, createError } from '../errors.js'
 import type { HttpApp } from './http-app.js'
 
 export function inject (app: HttpApp, opts?: unknown, cb?: (err: Error | null, res?: unknown) => void): any {
@@ -25,12 +27,35 @@ export function inject (app: HttpApp, opts?: unknown, cb?: (err: Error | null, r
   }
   const options = timersMocked() ? asStreamPayload(opts) : typeof opts === 'string' ? { url: opts, server } : { ...(opts as object), server }
   ;(options as { server?: unknown }).server = server
-  if (app.state.ready) return lightMyRequest(dispatch, options as any, cb as any)
+  if (app.state.ready) return injectNow(dispatch, options, cb)
   if (typeof cb === 'function') {
-    app.ready().then(() => { lightMyRequest(dispatch, options as any, cb as any) }, (err: Error) => cb(err))
+    app.ready().then(() => { injectNow(dispatch, options, cb) }, (err: Error) => cb(err))
     return undefined
   }
-  return app.ready().then(() => lightMyRequest(dispatch, options as any))
+  return app.ready().then(() => injectNow(dispatch, options))
+}
+
+/** light-my-request's options validation throws synchronously: that becomes the promise's or the callback's error. */
+const InjectOptionsError = createError('WEFT_ERR_INJECT_OPTIONS', 'inject(): %s', 500, TypeError)
+
+function injectNow (dispatch: (req: any, res: any) => void, options: unknown, cb?: (err: Error | null, res?: unknown) => void): any {
+  let error: Error
+  const method = (options as { method?: unknown }).method
+  if (method !== undefined && (typeof method !== 'string' || !METHODS.includes(method.toUpperCase()))) {
+    error = new InjectOptionsError(`unknown method ${JSON.stringify(method)}; light-my-request knows ${METHODS.join(', ')}`)
+  } else {
+    try {
+      return lightMyRequest(dispatch, options as any, cb as any)
+    } catch (err) {
+      error = new InjectOptionsError(`invalid options (${err instanceof Error ? err.message : String(err)})`)
+      ;(error as { cause?: unknown }).cause = err
+    }
+  }
+  if (typeof cb === 'function') {
+    process.nextTick(cb, error)
+    return undefined
+  }
+  return Promise.reject(error)
 }
 
 const realSetImmediate = globalThis.setImmediate

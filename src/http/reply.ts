@@ -10,6 +10,7 @@ import { Guard, HookRun, kHijacked, kSendCalled, runHooks, Shape, type Continuat
 import { kContext, type DecoratorProps, type Request } from './request.js'
 import type { ErrorHandlerLink, RouteContext } from './route-context.js'
 import { Stage } from './request-observer.js'
+import { captureAsyncContext, inRequestContext } from './request-context.js'
 import { serializerFor } from './serialization.js'
 
 export const kHeaders = Symbol('weft.headers')
@@ -20,6 +21,8 @@ export const kRunningOnError = Symbol('weft.runningOnError')
 export const kOnErrorRan = Symbol('weft.onErrorRan')
 const kSerializer = Symbol('weft.serializer')
 const kStart = Symbol('weft.start')
+/** The handler finished without sending: a later send may come from another async context (a driver's callback). */
+export const kSendLater = Symbol('weft.sendLater')
 
 export type Headers = Record<string, string | number | string[]>
 
@@ -39,6 +42,7 @@ export class Reply {
   [kRunningOnError]: boolean
   [kOnErrorRan]: boolean
   [kStart]: number
+  [kSendLater]: boolean
 
   constructor (raw: ServerResponse, request: Request, log: Logger, context: RouteContext) {
     this.raw = raw
@@ -54,6 +58,7 @@ export class Reply {
     this[kRunningOnError] = false
     this[kOnErrorRan] = false
     this[kStart] = performance.now()
+    this[kSendLater] = false
     const props = (new.target as typeof Reply).props
     for (let i = 0; i < props.length; i++) (this as any)[props[i]![0]] = props[i]![1]
   }
@@ -172,17 +177,20 @@ export class Reply {
       return this
     }
     this[kSendCalled] = true
-    if (payload instanceof Error) {
-      fail(this, payload)
+    if (this[kSendLater]) {
+      // the handler left earlier: what follows the send runs in the context it left
+      this[kSendLater] = false
+      inRequestContext(this.request, sendNow, this, payload)
       return this
     }
-    sendPayload(this, payload)
+    sendNow(this, payload)
     return this
   }
 
   /** Resolves when the response has been written: lets async hooks and handlers `return reply`. */
   then (fulfilled?: () => void, rejected?: (err: unknown) => void): void {
     if (this.sent) { fulfilled?.(); return }
+    if (!this[kSendCalled]) sendLater(this)
     finished(this.raw, (err) => {
       if (err != null && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
         if (rejected !== undefined) rejected(err)
@@ -195,6 +203,18 @@ export class Reply {
 }
 
 export type ReplyClass = typeof Reply
+
+function sendNow (reply: Reply, payload: unknown): void {
+  if (payload instanceof Error) fail(reply, payload)
+  else sendPayload(reply, payload)
+}
+
+/** The handler (or a hook) waits for a send it did not make yet: the context it waits in is where that send will continue. */
+export function sendLater (reply: Reply): void {
+  if (reply[kHijacked]) return
+  captureAsyncContext(reply.request)
+  reply[kSendLater] = true
+}
 
 export function extendReply (Parent: ReplyClass): ReplyClass {
   const Scoped = class extends Parent {}

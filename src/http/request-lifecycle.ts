@@ -8,8 +8,9 @@ import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, ty
 import { silentLogger } from '../app/logger.js'
 import { handleError } from './error-handler.js'
 import { watchRequest } from './handler-timeout.js'
-import { hookRun, kErrorHandler, kHeaders, newHookRun, settleReply, type Reply } from './reply.js'
+import { hookRun, kErrorHandler, kHeaders, newHookRun, sendLater, settleReply, type Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
+import { captureAsyncContext, inRequestContext, releaseAsyncContext } from './request-context.js'
 import type { RouteContext } from './route-context.js'
 import type { Router } from './router.js'
 import { routingError } from './routing-errors.js'
@@ -113,9 +114,12 @@ const afterOnRequest: Continuation = (run, err) => {
 }
 
 function preParsingStage (reply: Reply): void {
-  const observer = reply[kContext].app.observer
+  const context = reply[kContext]
+  // a timer or a socket event may resume this request: it does so in the context onRequest left
+  if (context.handlerTimeout > 0 || context.onTimeout !== null || context.onRequestAbort !== null) captureAsyncContext(reply.request)
+  const observer = context.app.observer
   if (observer !== null) observer.stage(reply, Stage.preParsing)
-  const hooks = reply[kContext].preParsing
+  const hooks = context.preParsing
   if (hooks !== null) runHooks(hookRun(reply), hooks, Shape.payload, reply.request.raw, Guard.reply, afterPreParsing)
   else parseStage(reply, reply.request.raw)
 }
@@ -203,7 +207,11 @@ function handlerStage (reply: Reply): void {
     else handleError(reply, err)
     return
   }
-  if (result === undefined || result === reply) return // the handler sends, now or later
+  if (result === undefined || result === reply) {
+    // the handler sends later, maybe from another async context
+    if (!reply[kSendCalled]) sendLater(reply)
+    return
+  }
   if (isThenable(result)) settleReply(reply, result)
   else reply.send(result)
 }
@@ -241,6 +249,7 @@ const afterOnResponse: Continuation = (run, err) => { requestCompleted(run.reply
 
 /** The request is over: the observer's last stage, then the `request completed` / `request errored` line. */
 function requestCompleted (reply: Reply, err: unknown): void {
+  releaseAsyncContext(reply.request)
   const app = reply[kContext].app
   if (app.observer !== null) app.observer.stage(reply, Stage.done)
   if (!app.requestLogging) return
@@ -254,6 +263,10 @@ function onRequestClose (this: IncomingMessage): void {
   if (reply === undefined) return
   ;(this as any)[kReply] = undefined
   if (!this.aborted || reply.raw.writableFinished) return
+  inRequestContext(reply.request, runAbortHooks, reply, undefined)
+}
+
+function runAbortHooks (reply: Reply): void {
   runHooks(newHookRun(reply), reply[kContext].onRequestAbort!, Shape.request, undefined, Guard.none, logHookError)
 }
 
@@ -265,8 +278,11 @@ function watchTimeout (socket: Socket, reply: Reply): void {
 function onSocketTimeout (this: Socket): void {
   const reply: Reply | undefined = (this as any)[kTimeoutReply]
   if (reply === undefined || reply.raw.writableFinished) return
-  const hooks = reply[kContext].onTimeout
-  if (hooks !== null) runHooks(newHookRun(reply), hooks, Shape.plain, undefined, Guard.none, logOnTimeoutError)
+  if (reply[kContext].onTimeout !== null) inRequestContext(reply.request, runTimeoutHooks, reply, undefined)
+}
+
+function runTimeoutHooks (reply: Reply): void {
+  runHooks(newHookRun(reply), reply[kContext].onTimeout!, Shape.plain, undefined, Guard.none, logOnTimeoutError)
 }
 
 function logOnTimeoutError (run: HookRun, err: unknown): void {

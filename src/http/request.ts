@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import fastQuerystring from 'fast-querystring'
 import type { Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
+import { kAsyncContext, type RequestAsyncContext } from './request-context.js'
 import { kResponse, requestSignal } from './request-signal.js'
 import type { RouteContext } from './route-context.js'
 
@@ -29,6 +30,8 @@ export class Request {
   [kQuery]: Record<string, unknown> | undefined
   /** The response, for request.signal (set as the request starts). */
   [kResponse]: ServerResponse | undefined
+  /** The request's async context, captured only when the lifecycle may resume from another one (see request-context.ts). */
+  [kAsyncContext]: RequestAsyncContext | null
 
   constructor (id: string, params: Record<string, string>, raw: IncomingMessage, search: string, log: Logger, context: RouteContext) {
     this.id = id
@@ -41,6 +44,7 @@ export class Request {
     this[kSearch] = search
     this[kQuery] = undefined
     this[kResponse] = undefined
+    this[kAsyncContext] = null
     const props = (new.target as typeof Request).props
     for (let i = 0; i < props.length; i++) (this as any)[props[i]![0]] = props[i]![1]
   }

@@ -79,6 +79,9 @@ const KNOWN: Record<string, TypeSpec> = {
   Timeout: spec(K_TIMER, F_ONESHOT | F_AUX | F_TIMER | F_REFABLE, NETLIKE, 'setTimeout'),
   // stream.finished()/pipeline() bind their callback in one (Node 22+); it is gone only at GC.
   STREAM_END_OF_STREAM: spec(K_SCHED, F_SCHED | F_UNSTORED, 0, 'stream.finished'),
+  // Weft's own: a request's context, re-entered where its lifecycle resumes from someone else's
+  // (a body's end, a timeout): a scheduling step of the request, whose callbacks are the request's.
+  WEFT_REQUEST_CONTEXT: spec(K_SCHED, F_SCHED, 0, 'request context'),
 
   FSREQCALLBACK: spec(K_FS, F_ONESHOT | (fsJobs !== undefined ? F_MAY_BE_JOB : 0), bit(K_FS), 'fs'),
   FSREQPROMISE: spec(K_FS, F_ONESHOT | F_HANDLE_REQ, bit(K_FS), 'fs.promises'),

@@ -52,6 +52,14 @@ async function firstActivity (activities) {
   return activities[0]
 }
 
+/** Spins `ms` of CPU: until both the wall clock and, where Node has it, the thread's CPU clock moved that far. */
+function spin (ms) {
+  const cpu = () => { const u = process.threadCpuUsage?.() ?? process.cpuUsage(); return (u.user + u.system) / 1000 }
+  const wall = performance.now() + ms
+  const until = cpu() + ms
+  while (performance.now() < wall || cpu() < until) { /* busy */ }
+}
+
 const countOf = (activity, kind) => activity.operations.filter((o) => o.kind === kind).reduce((n, o) => n + o.count, 0)
 
 test('resources: a POST with a JSON body whose handler reads two files reports fs with count 2', async (t) => {
@@ -105,10 +113,8 @@ test('tracing: a fetch from the handler of a POST with a JSON body carries the r
 
 // The AsyncResource that carries a body-reading request's context (type WEFT_REQUEST_CONTEXT, made
 // in src/http/request-context.ts) is not work of the request: it should fold like a scheduling
-// step. Until src/async/resource-types.ts classifies it, it shows as an `other` operation.
-test('resources and promises: a POST with a body reports the same operations as the same work without one', {
-  todo: 'src/async/resource-types.ts: WEFT_REQUEST_CONTEXT as K_SCHED, F_SCHED | F_UNSTORED (like STREAM_END_OF_STREAM)'
-}, async (t) => {
+// step (src/async/resource-types.ts), never an operation of its own.
+test('resources and promises: a POST with a body reports the same operations as the same work without one', async (t) => {
   for (const detail of ['resources', 'promises']) {
     const { origin, activities } = await listening(t, { detail }, (app) => {
       app.route({ method: ['GET', 'POST'], url: '/read', handler: async () => { await readFile(here); return 'read' } })
@@ -118,5 +124,19 @@ test('resources and promises: a POST with a body reports the same operations as 
     for (let i = 0; i < 300 && activities.length < 2; i++) await sleep(10)
     const ops = (a) => a.operations.map((o) => `${o.kind}:${o.name}:${o.count}`).sort()
     assert.deepEqual(ops(activities[1]), ops(activities[0]), detail)
+  }
+})
+
+test('the CPU of a handler resumed after its body was read is the request\'s, at every level with CPU', async (t) => {
+  for (const detail of ['resources', 'promises', 'stacks']) {
+    const { origin, activities } = await listening(t, { detail }, (app) => {
+      app.post('/spin', async (request) => { spin(30); return { got: request.body.n } })
+    })
+    const res = await fetch(`${origin}/spin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' })
+    assert.deepEqual(await res.json(), { got: 1 })
+    const activity = await firstActivity(activities)
+    assert.ok(activity.cpuMs >= 25, `${detail}: cpu ${activity.cpuMs} of a 30 ms spin after the body`)
+    assert.ok(activity.maxBlockMs >= 25, `${detail}: longest block ${activity.maxBlockMs}`)
+    assert.ok(!activity.operations.some((op) => op.kind === 'other'), `${detail}: ${JSON.stringify(activity.operations)}`)
   }
 })

@@ -14,7 +14,15 @@ export interface CallSiteInfo {
   readonly site: string | undefined
   /** The stack was deeper than the frames read, and no user frame was among them. */
   readonly truncated?: boolean
+  /** A connection pool's code is on the stack (poolFile): what it makes is the pool's. */
+  readonly pool?: boolean
 }
+
+/**
+ * Files of the connection pools whose connections outlive the request that opened them: pg-pool,
+ * mysql2's and mariadb's pools, tarn (knex, mssql), generic-pool, the MongoDB driver's pool.
+ */
+const poolFile = /[\\/]node_modules[\\/](?:pg-pool[\\/]|tarn[\\/]|generic-pool[\\/]|mysql2[\\/]lib[\\/](?:base[\\/])?pool|mariadb[\\/]lib[\\/]pool|mongodb[\\/]lib[\\/]cmap[\\/])/
 
 const NO_USER: CallSiteInfo = { user: false, api: undefined, module: undefined, site: undefined }
 const UNKNOWN_USER: CallSiteInfo = { user: false, api: undefined, module: undefined, site: undefined, truncated: true }
@@ -113,6 +121,7 @@ export function madeIn (below: Function, file: string): boolean {
 export function captureCallSite (below: Function): CallSiteInfo {
   const frames = framesBelow(below, STACK_FRAMES)
   let lastNode: NodeJS.CallSite | undefined
+  const pool = inPool(frames)
   for (const frame of frames) {
     if (frame.isAsync()) break // only the synchronous part says who started it
     const file = frame.getFileName()
@@ -124,27 +133,50 @@ export function captureCallSite (below: Function): CallSiteInfo {
     }
     if (isOwn(file)) continue
     const module = lastNode === undefined ? undefined : moduleOf(lastNode.getFileName() ?? '')
-    return { user: true, api: lastNode === undefined ? undefined : apiName(lastNode), module, site: siteOf(frame, process.cwd()) }
+    const info: CallSiteInfo = { user: true, api: lastNode === undefined ? undefined : apiName(lastNode), module, site: siteOf(frame, process.cwd()) }
+    return pool ? { ...info, pool } : info
   }
   // Library code deeper than the frames read (undici's fetch is about 40 deep): who called it is
   // unknown, and must not be guessed from the trigger (the line of the previous await).
-  return frames.length >= STACK_FRAMES ? UNKNOWN_USER : NO_USER
+  const info = frames.length >= STACK_FRAMES ? UNKNOWN_USER : NO_USER
+  return pool ? { ...info, pool } : info
+}
+
+function inPool (frames: NodeJS.CallSite[]): boolean {
+  for (const frame of frames) {
+    const file = frame.getFileName()
+    if (file != null && poolFile.test(file)) return true
+  }
+  return false
 }
 
 /**
- * Whether Node's own JavaScript made the timer being initialized (its bundled undici, an
+ * Whether a connection pool's code is on the stack below `below` (a walk of 24 frames): a socket it
+ * opens is its connection, the pool's and not the request's that needed it first. Taken only for
+ * sockets JavaScript opens inside an operation (new connections: rare once a pool is warm).
+ */
+export function madeByPool (below: Function): boolean {
+  return inPool(framesBelow(below, 24))
+}
+
+/**
+ * Who made the timer being initialized: Node's own JavaScript (its bundled undici, an
  * `AbortSignal.timeout()`): the first frame below the timers machinery is a `node:` one. A short
  * stack walk (6 frames: the hook's 2, the Timeout's 2, the timers API, its caller), taken only for
  * timers not made unref'ed.
  */
-export function timerMadeByNode (below: Function): boolean {
+export function timerMaker (below: Function): number {
   for (const frame of framesBelow(below, 6)) {
     const file = frame.getFileName()
     if (file == null || file === '' || file.startsWith('node:internal/async_hooks') || file.startsWith('node:internal/timers') || file.startsWith('node:timers')) continue
-    return file.startsWith('node:')
+    return file.startsWith('node:') ? MADE_BY_NODE : poolFile.test(file) ? MADE_BY_POOL : MADE_BY_CODE
   }
-  return false
+  return MADE_BY_CODE
 }
+/** Who called the timers API (timerMaker): the application or a library, Node's own JavaScript, a connection pool (its idle timer). */
+export const MADE_BY_CODE = 0
+export const MADE_BY_NODE = 1
+export const MADE_BY_POOL = 2
 
 /**
  * The first application frame of the synchronous stack below `below`: not Node's, not Weft's, not a

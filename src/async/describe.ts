@@ -1,7 +1,7 @@
 // Turns stored slots into the public shapes: resource info, leak entries, operation labels.
 import { performance } from 'node:perf_hooks'
 import type { Recording } from './recording.js'
-import { R_AUX, R_DONE, R_NODE, R_UNREF } from './resource-table.js'
+import { R_AUX, R_DONE, R_NODE, R_POOL, R_UNREF } from './resource-table.js'
 import { F_NOGROUP, F_REFABLE, F_SCHED, F_SOCKET, F_TIMER, KIND_NAMES, K_CHILD, K_NET } from './resource-types.js'
 import { pooled } from './socket-pools.js'
 import type { LeakedResource, OperationKind, ResourceInfo } from './types.js'
@@ -25,7 +25,7 @@ export function callSiteOf (rec: Recording, s: number): string | undefined {
  * an unref'ed timer Node's own JavaScript made (undici's clock, an `AbortSignal.timeout()` deadline).
  */
 export function isLeakCandidate (rec: Recording, s: number): boolean {
-  if ((rec.res.flags[s] & (R_DONE | R_AUX | R_UNREF)) !== 0) return false
+  if ((rec.res.flags[s] & (R_DONE | R_AUX | R_UNREF | R_POOL)) !== 0) return false
   const t = rec.res.type[s]
   const tf = rec.types.flags[t]
   if ((tf & (F_SCHED | F_NOGROUP)) !== 0) return false

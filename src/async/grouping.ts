@@ -6,7 +6,7 @@
 import { executionAsyncId } from 'node:async_hooks'
 import type { Recording } from './recording.js'
 import { captureCallSite, type CallSiteInfo } from './call-sites.js'
-import { R_AUX, R_DONE, R_REPEAT, R_UNREF } from './resource-table.js'
+import { R_AUX, R_DONE, R_POOL, R_REPEAT, R_UNREF } from './resource-table.js'
 import { G_FILE_OPEN, G_NAMED, G_QUIET } from './group-table.js'
 import {
   F_AUX, F_CLOSES_HANDLE, F_CONTINUES, F_HANDLE_REQ, F_PROMISE, F_REARM, F_SCHED, F_UPGRADES, F_VIA_TURN,
@@ -122,6 +122,8 @@ export class Placement {
     const rec = this.#rec
     const site = info.site !== undefined ? rec.sites.id(info.site) : (ts >= 0 && info.truncated !== true ? rec.res.site[ts] : 0)
     rec.res.site[s] = site
+    // made by a connection pool's code (a connection's lifelong promise): the pool's
+    if (info.pool === true) rec.res.flags[s] |= R_POOL
     return site
   }
 

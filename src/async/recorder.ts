@@ -5,11 +5,11 @@
 import { executionAsyncId } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import { Recording, type RecordingOptions } from './recording.js'
-import { R_AUX, R_DONE, R_NODE, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
+import { R_AUX, R_DONE, R_NODE, R_POOL, R_RELEASE_AT_AFTER, R_REPEAT, R_UNREF } from './resource-table.js'
 import { G_FILE_OPEN, G_FINAL, G_QUIET } from './group-table.js'
 import {
   F_CONTINUES, F_FILEHANDLE, F_HANDLE_REQ, F_MAY_BE_JOB, F_MAY_BE_STDIO, F_NOGROUP, F_ONESHOT, F_PROMISE,
-  F_REARM, F_REFABLE, F_SCHED, F_TICK, F_TIMER, F_UNSTORED
+  F_REARM, F_REFABLE, F_SCHED, F_SOCKET, F_TICK, F_TIMER, F_UNSTORED
 } from './resource-types.js'
 import type { TrackScope } from './scopes.js'
 import { Placement } from './grouping.js'
@@ -17,7 +17,7 @@ import { Subscribers } from './subscribers.js'
 import { weftDepth } from './internal-scope.js'
 import { finalize, markDone, rearm, release } from './resource-lifecycle.js'
 import { link } from './scope-lists.js'
-import { madeByJavaScript, madeIn, timerMadeByNode } from './call-sites.js'
+import { MADE_BY_NODE, MADE_BY_POOL, madeByJavaScript, madeByPool, madeIn, timerMaker } from './call-sites.js'
 import { stdioStreamsFile } from './node-support.js'
 import { CpuMeter, loopIdleMs } from './cpu-clock.js'
 
@@ -276,7 +276,14 @@ export class Recorder extends Recording {
           const timer = resource as { _repeat?: unknown, hasRef?: () => boolean }
           if (typeof timer._repeat === 'number') rFlags[s] = R_REPEAT
           if (typeof timer.hasRef === 'function' && !timer.hasRef()) rFlags[s] |= R_UNREF
-          else if (timerMadeByNode(init)) rFlags[s] |= R_NODE
+          else {
+            const maker = timerMaker(init)
+            if (maker === MADE_BY_NODE) rFlags[s] |= R_NODE
+            else if (maker === MADE_BY_POOL) rFlags[s] |= R_POOL
+          }
+        } else if ((tf & F_SOCKET) !== 0 && scope !== undefined && madeByPool(init)) {
+          // a connection a pool opened for the request that first needed one: the pool keeps it
+          rFlags[s] |= R_POOL
         }
         // Held weakly, asked only when reporting: Node's own view of whether it keeps the loop alive.
         if ((tf & F_REFABLE) !== 0) res.handle[s] = new WeakRef(resource)

@@ -10,6 +10,7 @@ export const R_LINKED = 8 // on its scope's list of resources
 export const R_RELEASE_AT_AFTER = 16 // released when its callback returns (a promise resolved during its own reaction)
 export const R_UNREF = 32 // a Timeout created unref'ed (Node's own helpers are): keeps nothing alive, never a leak
 export const R_NODE = 64 // a Timeout made by Node's own JavaScript: once unref'ed, Node's housekeeping, not a leak
+export const R_POOL = 128 // made by a connection pool's code (a pooled connection's socket, its idle timer): the pool's, never a leak
 
 export class ResourceTable {
   readonly capacity: number

@@ -329,6 +329,27 @@ for (const detail of ['timing', 'resources']) {
   })
 }
 
+// A pool opens its connections inside the request that first needed one, and keeps them: the
+// pool owns those sockets (and its idle timers), so they are never that request's leak.
+for (const detail of ['resources', 'stacks']) {
+  describe(`a pool's connections are the pool's, not the request's (${detail})`, () => {
+    for (const driver of drivers) {
+      test(driver.label, async (t) => {
+        if (servers[driver.server] === undefined) { t.skip(why[driver.server]); return }
+        const { app, base } = await startApp(t, detail)
+        // the first requests open the pool's two connections; the later ones reuse them
+        await Promise.all([get(`${base}/${driver.name}/n/2`), get(`${base}/${driver.name}/n/2`)])
+        await get(`${base}/${driver.name}/n/1`)
+        const byUrl = await activitiesByUrl(app, 3)
+        for (const activity of app.observe.recentActivity()) {
+          assert.deepEqual(activity.leaks.map((l) => `${l.type} ${l.kind}`), [], `${activity.url} at ${detail}: ${JSON.stringify(activity.leaks)}`)
+        }
+        assert.ok(byUrl.size >= 2)
+      })
+    }
+  })
+}
+
 describe('at stacks, a repeated statement names where the application issued it', () => {
   for (const driver of drivers.filter((d) => d.name !== 'mysqlcb')) {
     test(driver.label, async (t) => {

@@ -256,7 +256,8 @@ export class OutgoingCalls {
     const row = (kind: OperationKind, name: string): OperationSummary => {
       const key = `${kind} ${name}`
       let r = rows.get(key)
-      if (r === undefined) { r = { kind, name, count: 0, active: 0, wallMs: 0, cpuMs: 0, maxBlockMs: 0 }; rows.set(key, r) }
+      // their callbacks run in their connection's context: not measured as theirs (null, not 0)
+      if (r === undefined) { r = { kind, name, count: 0, active: 0, wallMs: 0, cpuMs: null, maxBlockMs: null }; rows.set(key, r) }
       return r
     }
     const counted = (source: number): boolean => !hookRows || source === SRC_UNDICI || source === SRC_DB

@@ -42,8 +42,9 @@ export function summarize (space: ScopeSpace, rec: Recording | undefined, totals
       r.count++
       if (!quiet) r.active++
       r.wallMs += (quiet ? groups.last[g] : now) - groups.start[g]
-      r.cpuMs += groups.cpu[g]
-      if (groups.block[g] > r.maxBlockMs) r.maxBlockMs = groups.block[g]
+      // rows made here (newRow) are measured: numbers, never null
+      r.cpuMs = (r.cpuMs ?? 0) + groups.cpu[g]
+      if (groups.block[g] > (r.maxBlockMs ?? 0)) r.maxBlockMs = groups.block[g]
     }
   }
   return rows.length > 1 ? rows.sort((a, b) => b.wallMs - a.wallMs) : rows

@@ -80,10 +80,14 @@ export interface OperationSummary {
   active: number
   /** Sum of each operation's wall time (start to last completion). */
   wallMs: number
-  /** CPU time of its resources' callbacks (before→after), on the report's `cpuClock`. */
-  cpuMs: number
-  /** Longest single callback, wall time. */
-  maxBlockMs: number
+  /**
+   * CPU time of its resources' callbacks (before→after), on the report's `cpuClock`; null for
+   * operations seen only through diagnostics_channel or OpenTelemetry spans (fetch's requests,
+   * database queries): their callbacks run in their connection's context, not measured as theirs.
+   */
+  cpuMs: number | null
+  /** Longest single callback, wall time; null where `cpuMs` is. */
+  maxBlockMs: number | null
 }
 
 export interface LeakedResource {

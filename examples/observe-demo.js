@@ -76,6 +76,7 @@ app.post('/login', {
   await pool.query('update users set last_login = now() where id = $1', [user.id])
   // work after an await: a session token signed the slow way
   const token = signSlowly(`${user.id}:${Date.now()}`)
+  request.log.info({ user: user.id }, 'logged in') // a log line of this request: on its waterfall
   return { user: user.id, token }
 })
 

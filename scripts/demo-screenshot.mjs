@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const route = process.argv[2] ?? '/login'
 const out = new URL('../docs/page-waterfall.png', import.meta.url)
 
-const demo = spawn(process.execPath, ['examples/observe-demo.js'], { cwd: root, env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] })
+const demo = spawn(process.execPath, ['examples/observe-demo.js'], { cwd: root, env: { ...process.env, PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] })
 const stop = () => { if (demo.exitCode === null) demo.kill('SIGTERM') }
 process.on('exit', stop)
 

@@ -186,18 +186,7 @@ export class Recorder extends Recording {
         gCpu[g] += dt
         if (blockMs > gBlock[g]) gBlock[g] = blockMs
       }
-      const sc = rScope[s]
-      if (sc !== 0) {
-        const scope = scopes.get(sc)
-        if (scope !== undefined) {
-          scope.cpuMs += dt
-          scope.busyMs += wall
-          if (blockMs > scope.maxBlockMs) scope.maxBlockMs = blockMs
-        }
-      }
-      rec.cpuMs += dt
-      rec.busyMs += wall
-      if (blockMs > rec.maxBlockMs) rec.maxBlockMs = blockMs
+      rec.#chargeScope(rScope[s], dt, wall, blockMs)
     }
 
     /** A callback starts (the clock read at `now`): the tail before it ends. */

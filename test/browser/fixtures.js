@@ -1,6 +1,21 @@
 // Test fixtures for the live page: an ActivitySource filled by hand, activities and process
 // samples built by construction, and the page's API (from the build) until weft/observe exports it.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 export { registerActivityPage } from 'weft/observe'
+
+/** Debian's chromium (or CHROMIUM_PATH), and the reason to skip when there is none. */
+export function findChromium () {
+  for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
+    if (candidate && existsSync(candidate)) return candidate
+  }
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim() || null
+  } catch {
+    return null
+  }
+}
+export const noChromium = 'no chromium binary found (install the Debian package `chromium`, or set CHROMIUM_PATH)'
 
 /** An ActivitySource the test fills; weft/observe's own source has the same methods. */
 export class TestSource {

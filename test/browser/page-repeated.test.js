@@ -3,24 +3,11 @@
 // and the time. A request without repeated statements has neither.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import weft from 'weft'
-import { TestSource, makeActivity, registerActivityPage } from './fixtures.js'
-
-function findChromium () {
-  for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (candidate && existsSync(candidate)) return candidate
-  }
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim() || null
-  } catch {
-    return null
-  }
-}
+import { findChromium, noChromium, TestSource, makeActivity, registerActivityPage } from './fixtures.js'
 
 const executablePath = findChromium()
-const skip = executablePath === null ? 'no chromium binary found (install the Debian package `chromium`, or set CHROMIUM_PATH)' : false
+const skip = executablePath === null ? noChromium : false
 
 /** An activity whose handler ran one list query, then the same query once per project (4). */
 function nPlusOne () {

@@ -3,27 +3,15 @@
 // use, no console errors. Screenshots go to test/browser/output/ (docs/ with WEFT_PAGE_SCREENSHOT_DOCS=1).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import weft from 'weft'
-import { TestSource, expectedBars, makeActivity, makeSample, registerActivityPage, startupView } from './fixtures.js'
+import { findChromium, noChromium, TestSource, expectedBars, makeActivity, makeSample, registerActivityPage, startupView } from './fixtures.js'
 
 const output = new URL('./output/', import.meta.url)
 const docs = new URL('../../docs/', import.meta.url)
 
-function findChromium () {
-  for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (candidate && existsSync(candidate)) return candidate
-  }
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim() || null
-  } catch {
-    return null
-  }
-}
-
 const executablePath = findChromium()
-const skip = executablePath === null ? 'no chromium binary found (install the Debian package `chromium`, or set CHROMIUM_PATH)' : false
+const skip = executablePath === null ? noChromium : false
 
 describe('the live page in a browser', { skip }, () => {
   let browser, page, app, source, url, opened

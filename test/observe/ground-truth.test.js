@@ -1,0 +1,323 @@
+// Ground truth of weft/observe over real sockets, at every level: one app per level whose routes do
+// known async work (file reads, a fetch, an http.get through a keep-alive agent, a pooled database
+// query, CPU spins, a block, a left-behind timer, bodies of four types), all fired at once beside an
+// idle neighbour. Each request's report must show exactly what it did, and nothing of its neighbours.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg'
+import formbody from '@fastify/formbody'
+import multipart from '@fastify/multipart'
+import weft from 'weft'
+import { observe, weftSpanProcessor } from 'weft/observe'
+import { startMariaDB, startPostgres } from '../support/databases.js'
+
+// pg publishes no TracingChannel: its queries reach weft as spans of the instrumentation, enabled
+// before pg is loaded, on a provider carrying weft's processor
+const provider = new TracerProvider({ spanProcessors: [weftSpanProcessor()] })
+const pgInstrumentation = new PgInstrumentation()
+pgInstrumentation.setTracerProvider(provider)
+pgInstrumentation.enable()
+const require = createRequire(import.meta.url)
+const pg = require('pg')
+const mysql = require('mysql2/promise')
+
+const here = fileURLToPath(import.meta.url)
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const threadCpu = typeof process.threadCpuUsage === 'function'
+  ? () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000 }
+  : null
+const clock = threadCpu === null ? 'wall' : 'thread'
+/**
+ * CPU, at most, of a request that only waits: on the wall clock (Node 20) the machine's descheduling
+ * inside its callbacks counts too. Any neighbour's spin or block would add 20 to 50 ms.
+ */
+const idleBound = clock === 'thread' ? 10 : 18
+
+/** Busy for `ms` on the clock of cpuMs and on the wall clock (ground truth on a loaded machine). */
+function spin (ms) {
+  const end = performance.now() + ms
+  const endCpu = threadCpu === null ? 0 : threadCpu() + ms
+  while (performance.now() < end || (threadCpu !== null && threadCpu() < endCpu)) { /* busy */ }
+}
+
+/** Blocks the loop `ms` without using CPU. */
+const block = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+const schema = [
+  'CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL)',
+  "INSERT INTO items (id, name) VALUES (1, 'one'), (2, 'two')"
+]
+const servers = {}
+const why = {}
+let upstream
+before(async () => {
+  const [maria, postgres] = await Promise.allSettled([startMariaDB({ schema }), startPostgres({ schema })])
+  if (maria.status === 'fulfilled') servers.mysql = maria.value
+  else why.mysql = `MariaDB could not be started: ${maria.reason?.message ?? maria.reason}`
+  if (postgres.status === 'fulfilled') servers.pg = postgres.value
+  else why.pg = `PostgreSQL could not be started: ${postgres.reason?.message ?? postgres.reason}`
+  // the upstream of /fetch and /get: keeps its connections alive, so the callers' pools keep sockets
+  upstream = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('up')) })
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+})
+after(async () => {
+  pgInstrumentation.disable()
+  upstream.closeAllConnections()
+  await new Promise((resolve) => upstream.close(resolve))
+  await Promise.all(Object.values(servers).map((s) => s.stop()))
+  await provider.shutdown()
+})
+
+const sum = (ops) => ops.reduce((n, o) => n + o.count, 0)
+const countOf = (activity, kind) => sum(activity.operations.filter((o) => o.kind === kind))
+const spansOf = (activity, kind) => activity.spans.filter((s) => s.kind === kind)
+const end = (x) => x.startMs + x.wallMs
+const show = (activity) => JSON.stringify({
+  ops: activity.operations.map((o) => `${o.kind} ${o.name} x${o.count}${o.active ? ` (${o.active} active)` : ''}`),
+  spans: activity.spans.map((s) => `${s.kind} ${s.name} ${s.startMs.toFixed(2)}+${s.wallMs.toFixed(2)}`),
+  leaks: activity.leaks.map((l) => `${l.type} ${l.kind}`),
+  cpuMs: activity.cpuMs,
+  maxBlockMs: activity.maxBlockMs,
+  wallMs: activity.wallMs
+})
+
+/** One app at `detail` with every route, listening; its pools, agent and timers go at the test's end. */
+async function startApp (t, detail) {
+  const kept = []
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 })
+  const mysqlPool = servers.mysql && mysql.createPool({ host: servers.mysql.host, port: servers.mysql.port, user: servers.mysql.user, database: 'weft', connectionLimit: 2 })
+  const pgPool = servers.pg && new pg.Pool({ host: servers.pg.host, port: servers.pg.port, user: servers.pg.user, database: 'weft', max: 2 })
+  const app = weft()
+  t.after(async () => {
+    kept.forEach(clearInterval)
+    await app.close()
+    agent.destroy()
+    await mysqlPool?.end()
+    await pgPool?.end()
+  })
+  await app.register(observe, { detail, recent: 500, leakWarnings: false })
+  await app.register(formbody)
+  await app.register(multipart)
+
+  app.get('/files/3', async () => {
+    for (let i = 0; i < 3; i++) await readFile(here)
+    return 'read 3'
+  })
+  app.get('/fetch', async () => {
+    const res = await fetch(`http://127.0.0.1:${upstream.address().port}/f`)
+    return res.text()
+  })
+  app.get('/get', () => new Promise((resolve, reject) => {
+    http.get(`http://127.0.0.1:${upstream.address().port}/g`, { agent }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => { body += d })
+      res.on('end', () => resolve(body))
+    }).on('error', reject)
+  }))
+  if (mysqlPool) app.get('/db/mysql', async () => (await mysqlPool.query('SELECT id, name FROM items WHERE id = ?', [1]))[0])
+  if (pgPool) app.get('/db/pg', async () => (await pgPool.query('SELECT id, name FROM items WHERE id = $1', [1])).rows)
+  app.get('/cpu', async () => { spin(20); await readFile(here); spin(30); return 'spun 50' })
+  app.get('/block', async () => { await readFile(here); block(30); return 'blocked 30' })
+  app.get('/leak', async () => { kept.push(setInterval(() => {}, 60_000).unref()); return 'left a timer' })
+  app.get('/sleep', async () => { await sleep(80); return 'slept' })
+  // bodies: exactly one file read once the body was read
+  app.post('/body/json', async (request) => { await readFile(here); return { got: request.body.n } })
+  app.post('/body/text', async (request) => { await readFile(here); return { got: request.body } })
+  app.post('/body/form', async (request) => { await readFile(here); return { got: request.body.n } })
+  app.post('/body/multipart', async (request) => {
+    const file = await request.file()
+    const content = (await file.toBuffer()).toString()
+    await readFile(here)
+    return { got: content }
+  })
+
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return { app, base: `http://127.0.0.1:${app.server.address().port}` }
+}
+
+/** What each request of the load sends, and what its answer must be. */
+const requests = [
+  { path: '/files/3', expect: 'read 3' },
+  { path: '/fetch', expect: 'up' },
+  { path: '/get', expect: 'up' },
+  { path: '/db/mysql', db: 'mysql', expect: '[{"id":1,"name":"one"}]' },
+  { path: '/db/pg', db: 'pg', expect: '[{"id":1,"name":"one"}]' },
+  { path: '/cpu', expect: 'spun 50' },
+  { path: '/block', expect: 'blocked 30' },
+  { path: '/leak', expect: 'left a timer' },
+  { path: '/sleep', expect: 'slept' },
+  { path: '/body/json', body: () => ({ headers: { 'content-type': 'application/json' }, body: '{"n":7}' }), expect: '{"got":7}' },
+  { path: '/body/text', body: () => ({ headers: { 'content-type': 'text/plain' }, body: 'seven' }), expect: '{"got":"seven"}' },
+  { path: '/body/form', body: () => ({ body: new URLSearchParams({ n: '7' }) }), expect: '{"got":"7"}' },
+  {
+    path: '/body/multipart',
+    body: () => { const form = new FormData(); form.append('f', new Blob(['file content']), 'a.txt'); return { body: form } },
+    expect: '{"got":"file content"}'
+  }
+]
+
+async function send (base, request, url) {
+  const init = request.body ? { method: 'POST', ...request.body() } : {}
+  const res = await fetch(base + url, { ...init, headers: { ...init.headers, connection: 'close' } })
+  return { status: res.status, text: await res.text() }
+}
+
+async function activitiesByUrl (app, n) {
+  for (let i = 0; i < 500; i++) {
+    const recent = app.observe.recentActivity()
+    if (recent.length >= n) return new Map(recent.map((a) => [a.url, a]))
+    await sleep(10)
+  }
+  throw new Error(`${n} activities did not arrive within 5 s (${app.observe.recentActivity().length} did)`)
+}
+
+/** What holds for every request at every level. */
+function invariants (activity, detail) {
+  const at = `${activity.url} at ${detail}: ${show(activity)}`
+  assert.equal(activity.statusCode, 200, at)
+  assert.equal(activity.detail, detail, at)
+  for (const span of activity.spans) {
+    assert.ok(span.startMs >= 0 && end(span) <= activity.wallMs + 0.01, `span ${span.kind} ${span.name} ${span.startMs}+${span.wallMs} outside ${activity.wallMs}: ${at}`)
+  }
+  const phases = [...activity.phases].sort((a, b) => a.startMs - b.startMs)
+  for (let i = 0; i < phases.length; i++) {
+    assert.ok(phases[i].startMs >= 0 && phases[i].wallMs >= 0, at)
+    if (i > 0) assert.ok(end(phases[i - 1]) <= phases[i].startMs + 0.01, `phases ${phases[i - 1].name} and ${phases[i].name} overlap: ${JSON.stringify(phases)}`)
+  }
+  // wallMs ends when the response finished: the stages up to the write lie inside it, onResponse
+  // and observe's report come after it; all of them, observe's own work included, are disjoint
+  const answered = phases.filter((p) => p.name !== 'onResponse')
+  assert.ok(answered.length === 0 || end(answered.at(-1)) <= activity.wallMs + 0.01, `a phase past the response: ${JSON.stringify(phases)} ${at}`)
+  const phaseMs = phases.reduce((ms, p) => ms + p.wallMs, 0)
+  const last = Math.max(activity.wallMs, ...phases.map(end))
+  assert.ok(phaseMs + activity.observeMs <= last + 2, `phases ${phaseMs} + observe ${activity.observeMs} > ${last}: ${JSON.stringify(phases)} ${at}`)
+  assert.ok(answered.reduce((ms, p) => ms + p.wallMs, 0) <= activity.wallMs + 0.01, at)
+  if (detail === 'timing') {
+    assert.equal(activity.cpuMs, null, at)
+    assert.equal(activity.maxBlockMs, null, at)
+    assert.equal(activity.loopWaitMs, null, at)
+    assert.equal(activity.waitMs, null, at)
+    assert.equal(countOf(activity, 'fs'), 0, `timing sees no file read: ${at}`)
+    assert.deepEqual(activity.leaks, [], at)
+  } else {
+    assert.equal(activity.cpuClock, clock, at)
+    assert.ok(activity.cpuMs >= 0 && activity.cpuMs <= activity.wallMs + 2, `cpu ${activity.cpuMs} > wall: ${at}`)
+    assert.ok(activity.maxBlockMs <= activity.cpuMs + 0.01 || clock === 'thread', `block ${activity.maxBlockMs} > cpu on the wall clock: ${at}`)
+    assert.ok(activity.loopWaitMs >= 0 && activity.loopWaitMs <= activity.wallMs, `loop wait ${activity.loopWaitMs}: ${at}`)
+  }
+}
+
+/** What the request did, by construction. */
+function groundTruth (activity, detail, path) {
+  const at = `${activity.url} at ${detail}: ${show(activity)}`
+  const seesFs = detail !== 'timing'
+  const db = countOf(activity, 'db')
+  const httpClient = countOf(activity, 'http.client')
+  const fsCount = countOf(activity, 'fs')
+  const nativeLeaks = activity.leaks.map((l) => `${l.type} ${l.kind}`)
+  if (path !== '/db/mysql' && path !== '/db/pg') assert.equal(db, 0, `no query: ${at}`)
+  if (path !== '/fetch' && path !== '/get') assert.equal(httpClient, 0, `no outgoing call: ${at}`)
+  // KNOWN GAP: at 'promises' the first requests that open a pg pool's connections report the
+  // connection's lifelong promise (pg-protocol's parse(), resolved when the socket ends) as their
+  // leak: the pool is told by its frames on the stack, walked for sockets and timers, and for
+  // promises only at 'stacks'. Nothing else is allowed.
+  const leaks = detail === 'promises' && path === '/db/pg' && activity.url.includes('round=0') && nativeLeaks.length === 1 && nativeLeaks[0] === 'PROMISE promise' ? [] : nativeLeaks
+  if (path !== '/leak') assert.deepEqual(leaks, [], `no leak: ${at}`)
+  assert.ok(!activity.operations.some((o) => o.kind === 'other'), `no unknown operation: ${at}`)
+  switch (path) {
+    case '/files/3': {
+      assert.equal(fsCount, seesFs ? 3 : 0, at)
+      const fsSpans = spansOf(activity, 'fs')
+      assert.equal(fsSpans.length, seesFs ? 3 : 0, at)
+      for (let i = 1; i < fsSpans.length; i++) assert.ok(end(fsSpans[i - 1]) <= fsSpans[i].startMs + 0.01, `in order: ${at}`)
+      break
+    }
+    case '/fetch':
+    case '/get':
+      assert.equal(httpClient, 1, at)
+      assert.equal(spansOf(activity, 'http.client').length, 1, at)
+      assert.equal(fsCount, 0, at)
+      break
+    case '/db/mysql':
+    case '/db/pg':
+      assert.deepEqual(activity.operations.filter((o) => o.kind === 'db').map((o) => [o.name, o.count, o.active]), [['SELECT items', 1, 0]], at)
+      assert.equal(spansOf(activity, 'db').length, 1, at)
+      assert.equal(fsCount, 0, at)
+      break
+    case '/cpu':
+      assert.equal(fsCount, seesFs ? 1 : 0, at)
+      if (seesFs) {
+        assert.ok(activity.cpuMs >= 45, `cpu of a 20 + 30 ms spin: ${at}`)
+        assert.ok(activity.maxBlockMs >= 25, `longest block of a 30 ms spin: ${at}`)
+      }
+      break
+    case '/block':
+      assert.equal(fsCount, seesFs ? 1 : 0, at)
+      if (seesFs) {
+        assert.ok(activity.maxBlockMs >= 25, `a 30 ms block: ${at}`)
+        // (its own callbacks cost a few ms, more at stacks under load; counting the wait adds 30)
+        if (clock === 'thread') assert.ok(activity.cpuMs < 20, `the thread slept: ${at}`)
+        else assert.ok(activity.cpuMs >= 25, `on the wall clock the wait is CPU: ${at}`)
+      }
+      break
+    case '/leak':
+      assert.deepEqual(nativeLeaks, seesFs ? ['Timeout timer'] : [], at)
+      assert.equal(fsCount, 0, at)
+      break
+    case '/sleep':
+      assert.equal(fsCount, 0, at)
+      assert.deepEqual(activity.spans.filter((s) => s.kind !== 'promise'), [], at)
+      if (seesFs) {
+        assert.ok(activity.cpuMs < idleBound, `idle: ${at}`)
+        assert.ok(activity.maxBlockMs < idleBound, `idle: ${at}`)
+      }
+      break
+    default: // the bodies
+      assert.equal(fsCount, seesFs ? 1 : 0, at)
+      assert.equal(spansOf(activity, 'fs').length, seesFs ? 1 : 0, at)
+      if (seesFs) {
+        const [read] = spansOf(activity, 'fs')
+        const handler = activity.phases.find((p) => p.name === 'handler')
+        assert.ok(read.startMs >= handler.startMs - 0.01 && end(read) <= end(handler) + 0.01, `the read is the handler's: ${at}`)
+      }
+  }
+}
+
+for (const detail of ['timing', 'resources', 'promises', 'stacks']) {
+  describe(`ground truth at '${detail}'`, () => {
+    test('every route twice at once, twice over, beside an idle neighbour: each report shows exactly its own work', async (t) => {
+      const { app, base } = await startApp(t, detail)
+      const load = requests.filter((r) => r.db === undefined || servers[r.db] !== undefined)
+      for (const r of requests) if (r.db !== undefined && servers[r.db] === undefined) t.diagnostic(`${r.path} left out: ${why[r.db]}`)
+      const urls = []
+      // round 0 opens the pools' connections, round 1 reuses them
+      for (const round of [0, 1]) {
+        const batch = load.flatMap((r) => [0, 1].map((i) => ({ r, url: `${r.path}?round=${round}&i=${i}` })))
+        const answers = await Promise.all(batch.map(({ r, url }) => send(base, r, url)))
+        for (const [k, answer] of answers.entries()) {
+          assert.deepEqual(answer, { status: 200, text: batch[k].r.expect }, batch[k].url)
+          urls.push(batch[k])
+        }
+      }
+      const byUrl = await activitiesByUrl(app, urls.length)
+      // every request checked, all that differ listed together
+      const wrong = []
+      for (const { r, url } of urls) {
+        const activity = byUrl.get(url)
+        try {
+          assert.ok(activity, `activity of ${url}`)
+          invariants(activity, detail)
+          groundTruth(activity, detail, r.path)
+        } catch (err) { wrong.push(err.message) }
+      }
+      assert.deepEqual(wrong, [], `${wrong.length} of ${urls.length} requests differ from what they did:\n${wrong.join('\n')}`)
+      assert.equal(app.observe.internalErrors, 0)
+    })
+  })
+}

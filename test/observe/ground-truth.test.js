@@ -275,7 +275,8 @@ function groundTruth (activity, detail, path) {
       assert.deepEqual(activity.spans.filter((s) => s.kind !== 'promise'), [], at)
       if (seesFs) {
         assert.ok(activity.cpuMs < idleBound, `idle: ${at}`)
-        assert.ok(activity.maxBlockMs < idleBound, `idle: ${at}`)
+        // a block is wall time: a descheduled thread or a GC pause shows, a neighbour's 30 ms block or spin would not fit
+        assert.ok(activity.maxBlockMs < 25, `idle: ${at}`)
       }
       break
     default: // the bodies

@@ -223,12 +223,7 @@ function groundTruth (activity, detail, path) {
   const nativeLeaks = activity.leaks.map((l) => `${l.type} ${l.kind}`)
   if (path !== '/db/mysql' && path !== '/db/pg') assert.equal(db, 0, `no query: ${at}`)
   if (path !== '/fetch' && path !== '/get') assert.equal(httpClient, 0, `no outgoing call: ${at}`)
-  // KNOWN GAP: at 'promises' the first requests that open a pg pool's connections report the
-  // connection's lifelong promise (pg-protocol's parse(), resolved when the socket ends) as their
-  // leak: the pool is told by its frames on the stack, walked for sockets and timers, and for
-  // promises only at 'stacks'. Nothing else is allowed.
-  const leaks = detail === 'promises' && path === '/db/pg' && activity.url.includes('round=0') && nativeLeaks.length === 1 && nativeLeaks[0] === 'PROMISE promise' ? [] : nativeLeaks
-  if (path !== '/leak') assert.deepEqual(leaks, [], `no leak: ${at}`)
+  if (path !== '/leak') assert.deepEqual(nativeLeaks, [], `no leak: ${at}`)
   assert.ok(!activity.operations.some((o) => o.kind === 'other'), `no unknown operation: ${at}`)
   switch (path) {
     case '/files/3': {

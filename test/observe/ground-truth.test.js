@@ -100,7 +100,11 @@ async function startApp (t, detail) {
     await mysqlPool?.end()
     await pgPool?.end()
   })
-  await app.register(observe, { detail, recent: 500, leakWarnings: false })
+  // the three ways a report is handed out: recentActivity(), onActivity, request.activity
+  const reported = new Map()
+  const seenInOnResponse = new Map()
+  await app.register(observe, { detail, recent: 500, leakWarnings: false, onActivity: (activity) => { reported.set(activity.url, activity) } })
+  app.addHook('onResponse', async (request) => { seenInOnResponse.set(request.url, request.activity) })
   await app.register(formbody)
   await app.register(multipart)
 
@@ -138,7 +142,7 @@ async function startApp (t, detail) {
   })
 
   await app.listen({ port: 0, host: '127.0.0.1' })
-  return { app, base: `http://127.0.0.1:${app.server.address().port}` }
+  return { app, base: `http://127.0.0.1:${app.server.address().port}`, reported, seenInOnResponse }
 }
 
 /** What each request of the load sends, and what its answer must be. */
@@ -210,6 +214,7 @@ function invariants (activity, detail) {
     assert.ok(activity.cpuMs >= 0 && activity.cpuMs <= activity.wallMs + 2, `cpu ${activity.cpuMs} > wall: ${at}`)
     assert.ok(activity.maxBlockMs <= activity.cpuMs + 0.01 || clock === 'thread', `block ${activity.maxBlockMs} > cpu on the wall clock: ${at}`)
     assert.ok(activity.loopWaitMs >= 0 && activity.loopWaitMs <= activity.wallMs, `loop wait ${activity.loopWaitMs}: ${at}`)
+    assert.ok(Math.abs(activity.waitMs - (activity.wallMs - activity.cpuMs)) < 0.01, `waitMs is wallMs - cpuMs: ${at}`)
   }
 }
 
@@ -288,7 +293,7 @@ function groundTruth (activity, detail, path) {
 for (const detail of ['timing', 'resources', 'promises', 'stacks']) {
   describe(`ground truth at '${detail}'`, () => {
     test('every route twice at once, twice over, beside an idle neighbour: each report shows exactly its own work', async (t) => {
-      const { app, base } = await startApp(t, detail)
+      const { app, base, reported, seenInOnResponse } = await startApp(t, detail)
       const load = requests.filter((r) => r.db === undefined || servers[r.db] !== undefined)
       for (const r of requests) if (r.db !== undefined && servers[r.db] === undefined) t.diagnostic(`${r.path} left out: ${why[r.db]}`)
       const urls = []
@@ -308,10 +313,13 @@ for (const detail of ['timing', 'resources', 'promises', 'stacks']) {
         const activity = byUrl.get(url)
         try {
           assert.ok(activity, `activity of ${url}`)
+          assert.equal(reported.get(url), activity, `onActivity hands out the recent activity of ${url}`)
+          assert.equal(seenInOnResponse.get(url), activity, `request.activity in onResponse is that activity: ${url}`)
           invariants(activity, detail)
           groundTruth(activity, detail, r.path)
         } catch (err) { wrong.push(err.message) }
       }
+      if (process.env.WEFT_GROUND_TRUTH_SHOW) for (const { url } of urls) if (url.includes('round=1&i=0')) t.diagnostic(`${detail} ${url.split('?')[0]} ${show(byUrl.get(url))}`)
       assert.deepEqual(wrong, [], `${wrong.length} of ${urls.length} requests differ from what they did:\n${wrong.join('\n')}`)
       assert.equal(app.observe.internalErrors, 0)
     })

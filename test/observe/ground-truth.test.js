@@ -34,12 +34,15 @@ const threadCpu = typeof process.threadCpuUsage === 'function'
 const clock = threadCpu === null ? 'wall' : 'thread'
 /**
  * CPU and longest block, at most, of a request that only waits. On the thread clock a neighbour's
- * 20 or 30 ms spin would not fit under 10 ms of CPU (its block is wall time: a descheduled thread or
- * a GC pause shows there, a neighbour's 30 ms block or spin would not fit under 25). On the wall
- * clock (Node 20) the machine's descheduling inside its callbacks counts as CPU too: 40 ms was seen
- * with 4 suites on 2 cores, so only a whole neighbour's 50 ms of spinning is told apart.
+ * 20 or 30 ms spin would not fit under 10 ms of CPU. A block is wall time: a descheduled thread or
+ * a GC pause shows there (28 ms was seen with 3.8 ms of CPU, 4 suites on 2 cores), so only a
+ * neighbour's spin and block together are told apart. On the wall clock (Node 20) the machine's
+ * descheduling inside its callbacks counts as CPU too: 40 ms was seen, so only a whole
+ * neighbour's 50 ms of spinning is told apart.
  */
-const idleBound = clock === 'thread' ? { cpu: 10, block: 25 } : { cpu: 50, block: 50 }
+const idleBound = clock === 'thread' ? { cpu: 10, block: 50 } : { cpu: 50, block: 50 }
+/** Node 26 reads a small file in one thread-pool job; below it fs.promises runs a chain of requests on a FileHandle. */
+const fsJobs = Number(process.versions.node.split('.')[0]) >= 26
 
 /** Busy for `ms` on the clock of cpuMs and on the wall clock (ground truth on a loaded machine). */
 function spin (ms) {
@@ -115,6 +118,10 @@ async function startApp (t, detail) {
     for (let i = 0; i < 3; i++) await readFile(here)
     return 'read 3'
   })
+  app.get('/files/parallel', async () => {
+    await Promise.all([readFile(here), readFile(here)])
+    return 'read 2 at once'
+  })
   app.get('/fetch', async () => {
     const res = await fetch(`http://127.0.0.1:${upstream.address().port}/f`)
     return res.text()
@@ -151,6 +158,7 @@ async function startApp (t, detail) {
 /** What each request of the load sends, and what its answer must be. */
 const requests = [
   { path: '/files/3', expect: 'read 3' },
+  { path: '/files/parallel', expect: 'read 2 at once' },
   { path: '/fetch', expect: 'up' },
   { path: '/get', expect: 'up' },
   { path: '/db/mysql', db: 'mysql', expect: '[{"id":1,"name":"one"}]' },
@@ -241,6 +249,14 @@ function groundTruth (activity, detail, path) {
       for (let i = 1; i < fsSpans.length; i++) assert.ok(end(fsSpans[i - 1]) <= fsSpans[i].startMs + 0.01, `in order: ${at}`)
       break
     }
+    case '/files/parallel':
+      // KNOWN LIMIT (docs/async.md): on Node 20-24 two fs.promises calls at once in one request may
+      // be grouped as three operations (their FileHandle requests continue in promise code, with no
+      // trigger to follow), one of them still active at the end; Node 26's one job per read is exact
+      if (!seesFs) assert.equal(fsCount, 0, at)
+      else if (fsJobs) assert.deepEqual([fsCount, spansOf(activity, 'fs').length], [2, 2], at)
+      else assert.ok(fsCount >= 2 && fsCount <= 3, at)
+      break
     case '/fetch':
     case '/get':
       assert.equal(httpClient, 1, at)

@@ -116,6 +116,9 @@ export class Recorder extends Recording {
     const idleNow = loopIdleMs()
     const idle = idleNow - this.#tailIdle
     const wall = Math.max(0, now - this.#tailStart - idle)
+    // a scope taking the tail over: its block starts with its part of the tail, not with the callback
+    // (another scope's) the tail follows
+    if (sc !== this.#tailScope) this.#tailEnter = this.#tailStart
     this.#chargeScope(sc, this.#meter.of(wall, now), wall, Math.max(0, now - this.#tailEnter - idle))
     this.#tailStart = now
     this.#tailIdle = idleNow

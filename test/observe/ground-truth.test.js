@@ -343,3 +343,37 @@ for (const detail of ['timing', 'resources', 'promises', 'stacks']) {
     })
   })
 }
+
+// One request's continuation wakes another's in the same microtask drain: A, resumed after its file
+// read, opens a gate B waits on, then spins 30 ms; B's continuation runs right after, in the tail of
+// A's read callback. At 'promises' and up each reaction is timed on its own: the spin is A's. At
+// 'resources' continuations are timed with the callback before them and the spin may be charged to
+// B (docs/observe.md); whoever gets it, its longest block goes with its CPU.
+for (const detail of ['resources', 'promises', 'stacks']) {
+  test(`a continuation woken in another request's microtask drain, at '${detail}'`, async (t) => {
+    const app = weft()
+    t.after(() => app.close())
+    await app.register(observe, { detail, recent: 50 })
+    let open
+    const gate = new Promise((resolve) => { open = resolve })
+    let waiting
+    const bWaits = new Promise((resolve) => { waiting = resolve })
+    app.get('/a', async () => { await bWaits; await readFile(here); open(); spin(30); return 'a' })
+    app.get('/b', async () => { waiting(); await gate; await readFile(here); return 'b' })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const base = `http://127.0.0.1:${app.server.address().port}`
+    const answers = await Promise.all(['/b', '/a'].map((path) => send(base, {}, path).then((r) => r.text)))
+    assert.deepEqual(answers, ['b', 'a'])
+    const byUrl = await activitiesByUrl(app, 2)
+    const a = byUrl.get('/a')
+    const b = byUrl.get('/b')
+    for (const activity of [a, b]) invariants(activity, detail)
+    assert.ok(a.cpuMs + b.cpuMs >= 25, `the 30 ms spin is someone's: ${show(a)} ${show(b)}`)
+    if (detail !== 'resources') {
+      assert.ok(a.cpuMs >= 25 && a.maxBlockMs >= 25, `the spin is A's: ${show(a)}`)
+      assert.ok(b.cpuMs < idleBound.cpu, `B only waited: ${show(b)}`)
+    }
+    // on the wall clock a block is CPU: one longer than all of a request's CPU is someone else's
+    if (clock === 'wall') for (const activity of [a, b]) assert.ok(activity.maxBlockMs <= activity.cpuMs + 0.5, `block ${activity.maxBlockMs} > cpu ${activity.cpuMs}: ${activity.url}`)
+  })
+}

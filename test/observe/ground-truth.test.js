@@ -211,7 +211,9 @@ function invariants (activity, detail) {
   assert.ok(answered.length === 0 || end(answered.at(-1)) <= activity.wallMs + 0.01, `a phase past the response: ${JSON.stringify(phases)} ${at}`)
   const phaseMs = phases.reduce((ms, p) => ms + p.wallMs, 0)
   const last = Math.max(activity.wallMs, ...phases.map(end))
-  assert.ok(phaseMs + activity.observeMs <= last + 2, `phases ${phaseMs} + observe ${activity.observeMs} > ${last}: ${JSON.stringify(phases)} ${at}`)
+  // (observeMs includes making the report once the response finished, after the last phase when
+  // there is no onResponse hook: 2.2 ms of it was seen at stacks on a loaded machine)
+  assert.ok(phaseMs + activity.observeMs <= last + 5, `phases ${phaseMs} + observe ${activity.observeMs} > ${last}: ${JSON.stringify(phases)} ${at}`)
   assert.ok(answered.reduce((ms, p) => ms + p.wallMs, 0) <= activity.wallMs + 0.01, at)
   if (detail === 'timing') {
     assert.equal(activity.cpuMs, null, at)
@@ -371,7 +373,8 @@ for (const detail of ['resources', 'promises', 'stacks']) {
     assert.ok(a.cpuMs + b.cpuMs >= 25, `the 30 ms spin is someone's: ${show(a)} ${show(b)}`)
     if (detail !== 'resources') {
       assert.ok(a.cpuMs >= 25 && a.maxBlockMs >= 25, `the spin is A's: ${show(a)}`)
-      assert.ok(b.cpuMs < idleBound.cpu, `B only waited: ${show(b)}`)
+      // (on the wall clock B's callbacks count the machine's descheduling: 69 ms was seen at stacks)
+      if (clock === 'thread') assert.ok(b.cpuMs < idleBound.cpu, `B only waited: ${show(b)}`)
     }
     // on the wall clock a block is CPU: one longer than all of a request's CPU is someone else's
     if (clock === 'wall') for (const activity of [a, b]) assert.ok(activity.maxBlockMs <= activity.cpuMs + 0.5, `block ${activity.maxBlockMs} > cpu ${activity.cpuMs}: ${activity.url}`)

@@ -253,11 +253,12 @@ function groundTruth (activity, detail, path) {
     }
     case '/files/parallel':
       // KNOWN LIMIT (docs/async.md): on Node 20-24 two fs.promises calls at once in one request may
-      // be grouped as three operations (their FileHandle requests continue in promise code, with no
-      // trigger to follow), one of them still active at the end; Node 26's one job per read is exact
+      // be grouped as more operations (their FileHandle requests continue in promise code, with no
+      // trigger to follow): 3 as a rule, one still active at the end, 4 seen at stacks on Node 22
+      // under load; Node 26's one job per read is exact
       if (!seesFs) assert.equal(fsCount, 0, at)
       else if (fsJobs) assert.deepEqual([fsCount, spansOf(activity, 'fs').length], [2, 2], at)
-      else assert.ok(fsCount >= 2 && fsCount <= 3, at)
+      else assert.ok(fsCount >= 2 && fsCount <= 4, at)
       break
     case '/fetch':
     case '/get':

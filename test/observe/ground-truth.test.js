@@ -375,7 +375,8 @@ for (const detail of ['resources', 'promises', 'stacks']) {
     if (detail !== 'resources') {
       assert.ok(a.cpuMs >= 25 && a.maxBlockMs >= 25, `the spin is A's: ${show(a)}`)
       // (on the wall clock B's callbacks count the machine's descheduling: 69 ms was seen at stacks)
-      if (clock === 'thread') assert.ok(b.cpuMs < idleBound.cpu, `B only waited: ${show(b)}`)
+      // (its own read and, at stacks, its call-site walks: 10.4 ms seen under load; A's spin adds 30)
+      if (clock === 'thread') assert.ok(b.cpuMs < 20, `B only waited: ${show(b)}`)
     }
     // on the wall clock a block is CPU: one longer than all of a request's CPU is someone else's
     if (clock === 'wall') for (const activity of [a, b]) assert.ok(activity.maxBlockMs <= activity.cpuMs + 0.5, `block ${activity.maxBlockMs} > cpu ${activity.cpuMs}: ${activity.url}`)

@@ -116,6 +116,9 @@ export class Recorder extends Recording {
     const idleNow = loopIdleMs()
     const idle = idleNow - this.#tailIdle
     const wall = Math.max(0, now - this.#tailStart - idle)
+    // a scope taking the tail over: its block starts with its part of the tail, not with the callback
+    // (another scope's) the tail follows
+    if (sc !== this.#tailScope) this.#tailEnter = this.#tailStart
     this.#chargeScope(sc, this.#meter.of(wall, now), wall, Math.max(0, now - this.#tailEnter - idle))
     this.#tailStart = now
     this.#tailIdle = idleNow
@@ -175,6 +178,13 @@ export class Recorder extends Recording {
      * costs about 50 ns here; ticks are most of the callbacks of an HTTP request).
      */
     let chained = false
+
+    /**
+     * True from the init of a socket a connection pool opened (R_POOL) until the next callback starts
+     * or ends: a promise made in that same synchronous run may be the new connection's lifelong one
+     * (pg-protocol's parse() waits for the socket's end), told by the pool's frames on its stack.
+     */
+    let poolRun = false
 
     /**
      * Charges `dt` of self time on the CPU clock (`wall` on the wall clock; and, at a callback's end,
@@ -273,6 +283,10 @@ export class Recorder extends Recording {
         } else if ((tf & F_SOCKET) !== 0 && scope !== undefined && madeByPool(init)) {
           // a connection a pool opened for the request that first needed one: the pool keeps it
           rFlags[s] |= R_POOL
+          poolRun = true
+        } else if (poolRun && (tf & F_PROMISE) !== 0 && madeByPool(init)) {
+          // made by the pool's code while it opens that connection (at `stacks` the call-site walk tells)
+          rFlags[s] |= R_POOL
         }
         // Held weakly, asked only when reporting: Node's own view of whether it keeps the loop alive.
         if ((tf & F_REFABLE) !== 0) res.handle[s] = new WeakRef(resource)
@@ -306,6 +320,7 @@ export class Recorder extends Recording {
     const before = (asyncId: number): void => {
       const afterCallback = chained
       chained = false
+      poolRun = false
       try {
         placement.endTurn()
         const s = res.find(asyncId)
@@ -351,6 +366,7 @@ export class Recorder extends Recording {
 
     const after = (asyncId: number): void => {
       chained = false
+      poolRun = false
       try {
         placement.endTurn()
         const depth = rec.#depth - 1

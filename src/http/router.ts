@@ -70,7 +70,8 @@ export class Router {
   }
 
   has (method: string, url: string, constraints?: Record<string, unknown>): boolean {
-    return this.routes.hasRoute(method as FindMyWay.HTTPMethod, url, (constraints ?? {}) as any)
+    // find-my-way stores a route declared as '*' under '/*', and finds it only by that name
+    return this.routes.hasRoute(method as FindMyWay.HTTPMethod, url === '*' ? '/*' : url, (constraints ?? {}) as any)
   }
 
   /** Routes unmatched URLs under `prefix` to `context`; the root prefix ('') is the fallback. */

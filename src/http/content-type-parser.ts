@@ -43,8 +43,6 @@ const MEDIA_TYPE_RE = new RegExp(`^${TOKEN}/${TOKEN}$`)
 const PARAM_RE = new RegExp(`;\\s*(${TOKEN})\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"|${TOKEN})`, 'g')
 const CACHE_SIZE = 100
 
-/** The methods whose body is parsed (Fastify 5.12's `bodywith` methods); any other method's body is left unread. */
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'QUERY'])
 /** What a content-type header selects: a parser, no parser for a valid media type, or an invalid header. */
 type Selection = Parser | 'none' | 'invalid'
 
@@ -231,8 +229,8 @@ export class ContentTypeParser {
     return found
   }
 
-  /** Decides whether `request` has a body to parse and parses it from `payload` (the raw request, or the stream a preParsing hook
-   *  returned), by Fastify 5.12's rules: only POST, PUT, PATCH, DELETE, OPTIONS and QUERY bodies are parsed; a QUERY needs a
+  /** Decides whether `request`, of a method with a body, has one to parse and parses it from `payload` (the raw request, or the
+   *  stream a preParsing hook returned), by Fastify 5.12's rules (the caller leaves out methods without a body): a QUERY needs a
    *  content-type (400); a malformed content-type (an empty one included) is a 415; a body without content-type goes to the
    *  '*' parser. For a not-found request (`is404`) a well-formed content-type without a parser is no error: the 404 answers.
    *  On success sets request.body and calls done(null); on failure calls done(err) where err has .statusCode and .code.
@@ -241,7 +239,6 @@ export class ContentTypeParser {
   run (request: ParsableRequest, payload: Readable, routeBodyLimit: number, is404: boolean, done: (err: Error | null) => void): void {
     const headers = request.headers
     const method = request.raw.method ?? ''
-    if (!BODY_METHODS.has(method)) { done(null); return }
     const contentType = headers['content-type']
     let selected: Selection
     if (contentType === undefined) {

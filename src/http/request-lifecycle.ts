@@ -133,12 +133,13 @@ const afterPreParsing: Continuation = (run, err, payload) => {
 function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
   const observer = reply[kContext].app.observer
   if (observer !== null) observer.stage(reply, Stage.parsing)
-  const method = reply.request.raw.method
-  if (method === 'GET' || method === 'HEAD') {
+  const method = reply.request.raw.method!
+  const context = reply[kContext]
+  // only the methods with a body (POST, PUT, PATCH, DELETE, OPTIONS, QUERY and addHttpMethod's) are parsed
+  if (method === 'GET' || method === 'HEAD' || !context.app.methods.bodywith.has(method)) {
     preValidationStage(reply)
     return
   }
-  const context = reply[kContext]
   context.contentTypeParser.run(reply.request, payload as any, context.bodyLimit, context.is404, (err) => {
     if (err === null) {
       preValidationStage(reply)

@@ -117,6 +117,90 @@ describe('body parsing by method (Fastify 5.12)', () => {
   })
 })
 
+describe('supported methods and addHttpMethod()', () => {
+  both('routes take the nine standard methods; others are refused until addHttpMethod()', async (factory) => {
+    const app = factory()
+    assert.deepEqual(app.supportedMethods, ['GET', 'HEAD', 'TRACE', 'DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST', 'QUERY'])
+    for (const method of ['PROPFIND', 'propfind', 'LOCK', 'MKCOL']) {
+      assert.throws(() => app.route({ method, url: '/dav', handler: async () => 'x' }),
+        { code: 'FST_ERR_ROUTE_METHOD_NOT_SUPPORTED', message: `${method.toUpperCase()} method is not supported.` })
+    }
+    assert.equal(typeof app.trace, 'function')
+    assert.equal(typeof app.query, 'function')
+    assert.equal(app.hasDecorator('propfind'), false)
+  })
+
+  both('addHttpMethod(m, { hasBody: true }) routes m, parses its body and adds its shorthand; without hasBody the body is left unread', async (factory) => {
+    const app = factory()
+    app.addHttpMethod('PROPFIND', { hasBody: true })
+    app.addHttpMethod('LOCK')
+    assert.deepEqual(app.supportedMethods.filter((m) => m === 'PROPFIND' || m === 'LOCK').sort(), ['LOCK', 'PROPFIND'])
+    app.propfind('/dav', async (request) => ({ type: typeof request.body, body: request.body ?? null }))
+    app.lock('/dav', async (request) => ({ type: typeof request.body, body: request.body ?? null }))
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = app.server.address().port
+    let res = await exchange(port, ['PROPFIND /dav HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 8'], '{"d":1 }')
+    assert.deepEqual([res.status, JSON.parse(res.body)], [200, { type: 'object', body: { d: 1 } }])
+    res = await exchange(port, ['PROPFIND /dav HTTP/1.1', 'Host: x', 'Content-Length: 3'], 'abc')
+    assert.equal(res.status, 415)
+    res = await exchange(port, ['LOCK /dav HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 5'], '{nope')
+    assert.deepEqual([res.status, JSON.parse(res.body)], [200, { type: 'undefined', body: null }])
+  })
+
+  both('addHttpMethod() refuses a method Node does not know, or not spelled as Node spells it', async (factory) => {
+    const app = factory()
+    for (const method of ['propfind', 'FROB', 42]) {
+      assert.throws(() => app.addHttpMethod(method), { code: 'FST_ERR_ROUTE_METHOD_INVALID' }, String(method))
+    }
+  })
+
+  both('addHttpMethod() on an existing method without overrideExisting warns FSTDEP025, and can take its body away', async (factory) => {
+    const warnings = []
+    const onWarning = (w) => { if (w.code === 'FSTDEP025') warnings.push(w.message) }
+    process.on('warning', onWarning)
+    try {
+      const app = factory()
+      app.addHttpMethod('OPTIONS', { hasBody: false, overrideExisting: true })
+      app.addHttpMethod('TRACE', { hasBody: true })
+      app.options('/o', async (request) => ({ type: typeof request.body }))
+      app.trace('/t', async (request) => ({ type: typeof request.body }))
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const port = app.server.address().port
+      let res = await exchange(port, ['OPTIONS /o HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 5'], '{nope')
+      assert.deepEqual([res.status, JSON.parse(res.body)], [200, { type: 'undefined' }])
+      res = await exchange(port, ['TRACE /t HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 7'], '{"t":1}')
+      assert.deepEqual([res.status, JSON.parse(res.body)], [200, { type: 'object' }])
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.deepEqual(warnings, ['Calling addHttpMethod for existing method "TRACE" without { overrideExisting: true } is deprecated. In Fastify v6, this will throw an error.'])
+    } finally {
+      process.removeListener('warning', onWarning)
+    }
+  })
+
+  both('all() takes the supported methods: QUERY is routed, PROPFIND is not', async (factory) => {
+    const app = factory()
+    app.all('/any', async (request) => ({ method: request.method }))
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = app.server.address().port
+    let res = await exchange(port, ['QUERY /any HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 2'], '{}')
+    assert.deepEqual([res.status, JSON.parse(res.body)], [200, { method: 'QUERY' }])
+    res = await exchange(port, ['TRACE /any HTTP/1.1', 'Host: x'])
+    assert.equal(res.status, 200)
+    res = await exchange(port, ['PROPFIND /any HTTP/1.1', 'Host: x'])
+    assert.equal(res.status, 404)
+  })
+
+  both('a body schema on a method without a body is refused', async (factory) => {
+    const app = factory()
+    const schema = { body: { type: 'object' } }
+    for (const method of ['GET', 'HEAD', 'TRACE']) {
+      assert.throws(() => app.route({ method, url: '/s', schema, handler: async () => 'x' }),
+        { code: 'FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED', message: `Body validation schema for ${method}:/s route is not supported!` })
+    }
+    app.route({ method: 'DELETE', url: '/s', schema, handler: async () => 'x' })
+  })
+})
+
 describe('requests that reach no route', () => {
   both('a malformed content-type on a 404 is a 415; a well-formed one without a parser is the 404', async (factory) => {
     const port = await echoApp(factory)
@@ -235,6 +319,15 @@ describe('Expect and Host', () => {
 })
 
 describe('preClose', () => {
+  both('pluginTimeout bounds each preClose hook, not all of them together', async (factory) => {
+    const app = factory({ pluginTimeout: 150 })
+    let ran = 0
+    for (let i = 0; i < 4; i++) app.addHook('preClose', async () => { await new Promise((resolve) => setTimeout(resolve, 60)); ran++ })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    await within(app.close(), 'close()', 3000)
+    assert.equal(ran, 4)
+  })
+
   for (const style of ['callback', 'async']) {
     both(`a preClose hook that never finishes fails close() with AVV_ERR_READY_TIMEOUT after pluginTimeout; onClose still runs (${style})`, async (factory) => {
       const app = factory({ pluginTimeout: 100 })

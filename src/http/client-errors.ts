@@ -54,7 +54,7 @@ export function answerMissingHost (res: ServerResponse): void {
 }
 
 /** Node's 'checkExpectation': an Expect header other than 100-continue gets a JSON 417. */
-export function answerUnknownExpectation (this: { listenerCount (event: string): number }, req: IncomingMessage, res: ServerResponse): void {
+export function answerUnknownExpectation (this: { listenerCount (event: string): number }, _req: IncomingMessage, res: ServerResponse): void {
   if (this.listenerCount('checkExpectation') > 1) return // the user answers expectations
   res.writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': expectationBody.length })
   res.end(expectationBody)
@@ -62,9 +62,11 @@ export function answerUnknownExpectation (this: { listenerCount (event: string):
 
 /**
  * The same, when Weft answers Host-less requests in Node's place: Node checks Host before Expect,
- * so a Host-less HTTP/1.1 request gets the 400 whatever it expects, as with Node's own check.
+ * so a Host-less HTTP/1.1 request gets the 400 whatever it expects, as with Node's own check
+ * (unless the user answers expectations: their listener runs anyway and must find `res` unanswered).
  */
 export function answerExpectationOrMissingHost (this: { listenerCount (event: string): number }, req: IncomingMessage, res: ServerResponse): void {
+  if (this.listenerCount('checkExpectation') > 1) return
   if (lacksRequiredHost(req)) answerMissingHost(res)
   else answerUnknownExpectation.call(this, req, res)
 }

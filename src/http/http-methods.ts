@@ -19,11 +19,10 @@ export class HttpMethods {
   /** All routed methods, those without a body first (Fastify's `supportedMethods`). */
   list (): string[] { return [...this.bodyless, ...this.bodywith] }
 
-  /** Adds (or moves) `method`; false when it was not routed before. Throws FST_ERR_ROUTE_METHOD_INVALID for a method Node does not know. */
-  add (method: unknown, opts: AddHttpMethodOptions | undefined): boolean {
+  /** Adds (or moves) `method`, warning FSTDEP025 if it was routed already. Throws FST_ERR_ROUTE_METHOD_INVALID for a method Node does not know. */
+  add (method: unknown, opts: AddHttpMethodOptions | undefined): void {
     if (typeof method !== 'string' || !METHODS.includes(method)) throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
-    const existed = this.has(method)
-    if (existed && opts?.overrideExisting !== true) {
+    if (this.has(method) && opts?.overrideExisting !== true) {
       process.emitWarning(existingWarning(method), { type: 'FastifyDeprecation', code: 'FSTDEP025' })
     }
     if (opts?.hasBody === true) {
@@ -33,6 +32,5 @@ export class HttpMethods {
       this.bodywith.delete(method)
       this.bodyless.add(method)
     }
-    return existed
   }
 }

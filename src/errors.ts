@@ -132,8 +132,10 @@ export const codes = {
   FST_ERR_ROUTE_MISSING_HANDLER: createError('FST_ERR_ROUTE_MISSING_HANDLER', 'Missing handler function for "%s:%s" route.', 500),
   FST_ERR_ROUTE_METHOD_INVALID: createError('FST_ERR_ROUTE_METHOD_INVALID', 'Provided method is invalid!', 500, TypeError),
   FST_ERR_ROUTE_METHOD_NOT_SUPPORTED: createError('FST_ERR_ROUTE_METHOD_NOT_SUPPORTED', '%s method is not supported.', 500),
+  FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED: createError('FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED', 'Body validation schema for %s:%s route is not supported!', 500),
   FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT: createError('FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT', '\'bodyLimit\' option must be an integer > 0. Got \'%s\'', 500, TypeError),
   FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT: createError('FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT', '\'handlerTimeout\' option must be an integer > 0. Got \'%s\'', 500, TypeError),
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: createError('FST_ERR_ROUTE_MISSING_CONTENT_TYPE', 'Method \'%s\' must provide a \'Content-Type\' header.', 400),
   FST_ERR_ROUTE_REWRITE_NOT_STR: createError('FST_ERR_ROUTE_REWRITE_NOT_STR', 'Rewrite url for "%s" needs to be of type "string" but received "%s"', 500, TypeError)
 } as const
 

@@ -9,11 +9,20 @@ export interface AppHook {
   scope: unknown
 }
 
-/** The error of an application hook (onReady, preClose, onClose) that did not finish in time. */
+/**
+ * The error of an application hook (onReady, preClose, onClose) that did not finish in time.
+ * Fastify runs the preClose hooks inside one of avvio's onClose steps, so a preClose that never
+ * finishes fails close() with avvio's AVV_ERR_READY_TIMEOUT; the hook that hung is its cause.
+ */
 export function hookTimeoutError (name: string, hook: AppHook): Error {
-  const err = new codes.FST_ERR_HOOK_TIMEOUT(name, hook.fn.name !== '' ? ` "${hook.fn.name}"` : '')
-  err.cause = new codes.AVV_ERR_READY_TIMEOUT('')
-  return err
+  const hookError = new codes.FST_ERR_HOOK_TIMEOUT(name, hook.fn.name !== '' ? ` "${hook.fn.name}"` : '')
+  const avvioError = new codes.AVV_ERR_READY_TIMEOUT('')
+  if (name === 'preClose') {
+    avvioError.cause = hookError
+    return avvioError
+  }
+  hookError.cause = avvioError
+  return hookError
 }
 
 /** Runs one application hook with `this` the scope that added it, failing after `timeout` ms. */

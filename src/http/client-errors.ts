@@ -60,6 +60,17 @@ export function answerUnknownExpectation (this: { listenerCount (event: string):
   res.end(expectationBody)
 }
 
+/**
+ * The same, when Weft answers Host-less requests in Node's place: Node checks Host before Expect,
+ * so a Host-less HTTP/1.1 request gets the 400 whatever it expects, as with Node's own check
+ * (unless the user answers expectations: their listener runs anyway and must find `res` unanswered).
+ */
+export function answerExpectationOrMissingHost (this: { listenerCount (event: string): number }, req: IncomingMessage, res: ServerResponse): void {
+  if (this.listenerCount('checkExpectation') > 1) return
+  if (lacksRequiredHost(req)) answerMissingHost(res)
+  else answerUnknownExpectation.call(this, req, res)
+}
+
 const kOpenResponse = Symbol('weft.openResponse')
 const kIdleBytes = Symbol('weft.idleBytes')
 

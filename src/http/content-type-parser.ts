@@ -43,10 +43,8 @@ const MEDIA_TYPE_RE = new RegExp(`^${TOKEN}/${TOKEN}$`)
 const PARAM_RE = new RegExp(`;\\s*(${TOKEN})\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"|${TOKEN})`, 'g')
 const CACHE_SIZE = 100
 
-/** Methods whose body is parsed only when a content-type is given and a body is announced. */
-const BODY_IF_ANNOUNCED = new Set(['DELETE', 'OPTIONS'])
-/** Methods never parsed (run() is not normally called for GET/HEAD; the WebDAV ones match Fastify 5.0, which never parsed them). */
-const NO_BODY = new Set(['GET', 'HEAD', 'CONNECT', 'COPY', 'MOVE', 'UNLOCK', 'MKCOL'])
+/** What a content-type header selects: a parser, no parser for a valid media type, or an invalid header. */
+type Selection = Parser | 'none' | 'invalid'
 
 function parseMediaType (value: string): MediaType | null {
   const semi = value.indexOf(';')
@@ -119,8 +117,8 @@ export class ContentTypeParser {
   #types: Map<string, Parser>
   /** RegExp parsers, most recently added first (Fastify tries the last added first) */
   #regexps: Array<{ re: RegExp; parser: Parser }>
-  /** raw content-type header → parser (null: none), so a repeated header costs one Map lookup */
-  #cache = new Map<string, Parser | null>()
+  /** raw content-type header → what it selects, so a repeated header costs one Map lookup */
+  #cache = new Map<string, Selection>()
 
   constructor (bodyLimit: number, onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction) {
     this.#bodyLimit = bodyLimit
@@ -212,49 +210,50 @@ export class ContentTypeParser {
     return copy
   }
 
-  /** The parser a content-type header selects: exact type (with parameters), media type, RegExps, then '*'. */
-  #find (header: string): Parser | null {
+  /** What a content-type header selects: exact type (with parameters), media type, RegExps, then '*'; 'invalid' for a malformed header. */
+  #find (header: string): Selection {
     const cached = this.#cache.get(header)
     if (cached !== undefined) return cached
-    let found: Parser | null = null
+    let found: Selection = 'invalid'
     const mt = parseMediaType(header)
     if (mt !== null) {
-      found = this.#types.get(mt.key) ?? (mt.hasParams ? this.#types.get(mt.media) : undefined) ?? null
-      for (let i = 0; found === null && i < this.#regexps.length; i++) {
-        const { re, parser } = this.#regexps[i]
-        if (testRegExp(re, mt.media) || (mt.hasParams && testRegExp(re, mt.key))) found = parser
+      let parser = this.#types.get(mt.key) ?? (mt.hasParams ? this.#types.get(mt.media) : undefined)
+      for (let i = 0; parser === undefined && i < this.#regexps.length; i++) {
+        const { re, parser: candidate } = this.#regexps[i]
+        if (testRegExp(re, mt.media) || (mt.hasParams && testRegExp(re, mt.key))) parser = candidate
       }
-      if (found === null) found = this.#types.get('') ?? null
+      found = parser ?? this.#types.get('') ?? 'none'
     }
     if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
     this.#cache.set(header, found)
     return found
   }
 
-  /** Decides whether `request` has a body to parse and parses it from `payload` (the raw request, or the stream a preParsing hook
-   *  returned). On success sets request.body and calls done(null); on failure calls done(err) where err has .statusCode and .code.
+  /** Decides whether `request`, of a method with a body, has one to parse and parses it from `payload` (the raw request, or the
+   *  stream a preParsing hook returned), by Fastify 5.12's rules (the caller leaves out methods without a body): a QUERY needs a
+   *  content-type (400); a malformed content-type (an empty one included) is a 415; a body without content-type goes to the
+   *  '*' parser. For a not-found request (`is404`) a well-formed content-type without a parser is no error: the 404 answers.
+   *  On success sets request.body and calls done(null); on failure calls done(err) where err has .statusCode and .code.
    *  `routeBodyLimit` is the effective limit for this route (route option, else the scope's). Never throws; never calls done twice.
    *  done may be called synchronously (no body, 413 from Content-Length, 415). */
-  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number, done: (err: Error | null) => void): void {
+  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number, is404: boolean, done: (err: Error | null) => void): void {
     const headers = request.headers
     const method = request.raw.method ?? ''
-    if (NO_BODY.has(method)) { done(null); return }
     const contentType = headers['content-type']
-    const announced = headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
-    let parser: Parser | null
-    if (contentType === undefined || contentType === '') {
-      if (BODY_IF_ANNOUNCED.has(method) || (headers['transfer-encoding'] === undefined &&
-          (headers['content-length'] === undefined || headers['content-length'] === '0'))) {
+    let selected: Selection
+    if (contentType === undefined) {
+      if (method === 'QUERY') { done(new codes.FST_ERR_ROUTE_MISSING_CONTENT_TYPE(method)); return }
+      if (headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0')) {
         done(null)
         return
       }
-      parser = this.#types.get('') ?? null
-      if (parser === null) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE()); return }
+      selected = this.#types.get('') ?? 'none'
     } else {
-      if (!announced && BODY_IF_ANNOUNCED.has(method)) { done(null); return }
-      parser = this.#find(contentType)
-      if (parser === null) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE()); return }
+      selected = this.#find(contentType)
     }
+    if (selected === 'invalid' || (selected === 'none' && !is404)) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE()); return }
+    if (selected === 'none') { done(null); return }
+    const parser = selected
 
     const reader = new BodyReader(request, payload, parser, done)
     if (!(parser.asString || parser.asBuffer)) {

@@ -8,6 +8,7 @@ import type { PluginScope } from '../app/plugin-scope.js'
 import type { Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
 import { codes } from '../errors.js'
+import { HttpMethods } from './http-methods.js'
 import { answerMissingHost, defaultClientErrorHandler, lacksRequiredHost, type ClientErrorHandler } from './client-errors.js'
 import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
@@ -89,6 +90,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly forceCloseConnections: boolean | 'idle'
   readonly stages: RequestStages
   readonly frameworkErrors: ((error: Error, request: any, reply: any) => unknown) | null
+  readonly methods = new HttpMethods()
   frameworkContext: RouteContext | null = null
   /** weft/observe plugs in here (before the app is ready); null costs one check per stage. */
   observer: RequestObserver | null = null

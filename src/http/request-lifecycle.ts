@@ -34,9 +34,10 @@ export function handleRequest (app: WeftRuntime, router: Router, req: IncomingMe
 }
 
 function route (app: WeftRuntime, router: Router, req: IncomingMessage, res: ServerResponse): void {
-  const match = router.find(req)
-  if (match === null) {
-    startRequest(app, router.notFoundContext(req), req, res, {}, searchOf(req.url!))
+  const found = router.find(req)
+  const match = found ?? router.notFoundMatch(req)
+  if (found === null && match.store !== null) {
+    startRequest(app, match.store, req, res, {}, searchOf(req.url!))
   } else if (match.store === null) {
     match.handler(req, res) // records the routing error on req: a path that does not decode, a parameter too long
     const error = routingError(req)
@@ -132,17 +133,16 @@ const afterPreParsing: Continuation = (run, err, payload) => {
 function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
   const observer = reply[kContext].app.observer
   if (observer !== null) observer.stage(reply, Stage.parsing)
-  const method = reply.request.raw.method
-  if (method === 'GET' || method === 'HEAD') {
+  const method = reply.request.raw.method!
+  const context = reply[kContext]
+  // only the methods with a body (POST, PUT, PATCH, DELETE, OPTIONS, QUERY and addHttpMethod's) are parsed
+  if (method === 'GET' || method === 'HEAD' || !context.app.methods.bodywith.has(method)) {
     preValidationStage(reply)
     return
   }
-  const context = reply[kContext]
-  context.contentTypeParser.run(reply.request, payload as any, context.bodyLimit, (err) => {
+  context.contentTypeParser.run(reply.request, payload as any, context.bodyLimit, context.is404, (err) => {
     if (err === null) {
       preValidationStage(reply)
-    } else if (context.is404 && (err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      preValidationStage(reply) // a not-found answer does not care what the body was
     } else {
       // the client may still be sending the body: the connection ends after this answer
       reply[kHeaders].connection = 'close'

@@ -26,6 +26,9 @@ export interface RouteMatch {
 
 function rawQuery (search: string): any { return search }
 
+/** The store of the not-found router's catch-all: the root not-found handler, whichever it is when a request comes. */
+const kRoot = Symbol('weft.rootNotFound')
+
 export class Router {
   readonly routes: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
   readonly notFound: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
@@ -46,6 +49,8 @@ export class Router {
     }
     this.routes = FindMyWay({ ...base, constraints: options.constraints as any })
     this.notFound = FindMyWay({ ...base })
+    // every method, every path: an unrouted path is decoded as a routed one is (a bad URL is a 400 for any method)
+    this.notFound.all('/*', noop, kRoot)
   }
 
   find (req: IncomingMessage): RouteMatch | null {
@@ -65,7 +70,8 @@ export class Router {
   }
 
   has (method: string, url: string, constraints?: Record<string, unknown>): boolean {
-    return this.routes.hasRoute(method as FindMyWay.HTTPMethod, url, (constraints ?? {}) as any)
+    // find-my-way stores a route declared as '*' under '/*', and finds it only by that name
+    return this.routes.hasRoute(method as FindMyWay.HTTPMethod, url === '*' ? '/*' : url, (constraints ?? {}) as any)
   }
 
   /** Routes unmatched URLs under `prefix` to `context`; the root prefix ('') is the fallback. */
@@ -77,9 +83,11 @@ export class Router {
     for (const path of [prefix, prefix + '/', prefix + '/*']) this.notFound.all(path, noop, context)
   }
 
-  notFoundContext (req: IncomingMessage): RouteContext {
+  /** The not-found handler of the request's prefix; a match with a null store when the path does not decode. */
+  notFoundMatch (req: IncomingMessage): RouteMatch {
     const match = this.notFound.find(req.method as FindMyWay.HTTPMethod, req.url!) as RouteMatch | null
-    return match?.store ?? this.rootNotFound
+    if (match === null || (match.store as unknown) === kRoot) return { handler: noop, params: {}, store: this.rootNotFound, searchParams: match?.searchParams ?? '' }
+    return match
   }
 
   print (options?: Record<string, unknown>): string {

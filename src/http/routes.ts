@@ -1,7 +1,6 @@
 // Declaring routes (option checks, prefixes, onRoute, automatic HEAD) and binding them when the
 // app becomes ready: each route's context gets its final hook arrays (scope hooks first, then
 // the route's own), compiled schemas, error handler and the scope's Request/Reply classes.
-import { METHODS } from 'node:http'
 import { codes } from '../errors.js'
 import { callbackArity, isAsyncFunction, requestHooks, validateHook, type RequestHookName } from '../hooks/names.js'
 import type { HookEntry } from '../hooks/request-hook-runner.js'
@@ -10,8 +9,6 @@ import { RouteContext, type HandlerFn } from './route-context.js'
 import type { Router } from './router.js'
 import type { WeftRuntime } from './runtime.js'
 import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler } from './schemas.js'
-
-const supportedMethods = new Set(METHODS)
 
 export interface RouteSettings {
   bodyLimit: number
@@ -50,7 +47,9 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
   if (methods.length === 0) throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
   for (const m of methods) {
     if (typeof m !== 'string') throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
-    if (!supportedMethods.has(m.toUpperCase())) throw new codes.FST_ERR_ROUTE_METHOD_NOT_SUPPORTED(m)
+    const upper = m.toUpperCase()
+    if (!host.runtime.methods.has(upper)) throw new codes.FST_ERR_ROUTE_METHOD_NOT_SUPPORTED(upper)
+    if (host.runtime.methods.bodyless.has(upper) && opts.schema?.body != null) throw new codes.FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED(upper, path)
   }
   if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(methods[0]), path)
   if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)

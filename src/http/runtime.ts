@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { LifecycleState } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
+import type { HttpMethods } from './http-methods.js'
 import type { RequestObserver } from './request-observer.js'
 
 export interface WeftRuntime {
@@ -19,6 +20,8 @@ export interface WeftRuntime {
   readonly frameworkErrors: ((error: Error, request: any, reply: any) => unknown) | null
   /** The hookless route context those requests get (made at boot; typed by shape here: route-context imports this file). */
   readonly frameworkContext: object | null
+  /** The routed methods: which have a body to parse (addHttpMethod changes them). */
+  readonly methods: HttpMethods
   /** weft/observe's seam: null unless an observer is plugged in. */
   readonly observer: RequestObserver | null
   /** The steps a reply hands over to, passed in by the app (the request path's modules never import back). */

@@ -5,7 +5,7 @@
 //   (both), maxRequestsPerSocket 0 (both), connectionsCheckingInterval 30000 (Node's).
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { answerUnknownExpectation, noteRequestOnSocket, onConnectionTimeout } from './client-errors.js'
+import { answerExpectationOrMissingHost, answerUnknownExpectation, noteRequestOnSocket, onConnectionTimeout } from './client-errors.js'
 
 export interface ServerSettings {
   connectionTimeout?: number
@@ -58,6 +58,6 @@ export function createWeftServer (settings: ServerSettings, handler: (req: Incom
     server.on('timeout', onConnectionTimeout)
     server.on('request', noteRequestOnSocket)
   }
-  server.on('checkExpectation', answerUnknownExpectation)
+  server.on('checkExpectation', answersMissingHost ? answerExpectationOrMissingHost : answerUnknownExpectation)
   return { server, answersMissingHost }
 }

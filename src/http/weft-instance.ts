@@ -9,6 +9,7 @@ import type { ContentTypeParserFunction, AddContentTypeParserOptions, PoisoningA
 import { getDefaultJsonParser } from './content-type-parser.js'
 import type { HttpScope } from './http-scope.js'
 import type { HookSignatures } from './hook-types.js'
+import type { AddHttpMethodOptions } from './http-methods.js'
 import { inject } from './inject.js'
 import { listen, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
@@ -36,8 +37,6 @@ function shorthand (method: string | string[]): Shorthand {
     return this.route({ ...opts, method, url: path, handler: handler ?? opts.handler })
   }
 }
-
-const allMethods = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'SEARCH', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK']
 
 /** Fields every Request / Reply owns (set in its constructor): a decorator may not take their names. */
 const requestFields = new Set<string | symbol>(['id', 'params', 'raw', 'query', 'log', 'body', 'validationError'])
@@ -95,7 +94,23 @@ export class WeftInstance extends PluginHost {
   delete: Shorthand = shorthand('DELETE')
   options: Shorthand = shorthand('OPTIONS')
   patch: Shorthand = shorthand('PATCH')
-  all: Shorthand = shorthand(allMethods)
+  trace: Shorthand = shorthand('TRACE')
+  query: Shorthand = shorthand('QUERY')
+
+  /** Every method the app routes when it is called (Fastify's `supportedMethods`, addHttpMethod's included). */
+  all (path: string, optsOrHandler: RouteShorthandOptions | RouteHandler, handler?: RouteHandler): WeftInstance {
+    return shorthand((this[kApp] as HttpApp).methods.list()).call(this, path, optsOrHandler, handler)
+  }
+
+  get supportedMethods (): string[] { return (this[kApp] as HttpApp).methods.list() }
+
+  /** Routes `method` (one Node knows, as Node spells it), parsing its body when `hasBody`; adds a lowercase shorthand for it. */
+  addHttpMethod (method: string, opts?: AddHttpMethodOptions): this {
+    (this[kApp] as HttpApp).methods.add(method, opts)
+    const name = method.toLowerCase()
+    if (!this.hasDecorator(name)) this.decorate(name, shorthand(method))
+    return this
+  }
 
   hasRoute (opts: { method: string, url: string, constraints?: Record<string, unknown> }): boolean {
     return (this[kApp] as HttpApp).router.has(opts.method.toUpperCase(), opts.url, opts.constraints)

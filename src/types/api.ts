@@ -107,7 +107,7 @@ export interface RouteShorthandOptions<
   readonly '~types'?: { rawServer: RawServer, rawRequest: RawRequest, rawReply: RawReply, typeProvider: TypeProvider, logger: Logger }
 }
 
-export type HTTPMethods = 'DELETE' | 'GET' | 'HEAD' | 'PATCH' | 'POST' | 'PUT' | 'OPTIONS' | 'SEARCH' | 'TRACE' | 'PROPFIND' |
+export type HTTPMethods = 'DELETE' | 'GET' | 'HEAD' | 'PATCH' | 'POST' | 'PUT' | 'OPTIONS' | 'QUERY' | 'SEARCH' | 'TRACE' | 'PROPFIND' |
   'PROPPATCH' | 'MKCOL' | 'COPY' | 'MOVE' | 'LOCK' | 'UNLOCK'
 
 /** app.route()'s options: the shorthand options plus method, url and handler. */
@@ -275,7 +275,13 @@ export interface FastifyInstance<
   delete: RouteShorthandMethod<this>
   options: RouteShorthandMethod<this>
   patch: RouteShorthandMethod<this>
+  trace: RouteShorthandMethod<this>
+  query: RouteShorthandMethod<this>
   all: RouteShorthandMethod<this>
+  /** The methods routes may use: GET, HEAD, TRACE, DELETE, OPTIONS, PATCH, PUT, POST, QUERY and those addHttpMethod() added. */
+  readonly supportedMethods: string[]
+  /** Lets routes use `method` (one Node knows), parsing its body when `hasBody`; adds its lowercase shorthand as a decorator. */
+  addHttpMethod(method: string, methodOptions?: { hasBody?: boolean, overrideExisting?: boolean }): this
   hasRoute(opts: { method: HTTPMethods | Lowercase<HTTPMethods> | string, url: string, constraints?: Record<string, unknown> }): boolean
   printRoutes(options?: { commonPrefix?: boolean, includeMeta?: boolean | Array<string | symbol>, includeHooks?: boolean, method?: string }): string
 

@@ -157,11 +157,14 @@ describe('which requests are parsed', () => {
     }
   })
 
-  test('DELETE parses a body only when one is sent with a content-type', async (t) => {
+  test('DELETE parses its body as POST does: a JSON content-type with no body is a 400', async (t) => {
     const app = weft()
     t.after(() => app.close())
     app.delete('/', async (req) => ({ type: typeOf(req.body), body: req.body ?? null }))
     let res = await app.inject({ method: 'DELETE', url: '/', headers: { 'content-type': 'application/json' } })
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().code, 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    res = await app.inject({ method: 'DELETE', url: '/' })
     assert.equal(res.statusCode, 200)
     assert.equal(res.json().type, 'undefined')
     res = await app.inject({ method: 'DELETE', url: '/', payload: { id: 3 } })

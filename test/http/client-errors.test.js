@@ -116,6 +116,29 @@ describe('an Expect header other than 100-continue', () => {
     assert.match(rest, /\r\n\r\nok$/)
   })
 
+  test('without Host it gets the JSON 400 of a Host-less request (Node checks Host first), and the connection closes', async (t) => {
+    const app = weft()
+    let handled = 0
+    app.get('/', async () => { handled++; return 'ok' })
+    const port = await listenOn(t, app)
+    const answer = parseResponse(await exchange(port, 'GET / HTTP/1.1\r\nExpect: something-else\r\n\r\n'))
+    assert.equal(answer.statusCode, 400)
+    assert.deepEqual(JSON.parse(answer.body), clientErrorBody(400, 'Client Error'))
+    assert.equal(handled, 0)
+  })
+
+  test('a checkExpectation listener of the user\'s own answers it, Host or not', async (t) => {
+    const app = weft()
+    app.get('/', async () => 'ok')
+    app.server.on('checkExpectation', (req, res) => { res.writeHead(412, { 'content-length': 4 }); res.end('mine') })
+    const port = await listenOn(t, app)
+    for (const host of ['Host: x\r\n', '']) {
+      const answer = parseResponse(await exchange(port, `GET / HTTP/1.1\r\n${host}Expect: something-else\r\nConnection: close\r\n\r\n`))
+      assert.equal(answer.statusCode, 412, JSON.stringify(host))
+      assert.equal(answer.body, 'mine')
+    }
+  })
+
   test('Expect: 100-continue still gets 100 Continue, then the answer', async (t) => {
     const app = weft()
     app.post('/', async (req) => req.body)

@@ -438,7 +438,7 @@ async function runOnNode (nodeBin, opts, loadgen) {
           let res = await measure(r, opts.duration)
           log(res)
           const redone = []
-          // /db waits for MariaDB (beside the load generator): its server is not CPU-bound, never redone
+          // on /db a server short of its core may be waiting for MariaDB (beside the load generator): never redone
           for (let i = 0; i < opts.retries && retryBudget > 0 && r.route !== 'db' && res.serverCpuShare != null &&
               res.serverCpuShare < CONTENDED && loadgen.name === 'wrk'; i++) {
             retryBudget--

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// What weft/observe costs per request: the same app (six async hooks, a handler doing one file read
-// and one outgoing HTTP call to a local upstream) on Weft without observe, with observe at each
-// mode, on Fastify and on Fastify + @fastify/otel + the OTel SDK. See bench/README.md.
+// What weft/observe costs per request, per route (a hello route, one outgoing HTTP call, two pooled
+// MariaDB queries; optionally the six-hook app), measured in the same run on Weft without observe,
+// with observe at each mode, on Fastify and on Fastify + @fastify/otel + the OTel SDK. See bench/README.md.
 // Usage: node bench/observe.mjs [--help]
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { request } from 'node:http'
 import { cpus as osCpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,18 +13,28 @@ import { parseArgs } from 'node:util'
 import { cpuPlan, findLoadGenerator, killLoadChildren, pinned, processCpuMs, root, runLoad } from './lib/load.mjs'
 import { frameOwner } from './lib/frame-owner.mjs'
 import { cleanUpOnExit, fmtInt, killAll, machineBusy, median, nodeVersion, startServerProcess, stopServerProcess } from './lib/server-process.mjs'
+import { startMariaDB } from '../test/support/databases.js'
 
 // ---------------------------------------------------------------- configuration
 
+// `routes`: the only routes a server is measured on; `optional`: only when --only names it
 const SERVERS = [
   { name: 'off', label: 'weft, observe off', file: 'observe-weft.mjs', mode: 'off' },
+  { name: 'channels', label: 'weft off + empty mysql2 subscribers', file: 'observe-weft.mjs', mode: 'channels', routes: ['db'] },
   { name: 'timing', label: 'weft + observe timing', file: 'observe-weft.mjs', mode: 'timing' },
   { name: 'resources', label: 'weft + observe resources', file: 'observe-weft.mjs', mode: 'resources' },
   { name: 'otel', label: 'weft + timing + OTel export', file: 'observe-weft.mjs', mode: 'otel', exports: true },
-  { name: 'page', label: 'weft + timing + page (idle)', file: 'observe-weft.mjs', mode: 'page' },
+  { name: 'page', label: 'weft + timing + page (idle)', file: 'observe-weft.mjs', mode: 'page', optional: true },
   { name: 'fastify', label: 'fastify', file: 'observe-fastify.mjs', mode: 'plain' },
   { name: 'fastify-otel', label: 'fastify + @fastify/otel + SDK', file: 'observe-fastify.mjs', mode: 'otel', exports: true }
 ]
+const ROUTES = {
+  hello: { path: '/hello', what: 'no hooks, returns {hello:"world"} through a response schema' },
+  call: { path: '/call', what: 'no hooks, one http.get (keep-alive agent) to a local upstream' },
+  db: { path: '/db', what: 'no hooks, two queries through a mysql2 pool (4 connections) against MariaDB' },
+  hooks: { path: '/hooks', what: 'six async hooks, one fs.promises.readFile, one http.get to the upstream (the app measured until 2026-12-04)' }
+}
+const DEFAULT_ROUTES = ['hello', 'call', 'db']
 const CONTENDED = 0.85 // a run in which the server got less of its core than this is redone
 /** The Node of major version `major`: .cache/node<N> (where npm test installs them), else this one if it is that major. */
 const nodeAt = (major) => {
@@ -33,14 +44,17 @@ const nodeAt = (major) => {
 
 const HELP = `Usage: node bench/observe.mjs [options]     (npm run bench:observe -- [options])
 
-  --duration <s>      seconds of load per measured run        (BENCH_DURATION, default 4)
-  --rounds <n>        interleaved rounds                       (BENCH_ROUNDS, default 5)
-  --warmup <s>        seconds of load per server before round 1 (BENCH_WARMUP, default 3; 0 = none)
+  --routes <list>     routes, comma-separated, of: ${Object.keys(ROUTES).join(',')}
+                      (BENCH_ROUTES, default ${DEFAULT_ROUTES.join(',')}; db is skipped when MariaDB cannot start)
+  --duration <s>      seconds of load per measured run        (BENCH_DURATION, default 3)
+  --rounds <n>        interleaved rounds                       (BENCH_ROUNDS, default 4)
+  --warmup <s>        seconds of load per server and route before round 1 (BENCH_WARMUP, default 2; 0 = none)
   --connections <n>   keep-alive connections                   (BENCH_CONNECTIONS, default 50)
   --retries <n>       redo a run up to n times when the server got < 85% of its core,
-                      at most one redo per server               (BENCH_RETRIES, default 1; 0 = never)
+                      at most one redo per server and route     (BENCH_RETRIES, default 1; 0 = never)
   --only <list>       servers, comma-separated, of: ${SERVERS.map((s) => s.name).join(',')}   (BENCH_ONLY)
-                      (off is always added: the ratios are against it)
+                      (off is always added: the ratios are against it; default all but page;
+                      channels runs on /db only)
   --node <list>       Node binaries that run the servers, comma-separated; a major version (22, 24,
                       26) stands for .cache/node<N>/…/bin/node, or this node when it is that major
                       (BENCH_NODE, default this node)
@@ -48,8 +62,9 @@ const HELP = `Usage: node bench/observe.mjs [options]     (npm run bench:observe
   --no-pin            do not pin servers / load generator to separate CPUs  (BENCH_NO_PIN=1)
   --no-save           do not write bench/results/observe-<node version>.json
   --profile <list>    instead of the benchmark: run these servers (e.g. off,timing) one after the
-                      other under V8's CPU profiler (--warmup, then --duration s of load) and print
-                      self time in µs per request by owner and by function, each against the first
+                      other under V8's CPU profiler (--warmup, then --duration s of load on the first
+                      of --routes, default hello) and print self time in µs per request by owner and
+                      by function, each against the first
   --top <n>           functions listed with --profile                          (default 25)
   -h, --help`
 
@@ -62,6 +77,7 @@ function options () {
   const env = process.env
   const { values } = parseArgs({
     options: {
+      routes: { type: 'string' },
       duration: { type: 'string' },
       rounds: { type: 'string' },
       warmup: { type: 'string' },
@@ -85,9 +101,9 @@ function options () {
   }
   const flag = (v) => v !== undefined && v !== '' && v !== '0' && v !== 'false'
   const o = {
-    duration: int('duration', values.duration ?? env.BENCH_DURATION ?? 4, 1),
-    rounds: int('rounds', values.rounds ?? env.BENCH_ROUNDS ?? 5, 1),
-    warmup: int('warmup', values.warmup ?? env.BENCH_WARMUP ?? 3, 0),
+    duration: int('duration', values.duration ?? env.BENCH_DURATION ?? 3, 1),
+    rounds: int('rounds', values.rounds ?? env.BENCH_ROUNDS ?? 4, 1),
+    warmup: int('warmup', values.warmup ?? env.BENCH_WARMUP ?? 2, 0),
     connections: int('connections', values.connections ?? env.BENCH_CONNECTIONS ?? 50, 1),
     retries: int('retries', values.retries ?? env.BENCH_RETRIES ?? 1, 0),
     loadgen: values.loadgen ?? env.BENCH_LOADGEN ?? undefined,
@@ -97,13 +113,16 @@ function options () {
     top: int('top', values.top ?? 25, 1)
   }
   for (const n of o.profile ?? []) if (!SERVERS.some((s) => s.name === n)) usage(`unknown server ${n} in --profile`)
+  const routes = values.routes ?? env.BENCH_ROUTES
+  o.routes = routes ? routes.split(',').map((x) => x.trim()).filter(Boolean) : (o.profile ? ['hello'] : DEFAULT_ROUTES)
+  for (const n of o.routes) if (!(n in ROUTES)) usage(`unknown route ${n} in --routes`)
   const nodes = values.node ?? env.BENCH_NODE
   o.nodes = nodes
     ? nodes.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (/^\d+$/.test(s) ? nodeAt(s) : s))
     : [process.execPath]
   for (const bin of o.nodes) if (!existsSync(bin)) usage(`no Node binary at ${bin}`)
   const only = values.only ?? env.BENCH_ONLY
-  o.servers = SERVERS
+  o.servers = SERVERS.filter((s) => !s.optional)
   if (only) {
     const names = only.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
     for (const n of names) if (!SERVERS.some((s) => s.name === n)) usage(`unknown server ${n} in --only`)
@@ -116,11 +135,14 @@ function options () {
 
 const children = new Set() // live server, upstream and receiver children
 const abort = new AbortController()
+let mariadb = null // { host, port, stop(), kill() } while /db is measured
 
 function cleanup () {
   abort.abort()
   killAll(children)
   killLoadChildren()
+  try { mariadb?.kill() } catch {}
+  mariadb = null
 }
 cleanUpOnExit(cleanup)
 
@@ -147,15 +169,42 @@ function get (port, path) {
   })
 }
 
-/** One GET / must answer 200 with {"bytes":<payload size>,"upstream":{"ok":true}} as JSON. */
-async function check (port) {
-  const expected = readFileSync(join(root, 'bench', 'servers', 'observe-payload.json')).length
-  const { status, headers, body } = await get(port, '/')
-  if (status !== 200) throw new Error(`GET / answered ${status}: ${body.slice(0, 200)}`)
-  if (!/^application\/json/.test(headers['content-type'] ?? '')) throw new Error(`GET / content-type is ${headers['content-type']}`)
-  let parsed
-  try { parsed = JSON.parse(body) } catch { throw new Error(`GET / body is not JSON: ${body.slice(0, 200)}`) }
-  if (parsed.bytes !== expected || parsed.upstream?.ok !== true) throw new Error(`GET / body is ${body.slice(0, 200)}`)
+/** The JSON body each route must answer (what the app computes, by construction). */
+function expectedBody (route) {
+  const upstream = { ok: true }
+  if (route === 'hello') return { hello: 'world' }
+  if (route === 'call') return { upstream }
+  if (route === 'db') return { id: 1, count: 3 }
+  return { bytes: readFileSync(join(root, 'bench', 'servers', 'observe-payload.json')).length, upstream }
+}
+
+/** One GET of the route must answer 200 with its expected JSON body. */
+async function check (port, route) {
+  const path = ROUTES[route].path
+  const { status, headers, body } = await get(port, path)
+  if (status !== 200) throw new Error(`GET ${path} answered ${status}: ${body.slice(0, 200)}`)
+  if (!/^application\/json/.test(headers['content-type'] ?? '')) throw new Error(`GET ${path} content-type is ${headers['content-type']}`)
+  if (body !== JSON.stringify(expectedBody(route))) throw new Error(`GET ${path} body is ${body.slice(0, 200)}`)
+}
+
+/** MariaDB for /db (test/support/databases.js), its server pinned to `cpu` (beside the load generator). */
+async function startDatabase (cpu) {
+  const db = await startMariaDB({
+    schema: ['CREATE TABLE tasks (id INT PRIMARY KEY, project_id INT NOT NULL, title VARCHAR(80) NOT NULL)',
+      "INSERT INTO tasks VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 1, 'c')"]
+  })
+  if (cpu != null) {
+    // the process listening with --port=<port>: move every thread of it to the load generator's CPU
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let cmdline = ''
+      try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8') } catch { continue }
+      if (/mariadbd|mysqld/.test(cmdline) && cmdline.includes(`--port=${db.port}\0`)) {
+        spawnSync('taskset', ['-a', '-cp', String(cpu), pid], { stdio: 'ignore' })
+        db.pinned = cpu
+      }
+    }
+  }
+  return db
 }
 
 // ---------------------------------------------------------------- statistics & printing
@@ -177,8 +226,9 @@ function sameRound (a, b) {
   return median(a.rounds.map((x) => x.cpuUsPerReq / byRound.get(x.round)))
 }
 
-function summarize (results) {
-  for (const r of results) {
+/** Medians per (server, route), and ratios to `off` on the same route. */
+function summarize (units) {
+  for (const r of units) {
     if (!r.ok) continue
     r.medianRps = median(r.rounds.map((x) => x.rps))
     r.medianCpuUsPerReq = median(r.rounds.map((x) => x.cpuUsPerReq ?? NaN))
@@ -186,8 +236,8 @@ function summarize (results) {
     r.medianP99Ms = median(r.rounds.map((x) => x.latencyMs.p99))
     r.spansPerReq = r.exports ? median(r.rounds.map((x) => x.spansPerReq ?? NaN)) : null
   }
-  const off = results.find((r) => r.name === 'off')
-  for (const r of results) {
+  for (const r of units) {
+    const off = units.find((u) => u.route === r.route && u.name === 'off')
     if (!r.ok || !off?.ok) continue
     // by medians, and the median of same-round ratios (drift between rounds cancels)
     r.cpuVsOff = r.medianCpuUsPerReq / off.medianCpuUsPerReq
@@ -196,51 +246,76 @@ function summarize (results) {
   }
 }
 
-function targets (results) {
-  const by = Object.fromEntries(results.filter((r) => r.ok).map((r) => [r.name, r]))
+/** The cost targets of issue 15 (Node 24 and 26): same-round CPU µs/req ratios to off. */
+function targets (units) {
+  const at = (route, name) => units.find((u) => u.ok && u.route === route && u.name === name)
   const lines = []
   const line = (text, ok) => lines.push(`   ${ok === null ? '?' : ok ? 'ok  ' : 'MISS'}  ${text}`)
-  const within = (r, limit) => (r ? r.cpuVsOffPaired - 1 <= limit : null)
-  if (by.timing) line(`timing ≤ 3% CPU/req over off: ${pct(by.timing.cpuVsOffPaired)} (same-round median; by medians ${pct(by.timing.cpuVsOff)})`, within(by.timing, 0.03))
-  if (by.resources) line(`resources ≤ 15% CPU/req over off (Node 24/26): ${pct(by.resources.cpuVsOffPaired)} (by medians ${pct(by.resources.cpuVsOff)})`, within(by.resources, 0.15))
-  if (by.otel && by['fastify-otel']) {
-    const r = by['fastify-otel'].medianCpuUsPerReq / by.otel.medianCpuUsPerReq
-    line(`timing + OTel cheaper per request than fastify + @fastify/otel: ${fmt(by.otel.medianCpuUsPerReq)} vs ${fmt(by['fastify-otel'].medianCpuUsPerReq)} µs (fastify-otel / weft-otel ${r.toFixed(2)})`, r > 1)
+  const ratio = (route, name, limit) => {
+    const r = at(route, name)
+    if (r) line(`${ROUTES[route].path}: ${name} ≤ ${limit.toFixed(2)} × off: ${r.cpuVsOffPaired.toFixed(3)} (same-round median; by medians ${r.cpuVsOff.toFixed(3)}; +${fmt(r.medianCpuUsPerReq - at(route, 'off').medianCpuUsPerReq)} µs/req)`, r.cpuVsOffPaired <= limit)
   }
-  if (by.page && by.timing) {
-    const r = sameRound(by.page, by.timing)
-    line(`page idle ≈ timing: ${pct(r)} CPU/req vs timing (same-round median; within ±3% counts as equal here)`, Math.abs(r - 1) <= 0.03)
+  ratio('hello', 'timing', 1.05)
+  ratio('call', 'timing', 1.10)
+  ratio('call', 'resources', 1.35)
+  const otel = at('call', 'otel')
+  const fotel = at('call', 'fastify-otel')
+  if (otel && fotel) {
+    const r = fotel.medianCpuUsPerReq / otel.medianCpuUsPerReq
+    line(`/call: timing + OTel cheaper per request than fastify + @fastify/otel: ${fmt(otel.medianCpuUsPerReq)} vs ${fmt(fotel.medianCpuUsPerReq)} µs (fastify-otel / weft-otel ${r.toFixed(2)})`, r > 1)
   }
+  const page = at('hello', 'page')
+  const timing = at('hello', 'timing')
+  if (page && timing) {
+    const r = sameRound(page, timing)
+    line(`/hello: page idle ≈ timing: ${pct(r)} CPU/req vs timing (same-round median; within ±3% counts as equal here)`, Math.abs(r - 1) <= 0.03)
+  }
+  // database spans: what observe adds on /db beyond what it adds on /hello (the request itself)
+  for (const name of ['timing', 'resources', 'otel']) {
+    const db = at('db', name)
+    const hello = at('hello', name)
+    const dbOff = at('db', 'off')
+    const helloOff = at('hello', 'off')
+    if (!db || !dbOff) continue
+    const added = db.medianCpuUsPerReq - dbOff.medianCpuUsPerReq
+    const spans = hello && helloOff ? added - (hello.medianCpuUsPerReq - helloOff.medianCpuUsPerReq) : NaN
+    lines.push(`   info  /db: ${name} adds ${fmt(added)} µs/req (${pct(db.cpuVsOffPaired)} same-round)` +
+      (Number.isFinite(spans) ? `; beyond what it adds on /hello: ${fmt(spans)} µs for the two query spans (${fmt(spans / 2)} per query)` : ''))
+  }
+  const channels = at('db', 'channels')
+  if (channels) lines.push(`   info  /db: empty subscribers on mysql2's channels (no observe): ${pct(channels.cpuVsOffPaired)} same-round (${fmt(channels.medianCpuUsPerReq - at('db', 'off').medianCpuUsPerReq)} µs/req)`)
   return lines
 }
 
-function print (meta, results) {
-  const head = ['server', 'median req/s', 'spread', 'p99 ms', 'server CPU', 'CPU µs/req', 'vs off (CPU)', 'same-round', 'req/s vs off', 'spans/req']
-  const rows = [head]
-  const failed = []
-  for (const r of results) {
-    if (!r.ok) { failed.push(`${r.label}  FAILED: ${r.error}`); continue }
-    const rps = r.rounds.map((x) => x.rps)
-    rows.push([r.label, fmtInt(r.medianRps), `${(((Math.max(...rps) - Math.min(...rps)) / r.medianRps) * 100).toFixed(1)}%`,
-      fmt(r.medianP99Ms, 2), Number.isFinite(r.medianServerCpuShare) ? `${(r.medianServerCpuShare * 100).toFixed(0)}%` : '-',
-      fmt(r.medianCpuUsPerReq), pct(r.cpuVsOff), pct(r.cpuVsOffPaired), fmt(r.rpsVsOff, 2), r.spansPerReq == null ? '' : fmt(r.spansPerReq, 1)])
-  }
+function print (meta, units) {
   console.log(`\n# observe benchmark on Node ${meta.nodeVersion}`)
-  console.log(`   GET / : six async hooks, one fs.promises.readFile, one http.get (keep-alive agent) to a local upstream`)
   console.log(`   ${meta.loadgen.name} ${meta.loadgen.version} · ${meta.connections} connections · ${meta.rounds} interleaved rounds × ${meta.duration} s (+${meta.warmup} s warm-up) · ` +
-    (meta.pinning.taskset ? `servers on CPU ${meta.pinning.server}; load, upstream and OTLP receiver on CPU ${meta.pinning.load}` : `not pinned (${meta.pinning.reason})`))
-  console.log()
-  console.log([table(rows), ...failed].join('\n'))
-  const busy = meta.busyBefore
-  console.log(`\n   machine ${busy == null ? 'load unknown' : `${(busy * 100).toFixed(0)}% busy`} before the run` +
-    (busy > 0.15 ? ': other processes were running, expect noise' : ''))
-  console.log('   vs off (CPU): CPU µs/req over Weft without observe, by medians; same-round: median of the per-round ratios')
-  console.log('\n   targets')
-  for (const l of targets(results)) console.log(l)
+    (meta.pinning.taskset ? `servers on CPU ${meta.pinning.server}; load, upstream, OTLP receiver${meta.mariadb ? ', MariaDB' : ''} on CPU ${meta.pinning.load}` : `not pinned (${meta.pinning.reason})`))
+  if (meta.dbSkipped) console.log(`   /db skipped: ${meta.dbSkipped}`)
+  for (const route of meta.routes) {
+    const head = ['server', 'median req/s', 'spread', 'p99 ms', 'server CPU', 'CPU µs/req', 'vs off (CPU)', 'same-round', 'req/s vs off', 'spans/req']
+    const rows = [head]
+    const failed = []
+    for (const r of units.filter((u) => u.route === route)) {
+      if (!r.ok) { failed.push(`${r.label}  FAILED: ${r.error}`); continue }
+      const rps = r.rounds.map((x) => x.rps)
+      rows.push([r.label, fmtInt(r.medianRps), `${(((Math.max(...rps) - Math.min(...rps)) / r.medianRps) * 100).toFixed(1)}%`,
+        fmt(r.medianP99Ms, 2), Number.isFinite(r.medianServerCpuShare) ? `${(r.medianServerCpuShare * 100).toFixed(0)}%` : '-',
+        fmt(r.medianCpuUsPerReq), pct(r.cpuVsOff), pct(r.cpuVsOffPaired), fmt(r.rpsVsOff, 2), r.spansPerReq == null ? '' : fmt(r.spansPerReq, 1)])
+    }
+    console.log(`\n## GET ${ROUTES[route].path}: ${ROUTES[route].what}\n`)
+    console.log([table(rows), ...failed].join('\n'))
+  }
+  const busy = meta.busy
+  console.log(`\n   machine (other processes than the benchmark's): ${busy.length === 0 ? 'load unknown' : `${busy.map((b) => `${(b * 100).toFixed(0)}%`).join(', ')} busy before the run and its rounds`}` +
+    (busy.some((b) => b > 0.15) ? ': other processes were running, expect noise' : ''))
+  console.log(`   runs redone because the server got < ${CONTENDED * 100}% of its core: ${meta.redone}`)
+  console.log('   vs off (CPU): CPU µs/req over Weft without observe on the same route, by medians; same-round: median of the per-round ratios')
+  console.log('\n   targets (issue 15, meant for Node 24 and 26)')
+  for (const l of targets(units)) console.log(l)
 }
 
 // ---------------------------------------------------------------- the benchmark
-
 
 async function receiverStats (port) {
   try {
@@ -254,30 +329,60 @@ async function runOnNode (nodeBin, opts, loadgen) {
   const serverCpu = plan.taskset ? plan.server : null
   const loadCpu = plan.taskset ? plan.load : null
   console.error(`\n# Node ${version} (${nodeBin})`)
-  const busyBefore = await machineBusy()
-  if (busyBefore != null) console.error(`# machine ${(busyBefore * 100).toFixed(0)}% busy before start`)
+  const busy = []
+  const noteBusy = async (when) => {
+    const b = await machineBusy()
+    if (b == null) return
+    busy.push(b)
+    console.error(`# machine ${(b * 100).toFixed(0)}% busy ${when}${b > 0.15 ? ' (other processes: expect noise)' : ''}`)
+  }
+  await noteBusy('before start')
+
+  let routes = opts.routes
+  let dbSkipped = null
+  if (routes.includes('db')) {
+    try {
+      mariadb = await startDatabase(loadCpu)
+      console.error(`# MariaDB on 127.0.0.1:${mariadb.port}${mariadb.pinned != null ? `, pinned to CPU ${mariadb.pinned}` : ''}`)
+    } catch (err) {
+      dbSkipped = `MariaDB could not start (${err.message.split('\n')[0].slice(0, 200)})`
+      console.error(`# skipping /db: ${dbSkipped}`)
+      routes = routes.filter((r) => r !== 'db')
+    }
+  }
 
   // the upstream and the OTLP receiver share the load generator's CPU: only servers are measured
   const upstream = await startChild({ file: 'observe-upstream.mjs', nodeBin, cpu: loadCpu })
   const receiver = await startChild({ file: 'observe-otlp-receiver.mjs', nodeBin, cpu: loadCpu })
   const env = { BENCH_UPSTREAM: `http://127.0.0.1:${upstream.port}`, BENCH_OTLP_URL: `http://127.0.0.1:${receiver.port}/v1/traces` }
+  if (mariadb) env.BENCH_MYSQL = `${mariadb.host}:${mariadb.port}`
 
-  const results = opts.servers.map((s) => ({ ...s, ok: false, error: null, rounds: [] }))
+  // one process per server, serving every route; a unit is one (server, route)
+  const servers = opts.servers.filter((s) => routes.some((route) => !s.routes || s.routes.includes(route)))
+  const units = []
+  for (const route of routes) for (const s of servers) if (!s.routes || s.routes.includes(route)) units.push({ ...s, route, ok: false, error: null, rounds: [] })
   const procs = new Map()
-  for (const r of results) {
+  for (const s of servers) {
     try {
-      const p = await startChild({ file: r.file, mode: r.mode, nodeBin, cpu: serverCpu, env })
-      procs.set(r.name, p)
-      await check(p.port)
-      r.ok = true
+      procs.set(s.name, await startChild({ file: s.file, mode: s.mode, nodeBin, cpu: serverCpu, env }))
     } catch (err) {
-      r.error = err.message
-      await stopChild(procs.get(r.name)?.child)
-      procs.delete(r.name)
-      console.error(`#   ${r.label}: FAILED: ${err.message}`)
+      for (const u of units) if (u.name === s.name) u.error = err.message
+      console.error(`#   ${s.label}: FAILED: ${err.message}`)
     }
   }
-  let retryBudget = results.length
+  for (const u of units) {
+    const p = procs.get(u.name)
+    if (!p) continue
+    try {
+      await check(p.port, u.route)
+      u.ok = true
+    } catch (err) {
+      u.error = err.message
+      console.error(`#   ${u.label} ${ROUTES[u.route].path}: FAILED: ${err.message}`)
+    }
+  }
+  let retryBudget = units.length
+  let redoneCount = 0
 
   async function measure (r, duration) {
     const p = procs.get(r.name)
@@ -288,7 +393,7 @@ async function runOnNode (nodeBin, opts, loadgen) {
     const spansBefore = r.exports ? await receiverStats(receiver.port) : null
     const cpuBefore = processCpuMs(p.child.pid)
     const t0 = performance.now()
-    const res = await runLoad({ url: `http://127.0.0.1:${p.port}/`, duration, connections: opts.connections, cpu: loadCpu, generator: loadgen, signal: abort.signal })
+    const res = await runLoad({ url: `http://127.0.0.1:${p.port}${ROUTES[r.route].path}`, duration, connections: opts.connections, cpu: loadCpu, generator: loadgen, signal: abort.signal })
     const cpuAfter = processCpuMs(p.child.pid)
     const wallMs = performance.now() - t0
     if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error('server died during the run')
@@ -302,42 +407,49 @@ async function runOnNode (nodeBin, opts, loadgen) {
     return res
   }
   function markFailed (r, err) {
-    r.ok = false
-    r.error = err.message
-    console.error(`#   ${r.label}: FAILED: ${err.message}`)
-    stopChild(procs.get(r.name)?.child)
+    // a dead server fails all its routes; a failing route only itself
+    const dead = procs.get(r.name)?.child.exitCode !== null || procs.get(r.name)?.child.signalCode !== null
+    for (const u of units) {
+      if (u === r || (dead && u.name === r.name)) { u.ok = false; u.error = err.message }
+    }
+    console.error(`#   ${r.label} ${ROUTES[r.route].path}: FAILED: ${err.message}`)
+    if (dead) stopChild(procs.get(r.name)?.child)
   }
-  const alive = () => results.filter((r) => r.ok)
+  const alive = () => units.filter((r) => r.ok)
+  const name = (r) => `${r.label} ${ROUTES[r.route].path}`
 
   try {
     if (opts.warmup > 0) {
       for (const r of alive()) {
-        console.error(`#   warm-up ${r.label} (${opts.warmup} s)`)
+        console.error(`#   warm-up ${name(r)} (${opts.warmup} s)`)
         try { await measure(r, opts.warmup) } catch (err) { if (abort.signal.aborted) throw err; markFailed(r, err) }
       }
     }
     for (let round = 0; round < opts.rounds; round++) {
+      if (round > 0) await noteBusy(`before round ${round + 1}`)
       const list = alive()
       const order = list.map((_, i) => list[(i + round) % list.length])
       for (const r of order) {
         if (!r.ok) continue
         try {
-          const log = (x, note = '') => console.error(`#   round ${round + 1}/${opts.rounds} ${r.label}: ${fmtInt(x.rps)} req/s` +
+          const log = (x, note = '') => console.error(`#   round ${round + 1}/${opts.rounds} ${name(r)}: ${fmtInt(x.rps)} req/s` +
             (x.cpuUsPerReq == null ? '' : `, ${x.cpuUsPerReq.toFixed(1)} µs CPU/req, server got ${(x.serverCpuShare * 100).toFixed(0)}% of its core`) +
             (x.spansPerReq == null ? '' : `, ${x.spansPerReq.toFixed(1)} spans/req received`) + note)
           let res = await measure(r, opts.duration)
           log(res)
           const redone = []
-          for (let i = 0; i < opts.retries && retryBudget > 0 && res.serverCpuShare != null &&
+          // on /db a server short of its core may be waiting for MariaDB (beside the load generator): never redone
+          for (let i = 0; i < opts.retries && retryBudget > 0 && r.route !== 'db' && res.serverCpuShare != null &&
               res.serverCpuShare < CONTENDED && loadgen.name === 'wrk'; i++) {
             retryBudget--
+            redoneCount++
             await sleep(500)
             const again = await measure(r, opts.duration)
             log(again, ' (again: the server did not get its core)')
             redone.push(again.serverCpuShare > res.serverCpuShare ? res : again)
             if (again.serverCpuShare > res.serverCpuShare) res = again
           }
-          if (res.errors || res.non2xx) console.error(`#   ${r.label}: ${res.errors} socket errors, ${res.non2xx} non-2xx responses`)
+          if (res.errors || res.non2xx) console.error(`#   ${name(r)}: ${res.errors} socket errors, ${res.non2xx} non-2xx responses`)
           r.rounds.push({
             round: round + 1,
             rps: res.rps,
@@ -361,8 +473,12 @@ async function runOnNode (nodeBin, opts, loadgen) {
     await Promise.all([...procs.values()].map((p) => stopChild(p.child)))
     await stopChild(upstream.child)
     await stopChild(receiver.child)
+    if (mariadb) {
+      await mariadb.stop().catch(() => {})
+      mariadb = null
+    }
   }
-  summarize(results)
+  summarize(units)
 
   const meta = {
     benchmark: 'observe',
@@ -377,15 +493,19 @@ async function runOnNode (nodeBin, opts, loadgen) {
     rounds: opts.rounds,
     warmup: opts.warmup,
     retries: opts.retries,
-    busyBefore,
+    routes,
+    dbSkipped,
+    mariadb: routes.includes('db'),
+    busy,
+    redone: redoneCount,
     pinning: { taskset: plan.taskset, server: plan.server ?? null, load: plan.load ?? null, reason: plan.reason || null }
   }
-  print(meta, results)
+  print(meta, units)
   if (opts.save) {
     const dir = join(root, 'bench', 'results')
     mkdirSync(dir, { recursive: true })
     const file = join(dir, `observe-${version}.json`)
-    writeFileSync(file, JSON.stringify({ ...meta, servers: results }, null, 2) + '\n')
+    writeFileSync(file, JSON.stringify({ ...meta, units }, null, 2) + '\n')
     console.log(`\n   results written to ${file.slice(root.length + 1)}`)
   }
 }
@@ -441,6 +561,11 @@ async function profileRun (nodeBin, opts, loadgen) {
   const upstream = await startChild({ file: 'observe-upstream.mjs', nodeBin, cpu: loadCpu })
   const receiver = await startChild({ file: 'observe-otlp-receiver.mjs', nodeBin, cpu: loadCpu })
   const env = { BENCH_UPSTREAM: `http://127.0.0.1:${upstream.port}`, BENCH_OTLP_URL: `http://127.0.0.1:${receiver.port}/v1/traces` }
+  const route = opts.routes[0]
+  if (route === 'db') {
+    mariadb = await startDatabase(loadCpu)
+    env.BENCH_MYSQL = `${mariadb.host}:${mariadb.port}`
+  }
   const runs = []
   try {
     for (const name of opts.profile) {
@@ -448,8 +573,8 @@ async function profileRun (nodeBin, opts, loadgen) {
       const dir = mkdtempSync(join(tmpdir(), `weft-observe-prof-${name}-`))
       try {
         const p = await startChild({ file: s.file, mode: s.mode, nodeBin, cpu: serverCpu, env, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
-        await check(p.port)
-        const url = `http://127.0.0.1:${p.port}/`
+        await check(p.port, route)
+        const url = `http://127.0.0.1:${p.port}${ROUTES[route].path}`
         let requests = 1
         const busy = await machineBusy(500)
         if (opts.warmup > 0) requests += (await runLoad({ url, duration: opts.warmup, connections: opts.connections, cpu: loadCpu, generator: loadgen, signal: abort.signal })).requests
@@ -468,10 +593,14 @@ async function profileRun (nodeBin, opts, loadgen) {
   } finally {
     await stopChild(upstream.child)
     await stopChild(receiver.child)
+    if (mariadb) {
+      await mariadb.stop().catch(() => {})
+      mariadb = null
+    }
   }
   const base = runs[0]
   const f = (n) => fmt(n, 2).padStart(8)
-  console.log(`\n# observe profile on Node ${version}: self time, µs per request (idle excluded)`)
+  console.log(`\n# observe profile on Node ${version}, GET ${ROUTES[route].path}: self time, µs per request (idle excluded)`)
   for (const r of runs) console.log(`   ${r.label}: ${r.busy.toFixed(1)} µs busy/req, ${fmtInt(r.rps)} req/s under the profiler` +
     (r.busyBefore == null ? '' : `, machine ${(r.busyBefore * 100).toFixed(0)}% busy before`))
   // with two or more runs, rows are sorted by the difference last - first (largest cost added first)
@@ -506,15 +635,16 @@ async function main () {
     cleanup()
     return
   }
-  const perNode = opts.servers.length * (opts.warmup + opts.rounds * (opts.duration + 0.5)) + 5
+  const units = opts.routes.reduce((n, route) => n + opts.servers.filter((s) => !s.routes || s.routes.includes(route)).length, 0)
+  const perNode = units * (opts.warmup + opts.rounds * (opts.duration + 0.7)) + opts.rounds + 20
   console.error(`# load generator: ${loadgen.name} ${loadgen.version} (${loadgen.bin})`)
-  console.error(`# expected time: ~${Math.ceil((perNode * opts.nodes.length) / 60)} min (${opts.servers.length} servers × (${opts.warmup} s warm-up + ` +
+  console.error(`# expected time: ~${Math.ceil((perNode * opts.nodes.length) / 60)} min (${units} server × route pairs × (${opts.warmup} s warm-up + ` +
     `${opts.rounds} × ${opts.duration} s)${opts.nodes.length > 1 ? ` × ${opts.nodes.length} Node versions` : ''}), more if runs are redone`)
   const hardLimit = setTimeout(() => {
     console.error('# the benchmark overran its time budget by far: stopping')
     cleanup()
     process.exit(1)
-  }, ((perNode + opts.servers.length * opts.duration) * opts.nodes.length * 2 + 300) * 1000)
+  }, ((perNode + units * opts.duration) * opts.nodes.length * 2 + 300) * 1000)
   hardLimit.unref()
   for (const bin of opts.nodes) await runOnNode(bin, opts, loadgen)
   cleanup()

@@ -1,4 +1,4 @@
-// Fastify 5 serving bench/observe.mjs's app, per argv[2]: plain | otel. `otel` first sets up the
+// Fastify 5 serving bench/observe.mjs's routes, per argv[2]: plain | otel. `otel` first sets up the
 // OpenTelemetry SDK (observe-fastify-otel.mjs), then registers @fastify/otel's plugin before the app.
 import { HOST, addApp, mode, ready } from './observe-app.mjs'
 

@@ -1,11 +1,13 @@
-// Weft serving bench/observe.mjs's app, observe per argv[2]: off | timing | resources | otel | page
-// (otel: timing + tracing to BENCH_OTLP_URL; page: timing + the live page, no browser connected).
+// Weft serving bench/observe.mjs's routes, observe per argv[2]: off | channels | timing | resources |
+// otel | page (channels: off + empty subscribers on mysql2's TracingChannels; otel: timing + tracing
+// to BENCH_OTLP_URL; page: timing + the live page, no browser connected).
 import weft from 'weft'
 import { observe } from 'weft/observe'
-import { HOST, addApp, mode, ready } from './observe-app.mjs'
+import { HOST, addApp, mode, ready, subscribeMysqlChannels } from './observe-app.mjs'
 
 const modes = {
   off: null,
+  channels: null,
   timing: { detail: 'timing' },
   resources: { detail: 'resources' },
   otel: { detail: 'timing', tracing: { url: process.env.BENCH_OTLP_URL ?? 'http://127.0.0.1:4318/v1/traces', serviceName: 'bench-weft' } },
@@ -18,6 +20,7 @@ if (!(mode in modes)) {
 
 const app = weft({ logger: false })
 if (modes[mode] !== null) await app.register(observe, modes[mode])
+if (mode === 'channels') await subscribeMysqlChannels()
 addApp(app)
 
 await app.listen({ port: 0, host: HOST })

@@ -35,6 +35,11 @@ export class BegunOperation implements OpenOperation {
   #settling: Promise<OperationReport> | undefined
   #failed = false
   #closedBy: 'disable' | 'limit' | undefined
+  /** Its neighbours in its tracker's list of open operations (OpenOperations), null at the ends. */
+  prevOpen: BegunOperation | null = null
+  nextOpen: BegunOperation | null = null
+  /** Whether it is in that list. */
+  listed = false
 
   constructor (
     readonly host: OperationHost,
@@ -123,27 +128,53 @@ export class BegunOperation implements OpenOperation {
   }
 }
 
-/** The operations begun and not yet ended, oldest first, at most `max`. */
+/**
+ * The operations begun and not yet ended, oldest first, at most `max`: a list linked through the
+ * operations themselves, so adding and removing one (twice per request under observe) hashes and
+ * allocates nothing.
+ */
 export class OpenOperations {
-  readonly #open = new Set<BegunOperation>()
+  #first: BegunOperation | null = null
+  #last: BegunOperation | null = null
+  #size = 0
   constructor (readonly max: number) {}
 
-  get size (): number { return this.#open.size }
+  get size (): number { return this.#size }
 
   /** Adds one; past the limit the oldest open one is closed first. */
   add (operation: BegunOperation): void {
-    while (this.#open.size >= this.max) {
-      const oldest = this.#open.values().next().value as BegunOperation
-      this.#open.delete(oldest)
+    if (operation.listed) return
+    while (this.#size >= this.max && this.#first !== null) {
+      const oldest = this.#first
+      this.remove(oldest)
       oldest.close('limit')
     }
-    this.#open.add(operation)
+    operation.listed = true
+    operation.prevOpen = this.#last
+    operation.nextOpen = null
+    if (this.#last === null) this.#first = operation
+    else this.#last.nextOpen = operation
+    this.#last = operation
+    this.#size++
   }
 
-  remove (operation: BegunOperation): void { this.#open.delete(operation) }
+  remove (operation: BegunOperation): void {
+    if (!operation.listed) return
+    const prev = operation.prevOpen
+    const next = operation.nextOpen
+    if (prev === null) this.#first = next
+    else prev.nextOpen = next
+    if (next === null) this.#last = prev
+    else next.prevOpen = prev
+    operation.prevOpen = operation.nextOpen = null
+    operation.listed = false
+    this.#size--
+  }
 
   closeAll (by: 'disable' | 'limit'): void {
-    for (const operation of [...this.#open]) operation.close(by)
-    this.#open.clear()
+    const all: BegunOperation[] = []
+    for (let op = this.#first; op !== null; op = op.nextOpen) all.push(op)
+    for (const operation of all) this.remove(operation)
+    for (const operation of all) operation.close(by)
   }
 }

@@ -23,6 +23,15 @@ import { CpuMeter, loopIdleMs } from './cpu-clock.js'
 
 const MAX_DEPTH = 256
 
+/**
+ * A socket an http.Agent hands out again gets a new asyncId through a `ReusedHandle` (one per
+ * outgoing request on a warm agent): the agent's, told at report time (socket-pools.ts), never a
+ * driver pool's new connection, so no stack walk for it.
+ */
+function reusedHandle (resource: object): boolean {
+  return (resource as { constructor?: { name?: unknown } }).constructor?.name === 'ReusedHandle'
+}
+
 export interface HookCallbacks {
   init: (asyncId: number, type: string, triggerAsyncId: number, resource: object) => void
   before: (asyncId: number) => void
@@ -280,7 +289,7 @@ export class Recorder extends Recording {
             if (maker === MADE_BY_NODE) rFlags[s] |= R_NODE
             else if (maker === MADE_BY_POOL) rFlags[s] |= R_POOL
           }
-        } else if ((tf & F_SOCKET) !== 0 && scope !== undefined && madeByPool(init)) {
+        } else if ((tf & F_SOCKET) !== 0 && scope !== undefined && !reusedHandle(resource) && madeByPool(init)) {
           // a connection a pool opened for the request that first needed one: the pool keeps it
           rFlags[s] |= R_POOL
           poolRun = true

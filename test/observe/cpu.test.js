@@ -8,28 +8,15 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import weft from 'weft'
 import { observe } from 'weft/observe'
+import { block, clock, spin } from './helpers.js'
 
 const here = fileURLToPath(import.meta.url)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const threadCpu = typeof process.threadCpuUsage === 'function'
-  ? () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000 }
-  : null
-const clock = threadCpu === null ? 'wall' : 'thread'
 /**
  * CPU of a request that only waits, at most: on the wall clock (Node 20) a loaded machine's
  * descheduling counts too; the 30 ms spin of its neighbour would add 30 ms.
  */
 const idleBound = clock === 'thread' ? 10 : 25
-
-/** Busy for `ms` on the clock of cpuMs and on the wall clock (ground truth on a loaded machine). */
-function spin (ms) {
-  const end = performance.now() + ms
-  const endCpu = threadCpu === null ? 0 : threadCpu() + ms
-  while (performance.now() < end || (threadCpu !== null && threadCpu() < endCpu)) { /* busy */ }
-}
-
-/** Blocks the loop `ms` without using CPU. */
-const block = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 async function listening (t, options, routes) {
   const app = weft()

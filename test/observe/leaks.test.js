@@ -9,8 +9,7 @@ import fs from 'node:fs'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { readFileSync } from 'node:fs'
-import weft from 'weft'
-import { observe } from 'weft/observe'
+import { served } from './helpers.js'
 
 const here = fileURLToPath(import.meta.url)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -31,33 +30,12 @@ async function upstream (t) {
   return server.address().port
 }
 
-/** An app observed at `detail`, listening; `call(path)` requests it over a socket and returns that request's activity. */
-async function served (t, detail, routes) {
-  const app = weft()
-  await app.register(observe, { detail, leakWarnings: false })
-  routes(app)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.after(() => app.close())
-  const base = `http://127.0.0.1:${app.server.address().port}`
-  const call = async (path) => {
-    const before = app.observe.recentActivity().length
-    assert.equal(await get(base + path), 200)
-    for (let i = 0; i < 300; i++) {
-      const recent = app.observe.recentActivity()
-      if (recent.length > before) return recent.find((a) => a.url === path)
-      await sleep(10)
-    }
-    throw new Error(`no activity for ${path}`)
-  }
-  return call
-}
-
 for (const detail of ['resources', 'stacks']) {
   describe(`request leaks at '${detail}'`, () => {
     test('an unref\'ed interval is a timer leak, with its call site at stacks', async (t) => {
       const kept = []
       t.after(() => kept.forEach(clearInterval))
-      const call = await served(t, detail, (app) => {
+      const call = await served(t, { detail, leakWarnings: false }, (app) => {
         app.get('/', async () => { kept.push(setInterval(() => {}, 60_000).unref()); return 'ok' }) // @unref
       })
       const leaks = nativeLeaks(await call('/'))
@@ -69,7 +47,7 @@ for (const detail of ['resources', 'stacks']) {
     test('a leak\'s age is measured at the response\'s end', async (t) => {
       const kept = []
       t.after(() => kept.forEach(clearInterval))
-      const call = await served(t, detail, (app) => {
+      const call = await served(t, { detail, leakWarnings: false }, (app) => {
         app.get('/', async () => { kept.push(setInterval(() => {}, 60_000)); await sleep(30); return 'ok' })
       })
       const activity = await call('/')
@@ -84,7 +62,7 @@ for (const detail of ['resources', 'stacks']) {
     test('a ref\'ed interval and an unref\'ed 5 s timeout are each one timer leak', async (t) => {
       const kept = []
       t.after(() => kept.forEach(clearTimeout))
-      const call = await served(t, detail, (app) => {
+      const call = await served(t, { detail, leakWarnings: false }, (app) => {
         app.get('/interval', async () => { kept.push(setInterval(() => {}, 60_000)); return 'ok' })
         app.get('/timeout', async () => { kept.push(setTimeout(() => {}, 5000).unref()); return 'ok' })
       })
@@ -96,7 +74,7 @@ for (const detail of ['resources', 'stacks']) {
       const port = await upstream(t)
       const agent = new http.Agent({ keepAlive: true })
       t.after(() => agent.destroy())
-      const call = await served(t, detail, (app) => {
+      const call = await served(t, { detail, leakWarnings: false }, (app) => {
         app.get('/', async () => { await get(`http://127.0.0.1:${port}/`, agent); return 'ok' })
       })
       for (let i = 0; i < 2; i++) {
@@ -110,7 +88,7 @@ for (const detail of ['resources', 'stacks']) {
 
     test('a fetch through undici\'s pool is no leak', async (t) => {
       const port = await upstream(t)
-      const call = await served(t, detail, (app) => {
+      const call = await served(t, { detail, leakWarnings: false }, (app) => {
         app.get('/', async () => { await (await fetch(`http://127.0.0.1:${port}/`)).text(); return 'ok' })
       })
       for (let i = 0; i < 2; i++) assert.deepEqual(nativeLeaks(await call('/')), [])
@@ -120,7 +98,7 @@ for (const detail of ['resources', 'stacks']) {
       const port = await upstream(t)
       const kept = []
       t.after(() => kept.forEach((s) => s.destroy()))
-      const call = await served(t, detail, (app) => {
+      const call = await served(t, { detail, leakWarnings: false }, (app) => {
         app.get('/', async () => {
           const socket = net.connect(port, '127.0.0.1')
           kept.push(socket)
@@ -134,7 +112,7 @@ for (const detail of ['resources', 'stacks']) {
     test('a server left listening, a watcher left open and a child left running are each one leak', async (t) => {
       const kept = []
       t.after(() => kept.forEach((k) => { k.close?.(); k.kill?.() }))
-      const call = await served(t, detail, (app) => {
+      const call = await served(t, { detail, leakWarnings: false }, (app) => {
         app.get('/server', async () => {
           const server = net.createServer().listen(0)
           kept.push(server)
@@ -155,7 +133,7 @@ for (const detail of ['resources', 'stacks']) {
     })
 
     test('what the request finished is no leak: reads (sequential and parallel), a cleared interval, a fired timeout', async (t) => {
-      const call = await served(t, detail, (app) => {
+      const call = await served(t, { detail, leakWarnings: false }, (app) => {
         app.get('/', async () => {
           await fs.promises.readFile(here)
           await Promise.all([fs.promises.readFile(here), fs.promises.readFile(here)])

@@ -3,43 +3,14 @@
 // start. Ground truth by construction: a handler doing N reads shows exactly N fs spans.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import http from 'node:http'
 import fs from 'node:fs'
 import dns from 'node:dns'
 import zlib from 'node:zlib'
 import crypto from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import weft from 'weft'
-import { observe } from 'weft/observe'
+import { served } from './helpers.js'
 
 const here = fileURLToPath(import.meta.url)
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function get (url) {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)) }).on('error', reject)
-  })
-}
-
-/** An app observed at `detail`, listening; `call(path)` requests it over a socket and returns that request's activity. */
-async function served (t, options, routes) {
-  const app = weft()
-  await app.register(observe, options)
-  routes(app)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.after(() => app.close())
-  const base = `http://127.0.0.1:${app.server.address().port}`
-  return async (path) => {
-    const before = app.observe.recentActivity().length
-    assert.equal(await get(base + path), 200)
-    for (let i = 0; i < 300; i++) {
-      const recent = app.observe.recentActivity()
-      if (recent.length > before) return recent.find((a) => a.url === path)
-      await sleep(10)
-    }
-    throw new Error(`no activity for ${path}`)
-  }
-}
 
 const end = (x) => x.startMs + x.wallMs
 const show = (spans) => JSON.stringify(spans.map((s) => `${s.kind} ${s.name} ${s.startMs.toFixed(2)}+${s.wallMs.toFixed(2)}`))

@@ -183,3 +183,18 @@ async function startPostgresOnce ({ schema = [] } = {}) {
   }
   return { ...db, stop, kill }
 }
+
+/**
+ * Starts MariaDB and PostgreSQL side by side with `schema`: `servers` holds those that started
+ * (`mysql`, `pg`), `why` says why the others did not, for the tests that skip them.
+ */
+export async function startDatabases (schema) {
+  const servers = {}
+  const why = {}
+  const [maria, postgres] = await Promise.allSettled([startMariaDB({ schema }), startPostgres({ schema })])
+  if (maria.status === 'fulfilled') servers.mysql = maria.value
+  else why.mysql = `MariaDB could not be started: ${maria.reason?.message ?? maria.reason}`
+  if (postgres.status === 'fulfilled') servers.pg = postgres.value
+  else why.pg = `PostgreSQL could not be started: ${postgres.reason?.message ?? postgres.reason}`
+  return { servers, why }
+}

@@ -177,7 +177,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   /** The request handler (what serverFactory receives, and what inject() drives). */
   dispatch (req: IncomingMessage, res: ServerResponse): void {
     if (this.state.closing && answerWhileClosing(this, req, res)) return
-    if (this.#trackedSockets !== null && req.socket !== null) this.#trackedSockets.add(req.socket)
+    // an HTTP/2 stream is not a connection: its session gets a GOAWAY at close (as in Fastify)
+    if (this.#trackedSockets !== null && req.socket !== null && req.httpVersionMajor !== 2) this.#trackedSockets.add(req.socket)
     if (req.httpVersionMajor === 2 && isUnknownMethod(req.method!) && this.#rootContext !== null) {
       answerUnknownMethod(this, this.#rootContext, req, res)
       return

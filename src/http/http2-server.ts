@@ -55,7 +55,8 @@ export function createWeftHttp2Server (settings: Http2Settings, handler: (req: I
   const sessions = new OpenSessions()
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session)
-    if (sessionTimeout > 0) session.setTimeout(sessionTimeout, () => { if (!session.closed) session.close() })
+    // replaces the connectionTimeout the session got from the server, as in Fastify (0: none)
+    session.setTimeout(sessionTimeout, () => { if (!session.closed) session.close() })
   })
   // HTTP/1.1 connections of an `allowHTTP1` server get Weft's HTTP/1 keep-alive and request
   // timeouts (Node 20 leaves keepAliveTimeout unset there: idle connections would never close)
@@ -64,7 +65,7 @@ export function createWeftHttp2Server (settings: Http2Settings, handler: (req: I
     h1.keepAliveTimeout = settings.keepAliveTimeout ?? defaultKeepAliveTimeout
     if (settings.requestTimeout !== undefined) h1.requestTimeout = settings.requestTimeout
   }
-  // as Fastify: a session idle for connectionTimeout is destroyed (no 'timeout' listener)
+  // as Fastify: the server's timeout (HTTP/1.1 sockets of allowHTTP1; sessions get http2SessionTimeout)
   const connectionTimeout = settings.connectionTimeout ?? 0
   if (connectionTimeout > 0) server.setTimeout(connectionTimeout)
   return { server, closeSessions: () => sessions.closeAll() }

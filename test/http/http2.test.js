@@ -112,3 +112,19 @@ test('allowHTTP1: an idle HTTP/1.1 keep-alive connection is closed after keepAli
   const idle = closed - answeredAt
   assert.ok(idle >= 200, `closed after ${idle} ms idle, before keepAliveTimeout (300 ms)`)
 })
+
+test('a header HTTP/2 forbids (Transfer-Encoding, Upgrade) ends in a 500, not a stream left open (Fastify throws it uncaught)', async (t) => {
+  const app = weft({ http2: true })
+  t.after(() => app.close())
+  app.get('/te', async (request, reply) => { reply.header('transfer-encoding', 'chunked'); return 'body' })
+  app.get('/upgrade', (request, reply) => { reply.header('upgrade', 'websocket').send('body') })
+  app.get('/fine', async () => 'fine')
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { session } = await connect(t, address)
+  for (const path of ['/te', '/upgrade']) {
+    const res = await within(request(session, path), `GET ${path}`)
+    assert.equal(res.status, 500)
+    assert.equal(JSON.parse(res.body).code, 'ERR_HTTP2_INVALID_CONNECTION_HEADERS')
+  }
+  assert.deepEqual(await within(request(session, '/fine'), 'GET /fine on the same session'), { status: 200, body: 'fine' })
+})

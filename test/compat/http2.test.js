@@ -247,6 +247,15 @@ describe('HTTPS and HTTP/2 over TLS', () => {
     })
   })
 
+  h2both('https: false serves plain HTTP/1.1 and listen() says http://', async (factory) => {
+    const app = factory({ https: false })
+    app.get('/', async (request) => ({ protocol: request.protocol }))
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/)
+    const res = await within(fetch(`${address}/`), 'fetch over plain HTTP')
+    assert.deepEqual(await res.json(), { protocol: 'http' })
+  })
+
   h2both('http2 with https serves h2 over TLS: Http2SecureServer, protocol https', async (factory) => {
     const app = factory({ http2: true, https: { key, cert } })
     describeRoute(app)

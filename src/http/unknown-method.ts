@@ -17,6 +17,12 @@ export function isUnknownMethod (method: string): boolean {
 }
 
 export function answerUnknownMethod (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse): void {
+  const observer = app.observer
+  if (observer !== null) observer.request(req, res, () => { answer(app, context, req, res) })
+  else answer(app, context, req, res)
+}
+
+function answer (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse): void {
   const id = app.genReqId(req)
   const log = app.loggerEnabled ? app.log.child({ [app.requestIdLogLabel]: id }) : silentLogger
   const url = req.url ?? ''

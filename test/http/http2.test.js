@@ -128,3 +128,27 @@ test('a header HTTP/2 forbids (Transfer-Encoding, Upgrade) ends in a 500, not a 
   }
   assert.deepEqual(await within(request(session, '/fine'), 'GET /fine on the same session'), { status: 200, body: 'fine' })
 })
+
+test('an observed app answers an unknown method like any other request (Server-Timing, no internal error)', async (t) => {
+  const app = weft({ http2: true, observe: { serverTiming: true } })
+  t.after(() => app.close())
+  app.get('/', async () => 'root')
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { session } = await connect(t, address)
+  const res = await within(new Promise((resolve, reject) => {
+    const stream = session.request({ ':path': '/', ':method': 'FOO' })
+    let headers
+    let body = ''
+    stream.on('response', (h) => { headers = h })
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk) => { body += chunk })
+    stream.on('end', () => resolve({ headers, body }))
+    stream.on('error', reject)
+    stream.end()
+  }), 'FOO /')
+  assert.equal(res.headers[':status'], 404)
+  assert.equal(JSON.parse(res.body).code, 'FST_ERR_NOT_FOUND')
+  assert.match(res.headers['server-timing'], /(^|, )errorHandler;dur=[\d.]+/)
+  assert.match(res.headers['server-timing'], /(^|, )total;dur=[\d.]+$/)
+  assert.equal(app.observe.internalErrors, 0)
+})

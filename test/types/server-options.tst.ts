@@ -1,8 +1,12 @@
 // The server options of issue 17 type-check as Fastify's do: http2, https with allowHTTP1,
-// http2SessionTimeout, serverFactory; and the factory carries its named exports (CommonJS entry).
-import { createServer } from 'node:http'
+// http2SessionTimeout, serverFactory; the factory carries its named exports (CommonJS entry); the
+// raw request and reply types follow the server type.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import type { Server as HttpsServer } from 'node:https'
 import { describe, expect, test } from 'tstyche'
 import weft, { createError, errorCodes, fastify } from 'weft'
+import type { FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RouteGenericInterface } from 'weft'
 
 describe('server options', () => {
   test('http2, https with allowHTTP1 and http2SessionTimeout are accepted; a string timeout is not', () => {
@@ -24,5 +28,15 @@ describe('the factory carries its named exports', () => {
     expect(weft.errorCodes).type.toBe<typeof errorCodes>()
     expect(weft.createError).type.toBe<typeof createError>()
     expect(weft.version).type.toBe<string>()
+  })
+})
+
+describe("Fastify's raw types follow the server type", () => {
+  test('an HTTP/2 server has http2 compatibility requests and responses; node:http ones by default', () => {
+    expect<RawRequestDefaultExpression<Http2Server>>().type.toBe<Http2ServerRequest>()
+    expect<RawReplyDefaultExpression<Http2SecureServer>>().type.toBe<Http2ServerResponse>()
+    expect<RawRequestDefaultExpression>().type.toBe<IncomingMessage>()
+    expect<RawReplyDefaultExpression<HttpsServer>>().type.toBe<ServerResponse>()
+    expect<FastifyRequest<RouteGenericInterface, Http2Server>['raw']>().type.toBe<Http2ServerRequest>()
   })
 })

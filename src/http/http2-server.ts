@@ -2,6 +2,7 @@
 // sessions, tracked so close() ends each with a GOAWAY on every Node (Node 24+ also does it itself).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type ServerHttp2Session } from 'node:http2'
+import { codes } from '../errors.js'
 
 export interface Http2Settings {
   connectionTimeout?: number
@@ -44,6 +45,18 @@ class OpenSessions {
   }
 }
 
+/**
+ * http2SessionTimeout as Fastify's option schema coerces it (a numeric string, null as 0); what
+ * Node would refuse in each new session (a fraction, a negative) is refused here, at construction.
+ */
+function sessionTimeoutOf (value: unknown): number {
+  if (value === undefined) return defaultSessionTimeout
+  const ms = value === null ? 0 : typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof ms !== 'number' || !Number.isInteger(ms)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify(['must be integer']))
+  if (ms < 0) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify(['must be >= 0']))
+  return ms
+}
+
 export function createWeftHttp2Server (settings: Http2Settings, handler: (req: IncomingMessage, res: ServerResponse) => void): WeftHttp2Server {
   const https = settings.https
   const secure = https != null && https !== false
@@ -51,7 +64,7 @@ export function createWeftHttp2Server (settings: Http2Settings, handler: (req: I
   const server = secure
     ? createSecureServer(https === true ? {} : https, onRequest)
     : createServer(settings.http ?? {}, onRequest)
-  const sessionTimeout = settings.http2SessionTimeout ?? defaultSessionTimeout
+  const sessionTimeout = sessionTimeoutOf(settings.http2SessionTimeout)
   const sessions = new OpenSessions()
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session)

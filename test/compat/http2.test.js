@@ -185,6 +185,19 @@ describe('HTTP/2 cleartext (http2: true)', () => {
     assert.ok(idle >= 600, `closed after ${idle} ms: connectionTimeout (150 ms) ended it, not http2SessionTimeout (700 ms)`)
   })
 
+  h2both('http2SessionTimeout is coerced as an integer option: a numeric string works, a word or a fraction is refused', async (factory) => {
+    for (const value of ['abc', 1.5]) {
+      assert.throws(() => factory({ http2: true, http2SessionTimeout: value }), { code: 'FST_ERR_INIT_OPTS_INVALID', message: 'Invalid initialization options: \'["must be integer"]\'' })
+    }
+    const app = factory({ http2: true, http2SessionTimeout: '300' })
+    app.get('/', async () => 'ok')
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const session = await connect(address)
+    const ended = sessionEnd(session)
+    assert.equal((await request(session, { ':path': '/' })).body, 'ok')
+    assert.deepEqual(await within(ended, 'the idle session to be closed', 3000), { goaway: true })
+  })
+
   h2both("forceCloseConnections: 'idle' is refused: an h2c server cannot close idle connections", async (factory) => {
     assert.throws(() => factory({ http2: true, forceCloseConnections: 'idle' }), { code: 'FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE' })
   })

@@ -152,3 +152,7 @@ test('an observed app answers an unknown method like any other request (Server-T
   assert.match(res.headers['server-timing'], /(^|, )total;dur=[\d.]+$/)
   assert.equal(app.observe.internalErrors, 0)
 })
+
+test('a negative http2SessionTimeout is refused when the app is made (Fastify accepts it, then Node throws at the first session)', () => {
+  assert.throws(() => weft({ http2: true, http2SessionTimeout: -1 }), { code: 'FST_ERR_INIT_OPTS_INVALID' })
+})

@@ -73,3 +73,10 @@ export function createWeftServer (settings: ServerSettings, handler: (req: Incom
   server.on('checkExpectation', answersMissingHost ? answerExpectationOrMissingHost : answerUnknownExpectation)
   return { server, answersMissingHost, closeSessions: null }
 }
+
+/** The `https` option as initialConfig shows it (Fastify's): never the key or the certificate. */
+export function initialHttps (https: unknown): unknown {
+  if (https === null || typeof https === 'boolean') return https
+  const allowHTTP1 = typeof https === 'object' ? (https as { allowHTTP1?: unknown }).allowHTTP1 : undefined
+  return typeof allowHTTP1 === 'boolean' ? { allowHTTP1 } : true
+}

@@ -269,6 +269,20 @@ describe('HTTPS and HTTP/2 over TLS', () => {
     assert.deepEqual(await res.json(), { protocol: 'http' })
   })
 
+  h2both('initialConfig shows https as true or { allowHTTP1 }, never the key or the certificate', async (factory) => {
+    const cases = [
+      [{ https: { key, cert } }, true],
+      [{ http2: true, https: { key, cert, allowHTTP1: true } }, { allowHTTP1: true }],
+      [{ https: { key, cert, allowHTTP1: false } }, { allowHTTP1: false }]
+    ]
+    for (const [options, shown] of cases) {
+      const config = factory(options).initialConfig
+      assert.deepEqual(config.https, shown)
+      assert.ok(!JSON.stringify(config).includes('PRIVATE KEY'))
+      assert.ok(Object.isFrozen(config))
+    }
+  })
+
   h2both('http2 with https serves h2 over TLS: Http2SecureServer, protocol https', async (factory) => {
     const app = factory({ http2: true, https: { key, cert } })
     describeRoute(app)

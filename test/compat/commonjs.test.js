@@ -13,7 +13,7 @@ const fixtures = new URL('../fixtures/commonjs/', import.meta.url)
 /** Runs `node <file> ...args` with this test's Node; resolves its stdout parsed as JSON. */
 function runCommonJs (file, args) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [fileURLToPath(new URL(file, fixtures)), ...args], { timeout: 3500 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [fileURLToPath(new URL(file, fixtures)), ...args], { timeout: 12000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${file} failed: ${err.message}\n${stderr}`))
       try {
         resolve(JSON.parse(stdout))
@@ -38,7 +38,7 @@ both('require() from CommonJS returns the factory: named exports as properties, 
     sameAsImport: true,
     namedExportsMissing: []
   })
-})
+}, { ms: 15000 }) // a child Node loading the framework: seconds on a loaded machine
 
 test('weft: ESM import is unchanged: the default export is the factory, with the same properties', async () => {
   const namespace = await import('weft')

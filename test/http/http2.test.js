@@ -148,7 +148,6 @@ test('an observed app answers an unknown method like any other request (Server-T
   }), 'FOO /')
   assert.equal(res.headers[':status'], 404)
   assert.equal(JSON.parse(res.body).code, 'FST_ERR_NOT_FOUND')
-  assert.match(res.headers['server-timing'], /(^|, )errorHandler;dur=[\d.]+/)
   assert.match(res.headers['server-timing'], /(^|, )total;dur=[\d.]+$/)
   assert.equal(app.observe.internalErrors, 0)
 })

@@ -2,6 +2,7 @@
 import { createLogger } from './app/logger.js'
 import { kApp, kScope } from './app/symbols.js'
 import { codes, createError } from './errors.js'
+import { version } from './app/plugin-host.js'
 import { HttpApp, type WeftOptions } from './http/http-app.js'
 import { WeftInstance } from './http/weft-instance.js'
 import type { WeftInstance as PublicWeftInstance } from './types/api.js'
@@ -23,10 +24,14 @@ export function weft (options: WeftOptions = {}): PublicWeftInstance {
   return instance as unknown as PublicWeftInstance
 }
 
-// as on Fastify's factory: `weft.errorCodes`, and the factory under `default` and its own name
+// as on Fastify's factory: `weft.errorCodes`, and the factory under `default` and its own name;
+// every named export is a property too: require('weft') (dist/index.cjs) is the factory itself
 weft.errorCodes = codes
 weft.default = weft
 weft.weft = weft
+weft.fastify = weft
+weft.createError = createError
+weft.version = version
 
 export default weft
 export { weft as fastify, codes as errorCodes, createError }
@@ -34,4 +39,4 @@ export type { WeftOptions } from './http/http-app.js'
 export type * from './types/public.js'
 export type { ListenOptions } from './http/listen.js'
 export type { WeftError, WeftErrorConstructor } from './errors.js'
-export { version } from './app/plugin-host.js'
+export { version }

@@ -166,6 +166,8 @@ function writeFallback (reply: Reply, error: unknown): void {
   try {
     res.writeHead(res.statusCode, reply[kHeaders])
   } catch {
+    // HTTP/2 keeps a header it refuses (Transfer-Encoding, Upgrade…) until the stream responds
+    for (const name of res.getHeaderNames()) res.removeHeader(name)
     res.writeHead(res.statusCode)
   }
   res.end(payload)

@@ -19,6 +19,7 @@ import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
 import type { RequestStages, WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
+import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
 export interface WeftOptions extends RouterOptions {
   logger?: boolean | Record<string, unknown> | Logger
@@ -47,6 +48,10 @@ export interface WeftOptions extends RouterOptions {
   ajv?: { customOptions?: object, plugins?: unknown[] }
   serializerOpts?: object
   https?: Record<string, unknown> | boolean | null
+  /** A node:http2 server: h2c, or h2 over TLS with `https` (HTTP/1.1 too with `https.allowHTTP1`). */
+  http2?: boolean
+  /** HTTP/2: an idle session is closed (GOAWAY) after this many ms (default 72000; 0: never). */
+  http2SessionTimeout?: number
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: WeftOptions) => Server
   routerOptions?: RouterOptions
   /** Rewrites each request's URL before routing (`request.originalUrl` keeps the one received). */
@@ -92,11 +97,15 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly frameworkErrors: ((error: Error, request: any, reply: any) => unknown) | null
   readonly methods = new HttpMethods()
   frameworkContext: RouteContext | null = null
+  /** Hookless, with the root's classes and error handler: requests the router has no tree for. */
+  #rootContext: RouteContext | null = null
   /** weft/observe plugs in here (before the app is ready); null costs one check per stage. */
   observer: RequestObserver | null = null
   /** Sockets Weft destroys itself at close: forceCloseConnections on a server without closeAllConnections. */
   #trackedSockets: TrackedSockets | null = null
   #answersMissingHost = false
+  /** Closes the HTTP/2 server's open sessions (GOAWAY) at close(): Weft's, or a serverFactory's closeHttp2Sessions. */
+  #closeSessions: (() => void) | null = null
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
@@ -137,9 +146,15 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
 
   #createServer (options: WeftOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-    if (typeof options.serverFactory === 'function') return options.serverFactory(handler, options)
-    const { server, answersMissingHost } = createWeftServer(options, handler)
+    if (typeof options.serverFactory === 'function') {
+      const server = options.serverFactory(handler, options)
+      const closeHttp2Sessions = (server as { closeHttp2Sessions?: unknown } | null)?.closeHttp2Sessions
+      if (typeof closeHttp2Sessions === 'function') this.#closeSessions = () => { closeHttp2Sessions.call(server) }
+      return server
+    }
+    const { server, answersMissingHost, closeSessions } = createWeftServer(options, handler)
     this.#answersMissingHost = answersMissingHost
+    this.#closeSessions = closeSessions
     return server
   }
 
@@ -162,7 +177,12 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   /** The request handler (what serverFactory receives, and what inject() drives). */
   dispatch (req: IncomingMessage, res: ServerResponse): void {
     if (this.state.closing && answerWhileClosing(this, req, res)) return
-    if (this.#trackedSockets !== null && req.socket !== null) this.#trackedSockets.add(req.socket)
+    // an HTTP/2 stream is not a connection: its session gets a GOAWAY at close (as in Fastify)
+    if (this.#trackedSockets !== null && req.socket !== null && req.httpVersionMajor !== 2) this.#trackedSockets.add(req.socket)
+    if (req.httpVersionMajor === 2 && isUnknownMethod(req.method!) && this.#rootContext !== null) {
+      answerUnknownMethod(this, this.#rootContext, req, res)
+      return
+    }
     if (this.#answersMissingHost && lacksRequiredHost(req)) {
       answerMissingHost(res)
       return
@@ -198,7 +218,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       this.router.addNotFound(scope.prefix, context)
       notFound.set(scope, context)
     }
-    if (this.frameworkErrors !== null) this.frameworkContext = this.#frameworkContext()
+    this.#rootContext = this.#frameworkContext()
+    if (this.frameworkErrors !== null) this.frameworkContext = this.#rootContext
     // reply.callNotFound() goes to the not-found route of the scope the route was declared in
     for (const d of this.declarations) {
       let scope: PluginScope | null = d.scope
@@ -235,6 +256,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
         reaper = setInterval(() => { server.closeIdleConnections() }, idleSweepMs)
         reaper.unref()
       }
+      // HTTP/2 sessions end with a GOAWAY: streams in flight finish, then the server closes
+      if (this.#closeSessions !== null) this.#closeSessions()
     })
   }
 }

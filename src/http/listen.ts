@@ -39,7 +39,7 @@ export async function listen (app: HttpApp, opts: ListenOptions = {}): Promise<s
     server.listen(listenOptions)
   })
   app.state.listening = true
-  const address = formatAddress(server.address(), app.options.https != null)
+  const address = formatAddress(server.address(), Boolean(app.options.https))
   app.log.info((opts.listenTextResolver ?? ((a: string) => `Server listening at ${a}`))(address))
   return address
 }

@@ -1,11 +1,13 @@
-// The node:http(s) server Weft makes: the `http` / `https` option objects reach Node as in
-// Fastify, with Weft's timeouts on top. Defaults, none of them unlimited where Node's is not:
-//   requestTimeout 300000 (Node's; Fastify's 0 would allow a request to take forever),
-//   headersTimeout 60000 (Node's), keepAliveTimeout 72000 (Fastify's), connectionTimeout 0
-//   (both), maxRequestsPerSocket 0 (both), connectionsCheckingInterval 30000 (Node's).
+// The node:http(s) server Weft makes (node:http2 with `http2: true`: http2-server.ts). The
+// `http` / `https` option objects reach Node as in Fastify, with Weft's timeouts on top. Defaults,
+// none of them unlimited where Node's is not: requestTimeout 300000 (Node's; Fastify's 0 would
+// allow a request to take forever), headersTimeout 60000 (Node's), keepAliveTimeout 72000
+// (Fastify's), connectionTimeout 0 (both), maxRequestsPerSocket 0 (both),
+// connectionsCheckingInterval 30000 (Node's).
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { answerExpectationOrMissingHost, answerUnknownExpectation, noteRequestOnSocket, onConnectionTimeout } from './client-errors.js'
+import { createWeftHttp2Server } from './http2-server.js'
 
 export interface ServerSettings {
   connectionTimeout?: number
@@ -14,12 +16,17 @@ export interface ServerSettings {
   maxRequestsPerSocket?: number
   http?: ServerOptions | null
   https?: Record<string, unknown> | boolean | null
+  /** A node:http2 server (h2c; h2 over TLS with `https`, plus HTTP/1.1 with `https.allowHTTP1`). */
+  http2?: boolean
+  http2SessionTimeout?: number
 }
 
 export interface WeftServer {
   server: Server
   /** Node was asked not to answer Host-less HTTP/1.1 requests: Weft answers them with JSON. */
   answersMissingHost: boolean
+  /** An HTTP/2 server's: closes its open sessions (GOAWAY) at close(); null for HTTP/1. */
+  closeSessions: (() => void) | null
 }
 
 const defaultRequestTimeout = 300000
@@ -44,6 +51,11 @@ export function nodeServerOptions (settings: ServerSettings): Record<string, unk
 }
 
 export function createWeftServer (settings: ServerSettings, handler: (req: IncomingMessage, res: ServerResponse) => void): WeftServer {
+  if (settings.http2 === true) {
+    // Node answers Host-less HTTP/1.1 requests of an allowHTTP1 server itself, as with Fastify
+    const { server, closeSessions } = createWeftHttp2Server(settings, handler)
+    return { server: server as unknown as Server, answersMissingHost: false, closeSessions }
+  }
   const given = settings.https != null && settings.https !== false ? settings.https : settings.http
   const answersMissingHost = typeof given !== 'object' || given === null || (given as ServerOptions).requireHostHeader === undefined
   const options = nodeServerOptions(settings)
@@ -59,5 +71,12 @@ export function createWeftServer (settings: ServerSettings, handler: (req: Incom
     server.on('request', noteRequestOnSocket)
   }
   server.on('checkExpectation', answersMissingHost ? answerExpectationOrMissingHost : answerUnknownExpectation)
-  return { server, answersMissingHost }
+  return { server, answersMissingHost, closeSessions: null }
+}
+
+/** The `https` option as initialConfig shows it (Fastify's): never the key or the certificate. */
+export function initialHttps (https: unknown): unknown {
+  if (https === null || typeof https === 'boolean') return https
+  const allowHTTP1 = typeof https === 'object' ? (https as { allowHTTP1?: unknown }).allowHTTP1 : undefined
+  return typeof allowHTTP1 === 'boolean' ? { allowHTTP1 } : true
 }

@@ -4,6 +4,7 @@
 // land here when `fastify` maps to weft; the Weft names extend them, so augmenting either works.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
+import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import type { Chain as InjectChain, InjectOptions, Response as InjectResponse } from 'light-my-request'
 import type { Logger } from '../app/logger.js'
@@ -24,10 +25,13 @@ import type {
   WithReplyDecorator, WithRequestDecorator
 } from './scope.js'
 
-export type RawServerBase = Server | HttpsServer
+export type RawServerBase = Server | HttpsServer | Http2Server | Http2SecureServer
 export type RawServerDefault = Server
-export type RawRequestDefaultExpression<_RawServer extends RawServerBase = RawServerDefault> = IncomingMessage
-export type RawReplyDefaultExpression<_RawServer extends RawServerBase = RawServerDefault> = ServerResponse
+/** The raw request of a server: node:http's IncomingMessage, or node:http2's compatibility request. */
+export type RawRequestDefaultExpression<RawServer extends RawServerBase = RawServerDefault> =
+  RawServer extends Server | HttpsServer ? IncomingMessage : Http2ServerRequest
+export type RawReplyDefaultExpression<RawServer extends RawServerBase = RawServerDefault> =
+  RawServer extends Server | HttpsServer ? ServerResponse : Http2ServerResponse
 export type FastifyBaseLogger = Logger
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 /** Route `config`: plugins add their keys by declaration merging (rate-limit's `rateLimit`). */

@@ -250,6 +250,30 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
     await assertInert('process')
   })
 
+  test('a client cannot hide its requests by reusing an X-Request-Id: each request gets its own row and waterfall', async () => {
+    // with requestIdHeader on, the id is the client's to choose: three requests share one
+    await page.click('#tab-requests')
+    const before = await page.$$eval('#requests tbody tr', (trs) => trs.length)
+    const id = sent[0].id
+    const targets = ['/nowhere/dup-1', '/nowhere/dup-2', '/nowhere/dup-3']
+    for (const target of targets) assert.equal(await send(port, target, { 'x-request-id': id }), 404)
+    await page.waitForFunction((n) => document.querySelectorAll('#requests tbody tr').length >= n, before + targets.length).catch(() => {})
+    const rows = await page.$$eval('#requests tbody tr', (trs) => trs.map((tr) => ({ id: tr.dataset.id, route: tr.querySelector('td.route').textContent })))
+    const dups = rows.filter((r) => r.route.includes('/dup-'))
+    assert.ok(dups.every((r) => r.id === id))
+    assert.deepEqual(dups.map((r) => r.route).sort(), targets.map((t) => `(no route) ${t}`), 'one row per request, whatever its id')
+    assert.equal(await page.$$eval('#requests tbody tr', (trs) => trs.length), before + targets.length)
+    // each opens its own waterfall
+    for (const target of targets) {
+      await page.click(`#requests tbody tr td.route[title="${target}"]`)
+      await page.waitForSelector('#waterfall[open]')
+      assert.equal(await page.textContent('#waterfall-title'), `GET ${target}`)
+      await page.keyboard.press('Escape')
+      await page.waitForSelector('#waterfall', { state: 'hidden' })
+    }
+    await assertInert('shared ids')
+  })
+
   test('the CSP the page is sent allows only its own scripts (no inline, no eval); an injected script and handlers are blocked', async () => {
     const res = await fetch(pageUrl)
     const csp = Object.fromEntries(res.headers.get('content-security-policy').split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]))

@@ -10,11 +10,11 @@
 
   const state = {
     requests: [], // newest first
-    byId: new Map(),
+    byKey: new Map(),
     routes: new Set(),
     samples: [],
     view: 'requests',
-    openId: null,
+    openKey: null,
     dropped: 0
   }
 
@@ -40,6 +40,9 @@
     return `${p(d.getHours(), 2)}:${p(d.getMinutes(), 2)}:${p(d.getSeconds(), 2)}.${p(d.getMilliseconds(), 3)}`
   }
   const routeKey = (a) => (a.route === null ? NO_ROUTE : a.route)
+  // a request's id is not unique (with requestIdHeader the client picks it): the page keys a request by
+  // id, start and duration, the same for one request whether it came in the snapshot or the stream
+  const keyOf = (a) => `${a.id}\u0000${a.startedAt}\u0000${a.wallMs}`
   const routeLabel = (a) => (a.route === null ? '(no route) ' + a.url : a.route)
   const opCount = (a) => a.operations.reduce((n, op) => n + op.count, 0)
 
@@ -113,13 +116,14 @@
 
   // ---- requests -----------------------------------------------------------------------------
   function addActivity (a) {
-    if (state.byId.has(a.id)) return
-    state.byId.set(a.id, a)
+    const key = keyOf(a)
+    if (state.byKey.has(key)) return
+    state.byKey.set(key, a)
     state.requests.unshift(a)
-    if (state.requests.length > MAX_REQUESTS) state.byId.delete(state.requests.pop().id)
-    const key = routeKey(a)
-    if (!state.routes.has(key)) {
-      state.routes.add(key)
+    if (state.requests.length > MAX_REQUESTS) state.byKey.delete(keyOf(state.requests.pop()))
+    const route = routeKey(a)
+    if (!state.routes.has(route)) {
+      state.routes.add(route)
       redraw(drawRouteFilter)
     }
     redraw(drawRequests)
@@ -145,11 +149,11 @@
 
   function drawRequests () {
     const rows = visibleRequests()
-    const focusedId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.id : undefined
+    const focusedKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined
     const body = $('requests').tBodies[0]
     const out = rows.map((a) => {
       const leaks = a.leaks.length
-      const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
+      const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'data-key': keyOf(a), 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
         el('td', { class: 'muted', text: clock(a.startedAt) }),
         el('td', { class: 'method', text: a.method }),
         el('td', { class: 'route', title: a.url }, routeLabel(a), ...(a.repeated && a.repeated.length > 0
@@ -164,8 +168,8 @@
     body.replaceChildren(...out)
     $('requests-empty').hidden = state.requests.length > 0
     $('request-count').textContent = `${rows.length} of ${state.requests.length} shown` + (state.dropped > 0 ? ` · ${state.dropped} missed while the page was behind` : '')
-    if (focusedId !== undefined) {
-      const again = body.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`)
+    if (focusedKey !== undefined) {
+      const again = body.querySelector(`tr[data-key="${CSS.escape(focusedKey)}"]`)
       if (again) again.focus()
     }
   }
@@ -174,15 +178,15 @@
   for (const id of ['filter-route', 'filter-status', 'sort-slowest']) $(id).addEventListener('change', () => redraw(drawRequests))
   const requestsBody = $('requests').tBodies[0]
   requestsBody.addEventListener('click', (e) => {
-    const tr = e.target.closest('tr[data-id]')
-    if (tr) openWaterfall(tr.dataset.id)
+    const tr = e.target.closest('tr[data-key]')
+    if (tr) openWaterfall(tr.dataset.key)
   })
   requestsBody.addEventListener('keydown', (e) => {
-    const tr = e.target.closest('tr[data-id]')
+    const tr = e.target.closest('tr[data-key]')
     if (!tr) return
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault()
-      openWaterfall(tr.dataset.id)
+      openWaterfall(tr.dataset.key)
     } else if (e.key === 'ArrowDown' && tr.nextElementSibling) {
       e.preventDefault()
       tr.nextElementSibling.focus()
@@ -196,16 +200,16 @@
   const dialog = $('waterfall')
   $('waterfall-close').addEventListener('click', () => dialog.close())
   dialog.addEventListener('close', () => {
-    const id = state.openId
-    state.openId = null
-    const row = id && requestsBody.querySelector(`tr[data-id="${CSS.escape(id)}"]`)
+    const key = state.openKey
+    state.openKey = null
+    const row = key && requestsBody.querySelector(`tr[data-key="${CSS.escape(key)}"]`)
     if (row) row.focus()
   })
 
-  function openWaterfall (id) {
-    const a = state.byId.get(id)
+  function openWaterfall (key) {
+    const a = state.byKey.get(key)
     if (!a) return
-    state.openId = id
+    state.openKey = key
     $('waterfall-title').textContent = `${a.method} ${a.url}`
     const facts = [
       ['route', a.route === null ? '(no route)' : a.route], ['status', String(a.statusCode)], ['duration', ms(a.wallMs)],

@@ -1,6 +1,6 @@
-// The live page's guard under attack, over real sockets: no token or a wrong one, same-host proxies
-// (plain, and each forwarding header alone), a client on this machine's own network address, and
-// one in a network namespace of its own (where the machine lets the test make one).
+// The live page's guard under attack, over real sockets: no token or a wrong one, requests another
+// page made (Fetch Metadata), same-host proxies (plain, and each forwarding header alone), a client on
+// this machine's own network address, and one in a network namespace of its own (where one can be made).
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile, execFileSync } from 'node:child_process'
@@ -106,6 +106,29 @@ describe('the page refuses who lacks the token', () => {
     for (const path of PAGE_PATHS) assert.equal((await get(via + path)).status, 403, path)
     for (const w of withToken(token)) assert.equal((await get(via + w.path('/_weft'), { headers: w.headers })).status, 200, w.how)
     assert.equal((await get(via + '/hello')).status, 200, 'the app itself answers through the proxy')
+  })
+
+  test("a request another page made in the user's browser (Sec-Fetch-Site) is refused, even with the token", async (t) => {
+    const { port, token } = await pageApp(t)
+    const base = `http://127.0.0.1:${port}`
+    const auth = { authorization: `Bearer ${token}` }
+    const fetchMeta = (site, mode, dest) => ({ 'sec-fetch-site': site, 'sec-fetch-mode': mode, 'sec-fetch-dest': dest })
+    for (const path of PAGE_PATHS) {
+      for (const site of ['cross-site', 'same-site']) {
+        for (const [mode, dest] of [['no-cors', 'image'], ['cors', 'empty'], ['navigate', 'iframe']]) {
+          const res = await get(base + path, { headers: { ...auth, ...fetchMeta(site, mode, dest) } })
+          assert.equal(res.status, 403, `${path} ${site} ${mode} ${dest}`)
+          assert.match(JSON.parse(res.body).message, /another origin, Sec-Fetch-Site/)
+        }
+      }
+      // the page's own requests, and the address typed or a link from a terminal
+      for (const site of ['same-origin', 'none']) assert.equal((await get(base + path, { headers: { ...auth, ...fetchMeta(site, 'cors', 'empty') } })).status, 200, `${path} ${site}`)
+    }
+    // a link on another page to the page itself may be followed (with the token, as always); not to its data
+    assert.equal((await get(`${base}/_weft?token=${token}`, { headers: fetchMeta('same-site', 'navigate', 'document') })).status, 200)
+    assert.equal((await get(`${base}/_weft?token=${token}`, { headers: fetchMeta('cross-site', 'navigate', 'document') })).status, 200)
+    assert.equal((await get(`${base}/_weft/events?token=${token}`, { headers: fetchMeta('same-site', 'navigate', 'document') })).status, 403)
+    assert.equal((await get(`${base}/_weft/api/recent.json?token=${token}`, { headers: fetchMeta('cross-site', 'navigate', 'document') })).status, 403)
   })
 
   for (const header of FORWARDING) {

@@ -4,6 +4,7 @@ import { codes } from '../../errors.js'
 import { unknownKey } from '../option-keys.js'
 import { isLocalClient } from './client-address.js'
 import { EventStreamHub } from './event-stream.js'
+import { isFromAnotherPage } from './fetch-metadata.js'
 import { loadPageAssets } from './page-assets.js'
 import { PageToken, TOKEN_PATTERN } from './page-token.js'
 import type { ActivitySource, PageAccess, PageOptions } from './types.js'
@@ -72,6 +73,15 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
   }
 
   async function onlyAllowedClients (request: any, reply: any): Promise<unknown> {
+    // another page in the user's browser (an <img> of the event stream on a page served on another port
+    // of this machine carries the cookie) holds no stream and reads nothing, whoever the client is
+    if (isFromAnotherPage(request.headers, request.routeOptions?.url === pagePath)) {
+      return reply.code(403).type('application/json; charset=utf-8').send({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'The activity page answers only its own page (this request came from a page of another origin, Sec-Fetch-Site)'
+      })
+    }
     // allow(request) opens the page wider; it never makes the token check weaker for anyone else
     if (allow !== undefined && allow(request) === true) return
     if (token !== null && isLocalClient(request)) {

@@ -7,6 +7,7 @@ import { EventStreamHub } from './event-stream.js'
 import { isFromAnotherPage } from './fetch-metadata.js'
 import { loadPageAssets } from './page-assets.js'
 import { PageToken, TOKEN_PATTERN } from './page-token.js'
+import { snapshotJson } from './safe-json.js'
 import type { ActivitySource, PageAccess, PageOptions } from './types.js'
 
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -102,8 +103,8 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
   // `observe: false` tells weft/observe not to record the page's own requests
   const routeOptions = { onRequest: onlyAllowedClients, config: { observe: false }, logLevel: 'warn' }
   const json = (read: () => unknown) => async (_request: unknown, reply: any) => {
-    reply.header('cache-control', 'no-store').type('application/json; charset=utf-8')
-    return JSON.stringify(read())
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').type('application/json; charset=utf-8')
+    return snapshotJson(read())
   }
 
   instance.get(pagePath, routeOptions, async (_request: unknown, reply: any) => {

@@ -2,6 +2,7 @@
 // decorator names, error messages, log lines, request ids, URLs and query strings carry XSS payloads.
 // Every payload calls a binding if it runs; none may, in any view, and each shows as text.
 import { after, before, describe, test } from 'node:test'
+import { mkdirSync } from 'node:fs'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import weft from 'weft'
@@ -9,6 +10,8 @@ import { observe } from 'weft/observe'
 import fp from 'fastify-plugin'
 import { findChromium, noChromium } from './fixtures.js'
 
+const output = new URL('./output/', import.meta.url)
+const shot = (page, name) => page.screenshot({ path: new URL(name, output).pathname })
 const executablePath = findChromium()
 const skip = executablePath === null ? noChromium : false
 
@@ -31,6 +34,13 @@ const PAYLOADS = [
   { name: 'long', text: 'L'.repeat(3000) + `<img src=x onerror=__pwn('long')>` },
   { name: 'sse-frame', text: 'x\n\nevent: activity\ndata: {"id":"forged"}\n\r\n\u2028<img src=x onerror=__pwn("sse")>', route: false }
 ]
+
+/**
+ * What the page draws for a text: characters that change how text reads without showing themselves
+ * (bidi overrides, embeddings and isolates, zero-width ones) appear as ⟨U+202E⟩ (docs/page.md).
+ */
+const shown = (text) => text.replace(/[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g,
+  (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`)
 
 /** A request target as an attacker sends it: printable ASCII raw, anything else percent-encoded. */
 function onTheWire (text) {
@@ -88,6 +98,7 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
     await app.register(fp(async function () {}, { name: PAYLOADS[0].text }))
     await app.register(named(PAYLOADS[2].text, async (scope) => { scope.decorate(PAYLOADS[1].text, 1) }))
     await app.register(named(PAYLOADS[7].text, async () => {}))
+    await app.register(named(PAYLOADS[9].text, async () => {}))
     // hook names: every request runs these
     for (const p of [PAYLOADS[1], PAYLOADS[4], longHook]) app.addHook('onRequest', named(p.text, async () => {}))
     app.addHook('onReady', named(PAYLOADS[6].text, async () => {}))
@@ -160,9 +171,11 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
     for (const s of sent) {
       const row = rows.find((r) => r.id === s.id)
       assert.ok(row, `a row for ${s.id.slice(0, 60)}`)
-      assert.equal(row.route, s.route ?? `(no route) ${s.target}`, s.payload.name)
+      assert.equal(row.route, shown(s.route ?? `(no route) ${s.target}`), s.payload.name)
       assert.equal(row.title, s.target)
     }
+    mkdirSync(output, { recursive: true })
+    await shot(page, 'attack-requests.png')
     await assertInert('requests')
   })
 
@@ -175,19 +188,20 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
         facts: Object.fromEntries([...document.querySelectorAll('#waterfall-facts > div')].map((d) => [d.querySelector('dt').textContent, d.querySelector('dd').textContent])),
         titles: [...document.querySelectorAll('#waterfall-chart title')].map((t) => t.textContent)
       }))
+      if (s.payload.name === 'long' && s.route !== null) await shot(page, 'attack-waterfall-long.png')
       await page.keyboard.press('Escape')
       await page.waitForSelector('#waterfall', { state: 'hidden' })
       assert.equal(view.title, `GET ${s.target}`)
       assert.equal(view.facts.id, s.id)
-      assert.equal(view.facts.route, s.route ?? '(no route)')
+      assert.equal(view.facts.route, shown(s.route ?? '(no route)'))
       if (s.route !== null) {
-        assert.equal(view.facts.error, s.payload.text, `the error message of ${s.payload.name}`)
-        assert.ok(view.titles.some((t) => t.startsWith(`info ${s.payload.text} at `)), `the log line of ${s.payload.name}`)
+        assert.equal(view.facts.error, shown(s.payload.text), `the error message of ${s.payload.name}`)
+        assert.ok(view.titles.some((t) => t.startsWith(`info ${shown(s.payload.text)} at `)), `the log line of ${s.payload.name}`)
       } else {
         assert.ok(view.titles.some((t) => t.startsWith(`warn ${PAYLOADS.at(-1).text} at `)), 'the 404 handler\'s log line')
       }
       for (const hook of [PAYLOADS[1], PAYLOADS[4], longHook]) {
-        assert.ok(view.titles.some((t) => t.startsWith(`onRequest hook ${hook.text}: `)), `the hook named ${hook.name}`)
+        assert.ok(view.titles.some((t) => t.startsWith(`onRequest hook ${shown(hook.text)}: `)), `the hook named ${hook.name}`)
       }
     }
     await assertInert('waterfall')
@@ -199,7 +213,7 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
       const route = `/xss/${PAYLOADS.indexOf(p)}/${p.text}`
       const option = options.find((o) => o.value === route)
       assert.ok(option, `an option for ${p.name}`)
-      assert.equal(option.text, route)
+      assert.equal(option.text, shown(route))
       await page.selectOption('#filter-route', route)
       const want = sent.filter((s) => s.route === route).map((s) => s.id).sort()
       await page.waitForFunction((ids) => [...document.querySelectorAll('#requests tbody tr')].map((tr) => tr.dataset.id).sort().join('\n') === ids.join('\n'), want).catch(() => {})
@@ -214,11 +228,47 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
     await assertInert('filters')
   })
 
+  test('text that hides itself or runs long neither disguises nor pushes away what the page shows', async () => {
+    await page.click('#tab-requests')
+    // no bidi override or zero-width character reaches the document's text or its titles: each shows as ⟨U+…⟩
+    const hidden = await page.evaluate(() => {
+      const re = /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/
+      const out = []
+      if (re.test(document.body.textContent)) out.push('body text')
+      for (const node of document.querySelectorAll('[title], [aria-label], option')) {
+        for (const v of [node.getAttribute('title'), node.getAttribute('aria-label'), node.tagName === 'OPTION' ? node.textContent : null]) if (v && re.test(v)) out.push(node.tagName)
+      }
+      return out
+    })
+    assert.deepEqual(hidden, [])
+    const rtl = sent.find((s) => s.payload.name === 'rtl' && s.route !== null)
+    const cell = await page.$eval(`#requests tbody tr[data-id="${await page.evaluate((id) => CSS.escape(id), rtl.id)}"] td.route`, (td) => td.textContent)
+    assert.equal(cell, `/xss/${PAYLOADS.indexOf(rtl.payload)}/⟨U+202E⟩gnp.exe⟨U+202C⟩<b onclick=__pwn("rtl")>x</b>`)
+    // a 3 000-character route is an option of the route filter: the other filters stay on screen
+    const width = page.viewportSize().width
+    for (const id of ['#filter-route', '#filter-status', '#sort-slowest']) {
+      const box = await page.locator(id).boundingBox()
+      assert.ok(box !== null && box.x + box.width <= width, `${id} within the ${width}px window: ${JSON.stringify(box)}`)
+    }
+    // and in its waterfall every fact stays inside the dialog
+    const long = sent.find((s) => s.payload.name === 'long' && s.route !== null)
+    await page.click(`#requests tbody tr[data-id="${await page.evaluate((id) => CSS.escape(id), long.id)}"] td.route`)
+    await page.waitForSelector('#waterfall[open] #waterfall-chart svg')
+    const outside = await page.evaluate(() => {
+      const right = document.getElementById('waterfall').getBoundingClientRect().right
+      return [...document.querySelectorAll('#waterfall-facts dd')].filter((dd) => dd.getBoundingClientRect().right > right + 1).map((dd) => dd.previousElementSibling.textContent)
+    })
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('#waterfall', { state: 'hidden' })
+    assert.deepEqual(outside, [], 'facts that run out of the dialog')
+    await assertInert('hidden and long text')
+  })
+
   test('routes view: each hostile pattern reads literally', async () => {
     await page.click('#tab-routes')
     await page.waitForFunction((n) => document.querySelectorAll('#routes tbody tr').length >= n, routePayloads.length)
     const cells = await page.$$eval('#routes tbody td.route', (tds) => tds.map((td) => td.textContent))
-    for (const p of routePayloads) assert.ok(cells.includes(`/xss/${PAYLOADS.indexOf(p)}/${p.text}`), p.name)
+    for (const p of routePayloads) assert.ok(cells.includes(shown(`/xss/${PAYLOADS.indexOf(p)}/${p.text}`)), p.name)
     await assertInert('routes')
   })
 
@@ -227,17 +277,22 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
     await page.waitForSelector('#startup-timeline svg')
     const view = await page.evaluate(() => ({
       texts: [...document.querySelectorAll('#startup-timeline text')].map((t) => t.textContent),
+      bars: [...document.querySelectorAll('#startup-timeline rect title')].map((t) => t.textContent),
       summaries: [...document.querySelectorAll('#plugin-tree summary')].map((s) => s.textContent),
       facts: [...document.querySelectorAll('#plugin-tree .facts-line')].map((d) => d.textContent)
     }))
-    for (const p of [PAYLOADS[0], PAYLOADS[2], PAYLOADS[7]]) {
-      assert.ok(view.texts.includes(p.text), `the plugin named ${p.name} on the timeline`)
+    // a label fits its column (28 characters), the bar's title holds the whole name
+    for (const p of [PAYLOADS[0], PAYLOADS[2], PAYLOADS[7], PAYLOADS[9]]) {
+      assert.ok(view.bars.some((t) => t.startsWith(`${shown(p.text)}: `)), `the plugin named ${p.name} on the timeline`)
+      const label = shown(p.text).length > 28 ? shown(p.text).slice(0, 27) + '…' : shown(p.text)
+      assert.ok(view.texts.includes(label), `its label: ${label}`)
     }
-    // fastify-plugin's plugin adds no scope of its own: the other two are scopes of the tree
-    for (const p of [PAYLOADS[2], PAYLOADS[7]]) assert.ok(view.summaries.includes(p.text), `the plugin named ${p.name} in the tree`)
-    assert.ok(view.texts.includes(`onReady ${PAYLOADS[6].text}`), 'the onReady hook named by a payload')
+    // fastify-plugin's plugin adds no scope of its own: the others are scopes of the tree
+    for (const p of [PAYLOADS[2], PAYLOADS[7], PAYLOADS[9]]) assert.ok(view.summaries.includes(shown(p.text)), `the plugin named ${p.name} in the tree`)
+    await shot(page, 'attack-startup.png')
+    assert.ok(view.bars.some((t) => t.startsWith(`onReady ${PAYLOADS[6].text}: `)), 'the onReady hook named by a payload')
     assert.ok(view.facts.includes(`decorators: ${PAYLOADS[1].text}`), 'the decorator named by a payload')
-    for (const p of routePayloads) assert.ok(view.facts.some((f) => f.includes(`GET /xss/${PAYLOADS.indexOf(p)}/${p.text}`)), `the route of ${p.name} in the tree`)
+    for (const p of routePayloads) assert.ok(view.facts.some((f) => f.includes(shown(`GET /xss/${PAYLOADS.indexOf(p)}/${p.text}`))), `the route of ${p.name} in the tree`)
     await assertInert('startup')
   })
 

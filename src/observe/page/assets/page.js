@@ -46,21 +46,35 @@
   const routeLabel = (a) => (a.route === null ? '(no route) ' + a.url : a.route)
   const opCount = (a) => a.operations.reduce((n, op) => n + op.count, 0)
 
+  // characters that change how the text around them reads without showing themselves (bidi overrides,
+  // embeddings and isolates, zero-width ones): drawn as ⟨U+202E⟩, so a route or a message reads as what it holds
+  const HIDDEN = /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/
+  const HIDDEN_ALL = new RegExp(HIDDEN.source, 'g')
+  const codePoint = (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`
+  const shown = (text) => (typeof text === 'string' && HIDDEN.test(text) ? text.replace(HIDDEN_ALL, codePoint) : text)
+  /** Attributes whose value is read by people (the others, data-* and ids, keep the text as it is). */
+  const READ = new Set(['title', 'aria-label'])
+
   function el (tag, attrs, ...children) {
     const node = document.createElement(tag)
     for (const k in attrs) {
       if (k === 'class') node.className = attrs[k]
-      else if (k === 'text') node.textContent = attrs[k]
-      else node.setAttribute(k, attrs[k])
+      else if (k === 'text') node.textContent = shown(attrs[k])
+      else node.setAttribute(k, READ.has(k) ? shown(attrs[k]) : attrs[k])
     }
-    for (const c of children) node.append(c)
+    for (const c of children) node.append(shown(c))
     return node
   }
   function svg (tag, attrs, text) {
     const node = document.createElementNS(SVG, tag)
-    for (const k in attrs) node.setAttribute(k, attrs[k])
-    if (text !== undefined) node.textContent = text
+    for (const k in attrs) node.setAttribute(k, READ.has(k) ? shown(attrs[k]) : attrs[k])
+    if (text !== undefined) node.textContent = shown(text)
     return node
+  }
+  /** A label that fits its column, hidden characters shown first (the whole text is in the bar's title). */
+  function clip (text, n) {
+    const t = shown(text)
+    return t.length > n ? t.slice(0, Math.max(1, n - 1)) + '…' : t
   }
   function titled (node, text) {
     node.append(svg('title', {}, text))
@@ -210,7 +224,7 @@
     const a = state.byKey.get(key)
     if (!a) return
     state.openKey = key
-    $('waterfall-title').textContent = `${a.method} ${a.url}`
+    $('waterfall-title').textContent = shown(`${a.method} ${a.url}`)
     const facts = [
       ['route', a.route === null ? '(no route)' : a.route], ['status', String(a.statusCode)], ['duration', ms(a.wallMs)],
       ['CPU', ms(a.cpuMs) + (a.cpuClock ? ` (${clockName(a.cpuClock)})` : '')], ['waiting', ms(a.waitMs)],
@@ -291,7 +305,7 @@
     root.append(axis)
 
     let y = top
-    const label = (text, cls) => root.append(svg('text', { x: 4, y: y + 14, class: cls || '' }, text.length > 28 ? text.slice(0, 27) + '…' : text))
+    const label = (text, cls) => root.append(svg('text', { x: 4, y: y + 14, class: cls || '' }, clip(text, 28)))
     const valueText = (startMs, wallMs, text, gap = 4) => {
       const end = x(startMs + wallMs)
       const inside = end + gap + 90 > width
@@ -481,7 +495,7 @@
     for (const p of view.plugins) {
       const x = labelW + (p.startMs / pluginsEnd) * chartW
       const w = Math.max(1, (p.wallMs / pluginsEnd) * chartW)
-      root.append(svg('text', { x: 4 + p.depth * 12, y: y + 14 }, p.name))
+      root.append(svg('text', { x: 4 + p.depth * 12, y: y + 14 }, clip(p.name, 28 - 2 * p.depth)))
       root.append(titled(svg('rect', { x, y: y + 4, width: w, height: 12, rx: 2, class: 'plugin', 'data-kind': 'plugin' }), `${p.name}: ${ms(p.wallMs)} from ${ms(p.startMs)}`))
       root.append(svg('text', { x: x + w + 4, y: y + 14, class: 'dim' }, ms(p.wallMs)))
       y += rowH
@@ -490,7 +504,7 @@
     y += rowH
     for (const h of view.hooks) {
       const w = Math.max(1, (h.wallMs / hooksMax) * chartW)
-      root.append(svg('text', { x: 4, y: y + 14 }, h.name))
+      root.append(svg('text', { x: 4, y: y + 14 }, clip(h.name, 28)))
       root.append(titled(svg('rect', { x: labelW, y: y + 4, width: w, height: 12, rx: 2, class: 'app-hook', 'data-kind': 'app-hook' }), `${h.name}: ${ms(h.wallMs)}`))
       root.append(svg('text', { x: labelW + w + 4, y: y + 14, class: 'dim' }, ms(h.wallMs)))
       y += rowH

@@ -129,7 +129,7 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
     await page.goto(pageUrl)
     await page.waitForSelector('#status.live')
     await sendAll('b') // while it is open: they come over the event stream
-  })
+  }, { timeout: 120_000 })
 
   after(async () => {
     await browser?.close()
@@ -179,7 +179,8 @@ describe('the live page shows hostile text as text, in every view', { skip }, ()
     await assertInert('requests')
   })
 
-  test("waterfall: each request's title, route, error, hooks, logs and leaks read literally", async () => {
+  // 46 waterfalls opened and closed: about 20 s on a loaded machine, more than the suite's default allows on a slower one
+  test("waterfall: each request's title, route, error, hooks and log lines read literally", { timeout: 180_000 }, async () => {
     for (const s of sent) {
       await page.click(`#requests tbody tr[data-id="${await page.evaluate((id) => CSS.escape(id), s.id)}"] td.route`)
       await page.waitForSelector('#waterfall[open] #waterfall-chart svg')

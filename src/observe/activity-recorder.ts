@@ -69,6 +69,16 @@ const hookPhases = new Set<PhaseName>(['onRequest', 'preParsing', 'preValidation
 
 /** One observed request, from routing to its report. Marks are kept as flat numbers and turned into
  *  phase objects once, when the activity is built, so a request allocates little while it runs. */
+/** An error's message as text, whatever was thrown (a `message` that is a BigInt or an object, a null-prototype object). */
+function messageOf (error: unknown): string {
+  try {
+    const message = error instanceof Error ? error.message : error
+    return typeof message === 'string' ? message : String(message)
+  } catch {
+    return '(an error that has no text)'
+  }
+}
+
 export class ActivityState {
   /** The request's one start reading: phases, wall time, spans and the trace all count from it. */
   readonly start: number
@@ -199,7 +209,7 @@ export class ActivityRecorder implements RequestObserver {
     const state = stateOf(reply.request)
     if (state === undefined || state.done) return
     try {
-      if (error !== undefined && state.error === undefined) state.error = error instanceof Error ? error.message : String(error)
+      if (error !== undefined && state.error === undefined) state.error = messageOf(error)
       this.#stage(state, reply, stage)
     } catch (err) {
       this.#o.failed(err)

@@ -3,6 +3,7 @@
 // (each serialized once), so open pages cost the same whatever the request rate. A page whose
 // unsent bytes pass a bound misses events (counted, then told); heartbeats; all ended at close.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { toJson } from './safe-json.js'
 import type { ActivityEvent, ActivitySource } from './types.js'
 
 interface StreamClient {
@@ -116,11 +117,16 @@ export class EventStreamHub {
     this.#pending = []
     this.#overflow = 0
     let frames = ''
+    // an event JSON cannot carry (a BigInt, a cycle, a throwing toJSON in what a source handed over) is
+    // missed by every page, and said so, instead of throwing out of this timer into the process
+    let unserializable = 0
     for (const event of events) {
-      frames += `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'activity' ? event.activity : event.sample)}\n\n`
+      const data = toJson(event.type === 'activity' ? event.activity : event.sample)
+      if (data === undefined) unserializable++
+      else frames += `event: ${event.type}\ndata: ${data}\n\n`
     }
     for (const client of this.#clients) {
-      client.dropped += overflow
+      client.dropped += overflow + unserializable
       if (client.res.writableLength >= this.#o.maxBufferedBytes) {
         client.dropped += events.length
         continue

@@ -4,8 +4,10 @@ import { codes } from '../../errors.js'
 import { unknownKey } from '../option-keys.js'
 import { isLocalClient } from './client-address.js'
 import { EventStreamHub } from './event-stream.js'
+import { isFromAnotherPage } from './fetch-metadata.js'
 import { loadPageAssets } from './page-assets.js'
 import { PageToken, TOKEN_PATTERN } from './page-token.js'
+import { snapshotJson } from './safe-json.js'
 import type { ActivitySource, PageAccess, PageOptions } from './types.js'
 
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -72,6 +74,15 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
   }
 
   async function onlyAllowedClients (request: any, reply: any): Promise<unknown> {
+    // another page in the user's browser (an <img> of the event stream on a page served on another port
+    // of this machine carries the cookie) holds no stream and reads nothing, whoever the client is
+    if (isFromAnotherPage(request.headers, request.routeOptions?.url === pagePath)) {
+      return reply.code(403).type('application/json; charset=utf-8').send({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'The activity page answers only its own page (this request came from a page of another origin, Sec-Fetch-Site)'
+      })
+    }
     // allow(request) opens the page wider; it never makes the token check weaker for anyone else
     if (allow !== undefined && allow(request) === true) return
     if (token !== null && isLocalClient(request)) {
@@ -92,8 +103,8 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
   // `observe: false` tells weft/observe not to record the page's own requests
   const routeOptions = { onRequest: onlyAllowedClients, config: { observe: false }, logLevel: 'warn' }
   const json = (read: () => unknown) => async (_request: unknown, reply: any) => {
-    reply.header('cache-control', 'no-store').type('application/json; charset=utf-8')
-    return JSON.stringify(read())
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').type('application/json; charset=utf-8')
+    return snapshotJson(read())
   }
 
   instance.get(pagePath, routeOptions, async (_request: unknown, reply: any) => {

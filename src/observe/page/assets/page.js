@@ -10,11 +10,11 @@
 
   const state = {
     requests: [], // newest first
-    byId: new Map(),
+    byKey: new Map(),
     routes: new Set(),
     samples: [],
     view: 'requests',
-    openId: null,
+    openKey: null,
     dropped: 0
   }
 
@@ -40,24 +40,41 @@
     return `${p(d.getHours(), 2)}:${p(d.getMinutes(), 2)}:${p(d.getSeconds(), 2)}.${p(d.getMilliseconds(), 3)}`
   }
   const routeKey = (a) => (a.route === null ? NO_ROUTE : a.route)
+  // a request's id is not unique (with requestIdHeader the client picks it): the page keys a request by
+  // id, start and duration, the same for one request whether it came in the snapshot or the stream
+  const keyOf = (a) => `${a.id}\u0000${a.startedAt}\u0000${a.wallMs}`
   const routeLabel = (a) => (a.route === null ? '(no route) ' + a.url : a.route)
   const opCount = (a) => a.operations.reduce((n, op) => n + op.count, 0)
+
+  // characters that change how the text around them reads without showing themselves (bidi overrides,
+  // embeddings and isolates, zero-width ones): drawn as ⟨U+202E⟩, so a route or a message reads as what it holds
+  const HIDDEN = /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/
+  const HIDDEN_ALL = new RegExp(HIDDEN.source, 'g')
+  const codePoint = (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`
+  const shown = (text) => (typeof text === 'string' && HIDDEN.test(text) ? text.replace(HIDDEN_ALL, codePoint) : text)
+  /** Attributes whose value is read by people (the others, data-* and ids, keep the text as it is). */
+  const READ = new Set(['title', 'aria-label'])
 
   function el (tag, attrs, ...children) {
     const node = document.createElement(tag)
     for (const k in attrs) {
       if (k === 'class') node.className = attrs[k]
-      else if (k === 'text') node.textContent = attrs[k]
-      else node.setAttribute(k, attrs[k])
+      else if (k === 'text') node.textContent = shown(attrs[k])
+      else node.setAttribute(k, READ.has(k) ? shown(attrs[k]) : attrs[k])
     }
-    for (const c of children) node.append(c)
+    for (const c of children) node.append(shown(c))
     return node
   }
   function svg (tag, attrs, text) {
     const node = document.createElementNS(SVG, tag)
-    for (const k in attrs) node.setAttribute(k, attrs[k])
-    if (text !== undefined) node.textContent = text
+    for (const k in attrs) node.setAttribute(k, READ.has(k) ? shown(attrs[k]) : attrs[k])
+    if (text !== undefined) node.textContent = shown(text)
     return node
+  }
+  /** A label that fits its column, hidden characters shown first (the whole text is in the bar's title). */
+  function clip (text, n) {
+    const t = shown(text)
+    return t.length > n ? t.slice(0, Math.max(1, n - 1)) + '…' : t
   }
   function titled (node, text) {
     node.append(svg('title', {}, text))
@@ -113,13 +130,14 @@
 
   // ---- requests -----------------------------------------------------------------------------
   function addActivity (a) {
-    if (state.byId.has(a.id)) return
-    state.byId.set(a.id, a)
+    const key = keyOf(a)
+    if (state.byKey.has(key)) return
+    state.byKey.set(key, a)
     state.requests.unshift(a)
-    if (state.requests.length > MAX_REQUESTS) state.byId.delete(state.requests.pop().id)
-    const key = routeKey(a)
-    if (!state.routes.has(key)) {
-      state.routes.add(key)
+    if (state.requests.length > MAX_REQUESTS) state.byKey.delete(keyOf(state.requests.pop()))
+    const route = routeKey(a)
+    if (!state.routes.has(route)) {
+      state.routes.add(route)
       redraw(drawRouteFilter)
     }
     redraw(drawRequests)
@@ -145,11 +163,11 @@
 
   function drawRequests () {
     const rows = visibleRequests()
-    const focusedId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.id : undefined
+    const focusedKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined
     const body = $('requests').tBodies[0]
     const out = rows.map((a) => {
       const leaks = a.leaks.length
-      const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
+      const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'data-key': keyOf(a), 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
         el('td', { class: 'muted', text: clock(a.startedAt) }),
         el('td', { class: 'method', text: a.method }),
         el('td', { class: 'route', title: a.url }, routeLabel(a), ...(a.repeated && a.repeated.length > 0
@@ -164,8 +182,8 @@
     body.replaceChildren(...out)
     $('requests-empty').hidden = state.requests.length > 0
     $('request-count').textContent = `${rows.length} of ${state.requests.length} shown` + (state.dropped > 0 ? ` · ${state.dropped} missed while the page was behind` : '')
-    if (focusedId !== undefined) {
-      const again = body.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`)
+    if (focusedKey !== undefined) {
+      const again = body.querySelector(`tr[data-key="${CSS.escape(focusedKey)}"]`)
       if (again) again.focus()
     }
   }
@@ -174,15 +192,15 @@
   for (const id of ['filter-route', 'filter-status', 'sort-slowest']) $(id).addEventListener('change', () => redraw(drawRequests))
   const requestsBody = $('requests').tBodies[0]
   requestsBody.addEventListener('click', (e) => {
-    const tr = e.target.closest('tr[data-id]')
-    if (tr) openWaterfall(tr.dataset.id)
+    const tr = e.target.closest('tr[data-key]')
+    if (tr) openWaterfall(tr.dataset.key)
   })
   requestsBody.addEventListener('keydown', (e) => {
-    const tr = e.target.closest('tr[data-id]')
+    const tr = e.target.closest('tr[data-key]')
     if (!tr) return
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault()
-      openWaterfall(tr.dataset.id)
+      openWaterfall(tr.dataset.key)
     } else if (e.key === 'ArrowDown' && tr.nextElementSibling) {
       e.preventDefault()
       tr.nextElementSibling.focus()
@@ -196,17 +214,17 @@
   const dialog = $('waterfall')
   $('waterfall-close').addEventListener('click', () => dialog.close())
   dialog.addEventListener('close', () => {
-    const id = state.openId
-    state.openId = null
-    const row = id && requestsBody.querySelector(`tr[data-id="${CSS.escape(id)}"]`)
+    const key = state.openKey
+    state.openKey = null
+    const row = key && requestsBody.querySelector(`tr[data-key="${CSS.escape(key)}"]`)
     if (row) row.focus()
   })
 
-  function openWaterfall (id) {
-    const a = state.byId.get(id)
+  function openWaterfall (key) {
+    const a = state.byKey.get(key)
     if (!a) return
-    state.openId = id
-    $('waterfall-title').textContent = `${a.method} ${a.url}`
+    state.openKey = key
+    $('waterfall-title').textContent = shown(`${a.method} ${a.url}`)
     const facts = [
       ['route', a.route === null ? '(no route)' : a.route], ['status', String(a.statusCode)], ['duration', ms(a.wallMs)],
       ['CPU', ms(a.cpuMs) + (a.cpuClock ? ` (${clockName(a.cpuClock)})` : '')], ['waiting', ms(a.waitMs)],
@@ -287,7 +305,7 @@
     root.append(axis)
 
     let y = top
-    const label = (text, cls) => root.append(svg('text', { x: 4, y: y + 14, class: cls || '' }, text.length > 28 ? text.slice(0, 27) + '…' : text))
+    const label = (text, cls) => root.append(svg('text', { x: 4, y: y + 14, class: cls || '' }, clip(text, 28)))
     const valueText = (startMs, wallMs, text, gap = 4) => {
       const end = x(startMs + wallMs)
       const inside = end + gap + 90 > width
@@ -477,7 +495,7 @@
     for (const p of view.plugins) {
       const x = labelW + (p.startMs / pluginsEnd) * chartW
       const w = Math.max(1, (p.wallMs / pluginsEnd) * chartW)
-      root.append(svg('text', { x: 4 + p.depth * 12, y: y + 14 }, p.name))
+      root.append(svg('text', { x: 4 + p.depth * 12, y: y + 14 }, clip(p.name, 28 - 2 * p.depth)))
       root.append(titled(svg('rect', { x, y: y + 4, width: w, height: 12, rx: 2, class: 'plugin', 'data-kind': 'plugin' }), `${p.name}: ${ms(p.wallMs)} from ${ms(p.startMs)}`))
       root.append(svg('text', { x: x + w + 4, y: y + 14, class: 'dim' }, ms(p.wallMs)))
       y += rowH
@@ -486,7 +504,7 @@
     y += rowH
     for (const h of view.hooks) {
       const w = Math.max(1, (h.wallMs / hooksMax) * chartW)
-      root.append(svg('text', { x: 4, y: y + 14 }, h.name))
+      root.append(svg('text', { x: 4, y: y + 14 }, clip(h.name, 28)))
       root.append(titled(svg('rect', { x: labelW, y: y + 4, width: w, height: 12, rx: 2, class: 'app-hook', 'data-kind': 'app-hook' }), `${h.name}: ${ms(h.wallMs)}`))
       root.append(svg('text', { x: labelW + w + 4, y: y + 14, class: 'dim' }, ms(h.wallMs)))
       y += rowH

@@ -3,7 +3,7 @@
 // (each serialized once), so open pages cost the same whatever the request rate. A page whose
 // unsent bytes pass a bound misses events (counted, then told); heartbeats; all ended at close.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ActivityEvent, ActivitySource } from './types.js'
+import type { ActivityEvent } from './types.js'
 
 interface StreamClient {
   readonly res: ServerResponse
@@ -27,21 +27,32 @@ function droppedFrame (count: number): string {
   return `event: dropped\ndata: {"count":${count}}\n\n`
 }
 
-export class EventStreamHub {
-  readonly #source: ActivitySource
+/** The page's frame for one event: `activity` (the whole activity) or `process` (a sample). */
+export function activityFrame (event: ActivityEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'activity' ? event.activity : event.sample)}\n\n`
+}
+
+/** Where a hub's events come from: the page's ActivitySource, or any feed with `subscribe`. */
+export interface EventFeed<E> { subscribe(listener: (event: E) => void): () => void }
+
+export class EventStreamHub<E = ActivityEvent> {
+  readonly #source: EventFeed<E>
+  readonly #frame: (event: E) => string
   readonly #o: EventStreamOptions
   readonly #clients = new Set<StreamClient>()
   /** Events since the last batch: references only, serialized when the batch goes out. */
-  #pending: ActivityEvent[] = []
+  #pending: E[] = []
   #overflow = 0
   #unsubscribe: (() => void) | null = null
   #heartbeat: NodeJS.Timeout | null = null
   #flushTimer: NodeJS.Timeout | null = null
   #closed = false
 
-  constructor (source: ActivitySource, options: EventStreamOptions) {
+  /** `frame` makes one event's SSE frame (`activityFrame` for the page), once per batch whatever the number of clients. */
+  constructor (source: EventFeed<E>, options: EventStreamOptions, frame: (event: E) => string) {
     this.#source = source
     this.#o = options
+    this.#frame = frame
   }
 
   get closed (): boolean { return this.#closed }
@@ -100,7 +111,7 @@ export class EventStreamHub {
   }
 
   /** Per request: keep a reference, and make sure a batch is due (a timer only while events wait). */
-  #queue (event: ActivityEvent): void {
+  #queue (event: E): void {
     if (this.#pending.length < MAX_PENDING) this.#pending.push(event)
     else this.#overflow++
     if (this.#flushTimer === null) {
@@ -116,9 +127,7 @@ export class EventStreamHub {
     this.#pending = []
     this.#overflow = 0
     let frames = ''
-    for (const event of events) {
-      frames += `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'activity' ? event.activity : event.sample)}\n\n`
-    }
+    for (const event of events) frames += this.#frame(event)
     for (const client of this.#clients) {
       client.dropped += overflow
       if (client.res.writableLength >= this.#o.maxBufferedBytes) {

@@ -1,4 +1,4 @@
-// Weft's live activity page: reads the JSON snapshots, then follows the event stream; draws the
+// Weft's live activity page: reads the JSON API (api/v1), then follows the event stream; draws the
 // requests table, one request's waterfall (SVG), the routes table, process charts (uPlot) and startup.
 'use strict'
 ;(function () {
@@ -41,7 +41,9 @@
   }
   const routeKey = (a) => (a.route === null ? NO_ROUTE : a.route)
   const routeLabel = (a) => (a.route === null ? '(no route) ' + a.url : a.route)
-  const opCount = (a) => a.operations.reduce((n, op) => n + op.count, 0)
+  // a row is a whole activity (from the event stream) or its summary (from api/v1/requests)
+  const opCount = (a) => (a.operations ? a.operations.reduce((n, op) => n + op.count, 0) : a.operationCount)
+  const leakCount = (a) => (a.leaks ? a.leaks.length : a.leakCount)
 
   function el (tag, attrs, ...children) {
     const node = document.createElement(tag)
@@ -148,7 +150,7 @@
     const focusedId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.id : undefined
     const body = $('requests').tBodies[0]
     const out = rows.map((a) => {
-      const leaks = a.leaks.length
+      const leaks = leakCount(a)
       const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
         el('td', { class: 'muted', text: clock(a.startedAt) }),
         el('td', { class: 'method', text: a.method }),
@@ -202,9 +204,22 @@
     if (row) row.focus()
   })
 
-  function openWaterfall (id) {
-    const a = state.byId.get(id)
+  async function openWaterfall (id) {
+    let a = state.byId.get(id)
     if (!a) return
+    if (!a.phases) {
+      // a summary: the whole request comes from the API once, then replaces it
+      try {
+        a = await getJson('requests/' + encodeURIComponent(id))
+      } catch (err) {
+        setStatus('could not load the request: ' + err.message, 'down')
+        return
+      }
+      if (!state.byId.has(id)) return
+      state.byId.set(id, a)
+      const i = state.requests.findIndex((r) => r.id === id)
+      if (i !== -1) state.requests[i] = a
+    }
     state.openId = id
     $('waterfall-title').textContent = `${a.method} ${a.url}`
     const facts = [
@@ -355,7 +370,7 @@
     clearTimeout(routesTimer)
     if (state.view !== 'routes') return
     try {
-      drawRoutes(await getJson('routes.json'))
+      drawRoutes((await getJson('routes')).routes)
     } finally {
       if (state.view === 'routes') routesTimer = setTimeout(loadRoutes, 2000)
     }
@@ -454,7 +469,7 @@
   let startupLoaded = false
   async function loadStartup () {
     if (startupLoaded) return
-    const view = await getJson('startup.json')
+    const view = (await getJson('startup')).startup
     startupLoaded = view !== null
     drawStartup(view)
   }
@@ -508,7 +523,7 @@
 
   // ---- data ---------------------------------------------------------------------------------
   async function getJson (name) {
-    const res = await fetch(`${base}/api/${name}`, { headers: { accept: 'application/json' } })
+    const res = await fetch(`${base}/api/v1/${name}`, { headers: { accept: 'application/json' } })
     if (!res.ok) throw new Error(`${name}: ${res.status}`)
     return res.json()
   }
@@ -533,7 +548,9 @@
       history.replaceState(history.state, '', url.pathname + url.search + url.hash)
     }
     connect() // before the snapshots, so nothing falls between them; duplicates are skipped by id
-    const [recent, samples] = await Promise.all([getJson('recent.json'), getJson('process.json')])
+    const [list, process] = await Promise.all([getJson('requests?limit=' + MAX_REQUESTS), getJson('process')])
+    const recent = list.requests
+    const samples = process.samples
     for (const a of recent.slice().reverse()) addActivity(a)
     state.requests.sort((x, y) => y.startedAt - x.startedAt)
     const known = new Set(state.samples.map((s) => s.time))

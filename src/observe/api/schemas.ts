@@ -82,7 +82,7 @@ const definitions = {
           name: str,
           startMs: num,
           wallMs: num,
-          attributes: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } }
+          attributes: { type: 'object', additionalProperties: { anyOf: [str, num, { type: 'boolean' }] } }
         }, ['attributes'])
       },
       leaks: {

@@ -96,14 +96,14 @@ export async function inspect (argv) {
     if (o.follow) {
       // the filters apply to each new request as it arrives (the stream carries every one)
       if (o.minMs !== undefined && !(Number(o.minMs) >= 0)) throw new UsageProblem('--min-ms must be a number ≥ 0')
-      if (!o.json) process.stderr.write(`following ${target.page} (Ctrl-C to stop)\n`)
       const controller = new AbortController()
       process.once('SIGINT', () => { controller.abort() })
       await follow(target, (event, data) => {
         if (event === 'dropped') { process.stderr.write(`(${data.count} requests missed: the terminal fell behind)\n`); return }
         if (event !== 'request' || !routeMatches(o, data) || !statusMatches(o, data) || data.wallMs < Number(o.minMs ?? 0)) return
         print(o.json ? JSON.stringify(data) : requestLine(data, { color }))
-      }, controller.signal)
+      }, controller.signal, () => { process.stderr.write(`following ${target.page} (Ctrl-C to stop)\n`) })
+      if (!controller.signal.aborted) process.stderr.write('the event stream ended (the app closed)\n')
       return 0
     }
     if (o.command === 'routes') {

@@ -37,15 +37,18 @@ export async function getJson (target, resource) {
   try { body = JSON.parse(text) } catch { body = undefined }
   if (res.status === 403) throw new ApiProblem(`${target.page} refused: ${body?.message ?? 'forbidden'} (pass the URL with its ?token=, as the app printed it)`)
   if (!res.ok) {
-    if (body?.message !== undefined) throw new ApiProblem(body.message)
+    if (body?.message !== undefined && res.headers.get('weft-api-version') !== null) throw new ApiProblem(body.message)
     throw new ApiProblem(`${target.api}${resource} answered ${res.status}: is this a weft app with observe's page option on (and a weft with the v1 API)?`)
   }
   if (body === undefined) throw new ApiProblem(`${target.api}${resource} did not answer JSON`)
   return body
 }
 
-/** Follows `events` (Server-Sent Events) and calls `onEvent(name, data)` per event until the stream ends or `signal` aborts. */
-export async function follow (target, onEvent, signal) {
+/**
+ * Follows `events` (Server-Sent Events): `onOpen()` once the stream answered, then `onEvent(name, data)`
+ * per event until the stream ends or `signal` aborts.
+ */
+export async function follow (target, onEvent, signal, onOpen = () => {}) {
   let res
   try {
     res = await fetch(target.api + 'events', { headers: { ...target.headers, accept: 'text/event-stream' }, signal })
@@ -58,6 +61,7 @@ export async function follow (target, onEvent, signal) {
     try { message = (await res.json()).message ?? message } catch {}
     throw new ApiProblem(message)
   }
+  onOpen()
   const decoder = new TextDecoder()
   let buffer = ''
   try {

@@ -83,9 +83,6 @@ export function waterfall (a, { color = false, columns = 100 } = {}) {
   if (a.error !== undefined) out.push(paint.red('error: ' + a.error))
   out.push('')
 
-  const label = 26
-  const figure = 12
-  const cols = Math.max(20, columns - label - figure - 4)
   const rows = []
   for (const p of a.phases) {
     rows.push({ label: p.name, startMs: p.startMs, wallMs: p.wallMs, paint: paint.cyan })
@@ -97,6 +94,9 @@ export function waterfall (a, { color = false, columns = 100 } = {}) {
     rows.push({ label: `  ${s.kind} ${s.name}`, startMs: s.startMs, wallMs: s.wallMs, paint: leaked ? paint.red : paint[KIND_COLOR[s.kind] ?? 'blue'], note: leaked ? ' still open' : '' })
   }
   const endMs = Math.max(a.wallMs, ...rows.map((r) => r.startMs + r.wallMs)) || 1
+  // labels as wide as the longest (up to 44 columns), bars in what is left
+  const label = Math.min(44, Math.max(20, ...rows.map((r) => r.label.length + 1)))
+  const cols = Math.max(20, columns - label - 16)
   const clip = (text) => text.length > label ? text.slice(0, label - 1) + '…' : text.padEnd(label)
   const line = (name, barText, value) => `${clip(name)} │${barText}│ ${value}`
   out.push(`${' '.repeat(label)}  ${'0 ms'.padEnd(cols - 14)}${(ms(endMs) + ' wall').padStart(14)}`)

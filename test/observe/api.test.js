@@ -75,6 +75,7 @@ describe('the JSON API, version 1', () => {
     const res = await get(api + path, auth)
     assert.equal(res.status, status, `${path}: ${res.body}`)
     assert.match(res.headers['content-type'], /^application\/json/)
+    assert.equal(res.headers['weft-api-version'], '1')
     const body = res.json()
     assert.ok(validate[schema](body), `${path} against ${schema}.json: ${JSON.stringify(validate[schema].errors)}`)
     return body

@@ -9,6 +9,9 @@ import { summarize } from './request-summary.js'
 import { API_SCHEMAS } from './schemas.js'
 import type { ApiError, ProcessList, RequestList, RequestSummary, RouteList, StartupAnswer } from './types.js'
 
+/** On every JSON answer of the API, with its version: clients tell its errors from another server's 404. */
+const API_HEADER = 'weft-api-version'
+
 /** A new request's summary, on its way to the event stream. */
 interface RequestEvent { readonly summary: RequestSummary }
 
@@ -19,7 +22,7 @@ function requestFrame (event: RequestEvent): string {
 function failure (reply: any, statusCode: number, message: string, parameter?: string): string {
   const body: ApiError = { statusCode, error: statusCode === 404 ? 'Not Found' : statusCode === 503 ? 'Service Unavailable' : 'Bad Request', message }
   if (parameter !== undefined) body.parameter = parameter
-  reply.code(statusCode).header('cache-control', 'no-store').type('application/json; charset=utf-8')
+  reply.code(statusCode).header('cache-control', 'no-store').header(API_HEADER, '1').type('application/json; charset=utf-8')
   return JSON.stringify(body)
 }
 
@@ -39,7 +42,7 @@ export function registerApi (instance: any, source: ActivitySource, base: string
   }
   const hub = new EventStreamHub<RequestEvent>(feed, streams, requestFrame)
   const json = (reply: any, body: unknown): string => {
-    reply.header('cache-control', 'no-store').type('application/json; charset=utf-8')
+    reply.header('cache-control', 'no-store').header(API_HEADER, '1').type('application/json; charset=utf-8')
     return JSON.stringify(body)
   }
 

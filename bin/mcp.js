@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { ApiProblem, apiOf, getJson } from './lib/api-client.js'
 import { compareActivities, comparisonText } from './lib/compare.js'
 import { diagnose } from './lib/diagnose.js'
-import { requestLine, routesTable, waterfall } from './lib/format.js'
+import { requestTable, routesTable, waterfall } from './lib/format.js'
 
 export const MCP_USAGE = `Usage: weft mcp [url]
 
@@ -87,7 +87,7 @@ function registerTools (server, z, target) {
     const list = await getJson(target, routeQuery(args, { sort: args.sort, limit: args.limit ?? 20 }))
     const text = list.requests.length === 0
       ? `No stored request matches (${list.stored} stored).`
-      : `${list.requests.length} of ${list.matched} matching requests, ${list.sort === 'slowest' ? 'slowest' : 'newest'} first (${list.stored} stored; times are wall clock):\n` + list.requests.map((r) => requestLine(r)).join('\n')
+      : `${list.requests.length} of ${list.matched} matching requests, ${list.sort === 'slowest' ? 'slowest' : 'newest'} first (${list.stored} stored; wall clock, CPU on each request's clock):\n` + requestTable(list.requests)
     return answer(text, list)
   }))
 

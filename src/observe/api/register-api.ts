@@ -7,16 +7,15 @@ import { parseRequestQuery, QueryError } from './request-query.js'
 import { selectRequests } from './request-select.js'
 import { summarize } from './request-summary.js'
 import { API_SCHEMAS } from './schemas.js'
-import type { ApiError, ProcessList, RequestList, RequestSummary, RouteList, StartupAnswer } from './types.js'
+import type { RequestActivity } from '../types.js'
+import type { ApiError, ProcessList, RequestList, RouteList, StartupAnswer } from './types.js'
 
 /** On every JSON answer of the API, with its version: clients tell its errors from another server's 404. */
 const API_HEADER = 'weft-api-version'
 
-/** A new request's summary, on its way to the event stream. */
-interface RequestEvent { readonly summary: RequestSummary }
-
-function requestFrame (event: RequestEvent): string {
-  return `event: request\ndata: ${JSON.stringify(event.summary)}\n\n`
+/** A new request's frame: its summary, made when the batch goes out (nothing is made per request before). */
+function requestFrame (activity: RequestActivity): string {
+  return `event: request\ndata: ${JSON.stringify(summarize(activity))}\n\n`
 }
 
 function failure (reply: any, statusCode: number, message: string, parameter?: string): string {
@@ -32,15 +31,15 @@ function failure (reply: any, statusCode: number, message: string, parameter?: s
  */
 export function registerApi (instance: any, source: ActivitySource, base: string, routeOptions: object, streams: EventStreamOptions): () => void {
   const v1 = `${base}/api/v1`
-  // the feed summarizes each request only while an event stream is open (the hub subscribes then)
+  // the hub subscribes only while an event stream is open; process samples are the page's alone
   const feed = {
-    subscribe (listener: (event: RequestEvent) => void): () => void {
+    subscribe (listener: (activity: RequestActivity) => void): () => void {
       return source.subscribe((event: ActivityEvent) => {
-        if (event.type === 'activity') listener({ summary: summarize(event.activity) })
+        if (event.type === 'activity') listener(event.activity)
       })
     }
   }
-  const hub = new EventStreamHub<RequestEvent>(feed, streams, requestFrame)
+  const hub = new EventStreamHub<RequestActivity>(feed, streams, requestFrame)
   const json = (reply: any, body: unknown): string => {
     reply.header('cache-control', 'no-store').header(API_HEADER, '1').type('application/json; charset=utf-8')
     return JSON.stringify(body)

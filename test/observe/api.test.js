@@ -263,3 +263,30 @@ describe('the stored requests the API reads', () => {
     }
   })
 })
+
+describe('the API event stream is bounded as the page\'s is', () => {
+  test('beyond maxStreams a new stream gets a JSON 503 naming the option; closing one makes room', async () => {
+    const app = weft()
+    await app.register(observe, { page: { maxStreams: 1 } })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const page = new URL(app.observe.page.url())
+      const events = `${page.origin}${page.pathname}/api/v1/events`
+      const headers = { authorization: 'Bearer ' + app.observe.page.token }
+      const first = await new Promise((resolve, reject) => http.get(events, { headers }, resolve).on('error', reject))
+      assert.equal(first.statusCode, 200)
+      const second = await get(events, headers)
+      assert.equal(second.status, 503)
+      assert.equal(second.headers['weft-api-version'], '1')
+      assert.match(second.json().message, /already has 1 open event streams \(the page's maxStreams option\)/)
+      first.destroy()
+      await waitFor('room for a stream', async () => {
+        const again = await new Promise((resolve, reject) => http.get(events, { headers }, resolve).on('error', reject))
+        again.destroy()
+        return again.statusCode === 200
+      })
+    } finally {
+      await app.close()
+    }
+  })
+})

@@ -548,9 +548,9 @@
       history.replaceState(history.state, '', url.pathname + url.search + url.hash)
     }
     connect() // before the snapshots, so nothing falls between them; duplicates are skipped by id
-    const [list, process] = await Promise.all([getJson('requests?limit=' + MAX_REQUESTS), getJson('process')])
+    const [list, proc] = await Promise.all([getJson('requests?limit=' + MAX_REQUESTS), getJson('process')])
     const recent = list.requests
-    const samples = process.samples
+    const samples = proc.samples
     for (const a of recent.slice().reverse()) addActivity(a)
     state.requests.sort((x, y) => y.startedAt - x.startedAt)
     const known = new Set(state.samples.map((s) => s.time))

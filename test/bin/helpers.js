@@ -1,5 +1,6 @@
 // Helpers of the CLI suites: `bin/weft.js` run as a user runs it (a child process of the Node running
 // the tests), and the demo app with requests made to it over real sockets.
+import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { startDemo } from './fixtures/demo-app.mjs'
@@ -45,4 +46,13 @@ export async function waitFor (what, check) {
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
   throw new Error('timed out waiting for ' + what)
+}
+
+/** Made in this order: 3 × GET /a, POST /login (which calls GET /b), GET /fail (500). */
+export async function madeRequests (t) {
+  const d = await demo(t)
+  for (let i = 0; i < 3; i++) await d.call('GET', '/a')
+  assert.equal(await d.call('POST', '/login'), 200)
+  assert.equal(await d.call('GET', '/fail'), 500)
+  return d
 }

@@ -290,3 +290,35 @@ describe('the API event stream is bounded as the page\'s is', () => {
     }
   })
 })
+
+describe('the API with a source of its own', () => {
+  test('an activity the API cannot summarize is told to stream clients as dropped, and the app keeps serving', async () => {
+    const { registerActivityPage } = await import('weft/observe')
+    const listeners = new Set()
+    const source = {
+      recent: () => [],
+      routes: () => [],
+      processSamples: () => [],
+      startup: () => null,
+      subscribe (l) { listeners.add(l); return () => listeners.delete(l) }
+    }
+    const app = weft()
+    const access = registerActivityPage(app, source, { token: 'a-test-token-of-16+', flushMs: 10 })
+    app.get('/ok', async () => 'ok')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const url = new URL(access.url())
+      let text = ''
+      const res = await new Promise((resolve, reject) => http.get(`${url.origin}/_weft/api/v1/events`, { headers: { authorization: 'Bearer a-test-token-of-16+' } }, resolve).on('error', reject))
+      res.setEncoding('utf8').on('data', (c) => { text += c })
+      await waitFor('the stream to be subscribed', () => listeners.size > 0)
+      for (const l of listeners) l({ type: 'activity', activity: { id: 'broken' } }) // no operations, leaks, logs
+      await waitFor('the dropped event', () => text.includes('event: dropped'))
+      assert.match(text, /event: dropped\ndata: \{"count":1\}/)
+      assert.equal(await (await fetch(url.origin + '/ok')).text(), 'ok')
+      res.destroy()
+    } finally {
+      await app.close()
+    }
+  })
+})

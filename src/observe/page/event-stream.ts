@@ -123,11 +123,14 @@ export class EventStreamHub<E = ActivityEvent> {
   #flush (): void {
     this.#flushTimer = null
     const events = this.#pending
-    const overflow = this.#overflow
+    let overflow = this.#overflow
     this.#pending = []
     this.#overflow = 0
     let frames = ''
-    for (const event of events) frames += this.#frame(event)
+    for (const event of events) {
+      // this runs in a timer: an event that cannot be framed (a custom source's) is missed, never thrown
+      try { frames += this.#frame(event) } catch { overflow++ }
+    }
     for (const client of this.#clients) {
       client.dropped += overflow
       if (client.res.writableLength >= this.#o.maxBufferedBytes) {

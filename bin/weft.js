@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `weft` command. `weft trace <script.js> [args]` runs a Node program with a weft/async
-// tracker preloaded and, when it exits, prints its operations, leaks and process figures.
+// tracker preloaded and, when it exits, prints its operations, leaks and process figures;
+// `weft inspect` and `weft mcp` read a running app's activity through weft/observe's JSON API.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,6 +12,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const DETAILS = ['off', 'timing', 'resources', 'promises', 'stacks']
 
 const USAGE = `Usage: weft trace [options] <script.js> [args...]
+       weft inspect [url] [latest | list | routes | <request id>] [options]   (weft inspect --help)
+       weft mcp [url]    an MCP server on stdio for coding agents           (weft mcp --help)
 
 Runs a Node program with a weft/async tracker preloaded and prints, when it exits, its high-level
 operations (kind, name, count, wall, CPU, longest block), what was still alive, and process figures.
@@ -107,5 +110,7 @@ async function trace (argv) {
 
 const [command, ...rest] = process.argv.slice(2)
 if (command === 'trace') await trace(rest)
+else if (command === 'inspect') process.exitCode = await (await import('./inspect.js')).inspect(rest)
+else if (command === 'mcp') process.exitCode = await (await import('./mcp.js')).mcp(rest)
 else if (command === undefined || command === '-h' || command === '--help' || command === 'help') process.stdout.write(USAGE + '\n')
 else fail(`unknown command ${command}`)

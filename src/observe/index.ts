@@ -12,6 +12,7 @@ export type {
   RequestActivity, RouteSummary, ServerTimingOptions
 } from './types.js'
 export { registerActivityPage, isLoopbackAddress } from './page/index.js'
+export type { ApiError, ProcessList, RequestList, RequestSummary, RouteList, StartupAnswer } from './api/types.js'
 export type { ActivitySource, ActivityEvent, PageAccess, PageOptions, StartupView, PluginTreeNode } from './page/index.js'
 
 import type { ObserveApi as ObserveApiType } from './observe-plugin.js'

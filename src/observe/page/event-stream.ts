@@ -3,8 +3,7 @@
 // (each serialized once), so open pages cost the same whatever the request rate. A page whose
 // unsent bytes pass a bound misses events (counted, then told); heartbeats; all ended at close.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { toJson } from './safe-json.js'
-import type { ActivityEvent, ActivitySource } from './types.js'
+import type { ActivityEvent } from './types.js'
 
 interface StreamClient {
   readonly res: ServerResponse
@@ -28,21 +27,32 @@ function droppedFrame (count: number): string {
   return `event: dropped\ndata: {"count":${count}}\n\n`
 }
 
-export class EventStreamHub {
-  readonly #source: ActivitySource
+/** The page's frame for one event: `activity` (the whole activity) or `process` (a sample). */
+export function activityFrame (event: ActivityEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'activity' ? event.activity : event.sample)}\n\n`
+}
+
+/** Where a hub's events come from: the page's ActivitySource, or any feed with `subscribe`. */
+export interface EventFeed<E> { subscribe(listener: (event: E) => void): () => void }
+
+export class EventStreamHub<E = ActivityEvent> {
+  readonly #source: EventFeed<E>
+  readonly #frame: (event: E) => string
   readonly #o: EventStreamOptions
   readonly #clients = new Set<StreamClient>()
   /** Events since the last batch: references only, serialized when the batch goes out. */
-  #pending: ActivityEvent[] = []
+  #pending: E[] = []
   #overflow = 0
   #unsubscribe: (() => void) | null = null
   #heartbeat: NodeJS.Timeout | null = null
   #flushTimer: NodeJS.Timeout | null = null
   #closed = false
 
-  constructor (source: ActivitySource, options: EventStreamOptions) {
+  /** `frame` makes one event's SSE frame (`activityFrame` for the page), once per batch whatever the number of clients. */
+  constructor (source: EventFeed<E>, options: EventStreamOptions, frame: (event: E) => string) {
     this.#source = source
     this.#o = options
+    this.#frame = frame
   }
 
   get closed (): boolean { return this.#closed }
@@ -101,7 +111,7 @@ export class EventStreamHub {
   }
 
   /** Per request: keep a reference, and make sure a batch is due (a timer only while events wait). */
-  #queue (event: ActivityEvent): void {
+  #queue (event: E): void {
     if (this.#pending.length < MAX_PENDING) this.#pending.push(event)
     else this.#overflow++
     if (this.#flushTimer === null) {
@@ -113,7 +123,7 @@ export class EventStreamHub {
   #flush (): void {
     this.#flushTimer = null
     const events = this.#pending
-    const overflow = this.#overflow
+    let overflow = this.#overflow
     this.#pending = []
     this.#overflow = 0
     let frames = ''
@@ -121,9 +131,7 @@ export class EventStreamHub {
     // missed by every page, and said so, instead of throwing out of this timer into the process
     let unserializable = 0
     for (const event of events) {
-      const data = toJson(event.type === 'activity' ? event.activity : event.sample)
-      if (data === undefined) unserializable++
-      else frames += `event: ${event.type}\ndata: ${data}\n\n`
+      try { frames += this.#frame(event) } catch { unserializable++ }
     }
     for (const client of this.#clients) {
       client.dropped += overflow + unserializable

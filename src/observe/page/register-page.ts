@@ -3,7 +3,8 @@
 import { codes } from '../../errors.js'
 import { unknownKey } from '../option-keys.js'
 import { isLocalClient } from './client-address.js'
-import { EventStreamHub } from './event-stream.js'
+import { registerApi } from '../api/register-api.js'
+import { activityFrame, EventStreamHub } from './event-stream.js'
 import { isFromAnotherPage } from './fetch-metadata.js'
 import { loadPageAssets } from './page-assets.js'
 import { PageToken, TOKEN_PATTERN } from './page-token.js'
@@ -47,7 +48,8 @@ function originOf (server: any): string | null {
 
 /**
  * Adds the page's routes to a Weft instance: GET `path` (HTML), `path/assets/:file`,
- * `path/events` (Server-Sent Events) and `path/api/{recent,routes,process,startup}.json`.
+ * `path/events` (Server-Sent Events), the JSON API `path/api/v1/...` (docs/inspect.md) and
+ * `path/api/{recent,routes,process,startup}.json`.
  * A client gets in with the page's token on loopback (not through a proxy), or when `allow(request)` says yes;
  * everyone else gets 403. Once the server listens, the page's URL (with a generated token) is logged.
  */
@@ -56,12 +58,13 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
   const allow = options.allow
   const token = options.token === false ? null : new PageToken(options.token, base === '' ? '/' : base)
   const { html, assets } = loadPageAssets(base)
-  const hub = new EventStreamHub(source, {
+  const streams = {
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     maxStreams: options.maxStreams ?? 16,
     flushMs: options.flushMs ?? 200
-  })
+  }
+  const hub = new EventStreamHub(source, streams, activityFrame)
   const pagePath = base === '' ? '/' : base
   const access: PageAccess = {
     path: pagePath,
@@ -130,13 +133,16 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
     hub.open(request.raw, reply.raw)
     return reply
   })
+  // the JSON API (api/v1/...): what the page and the CLIs (weft inspect, weft mcp) read
+  const closeApi = registerApi(instance, source, base, routeOptions, streams)
+  // the unversioned snapshots of the first page, kept for clients written against them
   instance.get(`${base}/api/recent.json`, routeOptions, json(() => source.recent()))
   instance.get(`${base}/api/routes.json`, routeOptions, json(() => source.routes()))
   instance.get(`${base}/api/process.json`, routeOptions, json(() => source.processSamples()))
   instance.get(`${base}/api/startup.json`, routeOptions, json(() => source.startup()))
 
   instance.addHook('onListen', async () => { announce(instance, access, token) })
-  instance.addHook('preClose', async () => { hub.close() })
+  instance.addHook('preClose', async () => { hub.close(); closeApi() })
   return access
 }
 

@@ -1,4 +1,4 @@
-// Weft's live activity page: reads the JSON snapshots, then follows the event stream; draws the
+// Weft's live activity page: reads the JSON API (api/v1), then follows the event stream; draws the
 // requests table, one request's waterfall (SVG), the routes table, process charts (uPlot) and startup.
 'use strict'
 ;(function () {
@@ -44,7 +44,9 @@
   // id, start and duration, the same for one request whether it came in the snapshot or the stream
   const keyOf = (a) => `${a.id}\u0000${a.startedAt}\u0000${a.wallMs}`
   const routeLabel = (a) => (a.route === null ? '(no route) ' + a.url : a.route)
-  const opCount = (a) => a.operations.reduce((n, op) => n + op.count, 0)
+  // a row is a whole activity (from the event stream) or its summary (from api/v1/requests)
+  const opCount = (a) => (a.operations ? a.operations.reduce((n, op) => n + op.count, 0) : a.operationCount)
+  const leakCount = (a) => (a.leaks ? a.leaks.length : a.leakCount)
 
   // characters that change how the text around them reads without showing themselves (bidi overrides,
   // embeddings and isolates, zero-width ones): drawn as ⟨U+202E⟩, so a route or a message reads as what it holds
@@ -166,7 +168,7 @@
     const focusedKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined
     const body = $('requests').tBodies[0]
     const out = rows.map((a) => {
-      const leaks = a.leaks.length
+      const leaks = leakCount(a)
       const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'data-key': keyOf(a), 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
         el('td', { class: 'muted', text: clock(a.startedAt) }),
         el('td', { class: 'method', text: a.method }),
@@ -220,9 +222,22 @@
     if (row) row.focus()
   })
 
-  function openWaterfall (key) {
-    const a = state.byKey.get(key)
+  async function openWaterfall (key) {
+    let a = state.byKey.get(key)
     if (!a) return
+    if (!a.phases) {
+      // a summary: the whole request comes from the API once (by id and start: ids may repeat), then replaces it
+      try {
+        a = await getJson(`requests/${encodeURIComponent(a.id)}?startedAt=${encodeURIComponent(a.startedAt)}`)
+      } catch (err) {
+        setStatus('could not load the request: ' + err.message, 'down')
+        return
+      }
+      if (!state.byKey.has(key)) return
+      state.byKey.set(key, a)
+      const i = state.requests.findIndex((r) => keyOf(r) === key)
+      if (i !== -1) state.requests[i] = a
+    }
     state.openKey = key
     $('waterfall-title').textContent = shown(`${a.method} ${a.url}`)
     const facts = [
@@ -373,7 +388,7 @@
     clearTimeout(routesTimer)
     if (state.view !== 'routes') return
     try {
-      drawRoutes(await getJson('routes.json'))
+      drawRoutes((await getJson('routes')).routes)
     } finally {
       if (state.view === 'routes') routesTimer = setTimeout(loadRoutes, 2000)
     }
@@ -472,7 +487,7 @@
   let startupLoaded = false
   async function loadStartup () {
     if (startupLoaded) return
-    const view = await getJson('startup.json')
+    const view = (await getJson('startup')).startup
     startupLoaded = view !== null
     drawStartup(view)
   }
@@ -526,7 +541,7 @@
 
   // ---- data ---------------------------------------------------------------------------------
   async function getJson (name) {
-    const res = await fetch(`${base}/api/${name}`, { headers: { accept: 'application/json' } })
+    const res = await fetch(`${base}/api/v1/${name}`, { headers: { accept: 'application/json' } })
     if (!res.ok) throw new Error(`${name}: ${res.status}`)
     return res.json()
   }
@@ -551,7 +566,9 @@
       history.replaceState(history.state, '', url.pathname + url.search + url.hash)
     }
     connect() // before the snapshots, so nothing falls between them; duplicates are skipped by id
-    const [recent, samples] = await Promise.all([getJson('recent.json'), getJson('process.json')])
+    const [list, proc] = await Promise.all([getJson('requests?limit=' + MAX_REQUESTS), getJson('process')])
+    const recent = list.requests
+    const samples = proc.samples
     for (const a of recent.slice().reverse()) addActivity(a)
     state.requests.sort((x, y) => y.startedAt - x.startedAt)
     const known = new Set(state.samples.map((s) => s.time))

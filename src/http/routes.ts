@@ -155,7 +155,7 @@ export function bindRoutes (host: RouteHost): void {
     context.attachValidation = options.attachValidation === true
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout
     if (options.schema !== undefined && options.schema !== null) {
-      const validatorCompiler = scope.validatorCompilerFor(store => defaultValidatorCompiler(store, settings.ajv?.customOptions))
+      const validatorCompiler = scope.validatorCompilerFor(store => defaultValidatorCompiler(store, settings.ajv))
       const serializerCompiler = scope.serializerCompilerFor(store => defaultSerializerCompiler(store, settings.serializerOpts))
       const compiled = compileRouteSchemas(options.schema, context.method, context.url, validatorCompiler, serializerCompiler)
       context.validators = Object.keys(compiled.validators).length > 0 ? compiled.validators : null

@@ -9,7 +9,19 @@ import Fastify from 'fastify'
 import websocket from '@fastify/websocket'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import fastifyStatic from '@fastify/static'
+import compress from '@fastify/compress'
+import autoload from '@fastify/autoload'
+import multipart from '@fastify/multipart'
+import { Type } from '@sinclair/typebox'
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gunzipSync, brotliDecompressSync, inflateSync } from 'node:zlib'
 import { both, deferred, inject, within } from './harness.js'
+
+const fixtures = join(import.meta.dirname, 'fixtures')
 
 /** Listens on an ephemeral port of 127.0.0.1 and returns the port. */
 async function listen (app) {
@@ -217,7 +229,7 @@ async function documentedApp (make, swaggerOptions) {
   }, async (request, reply) => reply.code(201).send(request.body))
   app.put('/notes/:id', {
     schema: {
-      params: { id: { type: 'string' } },
+      params: { type: 'object', properties: { id: { type: 'string' } } },
       body: {
         content: {
           'application/json': { schema: { type: 'object', properties: { text: { type: 'string' } } } },
@@ -254,7 +266,7 @@ describe('@fastify/swagger and @fastify/swagger-ui', () => {
     assert.deepEqual(Object.keys(doc.paths['/v2/items/{sku}']).sort(), ['delete', 'get'])
     assert.deepEqual(doc.paths['/users'].get.parameters.map((p) => `${p.in}:${p.name}`), ['query:page', 'query:q'])
     assert.deepEqual(Object.keys(doc.paths['/notes/{id}'].put.requestBody.content).sort(), ['application/json', 'text/plain'])
-    assert.ok(doc.components.schemas.User)
+    assert.ok(Object.values(doc.components.schemas).some((schema) => schema.title === 'User'))
   })
 
   both('the Swagger 2.0 document of the same app is the one Fastify generates', async (factory) => {
@@ -267,7 +279,7 @@ describe('@fastify/swagger and @fastify/swagger-ui', () => {
       await reference.close()
     }
     assert.equal(doc.swagger, '2.0')
-    assert.ok(doc.definitions.User)
+    assert.ok(Object.values(doc.definitions).some((schema) => schema.title === 'User'))
   })
 
   both('swagger-ui serves the document as JSON and YAML and its page over a real socket', async (factory) => {
@@ -292,5 +304,261 @@ describe('@fastify/swagger and @fastify/swagger-ui', () => {
     assert.equal(asset.status, 200)
     assert.match(asset.headers.get('content-type'), /text\/css/)
     assert.ok((await asset.text()).length > 1000)
+  })
+})
+
+/** A temporary directory with a few files (removed by the caller). */
+async function publicDir () {
+  const root = await mkdtemp(join(tmpdir(), 'weft-static-'))
+  await writeFile(join(root, 'index.html'), '<h1>home</h1>')
+  await writeFile(join(root, 'app.css'), 'body { color: red }\n'.repeat(200))
+  await mkdir(join(root, 'sub'))
+  await writeFile(join(root, 'sub', 'data.json'), JSON.stringify({ n: 42 }))
+  return root
+}
+
+describe('@fastify/static', () => {
+  both('files, index.html, ranges, conditional requests, 404s and sendFile over a real socket', async (factory) => {
+    const root = await publicDir()
+    try {
+      const app = factory()
+      await app.register(fastifyStatic, { root, prefix: '/public/' })
+      app.get('/download', async (request, reply) => reply.sendFile('sub/data.json'))
+      app.get('/attachment', async (request, reply) => reply.download('app.css', 'style.css'))
+      const port = await listen(app)
+      const base = `http://127.0.0.1:${port}`
+      const css = await fetch(`${base}/public/app.css`)
+      assert.equal(css.status, 200)
+      assert.match(css.headers.get('content-type'), /^text\/css/)
+      assert.equal(await css.text(), await readFile(join(root, 'app.css'), 'utf8'))
+      assert.ok(css.headers.get('etag'))
+      assert.ok(css.headers.get('last-modified'))
+      const index = await fetch(`${base}/public/`)
+      assert.equal(await index.text(), '<h1>home</h1>')
+      const range = await fetch(`${base}/public/app.css`, { headers: { range: 'bytes=0-3' } })
+      assert.equal(range.status, 206)
+      assert.equal(await range.text(), 'body')
+      const head = await fetch(`${base}/public/sub/data.json`, { method: 'HEAD' })
+      assert.equal(head.status, 200)
+      assert.equal(head.headers.get('content-length'), String(JSON.stringify({ n: 42 }).length))
+      const missing = await fetch(`${base}/public/nope.txt`)
+      assert.equal(missing.status, 404)
+      await missing.arrayBuffer()
+      const escape = await fetch(`${base}/public/..%2f..%2fetc%2fpasswd`)
+      assert.ok([403, 404].includes(escape.status), `status ${escape.status}`)
+      await escape.arrayBuffer()
+      const sent = await fetch(`${base}/download`)
+      assert.deepEqual(await sent.json(), { n: 42 })
+      const attachment = await fetch(`${base}/attachment`)
+      assert.equal(attachment.headers.get('content-disposition'), 'attachment; filename=style.css')
+      await attachment.arrayBuffer()
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+
+  both('two roots in two prefixed plugins (decorateReply: false on the second)', async (factory) => {
+    const root = await publicDir()
+    try {
+      const app = factory()
+      await app.register(fastifyStatic, { root, prefix: '/a/' })
+      await app.register(fastifyStatic, { root: join(root, 'sub'), prefix: '/b/', decorateReply: false })
+      const port = await listen(app)
+      const a = await fetch(`http://127.0.0.1:${port}/a/sub/data.json`)
+      const b = await fetch(`http://127.0.0.1:${port}/b/data.json`)
+      assert.deepEqual(await a.json(), { n: 42 })
+      assert.deepEqual(await b.json(), { n: 42 })
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('@fastify/compress', () => {
+  const big = { items: Array.from({ length: 200 }, (_, i) => ({ i, text: 'compressible text' })) }
+
+  both('responses are compressed by accept-encoding over a real socket (gzip, br, deflate, identity)', async (factory) => {
+    const app = factory()
+    await app.register(compress, { global: true })
+    app.get('/big', async () => big)
+    app.get('/small', async () => ({ s: 1 }))
+    app.get('/stream', async (request, reply) => reply.type('text/plain').compress(Buffer.from('x'.repeat(5000))))
+    const port = await listen(app)
+    const raw = (path, encoding) => new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: ${encoding}\r\nConnection: close\r\n\r\n`))
+      const chunks = []
+      socket.on('data', (c) => chunks.push(c))
+      socket.on('end', () => resolve(Buffer.concat(chunks)))
+      socket.on('error', reject)
+    })
+    const decoded = (response) => {
+      const split = response.indexOf('\r\n\r\n')
+      const head = response.subarray(0, split).toString('latin1')
+      let body = response.subarray(split + 4)
+      if (/transfer-encoding: chunked/i.test(head)) {
+        const parts = []
+        let at = 0
+        for (;;) {
+          const eol = body.indexOf('\r\n', at)
+          const size = parseInt(body.subarray(at, eol).toString(), 16)
+          if (size === 0) break
+          parts.push(body.subarray(eol + 2, eol + 2 + size))
+          at = eol + 2 + size + 2
+        }
+        body = Buffer.concat(parts)
+      }
+      return { head, encoding: /content-encoding: (\S+)/i.exec(head)?.[1], body }
+    }
+    const gzip = decoded(await within(raw('/big', 'gzip'), 'gzip'))
+    assert.equal(gzip.encoding, 'gzip')
+    assert.deepEqual(JSON.parse(gunzipSync(gzip.body)), big)
+    assert.match(gzip.head, /vary: accept-encoding/i)
+    const br = decoded(await within(raw('/big', 'br'), 'br'))
+    assert.equal(br.encoding, 'br')
+    assert.deepEqual(JSON.parse(brotliDecompressSync(br.body)), big)
+    const deflate = decoded(await within(raw('/big', 'deflate'), 'deflate'))
+    assert.equal(deflate.encoding, 'deflate')
+    assert.deepEqual(JSON.parse(inflateSync(deflate.body)), big)
+    const identity = decoded(await within(raw('/big', 'identity'), 'identity'))
+    assert.equal(identity.encoding, undefined)
+    assert.deepEqual(JSON.parse(identity.body), big)
+    const small = decoded(await within(raw('/small', 'gzip'), 'small'))
+    assert.equal(small.encoding, undefined, 'under the threshold: sent as is')
+    assert.deepEqual(JSON.parse(small.body), { s: 1 })
+    const stream = decoded(await within(raw('/stream', 'gzip'), 'reply.compress'))
+    assert.equal(stream.encoding, 'gzip')
+    assert.equal(gunzipSync(stream.body).toString(), 'x'.repeat(5000))
+  })
+
+  both('request bodies sent gzip-compressed are decompressed before parsing; compress: false skips a route', async (factory) => {
+    const app = factory()
+    await app.register(compress, { global: true })
+    app.post('/echo', async (request) => request.body)
+    app.get('/plain', { compress: false }, async () => big)
+    const { gzipSync } = await import('node:zlib')
+    const res = await inject(app, { method: 'POST', url: '/echo', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: gzipSync(JSON.stringify(big)) })
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(res.json(), big)
+    const plain = await inject(app, { url: '/plain', headers: { 'accept-encoding': 'gzip' } })
+    assert.equal(plain.headers['content-encoding'], undefined)
+    assert.deepEqual(plain.json(), big)
+  })
+})
+
+describe('@fastify/autoload', () => {
+  both('plugins and routes loaded from a fixture directory: prefixes from directories, :id params, autohooks', async (factory) => {
+    const app = factory()
+    await app.register(autoload, { dir: join(fixtures, 'autoload', 'plugins'), options: { greeting: 'hi' } })
+    await app.register(autoload, { dir: join(fixtures, 'autoload', 'routes'), routeParams: true, autoHooks: true, cascadeHooks: true, options: { shared: 's' } })
+    await app.ready()
+    assert.deepEqual((await inject(app, '/')).json(), { root: true, hasGreet: true })
+    assert.deepEqual((await inject(app, '/users')).json(), { list: [], prefix: '/users', tagged: 'users-hook' })
+    assert.deepEqual((await inject(app, '/users/7')).json(), { id: '7', text: 'hi 7' })
+    assert.deepEqual((await inject(app, '/staff')).json(), { prefix: '/staff', option: 's', tagged: null })
+    assert.equal((await inject(app, '/admin')).statusCode, 404)
+    assert.ok(app.hasRoute({ method: 'GET', url: '/users/:id' }))
+  })
+})
+
+describe('@fastify/multipart', () => {
+  both('files and fields uploaded over a real socket: request.file(), request.parts(), attachFieldsToBody', async (factory) => {
+    const app = factory()
+    await app.register(multipart, { limits: { fileSize: 1000 } })
+    app.post('/one', async (request) => {
+      const data = await request.file()
+      const content = await data.toBuffer()
+      return { field: data.fieldname, filename: data.filename, mimetype: data.mimetype, size: content.length, text: content.toString(), other: data.fields.note?.value }
+    })
+    app.post('/all', async (request) => {
+      const seen = []
+      for await (const part of request.parts()) {
+        if (part.type === 'file') seen.push(`file ${part.fieldname} ${(await part.toBuffer()).length}`)
+        else seen.push(`field ${part.fieldname}=${part.value}`)
+      }
+      return seen
+    })
+    app.post('/too-big', async (request) => {
+      const data = await request.file()
+      await data.toBuffer()
+      return 'not reached'
+    })
+    const port = await listen(app)
+    const form = new FormData()
+    form.append('note', 'first')
+    form.append('upload', new Blob(['hello upload'], { type: 'text/plain' }), 'hello.txt')
+    const one = await fetch(`http://127.0.0.1:${port}/one`, { method: 'POST', body: form })
+    assert.deepEqual(await one.json(), { field: 'upload', filename: 'hello.txt', mimetype: 'text/plain', size: 12, text: 'hello upload', other: 'first' })
+    const many = new FormData()
+    many.append('a', '1')
+    many.append('f1', new Blob([Buffer.alloc(10)]), 'f1.bin')
+    many.append('b', '2')
+    many.append('f2', new Blob([Buffer.alloc(20)]), 'f2.bin')
+    const all = await fetch(`http://127.0.0.1:${port}/all`, { method: 'POST', body: many })
+    assert.deepEqual(await all.json(), ['field a=1', 'file f1 10', 'field b=2', 'file f2 20'])
+    const big = new FormData()
+    big.append('f', new Blob([Buffer.alloc(5000)]), 'big.bin')
+    const tooBig = await fetch(`http://127.0.0.1:${port}/too-big`, { method: 'POST', body: big })
+    assert.equal(tooBig.status, 413)
+    assert.equal((await tooBig.json()).code, 'FST_REQ_FILE_TOO_LARGE')
+    const notMultipart = await fetch(`http://127.0.0.1:${port}/one`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } })
+    assert.equal(notMultipart.status, 406)
+    await notMultipart.arrayBuffer()
+  })
+
+  both('attachFieldsToBody: keyValues validates the body schema with an isFile keyword (ajv.plugins)', async (factory) => {
+    const app = factory({ ajv: { plugins: [multipart.ajvFilePlugin] } })
+    await app.register(multipart, { attachFieldsToBody: true })
+    app.post('/upload', {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['file', 'title'],
+          properties: { title: { type: 'object', properties: { value: { type: 'string' } } }, file: { isFile: true } }
+        }
+      }
+    }, async (request) => ({ title: request.body.title.value, name: request.body.file.filename, size: (await request.body.file.toBuffer()).length }))
+    const port = await listen(app)
+    const form = new FormData()
+    form.append('title', 'T')
+    form.append('file', new Blob(['abc']), 'a.txt')
+    const ok = await fetch(`http://127.0.0.1:${port}/upload`, { method: 'POST', body: form })
+    assert.deepEqual(await ok.json(), { title: 'T', name: 'a.txt', size: 3 })
+    const noFile = new FormData()
+    noFile.append('title', 'T')
+    noFile.append('file', 'not a file')
+    const bad = await fetch(`http://127.0.0.1:${port}/upload`, { method: 'POST', body: noFile })
+    assert.equal(bad.status, 400)
+    assert.match((await bad.json()).message, /body\/file/)
+  })
+})
+
+describe('@fastify/type-provider-typebox at run time', () => {
+  both('TypeBox schemas validate, coerce and serialize; TypeBoxValidatorCompiler answers with the schema error formatter', async (factory) => {
+    const app = factory().withTypeProvider()
+    const Item = Type.Object({ id: Type.Integer(), tags: Type.Array(Type.String()) })
+    app.post('/items/:id', {
+      schema: {
+        params: Type.Object({ id: Type.Integer() }),
+        querystring: Type.Object({ verbose: Type.Optional(Type.Boolean()) }),
+        body: Type.Object({ tags: Type.Array(Type.String(), { minItems: 1 }) }),
+        response: { 200: Item }
+      }
+    }, async (request) => ({ id: request.params.id, tags: request.body.tags, secret: 'dropped', verbose: request.query.verbose }))
+    const ok = await inject(app, { method: 'POST', url: '/items/5?verbose=true', payload: { tags: ['a'] } })
+    assert.equal(ok.statusCode, 200)
+    assert.deepEqual(ok.json(), { id: 5, tags: ['a'] })
+    const bad = await inject(app, { method: 'POST', url: '/items/x', payload: { tags: [] } })
+    assert.equal(bad.statusCode, 400)
+    assert.equal(bad.json().code, 'FST_ERR_VALIDATION')
+
+    const strict = factory().setValidatorCompiler(TypeBoxValidatorCompiler).withTypeProvider()
+    strict.get('/n', { schema: { querystring: Type.Object({ n: Type.String({ pattern: '^[0-9]+$' }) }) } }, async (request) => ({ n: request.query.n }))
+    const fine = await inject(strict, '/n?n=3')
+    assert.deepEqual(fine.json(), { n: '3' })
+    const refused = await inject(strict, '/n?n=abc')
+    assert.equal(refused.statusCode, 400)
+    const body = refused.json()
+    assert.equal(body.code, 'FST_ERR_VALIDATION')
+    assert.match(body.message, /^querystring\/n /)
   })
 })

@@ -55,7 +55,6 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
   if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
   if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
   if (opts.handlerTimeout !== undefined && (!Number.isInteger(opts.handlerTimeout) || opts.handlerTimeout <= 0)) throw new codes.FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT(opts.handlerTimeout)
-  checkRouteHooks(opts)
   const method = Array.isArray(opts.method) ? methods.map(m => (m as string).toUpperCase()) : (opts.method as string).toUpperCase()
   declare(host, instance, scope, opts, method, path, false)
 }
@@ -88,7 +87,9 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
     routePath: path,
     prefix: scope.prefix,
     config: opts.config ?? {},
-    handler: opts.handler
+    handler: opts.handler,
+    // a route's log level: its own, else its plugin's (register's logLevel option), else ''
+    logLevel: opts.logLevel || scope.logLevel
   }
   for (const hook of scope.hooks.onRoute) {
     const started = host.startup.now()
@@ -111,7 +112,9 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
     if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
     host.declarations.push({ scope, instance, options, context, autoHead, paths })
   }
-  if (!autoHead && methods.includes('GET') && (options.exposeHeadRoute ?? host.settings.exposeHeadRoutes)) {
+  // no automatic HEAD route when the declaration lists HEAD itself or a HEAD route already has the path
+  if (!autoHead && methods.includes('GET') && !methods.includes('HEAD') && (options.exposeHeadRoute ?? host.settings.exposeHeadRoutes) &&
+    !paths.some(p => host.router.has('HEAD', p, options.constraints))) {
     declare(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', path, true)
   }
 }
@@ -136,7 +139,7 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
   context.contentTypeParser = scope.contentTypeParser
   context.replySerializer = scope.replySerializer
   context.schemaErrorFormatter = options.schemaErrorFormatter ?? scope.schemaErrorFormatter
-  context.logLevel = options.logLevel
+  context.logLevel = options.logLevel || undefined
   context.errorHandler = typeof options.errorHandler === 'function'
     ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler }
     : scope.errorHandler

@@ -73,7 +73,7 @@ const errorHandlerOverrideWarning = 'It seems that you are overriding an errorHa
 
 export class WeftInstance extends PluginHost {
   get server (): Server { return (this[kApp] as HttpApp).server }
-  get initialConfig (): Readonly<Record<string, unknown>> { return Object.freeze({ ...(this[kApp] as HttpApp).options }) }
+  get initialConfig (): Readonly<Record<string, unknown>> { return (this[kApp] as HttpApp).initialConfig }
 
   override addHook<K extends keyof HookSignatures<this>> (name: K, fn: HookSignatures<this>[K]): this {
     return super.addHook(name, fn as Function)

@@ -163,6 +163,7 @@ export function bindRoutes (host: RouteHost): void {
       const compiled = compileRouteSchemas(options.schema, context.method, context.url, validatorCompiler, serializerCompiler)
       context.validators = Object.keys(compiled.validators).length > 0 ? compiled.validators : null
       context.serializers = compiled.serializers
+      context.serializersByType = compiled.serializersByType
     }
     context.routeOptions = Object.freeze({
       method: context.method,

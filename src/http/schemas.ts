@@ -43,7 +43,7 @@ export function normaliseRouteSchema (schema: any): void {
 export function compileRouteSchemas (schema: any, method: string, url: string,
   validatorCompiler: ValidatorCompiler, serializerCompiler: SerializerCompiler): CompiledRouteSchemas {
   const validators: CompiledRouteSchemas['validators'] = {}
-  if (schema === null || typeof schema !== 'object') return { validators, serializers: null }
+  if (schema === null || typeof schema !== 'object') return { validators, serializers: null, serializersByType: null }
   normaliseRouteSchema(schema)
 
   const querystring = schema.querystring
@@ -73,28 +73,38 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
   }
 
   const response = schema.response
-  if (response === null || typeof response !== 'object') return { validators, serializers: null }
+  if (response === null || typeof response !== 'object') return { validators, serializers: null, serializersByType: null }
   const serializers: Record<string, SerializerFunction> = {}
+  let byType: Record<string, Record<string, SerializerFunction>> | null = null
   try {
     for (const key of Object.keys(response)) {
       const httpStatus = key.toLowerCase()
       if (!STATUS_KEY.test(httpStatus)) throw new codes.FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX()
       let responseSchema = response[key]
       let contentType: string | undefined
-      // Fastify's { 200: { content: { 'application/json': { schema } } } }: the serializer is for JSON payloads,
-      // so the JSON entry is used (else '*/*', else the first one)
+      // Fastify's { 200: { content: { 'application/json': { schema } } } }: one serializer per media type, chosen by
+      // the reply's content type; where none is known (error handler, getSerializationFunction) the JSON entry is
+      // used (else '*/*', else the first one)
       if (isPlainObject(responseSchema) && isPlainObject(responseSchema.content)) {
         const content = responseSchema.content
+        const types: Record<string, SerializerFunction> = {}
+        for (const mediaType of Object.keys(content)) {
+          const contentSchema = content[mediaType]?.schema
+          if (contentSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(mediaType)
+          setOwn(types, mediaType, serializerCompiler({ schema: shorthand(contentSchema), method, url, httpStatus, contentType: mediaType }))
+        }
+        byType ??= {}
+        byType[httpStatus] = types
         contentType = content['application/json'] !== undefined ? 'application/json' : content['*/*'] !== undefined ? '*/*' : Object.keys(content)[0]
-        responseSchema = content[contentType]?.schema
-        if (responseSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(contentType)
+        serializers[httpStatus] = types[contentType]
+        continue
       }
       serializers[httpStatus] = serializerCompiler({ schema: shorthand(responseSchema), method, url, httpStatus, contentType })
     }
   } catch (err) {
     throw new codes.FST_ERR_SCH_SERIALIZATION_BUILD(method, url, (err as Error)?.message)
   }
-  return { validators, serializers }
+  return { validators, serializers, serializersByType: byType }
 }
 
 const STATUS_KEY = /^[1-5](?:\d{2}|xx)$|^default$/

@@ -3,6 +3,7 @@
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { codes } from '../errors.js'
+import { mediaType } from './serialization.js'
 import type { CompiledRouteSchemas, SchemaErrorFormatter, SchemaStore, ValidateFunction, ValidatorCompiler } from './schema-store.js'
 
 const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
@@ -80,13 +81,6 @@ export function validateRequest (validators: CompiledRouteSchemas['validators'],
   if (err === null && validators.querystring !== undefined) err = validatePart(validators.querystring, request, 'query', 'querystring', formatter)
   if (err === null && validators.headers !== undefined) err = validatePart(validators.headers, request, 'headers', 'headers', formatter)
   return err
-}
-
-/** 'Application/JSON; charset=utf-8' → 'application/json' (a body schema split by content type is chosen by it). */
-function mediaType (header: unknown): string {
-  if (typeof header !== 'string') return ''
-  const end = header.indexOf(';')
-  return (end === -1 ? header : header.slice(0, end)).trim().toLowerCase()
 }
 
 type RequestParts = { params: any; body: any; query: any; headers: any }

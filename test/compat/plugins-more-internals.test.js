@@ -81,6 +81,36 @@ describe('route schemas are normalised in place', () => {
     assert.equal(long.json().message, 'body must NOT have more than 3 characters')
   })
 
+  both('a response schema split by content type serializes with the schema of the reply\'s media type', async (factory) => {
+    const app = factory()
+    app.get('/:type', {
+      schema: {
+        response: {
+          200: {
+            content: {
+              'application/json': { schema: { type: 'object', properties: { json: { type: 'string' } } } },
+              'application/vnd.v2+json': { schema: { type: 'object', properties: { v2: { type: 'string' } } } }
+            }
+          },
+          '4xx': {
+            content: { '*/*': { schema: { type: 'object', properties: { any: { type: 'string' } } } } }
+          }
+        }
+      }
+    }, async (request, reply) => {
+      const payload = { json: 'j', v2: 'v', any: 'a', other: 'o' }
+      if (request.params.type === 'v2') reply.type('application/vnd.v2+json')
+      if (request.params.type === 'v3') reply.type('application/vnd.v3+json')
+      if (request.params.type === 'bad') reply.code(400).type('application/problem+json')
+      return payload
+    })
+    assert.deepEqual((await inject(app, '/plain')).json(), { json: 'j' })
+    assert.deepEqual((await inject(app, '/v2')).json(), { v2: 'v' })
+    // no schema for this media type: sent whole, as JSON.stringify makes it
+    assert.deepEqual((await inject(app, '/v3')).json(), { json: 'j', v2: 'v', any: 'a', other: 'o' })
+    assert.deepEqual((await inject(app, '/bad')).json(), { any: 'a' })
+  })
+
   both('a split body schema without a schema for one type is refused at ready', async (factory) => {
     const app = factory()
     app.post('/', { schema: { body: { content: { 'text/plain': {} } } } }, async () => 'x')

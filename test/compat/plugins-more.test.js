@@ -282,6 +282,32 @@ describe('@fastify/swagger and @fastify/swagger-ui', () => {
     assert.ok(Object.values(doc.definitions).some((schema) => schema.title === 'User'))
   })
 
+  both('websocket GET routes are hidden from the document (the plugin rewrites their schema in onRoute)', async (factory) => {
+    const build = async (make) => {
+      const app = make()
+      await app.register(swagger, { openapi: { info: { title: 'ws', version: '1' } }, exposeHeadRoutes: true })
+      await app.register(websocket)
+      app.get('/socket', { websocket: true }, (socket) => socket.close())
+      app.get('/both', { schema: { querystring: { type: 'object', properties: { q: { type: 'string' } } } }, wsHandler: (socket) => socket.close() }, async () => 'http')
+      app.get('/plain', async () => 'plain')
+      await app.ready()
+      return app
+    }
+    const app = await build(factory)
+    const doc = app.swagger()
+    const reference = await build(() => Fastify())
+    try {
+      assert.deepEqual(doc, reference.swagger())
+    } finally {
+      await reference.close()
+    }
+    // the GET of /socket is hidden; its automatic HEAD route (which the plugin leaves a 404) is listed
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/both', '/plain', '/socket'])
+    assert.deepEqual(Object.keys(doc.paths['/socket']), ['head'])
+    assert.deepEqual(Object.keys(doc.paths['/plain']).sort(), ['get', 'head'])
+    assert.deepEqual(doc.paths['/both'].get.parameters.map((p) => p.name), ['q'])
+  })
+
   both('swagger-ui serves the document as JSON and YAML and its page over a real socket', async (factory) => {
     const app = factory()
     await app.register(swagger, openapiOptions)

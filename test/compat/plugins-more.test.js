@@ -400,6 +400,33 @@ describe('@fastify/static', () => {
   })
 })
 
+describe('@fastify/static, more options', () => {
+  both('wildcard: false (one route per file) and list: { format: json }', async (factory) => {
+    const root = await publicDir()
+    try {
+      const app = factory()
+      await app.register(fastifyStatic, { root, wildcard: false })
+      await app.register(fastifyStatic, { root, prefix: '/listed/', list: { format: 'json' }, decorateReply: false })
+      const port = await listen(app)
+      const base = `http://127.0.0.1:${port}`
+      assert.ok(app.hasRoute({ method: 'GET', url: '/app.css' }))
+      assert.ok(app.hasRoute({ method: 'GET', url: '/sub/data.json' }))
+      const css = await fetch(`${base}/app.css`)
+      assert.equal(await css.text(), await readFile(join(root, 'app.css'), 'utf8'))
+      const listing = await fetch(`${base}/listed/sub`)
+      assert.equal(listing.status, 200)
+      assert.deepEqual(await listing.json(), { dirs: [], files: ['data.json'] })
+      // wildcard: false serves the files found at boot only
+      await writeFile(join(root, 'late.txt'), 'late')
+      const late = await fetch(`${base}/late.txt`)
+      assert.equal(late.status, 404)
+      await late.arrayBuffer()
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('@fastify/compress', () => {
   const big = { items: Array.from({ length: 200 }, (_, i) => ({ i, text: 'compressible text' })) }
 

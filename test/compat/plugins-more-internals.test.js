@@ -141,6 +141,31 @@ describe('onRoute', () => {
     assert.equal((await inject(app, { method: 'HEAD', url: '/' })).headers['x-explicit'], '1')
   })
 
+  for (const prefixTrailingSlash of ['both', 'slash', 'no-slash']) {
+    both(`'/' under a prefix (prefixTrailingSlash ${prefixTrailingSlash}): the urls onRoute sees and the paths answered`, async (factory) => {
+      const app = factory()
+      const seen = []
+      app.addHook('onRoute', (routeOptions) => seen.push(`${routeOptions.method} ${routeOptions.url} '${routeOptions.routePath}' ${routeOptions.attachValidation}`))
+      await app.register(async (child) => {
+        child.get('/', { prefixTrailingSlash }, async (request) => `${request.routeOptions.url} ${request.routeOptions.config.url}`)
+      }, { prefix: '/p' })
+      await app.ready()
+      const answers = []
+      for (const url of ['/p', '/p/']) {
+        for (const method of ['GET', 'HEAD']) {
+          const res = await inject(app, { method, url })
+          answers.push(`${method} ${url} ${res.statusCode}${res.statusCode === 200 ? ' ' + res.body : ''}`)
+        }
+      }
+      const expected = {
+        both: [["GET /p '' false", "HEAD /p '' false", "HEAD /p/ '/' false"], ['GET /p 200 /p /p', 'HEAD /p 200 ', 'GET /p/ 200 /p /p', 'HEAD /p/ 200 ']],
+        slash: [["GET /p/ '/' false", "HEAD /p/ '/' false"], ['GET /p 404', 'HEAD /p 404', 'GET /p/ 200 /p/ /p/', 'HEAD /p/ 200 ']],
+        'no-slash': [["GET /p '' false", "HEAD /p '' false"], ['GET /p 200 /p /p', 'HEAD /p 200 ', 'GET /p/ 404', 'HEAD /p/ 404']]
+      }[prefixTrailingSlash]
+      assert.deepEqual([seen, answers], expected)
+    })
+  }
+
   both('an onRoute hook can replace a route hook option before it is checked', async (factory) => {
     const app = factory()
     const named = { stamp: async (request, reply) => { reply.header('x-stamp', 'yes') } }

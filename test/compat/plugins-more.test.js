@@ -245,6 +245,7 @@ async function documentedApp (make, swaggerOptions) {
       schema: { params: { type: 'object', properties: { sku: { type: 'string' } } }, response: { 200: { $ref: 'Item#' } } }
     }, async (request) => ({ sku: request.params.sku }))
     child.delete('/items/:sku', async () => null)
+    child.get('/', { schema: { summary: 'the v2 root' } }, async () => 'v2')
   }, { prefix: '/v2' })
   await app.ready()
   return app
@@ -262,7 +263,7 @@ describe('@fastify/swagger and @fastify/swagger-ui', () => {
       await reference.close()
     }
     // what the app declares, read back
-    assert.deepEqual(Object.keys(doc.paths).sort(), ['/notes/{id}', '/users', '/users/{id}', '/v2/items/{sku}'])
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/notes/{id}', '/users', '/users/{id}', '/v2/', '/v2/items/{sku}'])
     assert.deepEqual(Object.keys(doc.paths['/v2/items/{sku}']).sort(), ['delete', 'get'])
     assert.deepEqual(doc.paths['/users'].get.parameters.map((p) => `${p.in}:${p.name}`), ['query:page', 'query:q'])
     assert.deepEqual(Object.keys(doc.paths['/notes/{id}'].put.requestBody.content).sort(), ['application/json', 'text/plain'])

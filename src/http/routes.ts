@@ -194,7 +194,7 @@ export function bindRoutes (host: RouteHost): void {
       attachValidation: context.attachValidation,
       logLevel: options.logLevel,
       exposeHeadRoute: options.exposeHeadRoute ?? settings.exposeHeadRoutes,
-      prefixTrailingSlash: options.prefixTrailingSlash,
+      prefixTrailingSlash: options.prefixTrailingSlash || 'both',
       schema: options.schema,
       handler: options.handler,
       config: context.config,

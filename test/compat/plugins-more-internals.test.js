@@ -142,12 +142,13 @@ describe('onRoute', () => {
   })
 
   for (const prefixTrailingSlash of ['both', 'slash', 'no-slash']) {
-    both(`'/' under a prefix (prefixTrailingSlash ${prefixTrailingSlash}): the urls onRoute sees and the paths answered`, async (factory) => {
+    both(`'/' under a prefix (prefixTrailingSlash ${prefixTrailingSlash}): the urls onRoute sees, the paths answered, request.routeOptions`, async (factory) => {
       const app = factory()
       const seen = []
       app.addHook('onRoute', (routeOptions) => seen.push(`${routeOptions.method} ${routeOptions.url} '${routeOptions.routePath}' ${routeOptions.attachValidation}`))
       await app.register(async (child) => {
-        child.get('/', { prefixTrailingSlash }, async (request) => `${request.routeOptions.url} ${request.routeOptions.config.url}`)
+        child.get('/', { prefixTrailingSlash: prefixTrailingSlash === 'both' ? undefined : prefixTrailingSlash },
+          async (request) => `${request.routeOptions.url} ${request.routeOptions.config.url} ${request.routeOptions.prefixTrailingSlash}`)
       }, { prefix: '/p' })
       await app.ready()
       const answers = []
@@ -158,9 +159,9 @@ describe('onRoute', () => {
         }
       }
       const expected = {
-        both: [["GET /p '' false", "HEAD /p '' false", "HEAD /p/ '/' false"], ['GET /p 200 /p /p', 'HEAD /p 200 ', 'GET /p/ 200 /p /p', 'HEAD /p/ 200 ']],
-        slash: [["GET /p/ '/' false", "HEAD /p/ '/' false"], ['GET /p 404', 'HEAD /p 404', 'GET /p/ 200 /p/ /p/', 'HEAD /p/ 200 ']],
-        'no-slash': [["GET /p '' false", "HEAD /p '' false"], ['GET /p 200 /p /p', 'HEAD /p 200 ', 'GET /p/ 404', 'HEAD /p/ 404']]
+        both: [["GET /p '' false", "HEAD /p '' false", "HEAD /p/ '/' false"], ['GET /p 200 /p /p both', 'HEAD /p 200 ', 'GET /p/ 200 /p /p both', 'HEAD /p/ 200 ']],
+        slash: [["GET /p/ '/' false", "HEAD /p/ '/' false"], ['GET /p 404', 'HEAD /p 404', 'GET /p/ 200 /p/ /p/ slash', 'HEAD /p/ 200 ']],
+        'no-slash': [["GET /p '' false", "HEAD /p '' false"], ['GET /p 200 /p /p no-slash', 'HEAD /p 200 ', 'GET /p/ 404', 'HEAD /p/ 404']]
       }[prefixTrailingSlash]
       assert.deepEqual([seen, answers], expected)
     })

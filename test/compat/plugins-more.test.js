@@ -484,6 +484,23 @@ describe('@fastify/compress', () => {
     assert.equal(gunzipSync(stream.body).toString(), 'x'.repeat(5000))
   })
 
+  both('static files (streams) are compressed too when both plugins are registered', async (factory) => {
+    const root = await publicDir()
+    try {
+      const app = factory()
+      await app.register(compress, { global: true })
+      await app.register(fastifyStatic, { root })
+      const port = await listen(app)
+      const css = await fetch(`http://127.0.0.1:${port}/app.css`, { headers: { 'accept-encoding': 'gzip' } })
+      assert.equal(css.status, 200)
+      assert.equal(css.headers.get('content-encoding'), 'gzip')
+      assert.equal(css.headers.get('content-length'), null)
+      assert.equal(await css.text(), await readFile(join(root, 'app.css'), 'utf8'))
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+
   both('request bodies sent gzip-compressed are decompressed before parsing; compress: false skips a route', async (factory) => {
     const app = factory()
     await app.register(compress, { global: true })
@@ -583,6 +600,37 @@ describe('@fastify/multipart', () => {
     const bad = await fetch(`http://127.0.0.1:${port}/upload`, { method: 'POST', body: noFile })
     assert.equal(bad.status, 400)
     assert.match((await bad.json()).message, /body\/file/)
+  })
+})
+
+describe('@fastify/multipart, more', () => {
+  both('saveRequestFiles() writes uploads to temporary files removed after the response; a files limit answers 413', async (factory) => {
+    const app = factory()
+    await app.register(multipart, { limits: { files: 2 } })
+    const saved = []
+    app.post('/save', async (request) => {
+      const { files } = await request.saveRequestFiles()
+      for (const file of files) saved.push(file.filepath)
+      return { multipart: request.isMultipart(), files: await Promise.all(files.map(async (f) => `${f.fieldname}:${(await readFile(f.filepath, 'utf8'))}`)) }
+    })
+    app.post('/plain', async (request) => ({ multipart: request.isMultipart() }))
+    const port = await listen(app)
+    const form = new FormData()
+    form.append('a', new Blob(['first']), 'a.txt')
+    form.append('b', new Blob(['second']), 'b.txt')
+    const res = await fetch(`http://127.0.0.1:${port}/save`, { method: 'POST', body: form })
+    assert.deepEqual(await res.json(), { multipart: true, files: ['a:first', 'b:second'] })
+    assert.equal(saved.length, 2)
+    // the temporary files are removed once the response is done (onResponse)
+    for (let i = 0; i < 50 && (await Promise.all(saved.map((f) => readFile(f).then(() => true, () => false)))).some(Boolean); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepEqual(await Promise.all(saved.map((f) => readFile(f).then(() => 'still there', () => 'removed'))), ['removed', 'removed'])
+    const three = new FormData()
+    for (const name of ['x', 'y', 'z']) three.append(name, new Blob([name]), `${name}.txt`)
+    const limited = await fetch(`http://127.0.0.1:${port}/save`, { method: 'POST', body: three })
+    assert.equal(limited.status, 413)
+    assert.equal((await limited.json()).code, 'FST_FILES_LIMIT')
+    const plain = await fetch(`http://127.0.0.1:${port}/plain`, { method: 'POST', body: JSON.stringify({}), headers: { 'content-type': 'application/json' } })
+    assert.deepEqual(await plain.json(), { multipart: false })
   })
 })
 

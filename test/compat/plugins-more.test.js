@@ -344,6 +344,31 @@ async function publicDir () {
   return root
 }
 
+describe('@fastify/swagger-ui options', () => {
+  both('uiHooks guard every documentation route; staticCSP sets a Content-Security-Policy', async (factory) => {
+    const app = factory()
+    await app.register(swagger, openapiOptions)
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      uiHooks: { onRequest: (request, reply, done) => { if (request.headers.authorization === 'ok') done(); else reply.code(401).send({ denied: request.url }) } }
+    })
+    app.get('/ping', async () => 'pong')
+    const port = await listen(app)
+    for (const path of ['/docs', '/docs/json', '/docs/static/index.html']) {
+      const denied = await fetch(`http://127.0.0.1:${port}${path}`)
+      assert.equal(denied.status, 401, path)
+      assert.deepEqual(await denied.json(), { denied: path })
+    }
+    const page = await fetch(`http://127.0.0.1:${port}/docs/static/index.html`, { headers: { authorization: 'ok' } })
+    assert.equal(page.status, 200)
+    assert.match(page.headers.get('content-security-policy'), /default-src 'self'/)
+    await page.arrayBuffer()
+    const json = await fetch(`http://127.0.0.1:${port}/docs/json`, { headers: { authorization: 'ok' } })
+    assert.deepEqual(Object.keys((await json.json()).paths), ['/ping'])
+  })
+})
+
 describe('@fastify/static', () => {
   both('files, index.html, ranges, conditional requests, 404s and sendFile over a real socket', async (factory) => {
     const root = await publicDir()

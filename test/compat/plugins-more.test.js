@@ -678,6 +678,12 @@ describe('@fastify/type-provider-typebox at run time', () => {
     assert.equal(bad.statusCode, 400)
     assert.equal(bad.json().code, 'FST_ERR_VALIDATION')
 
+    const shared = factory().withTypeProvider()
+    shared.addSchema(Type.Object({ name: Type.String({ minLength: 2 }) }, { $id: 'Thing' }))
+    shared.post('/things', { schema: { body: Type.Ref('Thing'), response: { 200: Type.Ref('Thing') } } }, async (request) => ({ ...request.body, hidden: 1 }))
+    assert.deepEqual((await inject(shared, { method: 'POST', url: '/things', payload: { name: 'ab' } })).json(), { name: 'ab' })
+    assert.equal((await inject(shared, { method: 'POST', url: '/things', payload: { name: 'a' } })).statusCode, 400)
+
     const strict = factory().setValidatorCompiler(TypeBoxValidatorCompiler).withTypeProvider()
     strict.get('/n', { schema: { querystring: Type.Object({ n: Type.String({ pattern: '^[0-9]+$' }) }) } }, async (request) => ({ n: request.query.n }))
     const fine = await inject(strict, '/n?n=3')

@@ -121,7 +121,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   for (const m of methods) {
     const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, config)
     if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
-    host.declarations.push({ scope, instance, options, context, autoHead, paths: autoHead ? [options.url] : paths })
+    host.declarations.push({ scope, instance, options, context, autoHead, paths })
   }
   // Fastify then declares the second path with the same options object, set to it: what an onRoute
   // hook kept (@fastify/swagger keeps them) ends with the url '/p/'

@@ -202,6 +202,8 @@ function enterPlugin (self: PluginHost, fn: any, opts: unknown): PluginHost {
     return self
   }
   const child = createChild(self, name, (opts as PluginOptions | undefined)?.prefix)
+  const logLevel = (opts as PluginOptions | undefined)?.logLevel
+  if (logLevel) child[kScope].logLevel = logLevel
   const startup = self[kApp].startup
   for (const hook of scope.hooks.onRegister) {
     const started = startup.now()

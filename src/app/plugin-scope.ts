@@ -22,12 +22,15 @@ export class PluginScope {
   readonly nameChain: string[]
   /** Plugin-meta names of the plugins registered with this scope's instance. */
   readonly registered: string[] = []
+  /** register()'s logLevel option, inherited by child scopes; the default level of their routes ('' for none). */
+  logLevel: string
 
   constructor (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string) {
     this.instance = instance
     this.parent = parent
     this.nameChain = [pluginName]
     this.prefix = prefix
+    this.logLevel = parent !== null ? parent.logLevel : ''
     const hooks = {} as Record<InheritedHookName, AppHook[]>
     for (const name of inheritedHookNames) hooks[name] = parent !== null ? parent.hooks[name].slice() : []
     this.hooks = hooks

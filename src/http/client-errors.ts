@@ -43,9 +43,10 @@ export function defaultClientErrorHandler (this: { log: Logger }, err: NodeJS.Er
   }
 }
 
-/** An HTTP/1.1 request without Host (Weft asks Node not to answer it with a bare 400 itself). */
+/** An HTTP/1.1 request without Host (Weft asks Node not to answer it with a bare 400 itself). As with
+ *  Node's requireHostHeader, an upgrade request (handed to `routing` by an 'upgrade' listener) is not checked. */
 export function lacksRequiredHost (req: IncomingMessage): boolean {
-  return req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1
+  return (req as { upgrade?: boolean }).upgrade !== true && req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1
 }
 
 export function answerMissingHost (res: ServerResponse): void {

@@ -12,6 +12,7 @@ import { HttpMethods } from './http-methods.js'
 import { answerMissingHost, defaultClientErrorHandler, lacksRequiredHost, type ClientErrorHandler } from './client-errors.js'
 import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
+import { initialConfig } from './initial-config.js'
 import { handleRequest, requestStages } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
@@ -67,10 +68,13 @@ export interface WeftOptions extends RouterOptions {
 const maxId = 2147483647
 /** While close() waits for in-flight requests, idle keep-alive connections are closed this often. */
 const idleSweepMs = 500
-let nextReqId = 0
-function defaultGenReqId (): string {
-  nextReqId = (nextReqId + 1) & maxId
-  return 'req-' + nextReqId.toString(36)
+/** Request ids req-1, req-2, ... counted per app, as Fastify counts them per instance. */
+function defaultGenReqId (): () => string {
+  let nextReqId = 0
+  return () => {
+    nextReqId = (nextReqId + 1) & maxId
+    return 'req-' + nextReqId.toString(36)
+  }
 }
 
 function defaultNotFound (request: Request, reply: Reply): void {
@@ -106,6 +110,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   #answersMissingHost = false
   /** Closes the HTTP/2 server's open sessions (GOAWAY) at close(): Weft's, or a serverFactory's closeHttp2Sessions. */
   #closeSessions: (() => void) | null = null
+  #initialConfig: Readonly<Record<string, unknown>> | null = null
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
@@ -119,7 +124,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     this.requestIdLogLabel = options.requestIdLogLabel ?? 'reqId'
     const header = options.requestIdHeader ?? false
     if (header !== false && typeof header !== 'string') throw new codes.FST_ERR_REQ_ID_HEADER_INVALID()
-    const gen = options.genReqId ?? defaultGenReqId
+    const gen = options.genReqId ?? defaultGenReqId()
     const headerName = header === false ? false : header.toLowerCase()
     this.genReqId = headerName === false ? gen : (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
     const bodyLimit = options.bodyLimit ?? 1048576
@@ -168,6 +173,18 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
 
   get started (): boolean { return this.state.started }
+
+  /** Fastify's documented server options with their defaults, made once. */
+  get initialConfig (): Readonly<Record<string, unknown>> {
+    if (this.#initialConfig !== null) return this.#initialConfig
+    const header = this.options.requestIdHeader ?? false
+    this.#initialConfig = initialConfig(this.options, {
+      requestTimeout: this.server.requestTimeout ?? 0,
+      keepAliveTimeout: this.server.keepAliveTimeout ?? 0,
+      requestIdHeader: header === false ? false : header.toLowerCase()
+    })
+    return this.#initialConfig
+  }
   get runtime (): WeftRuntime { return this }
 
   override createScope (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string): PluginScope {

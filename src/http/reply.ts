@@ -11,7 +11,7 @@ import { kContext, type DecoratorProps, type Request } from './request.js'
 import type { ErrorHandlerLink, RouteContext } from './route-context.js'
 import { Stage } from './request-observer.js'
 import { captureAsyncContext, inRequestContext } from './request-context.js'
-import { serializerFor } from './serialization.js'
+import { serializerFor, serializerForType } from './serialization.js'
 
 export const kHeaders = Symbol('weft.headers')
 export const kRun = Symbol('weft.run')
@@ -356,7 +356,9 @@ export function serializePayload (reply: Reply, payload: unknown): string {
   if (custom !== null) return custom(payload)
   const context = reply[kContext]
   if (context.serializers !== null) {
-    const fn = serializerFor(context.serializers, reply.raw.statusCode)
+    const fn = context.serializersByType === null
+      ? serializerFor(context.serializers, reply.raw.statusCode)
+      : serializerForType(context, reply.raw.statusCode, reply[kHeaders]['content-type'])
     if (fn !== undefined) return fn(payload)
   }
   if (context.replySerializer !== null) return context.replySerializer(payload, reply.raw.statusCode)

@@ -50,6 +50,7 @@ export class RouteContext {
 
   validators: CompiledRouteSchemas['validators'] | null = null
   serializers: CompiledRouteSchemas['serializers'] = null
+  serializersByType: CompiledRouteSchemas['serializersByType'] = null
   schemaErrorFormatter: SchemaErrorFormatter | undefined = undefined
   attachValidation = false
   replySerializer: ((payload: unknown, statusCode: number) => string) | null = null

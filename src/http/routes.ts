@@ -55,7 +55,6 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
   if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
   if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
   if (opts.handlerTimeout !== undefined && (!Number.isInteger(opts.handlerTimeout) || opts.handlerTimeout <= 0)) throw new codes.FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT(opts.handlerTimeout)
-  checkRouteHooks(opts)
   const method = Array.isArray(opts.method) ? methods.map(m => (m as string).toUpperCase()) : (opts.method as string).toUpperCase()
   declare(host, instance, scope, opts, method, path, false)
 }
@@ -77,18 +76,36 @@ function joinPath (prefix: string, path: string): string {
   return prefix + path
 }
 
+/**
+ * Where a declaration goes: its url (what onRoute sees), the other path it also answers on, and the
+ * paths an automatic HEAD route is declared for. '/' under a prefix is the prefix itself ('/p'),
+ * also answering '/p/' unless prefixTrailingSlash or ignoreTrailingSlash say otherwise (Fastify's
+ * rule, which does not apply to a HEAD route).
+ */
+function placement (host: RouteHost, prefix: string, opts: Record<string, any>, method: string | string[], path: string):
+  { url: string, routePath: string, extra: string | null, headPaths: string[] } {
+  if (path !== '/' || prefix === '' || method === 'HEAD' || opts.prefixTrailingSlash === 'slash') {
+    return { url: joinPath(prefix, path), routePath: path, extra: null, headPaths: [path] }
+  }
+  if (opts.prefixTrailingSlash === 'no-slash' || host.settings.ignoreTrailingSlash) return { url: prefix, routePath: '', extra: null, headPaths: [''] }
+  return { url: prefix, routePath: '', extra: joinPath(prefix, '/'), headPaths: ['', '/'] }
+}
+
 /** Runs onRoute once for the declaration, then registers each of its methods. */
 function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>, method: string | string[], path: string, autoHead: boolean): void {
-  const url = joinPath(scope.prefix, path)
+  const { url, routePath, extra, headPaths } = placement(host, scope.prefix, opts, method, path)
   const options: Record<string, any> = {
     ...opts,
     method,
     url,
     path: url,
-    routePath: path,
+    routePath,
     prefix: scope.prefix,
     config: opts.config ?? {},
-    handler: opts.handler
+    handler: opts.handler,
+    // a route's log level: its own, else its plugin's (register's logLevel option), else ''
+    logLevel: opts.logLevel || scope.logLevel,
+    attachValidation: opts.attachValidation ?? false
   }
   for (const hook of scope.hooks.onRoute) {
     const started = host.startup.now()
@@ -96,23 +113,29 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
     host.startup.onRoute(started)
   }
   checkRouteHooks(options)
-  // what request.routeOptions.config holds: a copy made after onRoute, with the route's url
-  // (for '/' under a prefix, the prefix itself) and method
-  const config = { ...options.config, url: path === '/' && scope.prefix !== '' ? scope.prefix : options.url, method: options.method }
+  // what request.routeOptions.config holds: a copy made after onRoute, with the route's url and method
+  const config = { ...options.config, url: options.url, method: options.method }
   const methods: string[] = Array.isArray(options.method) ? options.method : [options.method]
-  const paths = [options.url as string]
-  if (path === '/' && scope.prefix !== '' && !host.settings.ignoreTrailingSlash && options.prefixTrailingSlash !== 'slash') {
-    if (options.prefixTrailingSlash === 'no-slash') paths[0] = scope.prefix
-    else paths.push(scope.prefix)
-  }
+  const paths = extra === null ? [options.url as string] : [options.url as string, extra]
   const bodyLimit = options.bodyLimit ?? host.settings.bodyLimit
   for (const m of methods) {
     const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, config)
     if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
     host.declarations.push({ scope, instance, options, context, autoHead, paths })
   }
-  if (!autoHead && methods.includes('GET') && (options.exposeHeadRoute ?? host.settings.exposeHeadRoutes)) {
-    declare(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', path, true)
+  // Fastify then declares the second path with the same options object, set to it: what an onRoute
+  // hook kept (@fastify/swagger keeps them) ends with the url '/p/'
+  if (extra !== null) {
+    options.url = extra
+    options.path = extra
+    options.routePath = '/'
+  }
+  // an automatic HEAD route for each path (declared and seen by onRoute as Fastify does), unless the
+  // declaration lists HEAD itself or a HEAD route already has the path
+  if (autoHead || !methods.includes('GET') || methods.includes('HEAD') || !(options.exposeHeadRoute ?? host.settings.exposeHeadRoutes)) return
+  for (const headPath of headPaths) {
+    if (host.router.has('HEAD', joinPath(scope.prefix, headPath), options.constraints)) continue
+    declare(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', headPath, true)
   }
 }
 
@@ -136,7 +159,7 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
   context.contentTypeParser = scope.contentTypeParser
   context.replySerializer = scope.replySerializer
   context.schemaErrorFormatter = options.schemaErrorFormatter ?? scope.schemaErrorFormatter
-  context.logLevel = options.logLevel
+  context.logLevel = options.logLevel || undefined
   context.errorHandler = typeof options.errorHandler === 'function'
     ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler }
     : scope.errorHandler
@@ -155,11 +178,12 @@ export function bindRoutes (host: RouteHost): void {
     context.attachValidation = options.attachValidation === true
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout
     if (options.schema !== undefined && options.schema !== null) {
-      const validatorCompiler = scope.validatorCompilerFor(store => defaultValidatorCompiler(store, settings.ajv?.customOptions))
+      const validatorCompiler = scope.validatorCompilerFor(store => defaultValidatorCompiler(store, settings.ajv))
       const serializerCompiler = scope.serializerCompilerFor(store => defaultSerializerCompiler(store, settings.serializerOpts))
       const compiled = compileRouteSchemas(options.schema, context.method, context.url, validatorCompiler, serializerCompiler)
       context.validators = Object.keys(compiled.validators).length > 0 ? compiled.validators : null
       context.serializers = compiled.serializers
+      context.serializersByType = compiled.serializersByType
     }
     context.routeOptions = Object.freeze({
       method: context.method,
@@ -170,7 +194,7 @@ export function bindRoutes (host: RouteHost): void {
       attachValidation: context.attachValidation,
       logLevel: options.logLevel,
       exposeHeadRoute: options.exposeHeadRoute ?? settings.exposeHeadRoutes,
-      prefixTrailingSlash: options.prefixTrailingSlash,
+      prefixTrailingSlash: options.prefixTrailingSlash || 'both',
       schema: options.schema,
       handler: options.handler,
       config: context.config,

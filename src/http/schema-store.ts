@@ -11,9 +11,12 @@ export type SerializerCompiler = (opts: { schema: any; method: string; url: stri
 export type SchemaErrorFormatter = (errors: any[], dataVar: string) => Error
 
 export interface CompiledRouteSchemas {
-  validators: Partial<Record<HttpPart, ValidateFunction>>
+  /** bodyByContentType: a body schema split by content type (`body: { content: { 'text/plain': { schema } } }`), by media type */
+  validators: Partial<Record<HttpPart, ValidateFunction>> & { bodyByContentType?: Record<string, ValidateFunction> }
   /** keys lowercased as declared: '200', '2xx', 'default', ... */
   serializers: Record<string, SerializerFunction> | null
+  /** a response schema split by content type (`{ 200: { content: { 'application/json': { schema } } } }`): by status key, then media type */
+  serializersByType: Record<string, Record<string, SerializerFunction>> | null
 }
 
 /** The schemas added with app.addSchema(), by $id. A child scope gets a copy: what it adds stays in it. */

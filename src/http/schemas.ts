@@ -3,24 +3,50 @@
 import { codes } from '../errors.js'
 import { isDefaultValidatorCompiler } from './validation.js'
 
-import type { ValidatorCompiler, SerializerCompiler, CompiledRouteSchemas, SerializerFunction } from './schema-store.js'
+import type { ValidatorCompiler, SerializerCompiler, CompiledRouteSchemas, SerializerFunction, ValidateFunction } from './schema-store.js'
+
+/** A body schema split by content type is compiled per type, and the compiler is told which (as Fastify does). */
+type ContentTypeCompiler = (opts: Parameters<ValidatorCompiler>[0] & { contentType: string }) => ValidateFunction
 import { isPlainObject, setOwn } from './schema-store.js'
 export type { HttpPart, ValidationResult, ValidateFunction, ValidatorCompiler, SerializerFunction, SerializerCompiler, SchemaErrorFormatter, CompiledRouteSchemas } from './schema-store.js'
 export { SchemaStore } from './schema-store.js'
 export { defaultValidatorCompiler, validateRequest, defaultSchemaErrorFormatter } from './validation.js'
 export { defaultSerializerCompiler, serializerFor } from './serialization.js'
 
-/** Compiles a route's schema option. Throws FST_ERR_SCH_VALIDATION_BUILD / FST_ERR_SCH_SERIALIZATION_BUILD / FST_ERR_SCH_DUPLICATE. */
+const kNormalised = Symbol('weft.schemaNormalised')
+const fluentParts = ['params', 'body', 'querystring', 'query', 'headers'] as const
+
+function isFluent (value: any): boolean {
+  return value !== null && typeof value === 'object' && (value.isFluentSchema === true || value.isFluentJSONSchema === true || value[Symbol.for('fluent-schema-object')] !== undefined)
+}
+
+/**
+ * Normalises a route's schema object in place, once, as Fastify does when the app becomes ready
+ * (onRoute hooks and plugins such as @fastify/swagger read it afterwards): `query` is copied to
+ * `querystring`, and fluent-json-schema objects become their JSON Schema.
+ */
+export function normaliseRouteSchema (schema: any): void {
+  if (schema === null || typeof schema !== 'object' || schema[kNormalised] === true) return
+  if (schema.query !== undefined) {
+    if (schema.querystring !== undefined) throw new codes.FST_ERR_SCH_DUPLICATE('querystring')
+    schema.querystring = schema.query
+  }
+  for (const part of fluentParts) if (isFluent(schema[part])) schema[part] = schema[part].valueOf()
+  const response = schema.response
+  if (response !== null && typeof response === 'object') {
+    for (const code of Object.keys(response)) if (isFluent(response[code])) response[code] = response[code].valueOf()
+  }
+  Object.defineProperty(schema, kNormalised, { value: true })
+}
+
+/** Compiles a route's schema option (normalised first). Throws FST_ERR_SCH_VALIDATION_BUILD / FST_ERR_SCH_SERIALIZATION_BUILD / FST_ERR_SCH_DUPLICATE. */
 export function compileRouteSchemas (schema: any, method: string, url: string,
   validatorCompiler: ValidatorCompiler, serializerCompiler: SerializerCompiler): CompiledRouteSchemas {
   const validators: CompiledRouteSchemas['validators'] = {}
-  if (schema === null || typeof schema !== 'object') return { validators, serializers: null }
+  if (schema === null || typeof schema !== 'object') return { validators, serializers: null, serializersByType: null }
+  normaliseRouteSchema(schema)
 
-  let querystring = schema.querystring
-  if (schema.query !== undefined) {
-    if (querystring !== undefined) throw new codes.FST_ERR_SCH_DUPLICATE('querystring')
-    querystring = schema.query
-  }
+  const querystring = schema.querystring
 
   try {
     if (schema.headers !== undefined) {
@@ -30,7 +56,16 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
         : schema.headers
       validators.headers = validatorCompiler({ schema: headers, method, url, httpPart: 'headers' })
     }
-    if (schema.body !== undefined) validators.body = validatorCompiler({ schema: shorthand(schema.body), method, url, httpPart: 'body' })
+    const content = isPlainObject(schema.body) ? schema.body.content : undefined
+    if (content !== null && typeof content === 'object') {
+      const byType: Record<string, ValidateFunction> = {}
+      for (const contentType of Object.keys(content)) {
+        const contentSchema = content[contentType]?.schema
+        if (contentSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(contentType)
+        setOwn(byType, contentType, (validatorCompiler as ContentTypeCompiler)({ schema: contentSchema, method, url, httpPart: 'body', contentType }))
+      }
+      validators.bodyByContentType = byType
+    } else if (schema.body !== undefined) validators.body = validatorCompiler({ schema: shorthand(schema.body), method, url, httpPart: 'body' })
     if (querystring !== undefined) validators.querystring = validatorCompiler({ schema: shorthand(querystring), method, url, httpPart: 'querystring' })
     if (schema.params !== undefined) validators.params = validatorCompiler({ schema: shorthand(schema.params), method, url, httpPart: 'params' })
   } catch (err) {
@@ -38,28 +73,38 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
   }
 
   const response = schema.response
-  if (response === null || typeof response !== 'object') return { validators, serializers: null }
+  if (response === null || typeof response !== 'object') return { validators, serializers: null, serializersByType: null }
   const serializers: Record<string, SerializerFunction> = {}
+  let byType: Record<string, Record<string, SerializerFunction>> | null = null
   try {
     for (const key of Object.keys(response)) {
       const httpStatus = key.toLowerCase()
       if (!STATUS_KEY.test(httpStatus)) throw new codes.FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX()
       let responseSchema = response[key]
       let contentType: string | undefined
-      // Fastify's { 200: { content: { 'application/json': { schema } } } }: the serializer is for JSON payloads,
-      // so the JSON entry is used (else '*/*', else the first one)
+      // Fastify's { 200: { content: { 'application/json': { schema } } } }: one serializer per media type, chosen by
+      // the reply's content type; where none is known (error handler, getSerializationFunction) the JSON entry is
+      // used (else '*/*', else the first one)
       if (isPlainObject(responseSchema) && isPlainObject(responseSchema.content)) {
         const content = responseSchema.content
+        const types: Record<string, SerializerFunction> = {}
+        for (const mediaType of Object.keys(content)) {
+          const contentSchema = content[mediaType]?.schema
+          if (contentSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(mediaType)
+          setOwn(types, mediaType, serializerCompiler({ schema: shorthand(contentSchema), method, url, httpStatus, contentType: mediaType }))
+        }
+        byType ??= {}
+        byType[httpStatus] = types
         contentType = content['application/json'] !== undefined ? 'application/json' : content['*/*'] !== undefined ? '*/*' : Object.keys(content)[0]
-        responseSchema = content[contentType]?.schema
-        if (responseSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(contentType)
+        serializers[httpStatus] = types[contentType]
+        continue
       }
       serializers[httpStatus] = serializerCompiler({ schema: shorthand(responseSchema), method, url, httpStatus, contentType })
     }
   } catch (err) {
     throw new codes.FST_ERR_SCH_SERIALIZATION_BUILD(method, url, (err as Error)?.message)
   }
-  return { validators, serializers }
+  return { validators, serializers, serializersByType: byType }
 }
 
 const STATUS_KEY = /^[1-5](?:\d{2}|xx)$|^default$/

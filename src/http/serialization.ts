@@ -24,3 +24,23 @@ export function serializerFor (serializers: CompiledRouteSchemas['serializers'],
   if (serializers === null) return undefined
   return serializers[statusCode] ?? serializers[STATUS_CLASS[(statusCode / 100) | 0]] ?? serializers.default
 }
+
+/** As serializerFor, where the status's schema is split by content type: the one for the reply's media type,
+ *  else the match-all type's, else none (the payload is then sent as JSON.stringify makes it), as in Fastify. */
+export function serializerForType (schemas: Pick<CompiledRouteSchemas, 'serializers' | 'serializersByType'>, statusCode: number, contentType: unknown): SerializerFunction | undefined {
+  const serializers = schemas.serializers
+  const byType = schemas.serializersByType
+  if (serializers === null) return undefined
+  if (byType === null) return serializerFor(serializers, statusCode)
+  const key = serializers[statusCode] !== undefined ? String(statusCode) : serializers[STATUS_CLASS[(statusCode / 100) | 0]] !== undefined ? STATUS_CLASS[(statusCode / 100) | 0] : 'default'
+  const types = byType[key]
+  if (types === undefined) return serializers[key]
+  return types[mediaType(contentType)] ?? types['*/*']
+}
+
+/** 'Application/JSON; charset=utf-8' → 'application/json'. */
+export function mediaType (header: unknown): string {
+  if (typeof header !== 'string') return ''
+  const end = header.indexOf(';')
+  return (end === -1 ? header : header.slice(0, end)).trim().toLowerCase()
+}

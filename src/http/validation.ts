@@ -3,6 +3,7 @@
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { codes } from '../errors.js'
+import { mediaType } from './serialization.js'
 import type { CompiledRouteSchemas, SchemaErrorFormatter, SchemaStore, ValidateFunction, ValidatorCompiler } from './schema-store.js'
 
 const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
@@ -73,6 +74,10 @@ export function validateRequest (validators: CompiledRouteSchemas['validators'],
   let err: Error | null = null
   if (validators.params !== undefined) err = validatePart(validators.params, request, 'params', 'params', formatter)
   if (err === null && validators.body !== undefined) err = validatePart(validators.body, request, 'body', 'body', formatter)
+  else if (err === null && validators.bodyByContentType !== undefined) {
+    const validate = validators.bodyByContentType[mediaType(request.headers['content-type'])]
+    if (validate !== undefined) err = validatePart(validate, request, 'body', 'body', formatter)
+  }
   if (err === null && validators.querystring !== undefined) err = validatePart(validators.querystring, request, 'query', 'querystring', formatter)
   if (err === null && validators.headers !== undefined) err = validatePart(validators.headers, request, 'headers', 'headers', formatter)
   return err
@@ -110,7 +115,7 @@ function validatePart (validate: ValidateFunction, request: RequestParts, key: k
       return new codes.WEFT_ERR_ASYNC_VALIDATOR(dataVar)
     }
     const { error } = result as ValidationResultLike
-    if (error) return customError(error, dataVar)
+    if (error) return error instanceof Error ? customError(error, dataVar) : schemaError(error as any[], dataVar, formatter)
     if ('value' in result) request[key] = (result as ValidationResultLike).value
   }
   return null
@@ -129,10 +134,10 @@ function schemaError (errors: any[], dataVar: string, formatter: SchemaErrorForm
   return error
 }
 
-/** A `{ error }` result (Joi/zod style compilers): kept, given the validation status, code and part. */
-function customError (error: unknown, dataVar: string): Error {
-  const err = (error instanceof Error ? error : new codes.FST_ERR_VALIDATION(String(error))) as Error &
-    { statusCode?: number; code?: string; validationContext?: string }
+/** An `{ error }` result holding an Error (Joi/zod style compilers): kept, given the validation status, code and
+ *  part. Any other error value (an array of errors) goes through the schema error formatter, as in Fastify. */
+function customError (error: Error, dataVar: string): Error {
+  const err = error as Error & { statusCode?: number; code?: string; validationContext?: string }
   err.statusCode ||= 400
   err.code ||= 'FST_ERR_VALIDATION'
   err.validationContext ||= dataVar

@@ -12,7 +12,6 @@ import type { HookSignatures } from './hook-types.js'
 import type { AddHttpMethodOptions } from './http-methods.js'
 import { inject } from './inject.js'
 import { listen, type ListenOptions } from './listen.js'
-import { initialHttps } from './server-options.js'
 import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
@@ -74,10 +73,7 @@ const errorHandlerOverrideWarning = 'It seems that you are overriding an errorHa
 
 export class WeftInstance extends PluginHost {
   get server (): Server { return (this[kApp] as HttpApp).server }
-  get initialConfig (): Readonly<Record<string, unknown>> {
-    const options = (this[kApp] as HttpApp).options
-    return Object.freeze(options.https === undefined ? { ...options } : { ...options, https: initialHttps(options.https) })
-  }
+  get initialConfig (): Readonly<Record<string, unknown>> { return (this[kApp] as HttpApp).initialConfig }
 
   override addHook<K extends keyof HookSignatures<this>> (name: K, fn: HookSignatures<this>[K]): this {
     return super.addHook(name, fn as Function)

@@ -43,7 +43,7 @@ const routedArb = fc.tuple(
 
 export const targetArb = fc.oneof(
   { weight: 20, arbitrary: routedArb },
-  { weight: 10, arbitrary: fc.tuple(fc.array(segmentArb, { minLength: 0, maxLength: 5 }), fc.option(queryArb, { freq: 3 }), fc.boolean(), fc.option(oneOf('/', '//', '/./', '/../'), { freq: 6 }))
+  { weight: 10, arbitrary: fc.tuple(fc.array(segmentArb, { minLength: 0, maxLength: 5 }), fc.option(queryArb, { freq: 3 }), fc.boolean(), fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: oneOf('/', '//', '/./', '/../') }))
     .map(([segments, query, trailing, prefix]) => (prefix ?? '/') + segments.join('/') + (trailing && segments.length ? '/' : '') + (query === null ? '' : `?${query}`)) },
   { weight: 3, arbitrary: oneOf('/', '/search?q=x&n=3&flag=true&tags=a&tags=b', '/users/42', '/multi/1-2', '/re/77', '/files/a/b/c', '/api/v1/things', '/api/v1/things/3', '/echo', '/static/a/b', '/error', '/crash', '/items', '/items/5', '/small', '/text') },
   { weight: 1, arbitrary: oneOf('*', 'http://example.com/users/1', 'http://x/echo?a=1', 'users/1', '', '?q=1', '#frag', '/echo#frag', '/echo?#', '/ echo', '/echo?a=b c', '/e\u00e9cho', '/\u65e5\u672c', '/echo?\u00e9=\u00e9', '/%', '/echo%00', '//users/1', '/users//1', '/users/1/../2', '/files/../../etc/passwd', '/files/%2e%2e/%2e%2e/x') }
@@ -111,7 +111,29 @@ export const framingArb = fc.oneof(
     'chunked-bad-size', 'chunked-no-crlf', 'chunked-unterminated', 'chunked-ext', 'chunked-trailer', 'te-gzip', 'te-chunked-twice', 'te-identity', 'te-Chunked') }
 )
 
-export const requestArb = fc.record({
+// a request a client could well send to one of the routes: method, path and body that fit
+const routeMethods = [
+  ['/items', ['POST', 'QUERY', 'OPTIONS']], ['/items/:id', ['PUT', 'PATCH', 'DELETE', 'GET']], ['/echo', ['POST', 'PUT', 'PATCH', 'DELETE', 'QUERY', 'OPTIONS', 'GET', 'HEAD']],
+  ['/api/v1/things', ['GET', 'POST', 'HEAD']], ['/api/v1/things/:id', ['GET', 'DELETE']], ['/small', ['POST']], ['/text', ['POST']],
+  ['/search', ['GET', 'HEAD']], ['/users/:id', ['GET', 'HEAD']], ['/multi/:id-:id', ['GET']], ['/re/:id', ['GET']], ['/files/:id', ['GET']], ['/error', ['GET']], ['/crash', ['GET']]
+]
+const fittingArb = fc.tuple(fc.constantFrom(...routeMethods), fc.nat(), segmentArb, fc.nat({ max: 1000 }), fc.option(queryArb, { freq: 3 }), fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: oneOf('/', '//', 'X', '%20') }))
+  .map(([[path, methods], pick, segment, number, query, tail]) => {
+    const param = pick % 3 === 0 ? segment : String(number)
+    const filled = path.replace(/:id/g, param)
+    return { method: methods[pick % methods.length], target: filled + (tail ?? '') + (query === null ? '' : `?${query}`) }
+  })
+
+const coherentArb = fc.record({
+  route: fittingArb,
+  contentType: fc.option(fc.tuple(oneOf('Content-Type', 'content-type'), fc.oneof({ weight: 6, arbitrary: oneOf('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/x-csv') }, { weight: 1, arbitrary: contentTypeArb })), { freq: 6 }),
+  headers: fc.array(extraHeaderArb.filter(([name, value]) => /^[A-Za-z-]+$/.test(name) && /^[\x20-\x7e]*$/.test(value) && value.length < 100 && !/^expect$/i.test(name)), { maxLength: 2 }),
+  body: bodyArb,
+  framing: fc.oneof({ weight: 6, arbitrary: fc.constant('length') }, { weight: 1, arbitrary: fc.constant('chunked') }),
+  halfClose: fc.boolean()
+}).map(({ route, ...rest }) => ({ method: route.method, target: route.target, version: 'HTTP/1.1', host: 'Host', ...rest }))
+
+const chaoticArb = fc.record({
   method: methodArb,
   target: targetArb,
   version: versionArb,
@@ -122,6 +144,9 @@ export const requestArb = fc.record({
   framing: framingArb,
   halfClose: fc.boolean()
 })
+
+/** A raw request: half fit the routes (well-formed, to reach the parsers and handlers), half are anything. */
+export const requestArb = fc.oneof(coherentArb, chaoticArb)
 
 function chunksOf (body, size) {
   const parts = []

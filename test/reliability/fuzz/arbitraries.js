@@ -107,9 +107,18 @@ export const framingArb = fc.oneof(
   { weight: 14, arbitrary: fc.constant('length') },
   { weight: 3, arbitrary: fc.constant('chunked') },
   { weight: 3, arbitrary: fc.constant('none') },
-  { weight: 1, arbitrary: oneOf('length-short', 'length-long', 'length-bad', 'length-twice', 'length-conflict', 'length-and-chunked',
+  { weight: 1, arbitrary: oneOf('length-short', 'length-long', 'length-bad', 'length-odd', 'length-list', 'length-twice', 'length-conflict', 'length-and-chunked',
     'chunked-bad-size', 'chunked-no-crlf', 'chunked-unterminated', 'chunked-ext', 'chunked-trailer', 'te-gzip', 'te-chunked-twice', 'te-identity', 'te-Chunked') }
 )
+
+// how the bytes go out: the app's configuration, the client ending its side after the request,
+// the bytes in two writes some milliseconds apart, a second request pipelined behind the first
+const deliveryArbs = {
+  config: fc.oneof({ weight: 3, arbitrary: fc.constant('default') }, { weight: 1, arbitrary: fc.constant('lenient') }),
+  halfClose: fc.boolean(),
+  split: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 999 }), fc.integer({ min: 1, max: 15 })) }),
+  pipelined: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })
+}
 
 // a request a client could well send to one of the routes: method, path and body that fit
 const routeMethods = [
@@ -130,7 +139,7 @@ const coherentArb = fc.record({
   headers: fc.array(extraHeaderArb.filter(([name, value]) => /^[A-Za-z-]+$/.test(name) && /^[\x20-\x7e]*$/.test(value) && value.length < 100 && !/^expect$/i.test(name)), { maxLength: 2 }),
   body: bodyArb,
   framing: fc.oneof({ weight: 6, arbitrary: fc.constant('length') }, { weight: 1, arbitrary: fc.constant('chunked') }),
-  halfClose: fc.boolean()
+  ...deliveryArbs
 }).map(({ route, ...rest }) => ({ method: route.method, target: route.target, version: 'HTTP/1.1', host: 'Host', ...rest }))
 
 const chaoticArb = fc.record({
@@ -142,7 +151,7 @@ const chaoticArb = fc.record({
   headers: fc.array(extraHeaderArb, { maxLength: 3 }),
   body: bodyArb,
   framing: framingArb,
-  halfClose: fc.boolean()
+  ...deliveryArbs
 })
 
 /** A raw request: half fit the routes (well-formed, to reach the parsers and handlers), half are anything. */
@@ -179,6 +188,8 @@ export function serialize (req) {
     case 'length-short': lines.push(`Content-Length: ${Math.max(0, body.length - 3)}`); break
     case 'length-long': lines.push(`Content-Length: ${body.length + 5}`); break
     case 'length-bad': lines.push(`Content-Length: ${body.length}x`); break
+    case 'length-odd': lines.push(`Content-Length: ${['0', '+', ' ', '-'][body.length % 4]}${body.length}`); break
+    case 'length-list': lines.push(`Content-Length: ${body.length}, ${body.length}`); break
     case 'length-twice': lines.push(`Content-Length: ${body.length}`, `Content-Length: ${body.length}`); break
     case 'length-conflict': lines.push(`Content-Length: ${body.length}`, `Content-Length: ${body.length + 1}`); break
     case 'length-and-chunked': lines.push(`Content-Length: ${body.length}`, 'Transfer-Encoding: chunked'); payload = chunked(chunksOf(body, 7)); break
@@ -193,7 +204,8 @@ export function serialize (req) {
     case 'te-identity': lines.push('Transfer-Encoding: identity'); break
     case 'te-Chunked': lines.push('Transfer-Encoding: Chunked'); payload = chunked(chunksOf(body, 5)); break
   }
-  return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'utf8'), payload])
+  const next = req.pipelined ? Buffer.from('GET /users/7?n=1 HTTP/1.1\r\nHost: fuzz.test\r\n\r\n') : Buffer.alloc(0)
+  return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'utf8'), payload, next])
 }
 
 /** A short text naming the request, for reports (long runs of one character are abbreviated). */

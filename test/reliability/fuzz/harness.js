@@ -9,11 +9,23 @@ import { exchange } from './wire.js'
 
 export const frameworks = { fastify: Fastify, weft }
 
-/** Both apps, defined by the same code, listening on loopback. */
-export async function startPair () {
+/** The app's configurations an input may pick: the defaults, and a lenient router with smaller limits. */
+export const configs = {
+  default: {},
+  lenient: {
+    caseSensitive: false,
+    bodyLimit: 2048,
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'ignore',
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 30, useSemicolonDelimiter: true }
+  }
+}
+
+/** Both apps, defined by the same code with the same options, listening on loopback. */
+export async function startPair (options = {}) {
   const pair = {}
   for (const [name, factory] of Object.entries(frameworks)) {
-    const app = await defineApp(factory())
+    const app = await defineApp(factory(options))
     await app.listen({ port: 0, host: '127.0.0.1' })
     pair[name] = { app, port: app.server.address().port }
   }
@@ -79,7 +91,10 @@ function codeOf (res) {
 
 const family = (type) => (type ?? '').split(';')[0].trim().toLowerCase()
 
-/** What is compared of one answer: status, error code and statusCode, content-type family, 2xx body, closing. */
+/**
+ * What is compared of one answer: status, error code and statusCode, content-type family, a 2xx's
+ * body and framing, whether the connection closed and the status of the next answer on it.
+ */
 export function summary (res) {
   const { code, statusCode } = codeOf(res)
   return {
@@ -88,7 +103,10 @@ export function summary (res) {
     statusCode,
     type: family(res.headers['content-type']),
     body: res.status >= 200 && res.status < 300 ? res.body : undefined,
+    // for a 2xx, how it is framed (a HEAD answer has only this to compare)
+    length: res.status >= 200 && res.status < 300 ? res.headers['content-length'] ?? res.headers['transfer-encoding'] : undefined,
     closed: res.closed,
+    next: res.next,
     hang: res.hang
   }
 }
@@ -109,10 +127,19 @@ async function injected (app, opts, ms) {
   }
 }
 
-/** Runs `req` on both frameworks; resolves with the raw outcomes. */
-export async function runInput (pair, req, { ms = 1500 } = {}) {
+/** A pair per configuration. */
+export async function startPairs () {
+  const pairs = {}
+  for (const [name, options] of Object.entries(configs)) pairs[name] = await startPair(options)
+  pairs.close = () => Promise.all(Object.keys(configs).map((name) => pairs[name].close()))
+  return pairs
+}
+
+/** Runs `req` on both frameworks (`pair`, or the one of `req.config` in a set of pairs); resolves with the raw outcomes. */
+export async function runInput (pairs, req, { ms = 1500 } = {}) {
+  const pair = pairs.fastify !== undefined ? pairs : pairs[req.config ?? 'default']
   const bytes = serialize(req)
-  const options = { head: req.method === 'HEAD', halfClose: req.halfClose, ms }
+  const options = { head: req.method === 'HEAD', halfClose: req.halfClose, split: req.split ?? null, ms }
   const [fastify, weftOut] = await Promise.all([exchange(pair.fastify.port, bytes, options), exchange(pair.weft.port, bytes, options)])
   const result = { socket: { fastify, weft: weftOut } }
   const opts = injectOptions(req)
@@ -136,7 +163,7 @@ export function differences (result) {
     const w = summary(pair.weft)
     if (pair.weft.malformed !== undefined) found.push({ via, field: 'malformed', fastify: pair.fastify.malformed, weft: pair.weft.malformed })
     if (pair.weft.threw !== pair.fastify.threw) found.push({ via, field: 'threw', fastify: pair.fastify.threw, weft: pair.weft.threw })
-    for (const field of ['hang', 'status', 'code', 'statusCode', 'type', 'body', 'closed']) {
+    for (const field of ['hang', 'status', 'code', 'statusCode', 'type', 'body', 'length', 'closed', 'next']) {
       if (f[field] !== w[field]) found.push({ via, field, fastify: f[field], weft: w[field] })
     }
   }

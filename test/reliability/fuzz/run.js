@@ -2,7 +2,7 @@
 // through both frameworks for `runs` inputs from `seed` and counts what it finds.
 import fc from 'fast-check'
 import { requestArb, describe } from './arbitraries.js'
-import { startPair, watchProcess, runInput, differences } from './harness.js'
+import { startPairs, watchProcess, runInput, differences } from './harness.js'
 import { classify, deliberate } from './differences.js'
 
 /** A fresh tally; `excluded` counts inputs per deliberate difference, by name. */
@@ -69,7 +69,7 @@ export async function checkInput (pair, watch, req, stats, { ms, where }) {
  * `progress(stats, elapsedMs)` is called every `progressMs`.
  */
 export async function fuzz ({ seed, runs, ms = 1500, stopOnFirst = false, progress, progressMs = 5000 }) {
-  const pair = await startPair()
+  const pair = await startPairs()
   const watch = watchProcess()
   const stats = newStats()
   const started = Date.now()

@@ -92,25 +92,30 @@ function bad (why, end) {
  * answer and no close within `ms`; `closed` that the server closed (or reset) before the probe
  * got an answer; `reused` that a follow-up request on the same connection was answered.
  * `halfClose` ends the writing side after the request (the client has nothing more to send).
+ * `split` [permille, delayMs] writes the bytes in two parts, the second `delayMs` later.
+ * `next` is the status of the answer that came after the first on the same connection (a
+ * pipelined request's, or the probe's), 0 if none.
  */
-export function exchange (port, bytes, { head = false, halfClose = false, ms = 1500 } = {}) {
+export function exchange (port, bytes, { head = false, halfClose = false, split = null, ms = 1500 } = {}) {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1')
     let buf = ''
     let first
     let probed = false
+    let writing = null
     let closed = false
     let settled = false
     const finish = (outcome) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
+      clearTimeout(writing)
       socket.destroy()
       resolve(outcome)
     }
     const timer = setTimeout(() => {
       if (first === undefined) finish({ status: 0, headers: {}, body: '', hang: true, closed: false, reused: false })
-      else finish({ ...first, hang: false, closed: false, reused: false, probeHang: true })
+      else finish({ ...first, hang: false, closed: false, reused: false, next: 0, probeHang: true })
     }, ms)
     const look = () => {
       if (first === undefined) {
@@ -120,23 +125,36 @@ export function exchange (port, bytes, { head = false, halfClose = false, ms = 1
           return
         }
         first = r
-        if (r.malformed !== undefined || closed || halfClose) {
-          finish({ ...first, hang: false, closed: closed || halfClose, reused: false, extra: closed ? buf.length - r.end : 0 })
+        if (r.malformed !== undefined) {
+          finish({ ...first, hang: false, closed, reused: false, next: 0 })
           return
         }
-        probed = true
-        socket.write(PROBE)
+        if (!closed && !halfClose && writing === null) {
+          probed = true
+          socket.write(PROBE)
+        }
       }
-      if (probed) {
-        const r = parseOne(buf, first.end, false, closed)
-        if (r.done) finish({ ...first, hang: false, closed: false, reused: r.malformed === undefined && r.status !== 0, probeStatus: r.status })
-        else if (closed) finish({ ...first, hang: false, closed: true, reused: false, extra: buf.length - first.end })
-      }
+      // the next answer on this connection (a pipelined request's or the probe's), or its close
+      const r = parseOne(buf, first.end, false, closed)
+      if (r.done && r.malformed === undefined && r.status !== 0) finish({ ...first, hang: false, closed: false, reused: true, next: r.status })
+      else if (closed || (r.done && r.malformed !== undefined)) finish({ ...first, hang: false, closed: true, reused: false, next: 0, extra: buf.length - first.end })
     }
     socket.setEncoding('latin1')
     socket.on('connect', () => {
-      socket.write(bytes)
-      if (halfClose) socket.end()
+      if (split === null) {
+        socket.write(bytes)
+        if (halfClose) socket.end()
+        return
+      }
+      const at = Math.floor(bytes.length * split[0] / 1000)
+      socket.write(bytes.subarray(0, at))
+      writing = setTimeout(() => {
+        writing = null
+        if (socket.destroyed) return
+        socket.write(bytes.subarray(at))
+        if (halfClose) socket.end()
+        else if (first !== undefined && !probed) { probed = true; socket.write(PROBE) }
+      }, split[1])
     })
     socket.on('data', (chunk) => { buf += chunk; look() })
     socket.on('error', () => {}) // a reset is reported by 'close'

@@ -3,13 +3,13 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { regressions } from './fuzz/regressions.js'
-import { startPair, summary, differences } from './fuzz/harness.js'
+import { startPairs, summary, differences } from './fuzz/harness.js'
 import { deliberate, classify } from './fuzz/differences.js'
 import { exchange } from './fuzz/wire.js'
 
-let pair
-before(async () => { pair = await startPair() })
-after(() => pair.close())
+let pairs
+before(async () => { pairs = await startPairs() })
+after(() => pairs.close())
 
 /** The request as the classifier sees an input (only what the deliberate predicates read). */
 function asInput (text) {
@@ -23,6 +23,7 @@ function asInput (text) {
 for (const c of regressions) {
   test(`fuzz regression: ${c.name}`, async () => {
     const bytes = Buffer.from(c.request, 'utf8')
+    const pair = pairs[c.config ?? 'default']
     const [f, w] = await Promise.all([exchange(pair.fastify.port, bytes), exchange(pair.weft.port, bytes)])
     const fastify = summary(f)
     const weft = summary(w)

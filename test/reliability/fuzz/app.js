@@ -1,5 +1,6 @@
 // The one app the differential fuzzer runs on both frameworks: static, parametric, multi-parameter,
-// regex and wildcard routes, a prefixed plugin, every method, schemas with coercion, body parsers.
+// regex and wildcard routes, a prefixed plugin with its own error and not-found handlers, every
+// method, schemas with coercion and a response schema, body parsers, onRequest/preValidation/onSend hooks.
 import formbody from '@fastify/formbody'
 
 const itemSchema = {
@@ -44,9 +45,27 @@ function echo (request) {
   }
 }
 
+const itemReply = {
+  201: { type: 'object', properties: { name: { type: 'string' }, count: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } } }
+}
+
 async function api (app) {
+  // this scope answers its own errors and not-found requests, and checks a header before validation
+  app.setErrorHandler(async (err, request, reply) => {
+    reply.code(err.statusCode ?? 500)
+    return { scoped: true, code: err.code ?? 'NONE', statusCode: err.statusCode ?? 500 }
+  })
+  app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ scoped: true, code: 'API_NOT_FOUND', statusCode: 404 }))
+  app.addHook('preValidation', async (request) => {
+    if (request.headers['x-deny'] !== undefined) {
+      const err = new Error('denied')
+      err.statusCode = 403
+      err.code = 'API_DENIED'
+      throw err
+    }
+  })
   app.get('/things', async (request) => ({ things: [], query: request.query }))
-  app.post('/things', { schema: { body: itemSchema } }, async (request, reply) => reply.code(201).send(request.body))
+  app.post('/things', { schema: { body: itemSchema, response: itemReply } }, async (request, reply) => reply.code(201).send(request.body))
   app.get('/things/:id', { schema: { params: idParams } }, async (request) => ({ id: request.params.id }))
   app.delete('/things/:id', { schema: { params: idParams } }, async (request, reply) => reply.code(204).send())
 }
@@ -65,7 +84,23 @@ export async function defineApp (app) {
     done(null, body.split('\n').map((line) => line.split(',')))
   })
 
+  app.addContentTypeParser(/^application\/vnd\.[a-z.]+\+json$/, { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, { vendor: JSON.parse(body) })
+    } catch {
+      const err = new Error('bad vendor JSON')
+      err.statusCode = 400
+      err.code = 'APP_BAD_VENDOR_JSON'
+      done(err)
+    }
+  })
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers['x-block'] !== undefined) return reply.code(429).send({ code: 'APP_BLOCKED', statusCode: 429 })
+  })
+  app.addHook('onSend', async (request, reply, payload) => (request.url.startsWith('/text') && typeof payload === 'string' ? `${payload}!` : payload))
+
   app.get('/', async () => ({ hello: 'world' }))
+  app.get('/old', async (request, reply) => reply.redirect('/static/a/b'))
   app.get('/static/a/b', async (request, reply) => reply.type('text/plain').send('static'))
   app.get('/users/:id', { schema: { params: idParams } }, async (request) => ({ id: request.params.id }))
   app.get('/users/:id/posts/:post', async (request) => request.params)
@@ -78,7 +113,7 @@ export async function defineApp (app) {
     url: '/echo',
     handler: async (request) => echo(request)
   })
-  app.post('/items', { schema: { body: itemSchema } }, async (request, reply) => reply.code(201).send(request.body))
+  app.post('/items', { schema: { body: itemSchema, response: itemReply } }, async (request, reply) => reply.code(201).send(request.body))
   app.put('/items/:id', { schema: { body: itemSchema, params: idParams } }, async (request) => ({ id: request.params.id, item: request.body }))
   app.patch('/items/:id', { schema: { params: idParams } }, async (request) => ({ id: request.params.id, patch: request.body ?? null }))
   app.delete('/items/:id', { schema: { params: idParams } }, async (request, reply) => reply.code(204).send())

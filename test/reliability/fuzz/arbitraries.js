@@ -13,7 +13,7 @@ export const methodArb = fc.oneof(
 
 // one path segment: words the routes know, numbers, encodings good and bad, unicode, dots
 const segmentArb = fc.oneof(
-  { weight: 10, arbitrary: oneOf('users', 'files', 'api', 'v1', 'things', 'items', 'search', 'multi', 're', 'static', 'a', 'b', 'echo', 'small', 'text', 'error', 'crash', 'posts') },
+  { weight: 10, arbitrary: oneOf('users', 'files', 'api', 'v1', 'things', 'items', 'search', 'multi', 're', 'static', 'a', 'b', 'echo', 'small', 'text', 'error', 'crash', 'posts', 'API', 'Users', 'Echo', 'V1') },
   { weight: 6, arbitrary: fc.oneof(fc.nat({ max: 99999 }).map(String), oneOf('-1', '1.5', '0x10', '1e3', '007', '12-34', 'abc-def', '9'.repeat(30))) },
   { weight: 3, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 12 }).map(encodeURIComponent) },
   { weight: 2, arbitrary: oneOf('.', '..', '', '%2e', '%2E%2E', '%2F', '%2f..', '..%2F', '%5C', '\\', ';a=b', '%00', '%25', '%', '%A', '%ZZ', '%G1', '%e9', '%C3%A9', '%C3', '%F0%9F%98%80', '%ED%A0%80', '%FF') },
@@ -61,7 +61,7 @@ const contentTypeArb = oneOf(
   'application/json; foo=bar; charset=utf-8', 'application/json;', 'application/jsonx', 'application/vnd.api+json', 'application/json, text/plain',
   'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'Application/X-WWW-Form-Urlencoded',
   'text/plain', 'text/plain; charset=utf-8', 'TEXT/PLAIN', 'text/plain;charset=latin1', 'text/html',
-  'application/x-csv', 'application/x-csv; header=present', 'application/octet-stream', 'multipart/form-data; boundary=x',
+  'application/x-csv', 'application/x-csv; header=present', 'application/vnd.acme+json', 'application/vnd.acme.v2+json; charset=utf-8', 'application/vnd.ACME+json', 'application/octet-stream', 'multipart/form-data; boundary=x',
   '', ' ', 'json', '*/*', 'application/', '/json', 'application/json\t'
 )
 
@@ -74,6 +74,7 @@ const extraHeaderArb = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(oneOf('Expect', 'expect'), oneOf('100-continue', '100-continue', '100-Continue', 'foo', '')) },
   { weight: 4, arbitrary: fc.tuple(oneOf('X-Custom', 'x-custom', 'X-Long'), fc.string({ unit: 'grapheme-ascii', maxLength: 30 })) },
   { weight: 1, arbitrary: fc.tuple(oneOf('X-Huge'), hugeArb) },
+  { weight: 1, arbitrary: fc.tuple(oneOf('X-Deny', 'x-block'), oneOf('1', '')) },
   { weight: 4, arbitrary: fc.tuple(oneOf('X-Forwarded-For', 'User-Agent', 'Cookie', 'Authorization', 'Origin', 'Accept-Encoding', 'Upgrade'), fc.string({ unit: 'grapheme-ascii', maxLength: 40 })) },
   { weight: 1, arbitrary: fc.tuple(oneOf('Bad Header', 'Bad:Header', '', 'X-\u00e9', 'X-Nul'), oneOf('v', '')) },
   { weight: 1, arbitrary: fc.tuple(oneOf('X-Ctl'), oneOf('a\u0000b', 'a\u0001b', 'a\rb', 'caf\u00e9', '\u00ff', ' padded ')) }
@@ -124,7 +125,8 @@ const deliveryArbs = {
 const routeMethods = [
   ['/items', ['POST', 'QUERY', 'OPTIONS']], ['/items/:id', ['PUT', 'PATCH', 'DELETE', 'GET']], ['/echo', ['POST', 'PUT', 'PATCH', 'DELETE', 'QUERY', 'OPTIONS', 'GET', 'HEAD']],
   ['/api/v1/things', ['GET', 'POST', 'HEAD']], ['/api/v1/things/:id', ['GET', 'DELETE']], ['/small', ['POST']], ['/text', ['POST']],
-  ['/search', ['GET', 'HEAD']], ['/users/:id', ['GET', 'HEAD']], ['/multi/:id-:id', ['GET']], ['/re/:id', ['GET']], ['/files/:id', ['GET']], ['/error', ['GET']], ['/crash', ['GET']]
+  ['/search', ['GET', 'HEAD']], ['/users/:id', ['GET', 'HEAD']], ['/multi/:id-:id', ['GET']], ['/re/:id', ['GET']], ['/files/:id', ['GET']], ['/error', ['GET']], ['/crash', ['GET']],
+  ['/api/v1/:id', ['GET', 'POST']], ['/old', ['GET', 'HEAD']], ['/echo', ['POST', 'PUT']]
 ]
 const fittingArb = fc.tuple(fc.constantFrom(...routeMethods), fc.nat(), segmentArb, fc.nat({ max: 1000 }), fc.option(queryArb, { freq: 3 }), fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: oneOf('/', '//', 'X', '%20') }))
   .map(([[path, methods], pick, segment, number, query, tail]) => {
@@ -135,7 +137,7 @@ const fittingArb = fc.tuple(fc.constantFrom(...routeMethods), fc.nat(), segmentA
 
 const coherentArb = fc.record({
   route: fittingArb,
-  contentType: fc.option(fc.tuple(oneOf('Content-Type', 'content-type'), fc.oneof({ weight: 6, arbitrary: oneOf('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/x-csv') }, { weight: 1, arbitrary: contentTypeArb })), { freq: 6 }),
+  contentType: fc.option(fc.tuple(oneOf('Content-Type', 'content-type'), fc.oneof({ weight: 6, arbitrary: oneOf('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/x-csv', 'application/vnd.acme+json') }, { weight: 1, arbitrary: contentTypeArb })), { freq: 6 }),
   headers: fc.array(extraHeaderArb.filter(([name, value]) => /^[A-Za-z-]+$/.test(name) && /^[\x20-\x7e]*$/.test(value) && value.length < 100 && !/^expect$/i.test(name)), { maxLength: 2 }),
   body: bodyArb,
   framing: fc.oneof({ weight: 6, arbitrary: fc.constant('length') }, { weight: 1, arbitrary: fc.constant('chunked') }),

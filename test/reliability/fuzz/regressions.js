@@ -31,6 +31,34 @@ export const regressions = [
     expect: { status: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY', closed: true }
   },
   {
+    name: 'ignoreTrailingSlash with a not-found handler under a prefix: the app starts',
+    found: 'bench/fuzz.mjs --seed 14 (lenient configuration added): Weft\'s ready() threw "Method \'ACL\' already declared for route \'/api/v1\'"',
+    config: 'lenient',
+    request: raw('GET /api/v1/ HTTP/1.1', 'Host: fuzz.test', '', ''),
+    expect: { status: 404, code: 'API_NOT_FOUND', closed: false }
+  },
+  {
+    name: 'caseSensitive: false does not apply to not-found prefixes (root 404 for /API/v1/...)',
+    found: 'reading Fastify\'s 404 router after the seed 14 finding: it takes none of the router options',
+    config: 'lenient',
+    request: raw('GET /API/v1/nope HTTP/1.1', 'Host: fuzz.test', '', ''),
+    expect: { status: 404, code: undefined, closed: false }
+  },
+  {
+    name: 'ignoreDuplicateSlashes does not apply to not-found prefixes (root 404 for //api/v1/...)',
+    found: 'as above',
+    config: 'lenient',
+    request: raw('GET //api/v1/nope HTTP/1.1', 'Host: fuzz.test', '', ''),
+    expect: { status: 404, code: undefined, closed: false }
+  },
+  {
+    name: 'useSemicolonDelimiter does not apply to not-found prefixes (root 404 for /api/v1;x)',
+    found: 'as above',
+    config: 'lenient',
+    request: raw('GET /api/v1;x HTTP/1.1', 'Host: fuzz.test', '', ''),
+    expect: { status: 404, code: undefined, closed: false }
+  },
+  {
     name: 'a Host-less HTTP/1.1 request: bare 400 from Node for Fastify, JSON 400 for Weft',
     found: 'fc.sample(requestArb, { seed: 2 }) input 18 (first harness)',
     request: raw('POST /echo HTTP/1.1', 'Content-Type: application/x-csv; header=present', 'Content-Length: 3', '', 'a,b'),

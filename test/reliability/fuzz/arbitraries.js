@@ -75,6 +75,7 @@ const extraHeaderArb = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(oneOf('X-Custom', 'x-custom', 'X-Long'), fc.string({ unit: 'grapheme-ascii', maxLength: 30 })) },
   { weight: 1, arbitrary: fc.tuple(oneOf('X-Huge'), hugeArb) },
   { weight: 1, arbitrary: fc.tuple(oneOf('X-Deny', 'x-block'), oneOf('1', '')) },
+  { weight: 1, arbitrary: fc.tuple(oneOf('X-Request-Id', 'x-request-id'), oneOf('abc', '', ' ', '\u00e9', 'x'.repeat(300))) },
   { weight: 4, arbitrary: fc.tuple(oneOf('X-Forwarded-For', 'User-Agent', 'Cookie', 'Authorization', 'Origin', 'Accept-Encoding', 'Upgrade'), fc.string({ unit: 'grapheme-ascii', maxLength: 40 })) },
   { weight: 1, arbitrary: fc.tuple(oneOf('Bad Header', 'Bad:Header', '', 'X-\u00e9', 'X-Nul'), oneOf('v', '')) },
   { weight: 1, arbitrary: fc.tuple(oneOf('X-Ctl'), oneOf('a\u0000b', 'a\u0001b', 'a\rb', 'caf\u00e9', '\u00ff', ' padded ')) }
@@ -115,7 +116,7 @@ export const framingArb = fc.oneof(
 // how the bytes go out: the app's configuration, the client ending its side after the request,
 // the bytes in two writes some milliseconds apart, a second request pipelined behind the first
 const deliveryArbs = {
-  config: fc.oneof({ weight: 3, arbitrary: fc.constant('default') }, { weight: 1, arbitrary: fc.constant('lenient') }),
+  config: fc.oneof({ weight: 4, arbitrary: fc.constant('default') }, { weight: 1, arbitrary: fc.constant('lenient') }, { weight: 1, arbitrary: fc.constant('strict') }),
   halfClose: fc.boolean(),
   split: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 999 }), fc.integer({ min: 1, max: 15 })) }),
   pipelined: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })

@@ -9,15 +9,23 @@ import { exchange } from './wire.js'
 
 export const frameworks = { fastify: Fastify, weft }
 
-/** The app's configurations an input may pick: the defaults, and a lenient router with smaller limits. */
+/** The app's configurations an input may pick: the defaults, a lenient router, and a strict logged app. */
 export const configs = {
   default: {},
   lenient: {
-    caseSensitive: false,
     bodyLimit: 2048,
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'ignore',
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 30, useSemicolonDelimiter: true }
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 30, useSemicolonDelimiter: true }
+  },
+  // every request logged at trace level (to nowhere), no HEAD routes, small limits
+  strict: {
+    logger: { level: 'trace', stream: { write () {} } },
+    exposeHeadRoutes: false,
+    bodyLimit: 200,
+    routerOptions: { maxParamLength: 8 },
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true
   }
 }
 

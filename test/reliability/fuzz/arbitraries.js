@@ -101,7 +101,9 @@ export const bodyArb = fc.oneof(
   { weight: 3, arbitrary: formBodyArb },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
   { weight: 1, arbitrary: oneOf('a,b\nc,d', 'a,"b"', ',,\n,', 'x'.repeat(70)) },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) }
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
+  // large: past the strict (200) and lenient (2048) limits, past a socket read, past the default 1 MiB
+  { weight: 1, arbitrary: oneOf(300, 5000, 100_000, 1_100_000).map((n) => JSON.stringify({ name: 'big', tags: ['x'.repeat(n)] })) }
 )
 
 /** How the body is delimited on the wire. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Differential fuzzing, long form (issue 16): fast-check requests through Fastify 5.12 and Weft
 // side by side, over raw sockets and inject(); prints what it tried and found. See test/reliability/fuzz.
-// Usage: node bench/fuzz.mjs [--runs 50000] [--seed S] [--ms 1500] [--out findings.json]
+// Usage: node bench/fuzz.mjs [--runs 50000] [--seed S] [--path P] [--ms 1500] [--out findings.json]
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { fuzz } from '../test/reliability/fuzz/run.js'
@@ -10,6 +10,7 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '50000' },
     seed: { type: 'string' },
+    path: { type: 'string' },
     ms: { type: 'string', default: '1500' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false }
@@ -19,9 +20,10 @@ if (args.help) {
   console.log(`node bench/fuzz.mjs [--runs N] [--seed S] [--ms BOUND] [--out FILE]
   --runs  inputs to try (default 50000)
   --seed  fast-check seed (default: random, printed)
+  --path  replay only the input at this fast-check path of the seed (a finding's "path")
   --ms    how long each framework may take to answer one input (default 1500)
   --out   write every unexplained finding (with its seed and fast-check path) as JSON to FILE
-A finding replays with fc.check(property, { seed, path }) or as a case in test/reliability/fuzz/regressions.js.`)
+A finding replays alone with --seed S --path P --runs 1, and is kept as a case in test/reliability/fuzz/regressions.js.`)
   process.exit(0)
 }
 
@@ -34,6 +36,7 @@ console.log(`# fuzz: ${runs} inputs, seed ${seed}, answer bound ${ms} ms, Node $
 const { stats, ms: took } = await fuzz({
   seed,
   runs,
+  path: args.path,
   ms,
   progress: (s, elapsed) => console.log(`# ${s.inputs}/${runs} inputs in ${(elapsed / 1000).toFixed(0)} s: ` +
     `${s.unexplained} unexplained, ${s.crashes} crashes, ${s.hangs} hangs, ${s.unexplained5xx} unexplained 5xx, excluded: ${excludedText(s)}`)
@@ -51,6 +54,8 @@ const rows = [
   ['malformed Fastify answers', stats.fastifyMalformed],
   ...Object.entries(stats.excluded).map(([name, n]) => [`differences excluded: ${name}`, n]),
   ['unexplained differences', stats.unexplained],
+  ['runs again after a TCP reset dropped one side\'s answer', stats.resetRetries],
+  ['inconclusive: a reset dropped one side\'s answer at each of 5 attempts', stats.resetInconclusive],
   ['time', `${(took / 1000).toFixed(1)} s`]
 ]
 console.log('\n| figure | value |\n| --- | --- |')
@@ -58,4 +63,4 @@ for (const [figure, value] of rows) console.log(`| ${figure} | ${value} |`)
 console.log(`\nFastify's statuses: ${JSON.stringify(stats.statuses)}`)
 for (const finding of stats.findings.slice(0, 20)) console.log('\n## finding', JSON.stringify(finding, null, 1).slice(0, 3000))
 if (args.out !== undefined) writeFileSync(args.out, JSON.stringify(stats.findings, null, 1))
-process.exit(stats.unexplained === 0 && stats.crashes === 0 ? 0 : 1)
+process.exit(stats.unexplained === 0 && stats.crashes === 0 && stats.hangs === 0 ? 0 : 1)

@@ -94,7 +94,8 @@ function bad (why, end) {
  * `halfClose` ends the writing side after the request (the client has nothing more to send).
  * `split` [permille, delayMs] writes the bytes in two parts, the second `delayMs` later.
  * `next` is the status of the answer that came after the first on the same connection (a
- * pipelined request's, or the probe's), 0 if none.
+ * pipelined request's, or the probe's), 0 if none. `reset` tells the connection was reset (the
+ * server closed it with bytes of ours unread: TCP may then drop the answer it had sent).
  */
 export function exchange (port, bytes, { head = false, halfClose = false, split = null, ms = 1500 } = {}) {
   return new Promise((resolve) => {
@@ -104,10 +105,12 @@ export function exchange (port, bytes, { head = false, halfClose = false, split 
     let probed = false
     let writing = null
     let closed = false
+    let reset = false
     let settled = false
     const finish = (outcome) => {
       if (settled) return
       settled = true
+      outcome.reset = reset
       clearTimeout(timer)
       clearTimeout(writing)
       socket.destroy()
@@ -157,7 +160,8 @@ export function exchange (port, bytes, { head = false, halfClose = false, split 
       }, split[1])
     })
     socket.on('data', (chunk) => { buf += chunk; look() })
-    socket.on('error', () => {}) // a reset is reported by 'close'
+    // a reset is reported by 'close'; noted, as it may discard an answer the server did send
+    socket.on('error', (err) => { if (err.code === 'ECONNRESET' || err.code === 'EPIPE') reset = true })
     socket.on('close', () => { closed = true; look() })
   })
 }

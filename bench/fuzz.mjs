@@ -54,6 +54,7 @@ const rows = [
   ['malformed Fastify answers', stats.fastifyMalformed],
   ...Object.entries(stats.excluded).map(([name, n]) => [`differences excluded: ${name}`, n]),
   ['unexplained differences', stats.unexplained],
+  ['runs again with 3x the bound (one side silent)', stats.slowRetries],
   ['runs again after a TCP reset dropped one side\'s answer', stats.resetRetries],
   ['inconclusive: a reset dropped one side\'s answer at each of 5 attempts', stats.resetInconclusive],
   ['time', `${(took / 1000).toFixed(1)} s`]

@@ -9,7 +9,7 @@ const RUNS = 450
 
 async function session (t, seed) {
   console.log(`# fuzz seed ${seed} (${RUNS} inputs; replay: node bench/fuzz.mjs --seed ${seed} --runs ${RUNS})`)
-  const { stats, details, ms } = await fuzz({ seed, runs: RUNS, stopOnFirst: true })
+  const { stats, details, ms } = await fuzz({ seed, runs: RUNS, ms: 2000, stopOnFirst: true })
   const { findings, statuses, ...figures } = stats
   t.diagnostic(`seed ${seed}: ${JSON.stringify(figures)} in ${ms} ms; statuses ${JSON.stringify(statuses)}`)
   if (details.failed) {

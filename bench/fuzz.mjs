@@ -39,7 +39,9 @@ const { stats, ms: took } = await fuzz({
   path: args.path,
   ms,
   progress: (s, elapsed) => console.log(`# ${s.inputs}/${runs} inputs in ${(elapsed / 1000).toFixed(0)} s: ` +
-    `${s.unexplained} unexplained, ${s.crashes} crashes, ${s.hangs} hangs, ${s.unexplained5xx} unexplained 5xx, excluded: ${excludedText(s)}`)
+    `${s.unexplained} unexplained, ${s.crashes} crashes, ${s.hangs} hangs, ${s.unexplained5xx} unexplained 5xx, excluded: ${excludedText(s)}`),
+  onFinding: (finding) => console.log(`# finding at --seed ${finding.seed} --path ${finding.path}${finding.inconclusive ? ' (inconclusive)' : ''}: ` +
+    finding.problems.map((p) => `${p.via}.${p.field} fastify=${JSON.stringify(p.fastify)} weft=${JSON.stringify(p.weft)}`).join('; ').slice(0, 400))
 })
 
 const rows = [
@@ -62,6 +64,6 @@ const rows = [
 console.log('\n| figure | value |\n| --- | --- |')
 for (const [figure, value] of rows) console.log(`| ${figure} | ${value} |`)
 console.log(`\nFastify's statuses: ${JSON.stringify(stats.statuses)}`)
-for (const finding of stats.findings.slice(0, 20)) console.log('\n## finding', JSON.stringify(finding, null, 1).slice(0, 3000))
+for (const finding of stats.findings.slice(0, 20)) console.log('\n## finding', JSON.stringify(finding).slice(0, 3000))
 if (args.out !== undefined) writeFileSync(args.out, JSON.stringify(stats.findings, null, 1))
 process.exit(stats.unexplained === 0 && stats.crashes === 0 && stats.hangs === 0 ? 0 : 1)

@@ -98,9 +98,9 @@ export async function checkInput (pair, watch, req, stats, { ms, where }) {
  * property and fast-check shrinks it (the result's `counterexample`); otherwise every input runs
  * and each finding is kept with its seed and fast-check path (`{ seed, path }` replays it: only
  * that input runs).
- * `progress(stats, elapsedMs)` is called every `progressMs`.
+ * `progress(stats, elapsedMs)` is called every `progressMs`, `onFinding(finding)` as each is made.
  */
-export async function fuzz ({ seed, runs, path, ms = 1500, stopOnFirst = false, progress, progressMs = 5000 }) {
+export async function fuzz ({ seed, runs, path, ms = 1500, stopOnFirst = false, progress, progressMs = 5000, onFinding }) {
   const pair = await startPairs()
   const watch = watchProcess()
   const stats = newStats()
@@ -111,7 +111,9 @@ export async function fuzz ({ seed, runs, path, ms = 1500, stopOnFirst = false, 
     const property = fc.asyncProperty(requestArb, async (req) => {
       const where = { seed, path: path ?? String(index++) }
       if (stopOnFirst) where.path = undefined
+      const found = stats.findings.length
       const problems = await checkInput(pair, watch, req, stats, { ms, where })
+      if (onFinding !== undefined) for (const finding of stats.findings.slice(found)) onFinding(finding)
       if (progress !== undefined && Date.now() - lastProgress >= progressMs) {
         lastProgress = Date.now()
         progress(stats, lastProgress - started)

@@ -47,9 +47,10 @@ export async function checkInput (pair, watch, req, stats, { ms, where }) {
     stats.resetRetries++
     result = await runInput(pair, req, { ms })
   }
-  // one side silent within the bound, the other not: on a loaded machine that may be the bound's
-  // doing, so the input runs again with three times the bound before it counts as a hang
-  if (differences(result).some((d) => d.field === 'hang')) {
+  // one side silent within the bound (no answer, or none to the request after it), the other not:
+  // on a loaded machine that may be the bound's doing, so the input runs again with three times the bound
+  const { fastify: f0, weft: w0 } = result.socket
+  if ((f0.hang || w0.hang || f0.probeHang || w0.probeHang) && differences(result).length > 0) {
     stats.slowRetries++
     result = await runInput(pair, req, { ms: ms * 3 })
   }

@@ -233,16 +233,18 @@ export class ContentTypeParser {
    *  stream a preParsing hook returned), by Fastify 5.12's rules (the caller leaves out methods without a body): a QUERY needs a
    *  content-type (400); a malformed content-type (an empty one included) is a 415; a body without content-type goes to the
    *  '*' parser. For a not-found request (`is404`) a well-formed content-type without a parser is no error: the 404 answers.
-   *  On success sets request.body and calls done(null); on failure calls done(err) where err has .statusCode and .code.
+   *  On success sets request.body and calls done(null); on failure calls done(err) where err has .statusCode and .code, and
+   *  `refused` true when the request was refused on its headers alone (400 QUERY without content-type, 415), before any
+   *  parser ran: Fastify closes the connection after a parser's error only.
    *  `routeBodyLimit` is the effective limit for this route (route option, else the scope's). Never throws; never calls done twice.
    *  done may be called synchronously (no body, 413 from Content-Length, 415). */
-  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number, is404: boolean, done: (err: Error | null) => void): void {
+  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number, is404: boolean, done: (err: Error | null, refused?: boolean) => void): void {
     const headers = request.headers
     const method = request.raw.method ?? ''
     const contentType = headers['content-type']
     let selected: Selection
     if (contentType === undefined) {
-      if (method === 'QUERY') { done(new codes.FST_ERR_ROUTE_MISSING_CONTENT_TYPE(method)); return }
+      if (method === 'QUERY') { done(new codes.FST_ERR_ROUTE_MISSING_CONTENT_TYPE(method), true); return }
       if (headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0')) {
         done(null)
         return
@@ -251,7 +253,7 @@ export class ContentTypeParser {
     } else {
       selected = this.#find(contentType)
     }
-    if (selected === 'invalid' || (selected === 'none' && !is404)) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE()); return }
+    if (selected === 'invalid' || (selected === 'none' && !is404)) { done(new codes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), true); return }
     if (selected === 'none') { done(null); return }
     const parser = selected
 

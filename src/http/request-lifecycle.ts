@@ -140,12 +140,13 @@ function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
     preValidationStage(reply)
     return
   }
-  context.contentTypeParser.run(reply.request, payload as any, context.bodyLimit, context.is404, (err) => {
+  context.contentTypeParser.run(reply.request, payload as any, context.bodyLimit, context.is404, (err, refused) => {
     if (err === null) {
       preValidationStage(reply)
     } else {
-      // the client may still be sending the body: the connection ends after this answer
-      reply[kHeaders].connection = 'close'
+      // a parser failed: the client may still be sending the body, the connection ends after this answer
+      // (a request refused on its headers alone keeps it, as in Fastify)
+      if (refused !== true) reply[kHeaders].connection = 'close'
       handleError(reply, err)
     }
   })

@@ -48,7 +48,9 @@ export class Router {
       onMaxParamLength: recordMaxParamLength as any
     }
     this.routes = FindMyWay({ ...base, constraints: options.constraints as any })
-    this.notFound = FindMyWay({ ...base })
+    // as Fastify's, the router of not-found handlers takes none of the router options: a prefix is
+    // matched case-sensitively, trailing and duplicate slashes and semicolons as they are
+    this.notFound = FindMyWay({ querystringParser: rawQuery, onBadUrl: recordBadUrl as any, onMaxParamLength: recordMaxParamLength as any })
     // every method, every path: an unrouted path is decoded as a routed one is (a bad URL is a 400 for any method)
     this.notFound.all('/*', noop, kRoot)
   }
@@ -80,7 +82,8 @@ export class Router {
       this.rootNotFound = context
       return
     }
-    for (const path of [prefix, prefix + '/', prefix + '/*']) this.notFound.all(path, noop, context)
+    this.notFound.all(prefix.endsWith('/') ? prefix + '*' : prefix + '/*', noop, context)
+    this.notFound.all(prefix, noop, context)
   }
 
   /** The not-found handler of the request's prefix; a match with a null store when the path does not decode. */

@@ -73,12 +73,9 @@ function syncJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoni
     if (body.length === 0) throw new codes.FST_ERR_CTP_EMPTY_JSON_BODY()
     try {
       return secureJsonParse(body, options)
-    } catch (e) {
-      const err = new codes.FST_ERR_CTP_INVALID_JSON_BODY()
-      // prototype poisoning: secure-json-parse's own message says what was refused
-      const message = (e as Error)?.message
-      if (typeof message === 'string' && message.startsWith('Object contains forbidden')) err.message = message
-      throw err
+    } catch {
+      // prototype poisoning too: Fastify 5.12 answers it with this error's own message
+      throw new codes.FST_ERR_CTP_INVALID_JSON_BODY()
     }
   }
 }

@@ -89,7 +89,7 @@ describe('application/json (default parser)', () => {
     const res = await post(app, '{"a":1,"__proto__":{"polluted":true}}', { 'content-type': 'application/json' })
     assert.equal(res.statusCode, 400)
     assert.equal(res.json().code, 'FST_ERR_CTP_INVALID_JSON_BODY')
-    assert.match(res.json().message, /forbidden prototype property/)
+    assert.equal(res.json().message, "Body is not valid JSON but content-type is set to 'application/json'") // Fastify 5.12's words
     assert.equal({}.polluted, undefined)
     await assertStillServes(app)
   })
@@ -99,7 +99,7 @@ describe('application/json (default parser)', () => {
     const res = await post(app, '{"constructor":{"prototype":{"polluted":true}}}', { 'content-type': 'application/json' })
     assert.equal(res.statusCode, 400)
     assert.equal(res.json().code, 'FST_ERR_CTP_INVALID_JSON_BODY')
-    assert.match(res.json().message, /forbidden prototype property/)
+    assert.equal(res.json().message, "Body is not valid JSON but content-type is set to 'application/json'") // Fastify 5.12's words
     await assertStillServes(app)
   })
 

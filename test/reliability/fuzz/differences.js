@@ -31,16 +31,30 @@ function bareVersusJson (pair, status) {
 
 export const deliberate = {
   /**
-   * README: "Malformed HTTP that Node rejects before routing gets a JSON answer (400/408/431), and
-   * so do an HTTP/1.1 request without `Host` (400, whatever it expects, as Node orders them) ...".
-   * Node answers a Host-less HTTP/1.1 request with a bare 400 for Fastify; Weft with a JSON 400.
+   * README: "An HTTP/1.1 request without `Host` gets a JSON 400 (whatever it expects, as Node
+   * orders them) ... Fastify leaves both to Node's bare status line." Node answers a Host-less
+   * HTTP/1.1 request with a bare 400 for Fastify; Weft with a JSON 400.
    */
   hostlessHttp11 (req, result) {
     return req.version === 'HTTP/1.1' && headerValues(req, 'host').length === 0 && bareVersusJson(result.socket, 400)
   },
 
   /**
-   * README: "... and an unknown `Expect` (417)." Node answers an HTTP/1.1 request whose Expect is
+   * README: "A client error Node reports before routing (a header too large, malformed bytes) has
+   * its answer flushed before the connection closes; Fastify destroys the socket at once, so a client
+   * still sending can lose the answer to a TCP reset." Fastify's side: reset, no answer; Weft's: the
+   * JSON client-error answer, then the close.
+   */
+  clientErrorFlushed (req, result) {
+    const { fastify, weft } = result.socket
+    const w = summary(weft)
+    return fastify.reset === true && fastify.status === 0 && !fastify.hang &&
+      [400, 413, 431].includes(w.status) && w.type === 'application/json' && w.statusCode === w.status &&
+      w.closed === true && !w.hang && weft.malformed === undefined
+  },
+
+  /**
+   * README: "... and one with an unknown `Expect` a JSON 417". Node answers an HTTP/1.1 request whose Expect is
    * not 100-continue with a bare 417 for Fastify; Weft with a JSON 417.
    */
   unknownExpect (req, result) {

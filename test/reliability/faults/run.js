@@ -5,14 +5,17 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { matrix } from './matrix.js'
 
+const idleMs = 60000
 const childFile = fileURLToPath(new URL('./child.js', import.meta.url))
 
 /**
- * @param {{ frameworks?: string[], children?: number, node?: string, stallMs?: number }} options
+ * @param {{ frameworks?: string[], targets?: string[] | null, children?: number, node?: string, stallMs?: number }} options
  * @returns {Promise<{ cases: object[], skipped: Record<string, number>, results: Record<string, object[]> }>}
  */
-export async function runMatrix ({ frameworks = ['weft', 'fastify'], children = 6, node = process.execPath, stallMs = 6000 } = {}) {
+export async function runMatrix ({ frameworks = ['weft', 'fastify'], targets = null, children = 6, node = process.execPath, stallMs = 10000 } = {}) {
   const { run, skipped } = matrix()
+  // the cases to run (all, or those of `targets`); results are indexed like `run`, null where not run
+  const chosen = run.map((_, i) => i).filter((i) => targets === null || targets.includes(run[i].target))
   const results = {}
   const jobs = []
   // killed itself (node:test's timeout sends SIGTERM), this process takes its children with it:
@@ -25,7 +28,7 @@ export async function runMatrix ({ frameworks = ['weft', 'fastify'], children = 
     results[framework] = new Array(run.length).fill(null)
     // interleaved batches: each child gets a mix of cheap and slow (never-settle) cases
     for (let k = 0; k < children; k++) {
-      const indexes = run.map((_, i) => i).filter((i) => i % children === k)
+      const indexes = chosen.filter((_, j) => j % children === k)
       jobs.push(runBatch(node, framework, indexes, results[framework], stallMs, live))
     }
   }
@@ -41,16 +44,18 @@ export async function runMatrix ({ frameworks = ['weft', 'fastify'], children = 
 /** Runs `indexes` in one child, and in a new child for what is left after a crash or a wedge. */
 async function runBatch (node, framework, indexes, out, stallMs, live) {
   let left = indexes
+  let startFailures = 0
   while (left.length > 0) {
     const { running, reason } = await runChild(node, framework, left, out, stallMs, live)
     left = left.filter((i) => out[i] === null)
-    if (running !== null && out[running] === null) {
-      out[running] = { outcome: { child: reason }, escapes: [] }
+    if (reason === null) continue
+    if (running !== null) {
+      if (out[running] === null) out[running] = { outcome: { child: reason }, escapes: [] }
       left = left.filter((i) => i !== running)
-    } else if (reason !== null && left.length > 0) {
-      // the child died between cases: give the first one left the blame rather than loop
-      out[left[0]] = { outcome: { child: reason }, escapes: [] }
-      left = left.slice(1)
+    } else if (++startFailures >= 2) {
+      // a child that dies between cases twice: the cases left are reported, not retried forever
+      for (const i of left) out[i] = { outcome: { child: `between cases: ${reason}` }, escapes: [] }
+      left = []
     }
   }
 }
@@ -63,8 +68,9 @@ function runChild (node, framework, indexes, out, stallMs, live) {
     let buffer = ''
     let stderr = ''
     let wedged = false
-    // a child starting on a loaded machine gets longer for its first line
-    let stall = setTimeout(onStall, 3 * stallMs)
+    // a case gets `stallMs` from its start line to its result; a child starting (or between
+    // cases) on a loaded machine gets longer
+    let stall = setTimeout(onStall, idleMs)
     function onStall () {
       wedged = true
       child.kill('SIGKILL')
@@ -79,7 +85,7 @@ function runChild (node, framework, indexes, out, stallMs, live) {
         let msg
         try { msg = JSON.parse(line) } catch { continue } // a framework's own output
         clearTimeout(stall)
-        stall = setTimeout(onStall, stallMs)
+        stall = setTimeout(onStall, msg.start !== undefined ? stallMs : idleMs)
         if (msg.start !== undefined) running = msg.start
         else if (msg.result !== undefined) {
           out[msg.result] = { outcome: msg.outcome, escapes: msg.escapes, ms: msg.ms }

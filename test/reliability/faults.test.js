@@ -1,9 +1,10 @@
-// Fault injection into every hook (issue 16), part 1 of 3: the matrix itself, and the request
-// hooks up to the handler. Each request hook, the handler, each application hook and a plugin, in
+// Fault injection into every hook (issue 16), part 1 of 5: the matrix itself, and the first
+// request hooks (onRequest, preParsing, preValidation). Each request hook, the handler, each application hook and a plugin, in
 // both styles, with every fault of faults/matrix.js, on Weft and side by side on Fastify, each in
 // child processes over real sockets. On Weft every case must be answered or cleanly closed in
 // bounded time as faults/expectations.js says by construction, the next 100 requests succeed,
-// close() completes, and nothing escapes as unhandled. Parts 2 and 3: faults-reply, faults-app.
+// close() completes, and nothing escapes as unhandled. Parts 2-5: faults-handler, faults-reply,
+// faults-late, faults-app.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { appTargets, faults, matrix, requestTargets } from './faults/matrix.js'
@@ -24,4 +25,4 @@ test('the matrix is targets × styles × faults, less the combinations skipped b
   }
 })
 
-await faultSuite('faults before the answer', ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'handler'])
+await faultSuite('faults in the first request hooks', ['onRequest', 'preParsing', 'preValidation'])

@@ -7,13 +7,13 @@ export const bounds = {
   /** handlerTimeout of every request case (except onTimeout's, which needs the socket to time out) */
   handlerTimeout: 250,
   /** connectionTimeout of the onTimeout cases */
-  connectionTimeout: 500,
+  connectionTimeout: 1500,
   /** pluginTimeout: the bound Fastify and Weft give application hooks */
   pluginTimeout: 300,
   /** the faulty request: answered or closed within this, else it hung */
-  request: 2500,
+  request: 3000,
   /** an ordinary request after the faulty one */
-  next: 2000,
+  next: 5000,
   /** ready(), listen(), close() */
   call: 2000,
   /** the client of an onRequestAbort case goes away after this */

@@ -1,0 +1,5 @@
+// Fault injection (issue 16), part 4 of 5: onTimeout (the socket timed out) and onRequestAbort
+// (the client went away): the request is closed, the next 100 succeed. See faults.test.js.
+import { faultSuite } from './faults/suite.js'
+
+await faultSuite('faults when the request is cut', ['onTimeout', 'onRequestAbort'])

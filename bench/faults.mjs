@@ -32,7 +32,9 @@ function figures (framework) {
   let escapes = 0
   let nextCases = 0
   let nextRequests = 0
+  let retried = 0
   for (const r of rs) {
+    retried += r?.outcome?.next?.retried ?? 0
     const v = verdict(r)
     if (v in count) count[v]++
     else count.other++
@@ -40,7 +42,7 @@ function figures (framework) {
     const failures = r?.outcome?.next?.failures ?? 0
     if (failures > 0) { nextCases++; nextRequests += failures }
   }
-  return { ...count, escapeCases, escapes, nextCases, nextRequests }
+  return { ...count, escapeCases, escapes, nextCases, nextRequests, retried }
 }
 
 const w = figures('weft')
@@ -66,6 +68,7 @@ const rows = [
   ['crashed (an unhandled rejection or uncaught exception: Node\'s default would exit; or the process died)', w.crashed, f.crashed],
   ['unhandled escapes (events, in how many cases)', `${w.escapes} in ${w.escapeCases}`, `${f.escapes} in ${f.escapeCases}`],
   ['next-100 failures (failed requests, in how many cases)', `${w.nextRequests} in ${w.nextCases}`, `${f.nextRequests} in ${f.nextCases}`],
+  ['next-100 connections reset past connectionTimeout and sent once more (onTimeout cases)', w.retried, f.retried],
   ['statuses that differ where both answered', differ, 'same'],
   ['wall time of this run', `${wallS} s (Node ${version}, ${values.children} children per framework)`, 'same run']
 ]

@@ -2,4 +2,5 @@
 // (the client went away): the request is closed, the next 100 succeed. See faults.test.js.
 import { faultSuite } from './faults/suite.js'
 
-await faultSuite('faults when the request is cut', ['onTimeout', 'onRequestAbort'])
+// these cases mostly wait (connectionTimeout, the client's abort): more children
+await faultSuite('faults when the request is cut', ['onTimeout', 'onRequestAbort'], 5)

@@ -7,7 +7,7 @@ export const bounds = {
   /** handlerTimeout of every request case (except onTimeout's, which needs the socket to time out) */
   handlerTimeout: 250,
   /** connectionTimeout of the onTimeout cases */
-  connectionTimeout: 1500,
+  connectionTimeout: 1000,
   /** pluginTimeout: the bound Fastify and Weft give application hooks */
   pluginTimeout: 300,
   /** the faulty request: answered or closed within this, else it hung */
@@ -201,15 +201,24 @@ export function get (port, { fault = false, agent = false, timeout = bounds.requ
  * socket: cheaper than http.request, so the whole matrix fits the suite's time). Returns how many
  * did not get 200 with the body {"ok":true} within `bounds.next`.
  */
-export async function next100 (port) {
-  const outcomes = await Promise.all(Array.from({ length: 4 }, () => pipelined(port, 25)))
+export async function next100 (port, { retryReset = false } = {}) {
+  const outcomes = await Promise.all(Array.from({ length: 4 }, async () => {
+    const o = await pipelined(port, 25)
+    // with a connectionTimeout, a starved process (the machine is shared) can find a connection
+    // idle past it by the wall clock and the server reset it: its requests are sent once more
+    if (!retryReset || o.ok === 25 || !o.reset) return o
+    const again = await pipelined(port, 25 - o.ok)
+    return { ok: o.ok + again.ok, failure: again.failure, retried: true }
+  }))
   let failures = 0
   let firstFailure = null
+  let retried = 0
   for (const o of outcomes) {
     failures += 25 - o.ok
     if (o.ok < 25) firstFailure ??= o.failure
+    if (o.retried === true) retried++
   }
-  return { failures, firstFailure }
+  return { failures, firstFailure, retried }
 }
 
 const ordinary = `GET / HTTP/1.1\r\nhost: ${host}\r\n\r\n`
@@ -222,10 +231,11 @@ function pipelined (port, n) {
     let failure = null
     let buffer = Buffer.alloc(0)
     const socket = net.connect(port, host, () => socket.end(ordinary.repeat(n)))
+    const started = Date.now()
     const finish = (why) => {
       clearTimeout(timer)
       socket.destroy()
-      resolve({ ok, failure: failure ?? (seen < n ? why : null) })
+      resolve({ ok, reset: why === 'ECONNRESET' || why === 'closed', failure: failure ?? (seen < n ? `${why} after ${Date.now() - started} ms, ${seen} of ${n} answered` : null) })
     }
     const timer = setTimeout(() => finish('hung'), bounds.next)
     socket.on('error', (err) => finish(err.code ?? err.message))
@@ -271,7 +281,7 @@ export async function requestCase (factory, c) {
   first.ms = Date.now() - started
   // the hooks of an aborted request get their turn
   if (c.target === 'onRequestAbort') await sleep(30)
-  const next = await next100(port)
+  const next = await next100(port, { retryReset: c.target === 'onTimeout' })
   // a late send (on its timer) has fired before close
   await sleep(Math.max(0, 4 * bounds.lateSend - (Date.now() - started)))
   const close = await settle(() => app.close())

@@ -8,7 +8,7 @@ import { expectedAnswer, expectedApp, knownDifferences } from './expectations.js
 import { bounds } from './scenario.js'
 
 /** `children` per framework: few where the cases are CPU (each child costs a start), more where they wait (timeouts). */
-export async function faultSuite (name, targets, children = 2) {
+export async function faultSuite (name, targets, children = 3) {
   const { cases, results } = await runMatrix({ targets, children })
   describe(name, () => {
     for (const target of targets) {

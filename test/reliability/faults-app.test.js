@@ -1,4 +1,4 @@
-// Fault injection (issue 16), part 5 of 5: application hooks and a plugin (onRoute, onRegister,
+// Fault injection (issue 16), part 6 of 6: application hooks and a plugin (onRoute, onRegister,
 // onReady, onListen, preClose, onClose, plugin): ready(), listen() and close() settle in bounded
 // time with the error, and the process is unharmed. See faults.test.js.
 import { faultSuite } from './faults/suite.js'

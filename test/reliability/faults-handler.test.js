@@ -1,4 +1,4 @@
-// Fault injection (issue 16), part 2 of 5: preHandler, the handler and preSerialization. See
+// Fault injection (issue 16), part 2 of 6: preHandler, the handler and preSerialization. See
 // faults.test.js.
 import { faultSuite } from './faults/suite.js'
 

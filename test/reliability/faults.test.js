@@ -1,10 +1,10 @@
-// Fault injection into every hook (issue 16), part 1 of 5: the matrix itself, and the first
+// Fault injection into every hook (issue 16), part 1 of 6: the matrix itself, and the first
 // request hooks (onRequest, preParsing, preValidation). Each request hook, the handler, each application hook and a plugin, in
 // both styles, with every fault of faults/matrix.js, on Weft and side by side on Fastify, each in
 // child processes over real sockets. On Weft every case must be answered or cleanly closed in
 // bounded time as faults/expectations.js says by construction, the next 100 requests succeed,
-// close() completes, and nothing escapes as unhandled. Parts 2-5: faults-handler, faults-reply,
-// faults-late, faults-app.
+// close() completes, and nothing escapes as unhandled. Parts 2-6: faults-handler, faults-reply,
+// faults-after, faults-late, faults-app.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { appTargets, faults, matrix, requestTargets } from './faults/matrix.js'

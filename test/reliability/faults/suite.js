@@ -1,6 +1,6 @@
 // The node:test suite of the fault matrix for some targets: runs their cases on Weft and Fastify
 // (faults/run.js), then one test per case with the assertions of issue 16. The matrix is split
-// over five test files so that each stays inside the runner's 60 s per file on a loaded machine.
+// over six test files so that each stays inside the runner's 60 s per file on a loaded machine.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { answerOf, runMatrix, verdict } from './run.js'

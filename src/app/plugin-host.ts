@@ -4,6 +4,7 @@
 import { codes } from '../errors.js'
 import type { StartupView } from './startup-timeline.js'
 import { callSettled } from '../hooks/user-call.js'
+import { guardSyncHook } from '../hooks/app-hook-runner.js'
 import { validateHook, type HookName } from '../hooks/names.js'
 import type { AppLifecycle } from './app-lifecycle.js'
 import { defineDecorator } from './decorators.js'
@@ -133,7 +134,10 @@ export class PluginHost {
     const app = this[kApp]
     if (app.state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "addHook"!')
     const scope = this[kScope]
-    const hook = { fn, scope: this }
+    // an async onRoute/onRegister is not waited for; its rejection is logged, never left unhandled
+    const hook = name === 'onRoute' || name === 'onRegister'
+      ? { fn: guardSyncHook(fn, (err) => { app.log.error({ err }, `${name} hook failed`) }), scope: this }
+      : { fn, scope: this }
     if (name === 'onClose') app.onCloseHooks.push(hook)
     else if (name === 'onReady' || name === 'onListen' || name === 'preClose') scope.own[name].push(hook)
     else if (name === 'onRoute') scope.addOwn(name, hook)

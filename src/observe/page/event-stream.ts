@@ -46,6 +46,20 @@ export class EventStreamHub {
 
   get closed (): boolean { return this.#closed }
   get clients (): number { return this.#clients.size }
+  /** What the hub holds now: streams, events for the next batch, the largest unsent bytes of one stream. */
+  sizes (): { streams: number, maxStreams: number, events: number, maxEvents: number, bufferedBytes: number, maxBufferedBytes: number } {
+    let bufferedBytes = 0
+    for (const client of this.#clients) if (client.res.writableLength > bufferedBytes) bufferedBytes = client.res.writableLength
+    return {
+      streams: this.#clients.size,
+      maxStreams: this.#o.maxStreams,
+      events: this.#pending.length,
+      maxEvents: MAX_PENDING,
+      bufferedBytes,
+      maxBufferedBytes: this.#o.maxBufferedBytes
+    }
+  }
+
   /** True when another stream would pass `maxStreams`. */
   get full (): boolean { return this.#clients.size >= this.#o.maxStreams }
 

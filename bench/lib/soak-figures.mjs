@@ -22,6 +22,19 @@ export function secondHalfSlope (samples, field) {
   return slope(half.map(s => [s.t / 60, s[field] / MB]))
 }
 
+/** MB per minute of the lowest heap reading of each `window` seconds (what survives collections), second half. */
+export function heapFloorSlope (samples, window = 10) {
+  const end = samples.at(-1)?.t ?? 0
+  const floors = new Map()
+  for (const s of samples) {
+    if (s.t < end / 2) continue
+    const w = Math.floor(s.t / window)
+    const f = floors.get(w)
+    if (f === undefined || s.heapUsed < f[1]) floors.set(w, [s.t / 60, s.heapUsed / MB])
+  }
+  return slope([...floors.values()])
+}
+
 /** For each held count of app.observe.sizes(): the largest size seen and its cap (null when off). */
 export function heldMaxima (samples) {
   const out = {}
@@ -59,6 +72,7 @@ export function figures (result) {
     heapMaxMB: Math.max(...samples.map(s => s.heapUsed)) / MB,
     rssSlope: secondHalfSlope(samples, 'rss'),
     heapSlope: secondHalfSlope(samples, 'heapUsed'),
+    heapFloorSlope: heapFloorSlope(samples),
     held: heldMaxima(samples),
     spansReceived: result.receiver.spans,
     exports: result.receiver.exports,
@@ -83,7 +97,8 @@ export function table (f, { level, node }) {
     ['RSS start / end / max', `${f1(f.rssStartMB)} / ${f1(f.rssEndMB)} / ${f1(f.rssMaxMB)} MB`],
     ['RSS slope, second half', `${f.rssSlope.toFixed(2)} MB/min`],
     ['heap used start / end / max', `${f1(f.heapStartMB)} / ${f1(f.heapEndMB)} / ${f1(f.heapMaxMB)} MB`],
-    ['heap slope, second half', `${f.heapSlope.toFixed(2)} MB/min`]
+    ['heap slope, second half', `${f.heapSlope.toFixed(2)} MB/min`],
+    ['heap floor slope (lowest of each 10 s), second half', `${f.heapFloorSlope.toFixed(2)} MB/min`]
   ]
   for (const [name, { max, cap }] of Object.entries(f.held)) rows.push([`max \`${name}\``, cap === null ? String(max) : `${max} (cap ${cap})`])
   rows.push(['spans received / exports answered', `${f.spansReceived} / ${f.exports}`])

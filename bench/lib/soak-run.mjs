@@ -36,19 +36,22 @@ function waitFor (child, type, timeoutMs) {
 }
 
 /**
- * Runs the soak for `seconds` at `level`; `onProgress(status)` every `progressSeconds`.
+ * Runs the soak for `seconds` at `level`; `onProgress(status)` every `progressSeconds`. The server's
+ * tracing takes `maxQueueSize` and `exportTimeoutMs` (shorter than `slowMs`: slow exports time out).
  * Resolves { samples, counts, receiver, streams, probe, closeMs, stderr, ready }.
  */
 export async function runSoak ({
   level = 'timing', seconds = 30, modeSeconds = 10, concurrency = 8, readers = 4, stalled = 1,
-  slowMs = 2000, execPath = process.execPath, progressSeconds = 10, onProgress = () => {}
+  slowMs = 2000, maxQueueSize = 2048, exportTimeoutMs = 10_000, execPath = process.execPath, progressSeconds = 10, onProgress = () => {}
 } = {}) {
   const upstream = await startUpstream()
   const receiver = await startReceiver({ slowMs })
   const child = fork(serverFile, [], {
     cwd: root,
     execPath,
-    env: { ...process.env, NODE_ENV: 'production', SOAK_LEVEL: level, SOAK_UPSTREAM: upstream.url, SOAK_OTLP: receiver.url },
+    env: { ...process.env, NODE_ENV: 'production', SOAK_LEVEL: level, SOAK_UPSTREAM: upstream.url, SOAK_OTLP: receiver.url,
+      SOAK_MAX_QUEUE: String(maxQueueSize), SOAK_EXPORT_TIMEOUT_MS: String(exportTimeoutMs)
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc']
   })
   let stderr = ''

@@ -19,7 +19,12 @@ const app = weft({ logger: { level: 'info', stream: sink } })
 await app.register(observe, {
   detail: level,
   page: { token },
-  tracing: { url: otlpUrl, serviceName: 'weft-soak' }
+  tracing: {
+    url: otlpUrl,
+    serviceName: 'weft-soak',
+    maxQueueSize: Number(process.env.SOAK_MAX_QUEUE ?? 2048),
+    exportTimeoutMs: Number(process.env.SOAK_EXPORT_TIMEOUT_MS ?? 10_000)
+  }
 })
 
 app.get('/users/:id', async (request) => ({ id: request.params.id }))

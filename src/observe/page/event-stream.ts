@@ -129,33 +129,56 @@ export class EventStreamHub {
     const overflow = this.#overflow
     this.#pending = []
     this.#overflow = 0
+    const parts = new Array<string>(events.length)
     let frames = ''
-    for (const event of events) {
-      frames += `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'activity' ? event.activity : event.sample)}\n\n`
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!
+      frames += parts[i] = `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'activity' ? event.activity : event.sample)}\n\n`
     }
+    let bytes = -1
     for (const client of this.#clients) {
       client.dropped += overflow
-      if (client.res.writableLength >= this.#o.maxBufferedBytes) {
-        client.dropped += events.length
+      const held = client.res.writableLength
+      // one write: what it missed (if anything), then as much of this batch as stays under the bound
+      const missed = client.dropped > 0 ? droppedFrame(client.dropped) : ''
+      const room = this.#o.maxBufferedBytes - held - missed.length
+      if (bytes < 0) bytes = Buffer.byteLength(frames)
+      if (bytes <= room) {
+        client.dropped = 0
+        if (missed !== '' || frames !== '') client.res.write(missed + frames)
         continue
       }
-      // one write: what it missed (if anything), then this batch
-      const missed = client.dropped > 0 ? droppedFrame(client.dropped) : ''
-      client.dropped = 0
-      client.res.write(missed + frames)
+      // a reader that fell behind gets the events that fit, and is told of the rest with its next write;
+      // one holding nothing gets at least one event, however large
+      let fit = 0
+      for (let used = 0; fit < parts.length; fit++) {
+        used += Buffer.byteLength(parts[fit]!)
+        if (used > room && !(fit === 0 && held === 0)) break
+      }
+      if (fit === 0) {
+        client.dropped += events.length
+      } else {
+        client.dropped = events.length - fit
+        client.res.write(missed + parts.slice(0, fit).join(''))
+      }
+      // no 'drain' may come to tell it what it missed: the next batch does, even an empty one
+      if (!client.res.writableNeedDrain && this.#flushTimer === null) {
+        this.#flushTimer = setTimeout(() => { this.#flush() }, this.#o.flushMs)
+        this.#flushTimer.unref()
+      }
     }
   }
 
   /** Tells a client that caught up how many events it missed, so the page can say so. */
   #reportDropped (client: StreamClient): void {
-    if (client.dropped === 0 || client.res.writableLength >= this.#o.maxBufferedBytes) return
+    if (client.dropped === 0 || client.res.writableLength + 64 > this.#o.maxBufferedBytes) return
     client.res.write(droppedFrame(client.dropped))
     client.dropped = 0
   }
 
   #beat (): void {
     for (const client of this.#clients) {
-      if (client.res.writableLength < this.#o.maxBufferedBytes) client.res.write(HEARTBEAT)
+      if (client.res.writableLength + HEARTBEAT.length <= this.#o.maxBufferedBytes) client.res.write(HEARTBEAT)
     }
   }
 }

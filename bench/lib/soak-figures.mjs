@@ -35,6 +35,19 @@ export function heapFloorSlope (samples, window = 10) {
   return slope([...floors.values()])
 }
 
+/** The heap read after each major collection (one point per collection), and its slope over the second half. */
+export function afterMajorGCs (samples) {
+  const end = samples.at(-1)?.t ?? 0
+  const points = []
+  let seen = 0
+  for (const s of samples) {
+    if (s.majorGCs > seen && s.heapAfterMajor !== null) points.push([s.t, s.heapAfterMajor / MB])
+    seen = s.majorGCs
+  }
+  const half = points.filter(([t]) => t >= end / 2).map(([t, mb]) => [t / 60, mb])
+  return { count: seen, first: points[0]?.[1] ?? null, last: points.at(-1)?.[1] ?? null, secondHalf: half.length, slope: half.length >= 2 ? slope(half) : null }
+}
+
 /** For each held count of app.observe.sizes(): the largest size seen and its cap (null when off). */
 export function heldMaxima (samples) {
   const out = {}
@@ -73,6 +86,7 @@ export function figures (result) {
     rssSlope: secondHalfSlope(samples, 'rss'),
     heapSlope: secondHalfSlope(samples, 'heapUsed'),
     heapFloorSlope: heapFloorSlope(samples),
+    afterMajor: afterMajorGCs(samples),
     held: heldMaxima(samples),
     spansReceived: result.receiver.spans,
     exports: result.receiver.exports,
@@ -98,7 +112,9 @@ export function table (f, { level, node }) {
     ['RSS slope, second half', `${f.rssSlope.toFixed(2)} MB/min`],
     ['heap used start / end / max', `${f1(f.heapStartMB)} / ${f1(f.heapEndMB)} / ${f1(f.heapMaxMB)} MB`],
     ['heap slope, second half', `${f.heapSlope.toFixed(2)} MB/min`],
-    ['heap floor slope (lowest of each 10 s), second half', `${f.heapFloorSlope.toFixed(2)} MB/min`]
+    ['heap floor slope (lowest of each 10 s), second half', `${f.heapFloorSlope.toFixed(2)} MB/min`],
+    ['heap after major GCs: count, first → last', f.afterMajor.count === 0 ? 'none' : `${f.afterMajor.count}, ${f1(f.afterMajor.first)} → ${f1(f.afterMajor.last)} MB`],
+    ['heap after major GCs: slope, second half', f.afterMajor.slope === null ? `(${f.afterMajor.secondHalf} in the second half)` : `${f.afterMajor.slope.toFixed(2)} MB/min (${f.afterMajor.secondHalf} GCs)`]
   ]
   for (const [name, { max, cap }] of Object.entries(f.held)) rows.push([`max \`${name}\``, cap === null ? String(max) : `${max} (cap ${cap})`])
   rows.push(['spans received / exports answered', `${f.spansReceived} / ${f.exports}`])

@@ -2,6 +2,7 @@
 // the live page and OTLP tracing on, routes with params, query strings, fs + an outgoing fetch; it
 // sends what it holds (memory, app.observe.sizes()) to the parent over IPC once a second.
 import { readFile } from 'node:fs/promises'
+import { PerformanceObserver, constants } from 'node:perf_hooks'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import weft from 'weft'
@@ -42,6 +43,17 @@ const ROUTES = 4
 
 await app.listen({ port: 0, host: '127.0.0.1' })
 
+// no collection is forced: what is live shows in the heap read right after each full (major) collection
+let majorGCs = 0
+let heapAfterMajor = null
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (entry.detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue
+    majorGCs++
+    heapAfterMajor = process.memoryUsage().heapUsed
+  }
+}).observe({ entryTypes: ['gc'] })
+
 const started = performance.now()
 function sample () {
   const m = process.memoryUsage()
@@ -53,6 +65,8 @@ function sample () {
     heapUsed: m.heapUsed,
     heapTotal: m.heapTotal,
     external: m.external,
+    majorGCs,
+    heapAfterMajor,
     sizes: o.sizes(),
     droppedSpans: o.droppedSpans,
     internalErrors: o.internalErrors

@@ -23,6 +23,9 @@ const HEARTBEAT = ': heartbeat\n\n'
 /** Most events held for the next batch; more are counted as dropped for every page (the page keeps 500 rows). */
 const MAX_PENDING = 1000
 
+/** What chunked transfer-encoding adds around one write (its size line and CRLF), counted in writableLength. */
+const CHUNK_FRAMING = 16
+
 function droppedFrame (count: number): string {
   return `event: dropped\ndata: {"count":${count}}\n\n`
 }
@@ -141,7 +144,7 @@ export class EventStreamHub {
       const held = client.res.writableLength
       // one write: what it missed (if anything), then as much of this batch as stays under the bound
       const missed = client.dropped > 0 ? droppedFrame(client.dropped) : ''
-      const room = this.#o.maxBufferedBytes - held - missed.length
+      const room = this.#o.maxBufferedBytes - held - missed.length - CHUNK_FRAMING
       if (bytes < 0) bytes = Buffer.byteLength(frames)
       if (bytes <= room) {
         client.dropped = 0
@@ -178,7 +181,7 @@ export class EventStreamHub {
 
   #beat (): void {
     for (const client of this.#clients) {
-      if (client.res.writableLength + HEARTBEAT.length <= this.#o.maxBufferedBytes) client.res.write(HEARTBEAT)
+      if (client.res.writableLength + HEARTBEAT.length + CHUNK_FRAMING <= this.#o.maxBufferedBytes) client.res.write(HEARTBEAT)
     }
   }
 }

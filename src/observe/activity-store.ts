@@ -7,6 +7,8 @@ import type { RequestActivity, RouteSummary } from './types.js'
 
 /** Most operation names counted per route (the rest are folded into `other`). */
 const OPERATIONS_PER_ROUTE = 20
+/** Operation rows one route may hold: its named ones and the `other` row. */
+export const MAX_ROUTE_OPERATIONS = OPERATIONS_PER_ROUTE + 1
 
 class RouteAggregate {
   readonly method: string
@@ -38,6 +40,8 @@ class RouteAggregate {
     for (const op of a.operations) this.#count(op.kind, op.name, op.count)
     for (const leak of a.leaks) this.leaks[leak.kind] = (this.leaks[leak.kind] ?? 0) + 1
   }
+
+  get operationRows (): number { return this.#operationRows }
 
   #count (kind: OperationKind, name: string, count: number): void {
     let byName = this.operations.get(kind)
@@ -115,6 +119,17 @@ export class ActivityStore {
       if (a !== undefined) out.push(a)
     }
     return out
+  }
+
+  /** What is held now: activities in the ring, route aggregates, the most operation rows of one route. */
+  sizes (): { recent: number, routes: number, routeOperations: number } {
+    let recent = 0
+    for (const a of this.#recent) if (a !== undefined) recent++
+    let routeOperations = this.#other?.operationRows ?? 0
+    for (const byRoute of this.#routes.values()) {
+      for (const agg of byRoute.values()) if (agg.operationRows > routeOperations) routeOperations = agg.operationRows
+    }
+    return { recent, routes: this.#routeCount + (this.#other === null ? 0 : 1), routeOperations }
   }
 
   routes (): RouteSummary[] {

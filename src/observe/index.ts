@@ -8,7 +8,7 @@ export { weftSpanProcessor } from './db-spans.js'
 export type { WeftSpanProcessor } from './db-spans.js'
 export type { ServerTimingCpu } from './server-timing.js'
 export type {
-  ActivityLog, ActivityOperation, ActivitySpan, HookTiming, ObserveDetail, ObserveOptions, PhaseName, PhaseTiming,
+  ActivityLog, ActivityOperation, ActivitySpan, HeldCount, HookTiming, ObserveDetail, ObserveSizes, ObserveOptions, PhaseName, PhaseTiming,
   RequestActivity, RouteSummary, ServerTimingOptions
 } from './types.js'
 export { registerActivityPage, isLoopbackAddress } from './page/index.js'

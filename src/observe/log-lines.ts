@@ -10,7 +10,7 @@ import type { ActivityLog } from './types.js'
 /** Lines kept per request. */
 export const MAX_LOG_LINES = 50
 /** Requests whose lines arrived before the request was known (the `incoming request` line), kept a moment. */
-const MAX_PENDING = 64
+export const MAX_PENDING_LOGS = 64
 
 /** Where a request's lines go: its start reading and its list. */
 export interface LogSink {
@@ -78,6 +78,9 @@ export class LogLines {
     this.#pending.clear()
   }
 
+  /** Requests whose lines came before the request was known, held now. */
+  get early (): number { return this.#pending.size }
+
   /** A request is running under `id`: its lines go to `sink` (with any logged just before). */
   open (id: string, sink: LogSink): void {
     this.#open.set(id, sink)
@@ -109,7 +112,7 @@ export class LogLines {
     // not known yet (logged before the request's first stage): kept a moment, the oldest dropped first
     let list = this.#pending.get(id)
     if (list === undefined) {
-      if (this.#pending.size >= MAX_PENDING) this.#pending.delete(this.#pending.keys().next().value as string)
+      if (this.#pending.size >= MAX_PENDING_LOGS) this.#pending.delete(this.#pending.keys().next().value as string)
       this.#pending.set(id, list = [])
     }
     if (list.length < MAX_LOG_LINES) list.push({ at, level, msg })

@@ -10,17 +10,17 @@ import { kApp } from '../app/symbols.js'
 import type { HttpApp } from '../http/http-app.js'
 import { ActivityRecorder, type ActivityState, type TracingLike } from './activity-recorder.js'
 import type { RequestTrace, Tracing } from './otel/index.js'
-import { ActivityStore } from './activity-store.js'
-import { LogLines } from './log-lines.js'
+import { ActivityStore, MAX_ROUTE_OPERATIONS } from './activity-store.js'
+import { LogLines, MAX_PENDING_LOGS } from './log-lines.js'
 import { sampleProcess } from '../async/process-sampler.js'
 import type { ProcessSample } from '../async/types.js'
-import { PAGE_OPTION_KEYS, registerActivityPage } from './page/index.js'
+import { PAGE_OPTION_KEYS, pageStreamSizes, registerActivityPage } from './page/index.js'
 import type { ActivityEvent, ActivitySource, PageAccess } from './page/types.js'
 import { unknownKey } from './option-keys.js'
 import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
 import { weftSpanProcessor, type WeftSpanProcessor } from './db-spans.js'
-import type { ObserveDetail, ObserveOptions, RequestActivity, RouteSummary } from './types.js'
+import type { ObserveDetail, ObserveOptions, ObserveSizes, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
 /** Every key each option object knows: anything else is a mistake to report, not to ignore. */
@@ -44,6 +44,8 @@ export interface ObserveApi {
   routes (): RouteSummary[]
   /** Called with each finished activity; returns the unsubscribe. */
   subscribe (listener: (activity: RequestActivity) => void): () => void
+  /** What observe holds now (recent ring, route aggregates, export queue, page streams...), each against its bound. */
+  sizes (): ObserveSizes
   /** Internal errors caught (and never thrown) so far. */
   readonly internalErrors: number
   /** Spans that never reached the OpenTelemetry receiver (export queue full, export failed or timed out); 0 without tracing. */
@@ -180,6 +182,24 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     recentActivity: () => store.recent(),
     routes: () => store.routes(),
     subscribe: (listener) => { listeners.add(listener); return () => { listeners.delete(listener) } },
+    sizes: () => {
+      const held = store.sizes()
+      const detailStats = detailTracker?.stats()
+      const streams = api.page === null ? null : pageStreamSizes(api.page)
+      return {
+        recent: { size: held.recent, cap: opts.recent },
+        routes: { size: held.routes, cap: opts.maxRoutes + 1 },
+        routeOperations: { size: held.routeOperations, cap: MAX_ROUTE_OPERATIONS },
+        leakWarnings: { size: warned.size, cap: MAX_LEAK_WARNINGS },
+        earlyLogs: { size: logLines?.early ?? 0, cap: MAX_PENDING_LOGS },
+        inFlight: (detailStats?.openOperations ?? 0) + (timingTracker?.stats().openOperations ?? 0),
+        resources: detailStats === undefined ? null : { size: detailStats.live, cap: detailStats.maxResources },
+        exportQueue: tracing?.waitingSpans ?? null,
+        streams: streams === null ? null : { size: streams.streams, cap: streams.maxStreams },
+        streamEvents: streams === null ? null : { size: streams.events, cap: streams.maxEvents },
+        streamBufferedBytes: streams === null ? null : { size: streams.bufferedBytes, cap: streams.maxBufferedBytes }
+      }
+    },
     get internalErrors () { return internalErrors },
     get droppedSpans () { return tracing?.droppedSpans ?? 0 },
     page: null,

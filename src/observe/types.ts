@@ -134,6 +134,41 @@ export interface RouteSummary {
   leaks: Record<string, number>
 }
 
+/** How many of something observe holds now, and the most it may hold. */
+export interface HeldCount {
+  size: number
+  cap: number
+}
+
+/**
+ * What observe holds between requests right now (`app.observe.sizes()`), each against its bound:
+ * to check that a long-running process stays within them. Null where the feature is off.
+ */
+export interface ObserveSizes {
+  /** Activities in the `recent` ring. */
+  recent: HeldCount
+  /** Per-route aggregates (the `* (other routes)` row included; cap `maxRoutes` + 1). */
+  routes: HeldCount
+  /** The most operation rows one route's aggregate holds. */
+  routeOperations: HeldCount
+  /** (route, resource kind) pairs remembered for leak warnings. */
+  leakWarnings: HeldCount
+  /** Requests whose log lines arrived before the request was known, held a moment. */
+  earlyLogs: HeldCount
+  /** Requests running now (each holds its own state until its report; bounded by the server's connections). */
+  inFlight: number
+  /** Resources `weft/async` stores (at `resources` and up; cap its `maxResources`). */
+  resources: HeldCount | null
+  /** Spans ended and not yet exported (queued or in flight; cap `tracing.maxQueueSize`). */
+  exportQueue: HeldCount | null
+  /** Open event streams of the live page (cap `page.maxStreams`). */
+  streams: HeldCount | null
+  /** Events waiting for the page's next batch. */
+  streamEvents: HeldCount | null
+  /** The largest unsent bytes one event stream holds (cap `page.maxBufferedBytes`). */
+  streamBufferedBytes: HeldCount | null
+}
+
 export interface ServerTimingOptions {
   /** Send the header only when this says so (e.g. a debug header). Default: always. */
   when?: (request: any, reply: any) => boolean

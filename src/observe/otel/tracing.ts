@@ -48,6 +48,7 @@ export async function createTracing (options: TracingOptions = {}): Promise<Trac
   return {
     resourceAttributes: resource.attributes as Readonly<Record<string, string | number | boolean>>,
     get droppedSpans () { return budget.dropped },
+    get waitingSpans () { return { size: budget.waiting, cap: budget.maxQueueSize } },
     start (method: string, headers: IncomingHttpHeaders, startTimeMs: number, raw?: IncomingRequestFacts): RequestTrace {
       const parent = headers.traceparent === undefined
         ? ROOT_CONTEXT

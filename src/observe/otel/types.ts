@@ -59,6 +59,8 @@ export interface Tracing {
   readonly resourceAttributes: Readonly<Record<string, string | number | boolean>>
   /** Spans that never reached the receiver: the queue was full, or their export failed or timed out. */
   readonly droppedSpans: number
+  /** Spans ended and not yet exported (queued or in flight), and the most there may be (`maxQueueSize`). */
+  readonly waitingSpans: { size: number, cap: number }
   /** Exports the spans ended so far. */
   flush(): Promise<void>
   /** Flushes and shuts the provider down (called at app close); never rejects: what could not be sent counts in `droppedSpans`. */

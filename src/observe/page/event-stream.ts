@@ -23,6 +23,9 @@ const HEARTBEAT = ': heartbeat\n\n'
 /** Most events held for the next batch; more are counted as dropped for every page (the page keeps 500 rows). */
 const MAX_PENDING = 1000
 
+/** What chunked transfer-encoding adds around one write (its size line and CRLF), counted in writableLength. */
+const CHUNK_FRAMING = 16
+
 function droppedFrame (count: number): string {
   return `event: dropped\ndata: {"count":${count}}\n\n`
 }
@@ -57,6 +60,20 @@ export class EventStreamHub<E = ActivityEvent> {
 
   get closed (): boolean { return this.#closed }
   get clients (): number { return this.#clients.size }
+  /** What the hub holds now: streams, events for the next batch, the largest unsent bytes of one stream. */
+  sizes (): { streams: number, maxStreams: number, events: number, maxEvents: number, bufferedBytes: number, maxBufferedBytes: number } {
+    let bufferedBytes = 0
+    for (const client of this.#clients) if (client.res.writableLength > bufferedBytes) bufferedBytes = client.res.writableLength
+    return {
+      streams: this.#clients.size,
+      maxStreams: this.#o.maxStreams,
+      events: this.#pending.length,
+      maxEvents: MAX_PENDING,
+      bufferedBytes,
+      maxBufferedBytes: this.#o.maxBufferedBytes
+    }
+  }
+
   /** True when another stream would pass `maxStreams`. */
   get full (): boolean { return this.#clients.size >= this.#o.maxStreams }
 
@@ -123,39 +140,63 @@ export class EventStreamHub<E = ActivityEvent> {
   #flush (): void {
     this.#flushTimer = null
     const events = this.#pending
-    let overflow = this.#overflow
+    const overflow = this.#overflow
     this.#pending = []
     this.#overflow = 0
+    const parts = new Array<string>(events.length)
     let frames = ''
     // an event JSON cannot carry (a BigInt, a cycle, a throwing toJSON in what a source handed over) is
     // missed by every page, and said so, instead of throwing out of this timer into the process
     let unserializable = 0
-    for (const event of events) {
-      try { frames += this.#frame(event) } catch { unserializable++ }
+    for (let i = 0; i < events.length; i++) {
+      let part = ''
+      try { part = this.#frame(events[i]!) } catch { unserializable++ }
+      frames += parts[i] = part
     }
+    let bytes = -1
     for (const client of this.#clients) {
       client.dropped += overflow + unserializable
-      if (client.res.writableLength >= this.#o.maxBufferedBytes) {
-        client.dropped += events.length
+      const held = client.res.writableLength
+      // one write: what it missed (if anything), then as much of this batch as stays under the bound
+      const missed = client.dropped > 0 ? droppedFrame(client.dropped) : ''
+      const room = this.#o.maxBufferedBytes - held - missed.length - CHUNK_FRAMING
+      if (bytes < 0) bytes = Buffer.byteLength(frames)
+      if (bytes <= room) {
+        client.dropped = 0
+        if (missed !== '' || frames !== '') client.res.write(missed + frames)
         continue
       }
-      // one write: what it missed (if anything), then this batch
-      const missed = client.dropped > 0 ? droppedFrame(client.dropped) : ''
-      client.dropped = 0
-      client.res.write(missed + frames)
+      // a reader that fell behind gets the events that fit, and is told of the rest with its next write;
+      // one holding nothing gets at least one event, however large
+      let fit = 0
+      for (let used = 0; fit < parts.length; fit++) {
+        used += Buffer.byteLength(parts[fit]!)
+        if (used > room && !(fit === 0 && held === 0)) break
+      }
+      if (fit === 0) {
+        client.dropped += events.length
+      } else {
+        client.dropped = events.length - fit
+        client.res.write(missed + parts.slice(0, fit).join(''))
+      }
+      // no 'drain' may come to tell it what it missed: the next batch does, even an empty one
+      if (!client.res.writableNeedDrain && this.#flushTimer === null) {
+        this.#flushTimer = setTimeout(() => { this.#flush() }, this.#o.flushMs)
+        this.#flushTimer.unref()
+      }
     }
   }
 
   /** Tells a client that caught up how many events it missed, so the page can say so. */
   #reportDropped (client: StreamClient): void {
-    if (client.dropped === 0 || client.res.writableLength >= this.#o.maxBufferedBytes) return
+    if (client.dropped === 0 || client.res.writableLength + 64 > this.#o.maxBufferedBytes) return
     client.res.write(droppedFrame(client.dropped))
     client.dropped = 0
   }
 
   #beat (): void {
     for (const client of this.#clients) {
-      if (client.res.writableLength < this.#o.maxBufferedBytes) client.res.write(HEARTBEAT)
+      if (client.res.writableLength + HEARTBEAT.length + CHUNK_FRAMING <= this.#o.maxBufferedBytes) client.res.write(HEARTBEAT)
     }
   }
 }

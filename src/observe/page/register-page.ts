@@ -37,6 +37,14 @@ function checkOptions (source: ActivitySource, options: PageOptions): string {
   return path.length > 1 ? path.replace(/\/+$/, '') : ''
 }
 
+/** Each mounted page's stream hub, for observe's `sizes()` (not part of the public PageAccess). */
+const hubs = new WeakMap<PageAccess, EventStreamHub>()
+
+/** What the page's event streams hold now; null for an access no page returned. */
+export function pageStreamSizes (access: PageAccess): ReturnType<EventStreamHub['sizes']> | null {
+  return hubs.get(access)?.sizes() ?? null
+}
+
 /** `http://127.0.0.1:3000` for the address the server listens on (a wildcard address shown as loopback). */
 function originOf (server: any): string | null {
   const address = server?.address?.()
@@ -75,6 +83,8 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
       return origin + pagePath + (token !== null ? '?token=' + encodeURIComponent(token.value) : '')
     }
   }
+
+  hubs.set(access, hub)
 
   async function onlyAllowedClients (request: any, reply: any): Promise<unknown> {
     // another page in the user's browser (an <img> of the event stream on a page served on another port

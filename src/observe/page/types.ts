@@ -53,7 +53,10 @@ export interface PageOptions {
   allow?: (request: any) => boolean
   /** Milliseconds between heartbeat comments on each open event stream. Default 15 000. */
   heartbeatMs?: number
-  /** Bytes an event stream may hold unsent before events for that client are dropped. Default 1 MiB. */
+  /**
+   * Most bytes an event stream holds unsent: events that would take it past this are dropped for that
+   * client (counted, then told). A client holding nothing still gets one event larger than it. Default 1 MiB.
+   */
   maxBufferedBytes?: number
   /** Most event streams open at once; more get 503. Default 16. */
   maxStreams?: number

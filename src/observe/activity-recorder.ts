@@ -292,7 +292,7 @@ export class ActivityRecorder implements RequestObserver {
 
   #finish (state: ActivityState, reply: any): void {
     state.done = true
-    state.logBook?.close(state.logId)
+    state.logBook?.close(state.logId, state)
     const activity = state.activity
     if (activity === null) return
     const o = this.#o
@@ -332,7 +332,7 @@ function onResponseClose (this: ServerResponse): void {
   if (state === undefined) return
   if (state.report === null && !state.done) {
     state.done = true
-    try { state.logBook?.close(state.logId); state.op.end() } catch {}
+    try { state.logBook?.close(state.logId, state); state.op.end() } catch {}
   }
 }
 

@@ -22,7 +22,8 @@ interface Stream { write: (chunk: unknown, ...rest: unknown[]) => unknown }
 interface Pending { at: number, level: string, msg: string }
 
 export class LogLines {
-  readonly #open = new Map<string, LogSink>()
+  /** Open requests by id: one sink, or (ids a client chose may repeat) those open under it, oldest first. */
+  readonly #open = new Map<string, LogSink | LogSink[]>()
   readonly #pending = new Map<string, Pending[]>()
   readonly #needle: string
   readonly #label: string
@@ -31,6 +32,8 @@ export class LogLines {
   readonly #failed: (err: unknown) => void
   #stream: Stream | undefined
   #write: Stream['write'] | undefined
+  /** The request closed last; its `request completed` line is written right after, synchronously. */
+  #justClosed: string | undefined
 
   /**
    * Wraps the write of `log`'s destination (a pino logger's stream); `label` is the request id's
@@ -83,7 +86,11 @@ export class LogLines {
 
   /** A request is running under `id`: its lines go to `sink` (with any logged just before). */
   open (id: string, sink: LogSink): void {
-    this.#open.set(id, sink)
+    this.#justClosed = undefined
+    const held = this.#open.get(id)
+    if (held === undefined) this.#open.set(id, sink)
+    else if (Array.isArray(held)) held.push(sink)
+    else this.#open.set(id, [held, sink])
     if (this.#pending.size === 0) return
     const early = this.#pending.get(id)
     if (early === undefined) return
@@ -91,8 +98,20 @@ export class LogLines {
     for (const p of early) push(sink, p.at, p.level, p.msg)
   }
 
-  close (id: string): void {
-    this.#open.delete(id)
+  /**
+   * The request under `id` ended. Its `request completed` line comes next and is nobody's (the
+   * activity is already finished): dropped instead of waiting as an early line of a request to come.
+   * With ids a client chooses (requestIdHeader) requests may share one: a line under it goes to the
+   * latest opened of them, and one ending leaves the others open.
+   */
+  close (id: string, sink: LogSink): void {
+    this.#justClosed = id
+    const held = this.#open.get(id)
+    if (held === sink) { this.#open.delete(id); return }
+    if (!Array.isArray(held)) return
+    const i = held.indexOf(sink)
+    if (i !== -1) held.splice(i, 1)
+    if (held.length === 1) this.#open.set(id, held[0]!)
   }
 
   /** One record: a request's line when it carries an id; not parsed when it does not. */
@@ -107,8 +126,11 @@ export class LogLines {
     const level = typeof record.level === 'number' ? (this.#labels[record.level] ?? String(record.level)) : String(record.level ?? '')
     const m = record[this.#messageKey]
     const msg = typeof m === 'string' ? m : (m === undefined ? '' : String(m))
-    const sink = this.#open.get(id)
-    if (sink !== undefined) { push(sink, at, level, msg); return }
+    const justClosed = this.#justClosed
+    this.#justClosed = undefined
+    if (justClosed === id) return // the `request completed` line of the request that just ended
+    const held = this.#open.get(id)
+    if (held !== undefined) { push(Array.isArray(held) ? held[held.length - 1]! : held, at, level, msg); return }
     // not known yet (logged before the request's first stage): kept a moment, the oldest dropped first
     let list = this.#pending.get(id)
     if (list === undefined) {

@@ -109,3 +109,57 @@ describe('logger: true, stdout a pipe', () => {
     })
   }
 })
+
+describe('log lines and request ids', () => {
+  /** An app logging to a sink it keeps (pino writes synchronously into it), observed at timing. */
+  async function app (t, options, routes) {
+    const records = []
+    const stream = { write (line) { records.push(JSON.parse(line)) } }
+    const a = weft({ logger: { level: 'info', stream }, ...options })
+    await a.register(observe, { detail: 'timing' })
+    routes(a)
+    await a.listen({ port: 0, host: '127.0.0.1' })
+    t.after(() => a.close())
+    return { app: a, records, base: `http://127.0.0.1:${a.server.address().port}` }
+  }
+  function getWithId (url, id) {
+    return new Promise((resolve, reject) => {
+      http.get(url, { headers: { 'x-request-id': id } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)) }).on('error', reject)
+    })
+  }
+
+  test('a finished request\'s `request completed` line is not kept waiting as an early line of a request to come', async (t) => {
+    const { app: a, records, base } = await app(t, {}, (a) => a.get('/', async () => 'ok'))
+    for (let i = 0; i < 20; i++) assert.equal(await get(base + '/'), 200)
+    assert.equal(records.filter((r) => r.msg === 'request completed').length, 20, 'ground truth: 20 completed lines written')
+    assert.equal(a.observe.sizes().earlyLogs.size, 0)
+  })
+
+  test('a client reusing an X-Request-Id does not get the previous request\'s lines', async (t) => {
+    const { app: a, base } = await app(t, { requestIdHeader: 'x-request-id' }, (a) => {
+      a.get('/:n', async (request) => { request.log.info(`mine ${request.params.n}`); return 'ok' })
+    })
+    for (let n = 0; n < 3; n++) assert.equal(await getWithId(`${base}/${n}`, 'same'), 200)
+    const recent = a.observe.recentActivity()
+    assert.equal(recent.length, 3)
+    for (const activity of recent) {
+      const own = activity.url.slice(1)
+      assert.deepEqual(activity.logs.map((l) => l.msg), ['incoming request', `mine ${own}`], JSON.stringify(activity.logs))
+      assert.ok(activity.logs.every((l) => l.timeMs >= 0), JSON.stringify(activity.logs))
+    }
+  })
+
+  test('two requests at once under one id: the first ending does not cut the second off its lines', async (t) => {
+    const { app: a, base } = await app(t, { requestIdHeader: 'x-request-id' }, (a) => {
+      a.get('/quick', async (request) => { request.log.info('quick'); return 'ok' })
+      a.get('/slow', async (request) => { await sleep(60); request.log.info('slow, after the quick one ended'); return 'ok' })
+    })
+    const slow = getWithId(`${base}/slow`, 'shared')
+    await sleep(15)
+    assert.equal(await getWithId(`${base}/quick`, 'shared'), 200)
+    assert.equal(await slow, 200)
+    const byUrl = Object.fromEntries(a.observe.recentActivity().map((x) => [x.url, x.logs.map((l) => l.msg)]))
+    assert.ok(byUrl['/slow'].includes('slow, after the quick one ended'), JSON.stringify(byUrl))
+    assert.ok(!byUrl['/quick'].includes('slow, after the quick one ended'), JSON.stringify(byUrl))
+  })
+})

@@ -19,6 +19,7 @@ import type { AppHookHandlers, AppHookName, HookHandlers, RequestHookName, Route
 import type { BodyOf, HeadersOf, ParamsOf, QueryOf, ReplyFor, ReplyUnion, ResolveRoute, RouteGenericInterface } from './route-generic.js'
 import type { PathParams } from './path-params.js'
 import type { FastifySchema } from './schema-types.js'
+import type { FastifyTypeProvider, FastifyTypeProviderDefault, HasTypeProvider, ProviderOf } from './type-provider.js'
 import type {
   DecoratorType, GetterSetter, HasScopeTypes, ScopePrefixParams, ScopeReply, ScopeRequest, WithDecorator, WithPrefixParams,
   WithReplyDecorator, WithRequestDecorator
@@ -35,13 +36,6 @@ export interface FastifyContextConfig {}
 export type ContextConfigDefault = unknown
 export type FastifyPluginOptions = Record<string, any>
 
-/** Fastify's type-provider shape: accepted by withTypeProvider(), which changes nothing (Weft infers from schemas itself). */
-export interface FastifyTypeProvider {
-  readonly schema: unknown
-  readonly validator: unknown
-  readonly serializer: unknown
-}
-export interface FastifyTypeProviderDefault extends FastifyTypeProvider {}
 
 type MaybePromise<T> = T | Promise<T>
 
@@ -80,13 +74,13 @@ type RouteHooks<I, Req, Rep, P> = { [K in RequestHookName]?: RouteHookOption<Hoo
  */
 export interface RouteShorthandOptions<
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  RawReply = RawReplyDefaultExpression<RawServer>,
-  RouteGeneric = RouteGenericInterface,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   ContextConfig = ContextConfigDefault,
-  SchemaCompiler = FastifySchema,
-  TypeProvider = FastifyTypeProviderDefault,
-  Logger = FastifyBaseLogger,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
   Instance = WeftInstance
 > extends RouteHooks<Instance, ScopedRequest<Instance, RouteGeneric>, ScopedReply<Instance, RouteGeneric>, ReplyUnion<RouteGeneric>> {
   schema?: SchemaCompiler
@@ -113,13 +107,13 @@ export type HTTPMethods = 'DELETE' | 'GET' | 'HEAD' | 'PATCH' | 'POST' | 'PUT' |
 /** app.route()'s options: the shorthand options plus method, url and handler. */
 export interface RouteOptions<
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  RawReply = RawReplyDefaultExpression<RawServer>,
-  RouteGeneric = RouteGenericInterface,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   ContextConfig = ContextConfigDefault,
-  SchemaCompiler = FastifySchema,
-  TypeProvider = FastifyTypeProviderDefault,
-  Logger = FastifyBaseLogger,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
   Instance = WeftInstance
 > extends RouteShorthandOptions<RawServer, RawRequest, RawReply, RouteGeneric, ContextConfig, SchemaCompiler, TypeProvider, Logger, Instance> {
   method: HTTPMethods | Lowercase<HTTPMethods> | Array<HTTPMethods | Lowercase<HTTPMethods>> | string | string[]
@@ -127,8 +121,8 @@ export interface RouteOptions<
   handler: RouteHandlerMethod<Instance, RouteGeneric>
 }
 
-type Resolved<I, G, S, Path extends string> = ResolveRoute<G, S, Path, ScopePrefixParams<I>>
-type ShorthandOptionsFor<I, R, ContextConfig, S> =
+type Resolved<I, G, S, Path extends string> = ResolveRoute<G, S, Path, ScopePrefixParams<I>, ProviderOf<I>>
+type ShorthandOptionsFor<I, R extends RouteGenericInterface, ContextConfig, S extends FastifySchema> =
   RouteShorthandOptions<RawServerDefault, IncomingMessage, ServerResponse, R, ContextConfig, S, FastifyTypeProviderDefault, FastifyBaseLogger, I>
 
 /**
@@ -136,7 +130,14 @@ type ShorthandOptionsFor<I, R, ContextConfig, S> =
  * One signature rather than three overloads: TypeScript then infers the schema's types once per route
  * (overloads are each tried twice), which keeps a project of hundreds of routes quick to check.
  */
-export interface RouteShorthandMethod<I> {
+export interface RouteShorthandMethod<
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  I = WeftInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>
+> {
   <RouteGeneric extends RouteGenericInterface = {}, ContextConfig = ContextConfigDefault, const S extends FastifySchema = {}, const Path extends string = string>(
     path: Path,
     opts: ShorthandOptionsFor<I, Resolved<I, RouteGeneric, S, Path>, ContextConfig, S> | RouteHandlerMethod<I, Resolved<I, RouteGeneric, S, Path>>,
@@ -194,11 +195,11 @@ export type ListenCallback = (err: Error | null, address: string) => void
  */
 export interface FastifyInstance<
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  RawReply = RawReplyDefaultExpression<RawServer>,
-  Logger = FastifyBaseLogger,
-  TypeProvider = FastifyTypeProviderDefault
-> extends HasScopeTypes {
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault
+> extends HasScopeTypes, HasTypeProvider<TypeProvider> {
   readonly server: RawServer
   readonly log: Logger
   readonly version: string
@@ -268,16 +269,16 @@ export interface FastifyInstance<
   // routes
   route<RouteGeneric extends RouteGenericInterface = {}, ContextConfig = ContextConfigDefault, const S extends FastifySchema = {}, const Path extends string = string>(
     opts: RouteOptions<RawServerDefault, IncomingMessage, ServerResponse, Resolved<this, RouteGeneric, S, Path>, ContextConfig, S, FastifyTypeProviderDefault, FastifyBaseLogger, this> & { url: Path }): this
-  get: RouteShorthandMethod<this>
-  head: RouteShorthandMethod<this>
-  post: RouteShorthandMethod<this>
-  put: RouteShorthandMethod<this>
-  delete: RouteShorthandMethod<this>
-  options: RouteShorthandMethod<this>
-  patch: RouteShorthandMethod<this>
-  trace: RouteShorthandMethod<this>
-  query: RouteShorthandMethod<this>
-  all: RouteShorthandMethod<this>
+  get: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  head: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  post: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  put: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  delete: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  options: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  patch: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  trace: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  query: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  all: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
   /** The methods routes may use: GET, HEAD, TRACE, DELETE, OPTIONS, PATCH, PUT, POST, QUERY and those addHttpMethod() added. */
   readonly supportedMethods: string[]
   /** Lets routes use `method` (one Node knows), parsing its body when `hasBody`; adds its lowercase shorthand as a decorator. */
@@ -317,19 +318,20 @@ export interface FastifyInstance<
   inject(opts: InjectOptions | string): Promise<InjectResponse>
   inject(opts: InjectOptions | string, cb: (err: Error | undefined, response: InjectResponse | undefined) => void): void
 
-  /** Weft infers from schemas without a type provider: this returns the instance, typed as it was. */
-  withTypeProvider<_Provider extends FastifyTypeProvider = FastifyTypeProviderDefault>(): this
-  /** Types only: keeps Fastify's TypeProvider parameter in use. */
-  readonly '~typeProvider'?: TypeProvider
+  /**
+   * The same instance, typed with a type provider: its routes' schemas are read through the
+   * provider (`TypeBoxTypeProvider`, …) rather than Weft's own inference. Types only.
+   */
+  withTypeProvider<Provider extends FastifyTypeProvider>(): this & HasTypeProvider<Provider>
 }
 
 /** The instance `weft()` returns; augment either this or FastifyInstance (`declare module 'weft'`). */
 export interface WeftInstance<
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  RawReply = RawReplyDefaultExpression<RawServer>,
-  Logger = FastifyBaseLogger,
-  TypeProvider = FastifyTypeProviderDefault
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault
 > extends FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider> {}
 
 /** Members of the runtime Request the public interface takes as they are (string keys; the typed ones are redeclared). */
@@ -340,11 +342,11 @@ type RequestBase = Omit<Pick<RequestClass, Extract<keyof RequestClass, string>>,
 export interface FastifyRequest<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  SchemaCompiler = FastifySchema,
-  TypeProvider = FastifyTypeProviderDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
   ContextConfig = ContextConfigDefault,
-  Logger = FastifyBaseLogger,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
   RequestType = unknown
 > extends RequestBase {
   params: ParamsOf<RouteGeneric>
@@ -362,11 +364,11 @@ export interface FastifyRequest<
 export interface WeftRequest<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  SchemaCompiler = FastifySchema,
-  TypeProvider = FastifyTypeProviderDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
   ContextConfig = ContextConfigDefault,
-  Logger = FastifyBaseLogger,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
   RequestType = unknown
 > extends FastifyRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig, Logger, RequestType> {}
 
@@ -423,3 +425,4 @@ export interface WeftReply<
 > extends FastifyReply<RouteGeneric, Decorations, ReplyType> {}
 
 export type { RouteGenericInterface }
+export type { FastifyTypeProvider, FastifyTypeProviderDefault }

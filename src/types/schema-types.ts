@@ -1,6 +1,7 @@
 // The types a route's schemas give its request parts and replies: a JSON Schema (`as const` or
 // inline) through json-schema-to-ts's FromSchema, a TypeBox schema through its `static` marker.
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
+import type { CallSerializerTypeProvider, FastifyTypeProvider, FastifyTypeProviderDefault } from './type-provider.js'
 
 /** A route's `schema` option (Fastify's FastifySchema): `query` is an alias of `querystring`. */
 export interface FastifySchema {
@@ -36,6 +37,9 @@ type ResponseEntrySchema<E> = E extends { content: infer C }
   ? C extends { 'application/json': { schema: infer J } } ? J : C extends { '*/*': { schema: infer A } } ? A : C[keyof C] extends { schema: infer F } ? F : unknown
   : E
 
+/** A reply's type from its schema: the type provider's when it gives one, else Weft's inference. */
+type Serialized<Provider extends FastifyTypeProvider, S> = unknown extends CallSerializerTypeProvider<Provider, S> ? FromAnySchema<S> : CallSerializerTypeProvider<Provider, S>
+
 /** `{ 201: schema, '4xx': schema }` → `{ 201: T, '4xx': U }`; keys as the runtime reads them (lowercase `4XX` too). */
-export type ReplyMapFromSchema<R> = unknown extends R ? never
-  : R extends object ? { [K in keyof R as K extends string ? Lowercase<K> : K]: FromAnySchema<ResponseEntrySchema<R[K]>> } : never
+export type ReplyMapFromSchema<R, Provider extends FastifyTypeProvider = FastifyTypeProviderDefault> = unknown extends R ? never
+  : R extends object ? { [K in keyof R as K extends string ? Lowercase<K> : K]: Serialized<Provider, ResponseEntrySchema<R[K]>> } : never

@@ -19,6 +19,7 @@ import type { AppHookHandlers, AppHookName, HookHandlers, RequestHookName, Route
 import type { BodyOf, HeadersOf, ParamsOf, QueryOf, ReplyFor, ReplyUnion, ResolveRoute, RouteGenericInterface } from './route-generic.js'
 import type { PathParams } from './path-params.js'
 import type { FastifySchema } from './schema-types.js'
+import type { FastifySchemaCompiler, FastifySerializerCompiler } from './schema-compilers.js'
 import type { FastifyTypeProvider, FastifyTypeProviderDefault, HasTypeProvider, ProviderOf } from './type-provider.js'
 import type {
   DecoratorType, GetterSetter, HasScopeTypes, ScopePrefixParams, ScopeReply, ScopeRequest, WithDecorator, WithPrefixParams,
@@ -295,8 +296,8 @@ export interface FastifyInstance<
   addSchema(schema: { $id: string, [keyword: string]: unknown } | Record<string, unknown>): this
   getSchemas(): Record<string, unknown>
   getSchema(id: string): unknown
-  setValidatorCompiler(compiler: ValidatorCompiler): this
-  setSerializerCompiler(compiler: SerializerCompiler): this
+  setValidatorCompiler<T = FastifySchema>(compiler: ValidatorCompiler | FastifySchemaCompiler<T>): this
+  setSerializerCompiler<T = FastifySchema>(compiler: SerializerCompiler | FastifySerializerCompiler<T>): this
   setSchemaErrorFormatter(formatter: SchemaErrorFormatter): this
   setReplySerializer(serializer: (payload: unknown, statusCode: number) => string): this
 
@@ -336,7 +337,7 @@ export interface WeftInstance<
 
 /** Members of the runtime Request the public interface takes as they are (string keys; the typed ones are redeclared). */
 type RequestBase = Omit<Pick<RequestClass, Extract<keyof RequestClass, string>>,
-  'params' | 'query' | 'body' | 'headers' | 'raw' | 'log' | 'server' | 'routeOptions'>
+  'params' | 'query' | 'body' | 'headers' | 'raw' | 'log' | 'server' | 'routeOptions' | 'setDecorator'>
 
 /** The request: body, params, query and headers typed by the route (see RouteGenericInterface). */
 export interface FastifyRequest<
@@ -357,6 +358,8 @@ export interface FastifyRequest<
   log: Logger
   readonly server: WeftInstance
   readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: SchemaCompiler }>
+  /** Sets a declared decorator's value on this request (FST_ERR_DEC_UNDECLARED for an undeclared name). */
+  setDecorator<T = unknown>(name: string | symbol, value: T): void
   /** Types only: keeps Fastify's parameters in use. */
   readonly '~types'?: { typeProvider: TypeProvider, requestType: RequestType }
 }

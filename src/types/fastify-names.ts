@@ -10,31 +10,17 @@ import type { BodyParserDone, PoisoningAction } from '../http/content-type-parse
 import type { WeftOptions } from '../http/http-app.js'
 import type { ListenOptions } from '../http/listen.js'
 import type { RouterOptions } from '../http/router.js'
-import type { HttpPart } from '../http/schema-store.js'
 import type {
   ContextConfigDefault, FastifyBaseLogger, FastifyContextConfig, FastifyTypeProvider, FastifyTypeProviderDefault, PluginOptionsArg,
   RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerBase, RawServerDefault, RouteHandlerMethod, RouteShorthandOptions,
   WeftInstance, WeftRequest
 } from './api.js'
 import type { HookDone, PayloadDone } from './hooks.js'
+import type { FastifySchemaValidationError, SchemaErrorDataVar } from './schema-compilers.js'
 import type { RouteGenericInterface } from './route-generic.js'
 import type { FastifySchema } from './schema-types.js'
 
 // errors
-
-/** An Ajv-style error, as `error.validation` lists them and a schema error formatter receives them. */
-export interface FastifySchemaValidationError {
-  keyword: string
-  instancePath: string
-  schemaPath: string
-  params: Record<string, unknown>
-  message?: string
-}
-/** @deprecated Fastify's old name of FastifySchemaValidationError. */
-export type ValidationResult = FastifySchemaValidationError
-
-/** The request part a validation error is about. */
-export type SchemaErrorDataVar = HttpPart
 
 /** An error Weft creates (`createError`, `errorCodes`), with what a validation failure adds. */
 export interface FastifyError extends WeftError {
@@ -52,27 +38,6 @@ export interface ConnectionError extends NodeJS.ErrnoException {
   bytesParsed?: number
   rawPacket?: Buffer
 }
-
-// schema compilers
-
-/** What a validator or serializer compiler is handed for one schema of one route. */
-export interface FastifyRouteSchemaDef<T> {
-  schema: T
-  url: string
-  method: string
-  httpPart?: string
-  httpStatus?: string
-  contentType?: string
-}
-
-/** A compiled validator: true / false (with `errors`), or `{ value }` / `{ error }`. Synchronous only: Weft answers a promise with WEFT_ERR_ASYNC_VALIDATOR. */
-export interface FastifyValidationResult {
-  (data: any): boolean | { error?: Error | FastifySchemaValidationError[], value?: any }
-  errors?: FastifySchemaValidationError[] | null
-}
-
-export type FastifySchemaCompiler<T> = (routeSchema: FastifyRouteSchemaDef<T>) => FastifyValidationResult
-export type FastifySerializerCompiler<T> = (routeSchema: FastifyRouteSchemaDef<T>) => (data: any) => string
 
 /** A promise-like value typed so linters do not flag it as a floating promise (Fastify's brand). */
 export type SafePromiseLike<T> = PromiseLike<T> & { __linterBrands: 'SafePromiseLike' }

@@ -22,7 +22,7 @@ import type { FastifySchema } from './schema-types.js'
 import type { FastifySchemaCompiler, FastifySerializerCompiler } from './schema-compilers.js'
 import type { FastifyTypeProvider, FastifyTypeProviderDefault, HasTypeProvider, ProviderOf } from './type-provider.js'
 import type {
-  DecoratorType, GetterSetter, HasScopeTypes, ScopePrefixParams, ScopeReply, ScopeRequest, WithDecorator, WithPrefixParams,
+  DecoratorType, GetterSetter, HasScopeTypes, ScopeOf, ScopePrefixParams, ScopeTypes, ScopeReply, ScopeRequest, WithDecorator, WithPrefixParams,
   WithReplyDecorator, WithRequestDecorator
 } from './scope.js'
 
@@ -323,8 +323,16 @@ export interface FastifyInstance<
    * The same instance, typed with a type provider: its routes' schemas are read through the
    * provider (`TypeBoxTypeProvider`, …) rather than Weft's own inference. Types only.
    */
-  withTypeProvider<Provider extends FastifyTypeProvider>(): this & HasTypeProvider<Provider>
+  withTypeProvider<Provider extends FastifyTypeProvider>(): WithTypeProvider<this, RawServer, RawRequest, RawReply, Logger, Provider>
 }
+
+/**
+ * Instance I typed with provider P: the instance type with P in place of its provider, plus what
+ * I gained on the way (decorators, and its scope's request / reply decorators and prefix params).
+ */
+export type WithTypeProvider<I, RawServer extends RawServerBase, RawRequest extends RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer>, Logger extends FastifyBaseLogger, P extends FastifyTypeProvider> =
+  WeftInstance<RawServer, RawRequest, RawReply, Logger, P> & Omit<I, keyof FastifyInstance> & (ScopeOf<I> extends infer S extends ScopeTypes ? HasScopeTypes<S> : {})
 
 /** The instance `weft()` returns; augment either this or FastifyInstance (`declare module 'weft'`). */
 export interface WeftInstance<

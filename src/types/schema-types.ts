@@ -37,8 +37,17 @@ type ResponseEntrySchema<E> = E extends { content: infer C }
   ? C extends { 'application/json': { schema: infer J } } ? J : C extends { '*/*': { schema: infer A } } ? A : C[keyof C] extends { schema: infer F } ? F : unknown
   : E
 
+/**
+ * What the serializer sends of a payload type: an open object's `[x: string]: unknown` is dropped, at
+ * every depth, as fast-json-stringify writes only the declared properties; so a handler may return an
+ * interface (which has no index signature). A typed index signature (`additionalProperties: schema`) stays.
+ */
+export type Sent<T> = T extends readonly unknown[] ? { [I in keyof T]: Sent<T[I]> }
+  : T extends object ? { [K in keyof T as string extends K ? (unknown extends T[K] ? never : K) : K]: Sent<T[K]> }
+    : T
+
 /** A reply's type from its schema: the type provider's when it gives one, else Weft's inference. */
-type Serialized<Provider extends FastifyTypeProvider, S> = unknown extends CallSerializerTypeProvider<Provider, S> ? FromAnySchema<S> : CallSerializerTypeProvider<Provider, S>
+type Serialized<Provider extends FastifyTypeProvider, S> = unknown extends CallSerializerTypeProvider<Provider, S> ? Sent<FromAnySchema<S>> : CallSerializerTypeProvider<Provider, S>
 
 /** `{ 201: schema, '4xx': schema }` → `{ 201: T, '4xx': U }`; keys as the runtime reads them (lowercase `4XX` too). */
 export type ReplyMapFromSchema<R, Provider extends FastifyTypeProvider = FastifyTypeProviderDefault> = unknown extends R ? never

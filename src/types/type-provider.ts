@@ -14,13 +14,10 @@ export interface FastifyTypeProviderDefault extends FastifyTypeProvider {}
 export type CallValidatorTypeProvider<F extends FastifyTypeProvider, S> = (F & { schema: S })['validator']
 export type CallSerializerTypeProvider<F extends FastifyTypeProvider, S> = (F & { schema: S })['serializer']
 
-/**
- * The phantom member an instance type carries its provider in. A function type, so that
- * `withTypeProvider()` intersecting a second one replaces the first: inference reads the last signature.
- */
+/** The phantom member an instance type carries its provider in (withTypeProvider() replaces it). */
 export interface HasTypeProvider<P> {
   /** Types only: the instance's type provider. Never set at run time. */
-  readonly '~typeProvider'?: () => P
+  readonly '~typeProvider'?: P
 }
 
-export type ProviderOf<I> = I extends { readonly '~typeProvider'?: () => infer P extends FastifyTypeProvider } ? P : FastifyTypeProviderDefault
+export type ProviderOf<I> = I extends { readonly '~typeProvider'?: infer P extends FastifyTypeProvider } ? P : FastifyTypeProviderDefault

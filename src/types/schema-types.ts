@@ -38,13 +38,15 @@ type ResponseEntrySchema<E> = E extends { content: infer C }
   : E
 
 /**
- * What the serializer sends of a payload type: an open object's `[x: string]: unknown` is dropped, at
- * every depth, as fast-json-stringify writes only the declared properties; so a handler may return an
- * interface (which has no index signature). A typed index signature (`additionalProperties: schema`) stays.
+ * A reply payload type from a schema, for an open object (json-schema-to-ts's `[x: string]: unknown`):
+ * its declared properties, or the open object. The first takes an interface (which has no index
+ * signature), the second a literal with other fields (which fast-json-stringify leaves out). At every
+ * depth; a typed index signature (`additionalProperties: schema`) stays as it is.
  */
 export type Sent<T> = T extends readonly unknown[] ? { [I in keyof T]: Sent<T[I]> }
-  : T extends object ? { [K in keyof T as string extends K ? (unknown extends T[K] ? never : K) : K]: Sent<T[K]> }
+  : T extends object ? (string extends keyof T ? (unknown extends T[string & keyof T] ? Declared<T> | T : T) : Declared<T>)
     : T
+type Declared<T> = { [K in keyof T as string extends K ? never : K]: Sent<T[K]> }
 
 /** A reply's type from its schema: the type provider's when it gives one, else Weft's inference. */
 type Serialized<Provider extends FastifyTypeProvider, S> = unknown extends CallSerializerTypeProvider<Provider, S> ? Sent<FromAnySchema<S>> : CallSerializerTypeProvider<Provider, S>

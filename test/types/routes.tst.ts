@@ -88,7 +88,7 @@ describe('the response schema types the reply per status code', () => {
       expect(reply.code(500).send).type.toBeCallableWith({ error: 'boom' })
       // @ts-expect-error Argument of type '{ message: string; }' is not assignable
       reply.code(200).send({ message: 'no' })
-      // @ts-expect-error Object literal may only specify known properties, and 'id' does not exist
+      // @ts-expect-error Argument of type '{ id: number; }' is not assignable
       reply.code(404).send({ id: 1 })
       // @ts-expect-error Property 'sendd' does not exist
       reply.sendd()

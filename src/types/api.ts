@@ -49,7 +49,7 @@ export type RouteReturn<R> = MaybePromise<ReplyUnion<R> | ReplyLike | void>
 /** The request a handler of instance I sees for route types R. */
 export type ScopedRequest<I, R = RouteGenericInterface> = WeftRequest<R & RouteGenericInterface> & ScopeRequest<I>
 /** The reply a handler of instance I sees for route types R. */
-export type ScopedReply<I, R = RouteGenericInterface> = WeftReply<R & RouteGenericInterface, ScopeReply<I>> & ScopeReply<I>
+export type ScopedReply<I, R = RouteGenericInterface> = DecoratedReply<R & RouteGenericInterface, ScopeReply<I>> & ScopeReply<I>
 
 export type RouteHandlerMethod<I = WeftInstance, R = RouteGenericInterface> =
   (this: I, request: ScopedRequest<I, R>, reply: ScopedReply<I, R>) => RouteReturn<R>
@@ -385,7 +385,12 @@ export interface WeftRequest<
 
 /** A reply whose payload is checked for status C; `Decorations` are the scope's reply decorators, kept across code(). */
 type ReplyWithStatus<RouteGeneric extends RouteGenericInterface, Decorations, C extends number> =
-  WeftReply<RouteGeneric, Decorations, ReplyFor<RouteGeneric, C>> & Decorations
+  DecoratedReply<RouteGeneric, Decorations, ReplyFor<RouteGeneric, C>> & Decorations
+
+/** The reply of a route with types G, whose send() takes ReplyType, carrying the scope's reply decorators. */
+type DecoratedReply<G extends RouteGenericInterface, Decorations, ReplyType = ReplyUnion<G>> =
+  WeftReply<G, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, ContextConfigDefault, FastifySchema,
+    FastifyTypeProviderDefault, ReplyType, Decorations>
 
 /**
  * The reply. `ReplyType` is what send() accepts: any payload the route declares until code() names
@@ -393,14 +398,20 @@ type ReplyWithStatus<RouteGeneric extends RouteGenericInterface, Decorations, C 
  */
 export interface FastifyReply<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
-  Decorations = {},
-  ReplyType = ReplyUnion<RouteGeneric>
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  ContextConfig = ContextConfigDefault,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  ReplyType = ReplyUnion<RouteGeneric>,
+  Decorations = {}
 > {
-  raw: ServerResponse
-  request: WeftRequest<RouteGeneric>
+  raw: RawReply
+  request: WeftRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig>
   log: FastifyBaseLogger
   readonly server: WeftInstance
-  readonly routeOptions: Readonly<{ method: string, url: string, config: unknown }>
+  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: SchemaCompiler }>
   readonly elapsedTime: number
   statusCode: number
   /** true once the response has been written, or the reply was hijacked; setting it true hijacks. */
@@ -431,9 +442,15 @@ export interface FastifyReply<
 
 export interface WeftReply<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
-  Decorations = {},
-  ReplyType = ReplyUnion<RouteGeneric>
-> extends FastifyReply<RouteGeneric, Decorations, ReplyType> {}
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  ContextConfig = ContextConfigDefault,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  ReplyType = ReplyUnion<RouteGeneric>,
+  Decorations = {}
+> extends FastifyReply<RouteGeneric, RawServer, RawRequest, RawReply, ContextConfig, SchemaCompiler, TypeProvider, ReplyType, Decorations> {}
 
 export type { RouteGenericInterface }
 export type { FastifyTypeProvider, FastifyTypeProviderDefault }

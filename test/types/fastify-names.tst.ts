@@ -1,11 +1,13 @@
 // Fastify's exported type names exist on weft with the types of what Weft does: errors, schema
 // compilers, options, body parsers, request generics, setDecorator<T>.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describe, expect, test } from 'tstyche'
 import weft, {
   errorCodes, type FastifyError, type FastifyErrorCodes, type FastifyListenOptions, type FastifySchemaCompiler,
   type FastifySchemaValidationError, type FastifySerializerCompiler, type FastifyServerOptions, type ListenOptions, type RequestGenericInterface,
   type RouteGenericInterface, type RouteShorthandOptionsWithHandler, type FastifyBodyParser, type ProtoAction, type HookHandlerDoneFunction,
-  type FastifyRegisterOptions, type InjectOptions, type WeftOptions, type FastifyLoggerInstance, type FastifyBaseLogger, type FastifyRequest
+  type FastifyRegisterOptions, type InjectOptions, type WeftOptions, type FastifyLoggerInstance, type FastifyBaseLogger, type FastifyRequest, type FastifyReply, type RawServerDefault,
+  type FastifySchema, type FastifyTypeProviderDefault
 } from 'weft'
 
 const app = weft()
@@ -57,6 +59,14 @@ describe('options and generics', () => {
   test('RequestGenericInterface is RouteGenericInterface without Reply', () => {
     expect<RequestGenericInterface>().type.toBeAssignableTo<RouteGenericInterface>()
     expect<keyof RouteGenericInterface>().type.toBe<keyof RequestGenericInterface | 'Reply'>()
+  })
+
+  test('FastifyReply takes Fastify\'s type parameters (route generic, raw server, request and reply, config, schema, provider)', () => {
+    type Reply = FastifyReply<{ Reply: { ok: boolean } }, RawServerDefault, IncomingMessage, ServerResponse, { tag: string }, FastifySchema, FastifyTypeProviderDefault>
+    expect<Reply['raw']>().type.toBe<ServerResponse>()
+    expect<Reply['routeOptions']['config']['tag']>().type.toBe<string>()
+    expect<Reply['send']>().type.toBeCallableWith({ ok: true })
+    expect<Reply['send']>().type.not.toBeCallableWith({ ok: 'yes' })
   })
 
   test('RouteShorthandOptionsWithHandler requires the handler', () => {

@@ -347,6 +347,17 @@ export interface WeftInstance<
 type RequestBase = Omit<Pick<RequestClass, Extract<keyof RequestClass, string>>,
   'params' | 'query' | 'body' | 'headers' | 'raw' | 'log' | 'server' | 'routeOptions' | 'setDecorator'>
 
+/** The members of a route generic that say something (`Body?: unknown` leaves the body to the schema). */
+type Declared<G> = { [K in keyof G as unknown extends G[K] ? never : K]: G[K] }
+
+/**
+ * What a request's parts are typed by: the route generic; and when a schema type is given (as on
+ * Fastify, `FastifyRequest<G, RawServerDefault, IncomingMessage, typeof schema, TypeBoxTypeProvider>`),
+ * that schema read by the provider for the parts the generic leaves out.
+ */
+type RequestTypes<G, SchemaCompiler, TypeProvider extends FastifyTypeProvider> =
+  FastifySchema extends SchemaCompiler ? G : ResolveRoute<Declared<G>, SchemaCompiler, string, {}, TypeProvider>
+
 /** The request: body, params, query and headers typed by the route (see RouteGenericInterface). */
 export interface FastifyRequest<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
@@ -358,14 +369,14 @@ export interface FastifyRequest<
   Logger extends FastifyBaseLogger = FastifyBaseLogger,
   RequestType = unknown
 > extends RequestBase {
-  params: ParamsOf<RouteGeneric>
-  query: QueryOf<RouteGeneric>
-  body: BodyOf<RouteGeneric>
-  headers: HeadersOf<RouteGeneric>
+  params: ParamsOf<RequestTypes<RouteGeneric, SchemaCompiler, TypeProvider>>
+  query: QueryOf<RequestTypes<RouteGeneric, SchemaCompiler, TypeProvider>>
+  body: BodyOf<RequestTypes<RouteGeneric, SchemaCompiler, TypeProvider>>
+  headers: HeadersOf<RequestTypes<RouteGeneric, SchemaCompiler, TypeProvider>>
   raw: RawRequest
   log: Logger
   readonly server: WeftInstance
-  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: SchemaCompiler }>
+  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: FastifySchema }>
   /** Sets a declared decorator's value on this request (FST_ERR_DEC_UNDECLARED for an undeclared name). */
   setDecorator<T = unknown>(name: string | symbol, value: T): void
   /** Types only: keeps Fastify's parameters in use. */
@@ -411,7 +422,7 @@ export interface FastifyReply<
   request: WeftRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig>
   log: FastifyBaseLogger
   readonly server: WeftInstance
-  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: SchemaCompiler }>
+  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: FastifySchema }>
   readonly elapsedTime: number
   statusCode: number
   /** true once the response has been written, or the reply was hijacked; setting it true hijacks. */

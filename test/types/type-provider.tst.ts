@@ -3,7 +3,10 @@
 // an open object schema has no index signature (a handler may return an interface).
 import { type FastifyPluginAsyncTypebox, type TypeBoxTypeProvider, Type } from '@fastify/type-provider-typebox'
 import { describe, expect, test } from 'tstyche'
-import weft, { type FastifyTypeProvider, type FastifyTypeProviderDefault, type WeftInstance } from 'weft'
+import type { IncomingMessage } from 'node:http'
+import weft, {
+  type FastifyRequest, type FastifyTypeProvider, type FastifyTypeProviderDefault, type RawServerDefault, type RouteGenericInterface, type WeftInstance
+} from 'weft'
 
 const Book = Type.Object({ id: Type.Integer(), title: Type.String(), tags: Type.Optional(Type.Array(Type.String())) })
 /** What a handler returns: an interface, so without an index signature. */
@@ -137,5 +140,26 @@ describe('without a provider', () => {
     expect(app.get).type.not.toBeCallableWith('/counts', {
       schema: { response: { 200: { type: 'object', additionalProperties: { type: 'integer' } } } }
     }, async () => ({ a: 'one' }))
+  })
+})
+
+describe('FastifyRequest<G, RawServer, RawRequest, typeof schema, Provider>, as Fastify types a handler declared apart', () => {
+  test('the schema read by the provider types the parts the generic leaves out', () => {
+    const schema = { params: Type.Object({ id: Type.Integer() }), body: Book }
+    type Req = FastifyRequest<{ Querystring: { q: string } }, RawServerDefault, IncomingMessage, typeof schema, TypeBoxTypeProvider>
+    expect<Req['params']>().type.toBe<{ id: number }>()
+    expect<Req['body']>().type.toBe<{ id: number, title: string, tags?: string[] }>()
+    expect<Req['query']>().type.toBe<{ q: string }>()
+    // a handler typed so is accepted by a route with that schema
+    const withQuery = { ...schema, querystring: Type.Object({ q: Type.String() }) }
+    const handler = async (request: FastifyRequest<RouteGenericInterface, RawServerDefault, IncomingMessage, typeof withQuery, TypeBoxTypeProvider>) =>
+      `${request.body.title}${request.query.q}`
+    const app = weft().withTypeProvider<TypeBoxTypeProvider>()
+    app.post('/books/:id', { schema: withQuery }, handler)
+  })
+
+  test('without a schema type, the generic alone, as before', () => {
+    expect<FastifyRequest<{ Body: { n: number } }>['body']>().type.toBe<{ n: number }>()
+    expect<FastifyRequest['body']>().type.toBe<unknown>()
   })
 })

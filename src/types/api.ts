@@ -20,8 +20,10 @@ import type { AppHookHandlers, AppHookName, HookHandlers, RequestHookName, Route
 import type { BodyOf, HeadersOf, ParamsOf, QueryOf, ReplyFor, ReplyUnion, ResolveRoute, RouteGenericInterface } from './route-generic.js'
 import type { PathParams } from './path-params.js'
 import type { FastifySchema } from './schema-types.js'
+import type { FastifySchemaCompiler, FastifySerializerCompiler } from './schema-compilers.js'
+import type { FastifyTypeProvider, FastifyTypeProviderDefault, HasTypeProvider, ProviderOf } from './type-provider.js'
 import type {
-  DecoratorType, GetterSetter, HasScopeTypes, ScopePrefixParams, ScopeReply, ScopeRequest, WithDecorator, WithPrefixParams,
+  DecoratorType, GetterSetter, HasScopeTypes, ScopeOf, ScopePrefixParams, ScopeTypes, ScopeReply, ScopeRequest, WithDecorator, WithPrefixParams,
   WithReplyDecorator, WithRequestDecorator
 } from './scope.js'
 
@@ -39,13 +41,6 @@ export interface FastifyContextConfig {}
 export type ContextConfigDefault = unknown
 export type FastifyPluginOptions = Record<string, any>
 
-/** Fastify's type-provider shape: accepted by withTypeProvider(), which changes nothing (Weft infers from schemas itself). */
-export interface FastifyTypeProvider {
-  readonly schema: unknown
-  readonly validator: unknown
-  readonly serializer: unknown
-}
-export interface FastifyTypeProviderDefault extends FastifyTypeProvider {}
 
 type MaybePromise<T> = T | Promise<T>
 
@@ -58,7 +53,7 @@ export type RouteReturn<R> = MaybePromise<ReplyUnion<R> | ReplyLike | void>
 /** The request a handler of instance I sees for route types R. */
 export type ScopedRequest<I, R = RouteGenericInterface> = WeftRequest<R & RouteGenericInterface> & ScopeRequest<I>
 /** The reply a handler of instance I sees for route types R. */
-export type ScopedReply<I, R = RouteGenericInterface> = WeftReply<R & RouteGenericInterface, ScopeReply<I>> & ScopeReply<I>
+export type ScopedReply<I, R = RouteGenericInterface> = DecoratedReply<R & RouteGenericInterface, ScopeReply<I>> & ScopeReply<I>
 
 export type RouteHandlerMethod<I = WeftInstance, R = RouteGenericInterface> =
   (this: I, request: ScopedRequest<I, R>, reply: ScopedReply<I, R>) => RouteReturn<R>
@@ -84,13 +79,13 @@ type RouteHooks<I, Req, Rep, P> = { [K in RequestHookName]?: RouteHookOption<Hoo
  */
 export interface RouteShorthandOptions<
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  RawReply = RawReplyDefaultExpression<RawServer>,
-  RouteGeneric = RouteGenericInterface,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   ContextConfig = ContextConfigDefault,
-  SchemaCompiler = FastifySchema,
-  TypeProvider = FastifyTypeProviderDefault,
-  Logger = FastifyBaseLogger,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
   Instance = WeftInstance
 > extends RouteHooks<Instance, ScopedRequest<Instance, RouteGeneric>, ScopedReply<Instance, RouteGeneric>, ReplyUnion<RouteGeneric>> {
   schema?: SchemaCompiler
@@ -117,13 +112,13 @@ export type HTTPMethods = 'DELETE' | 'GET' | 'HEAD' | 'PATCH' | 'POST' | 'PUT' |
 /** app.route()'s options: the shorthand options plus method, url and handler. */
 export interface RouteOptions<
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  RawReply = RawReplyDefaultExpression<RawServer>,
-  RouteGeneric = RouteGenericInterface,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   ContextConfig = ContextConfigDefault,
-  SchemaCompiler = FastifySchema,
-  TypeProvider = FastifyTypeProviderDefault,
-  Logger = FastifyBaseLogger,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
   Instance = WeftInstance
 > extends RouteShorthandOptions<RawServer, RawRequest, RawReply, RouteGeneric, ContextConfig, SchemaCompiler, TypeProvider, Logger, Instance> {
   method: HTTPMethods | Lowercase<HTTPMethods> | Array<HTTPMethods | Lowercase<HTTPMethods>> | string | string[]
@@ -131,8 +126,8 @@ export interface RouteOptions<
   handler: RouteHandlerMethod<Instance, RouteGeneric>
 }
 
-type Resolved<I, G, S, Path extends string> = ResolveRoute<G, S, Path, ScopePrefixParams<I>>
-type ShorthandOptionsFor<I, R, ContextConfig, S> =
+type Resolved<I, G, S, Path extends string> = ResolveRoute<G, S, Path, ScopePrefixParams<I>, ProviderOf<I>>
+type ShorthandOptionsFor<I, R extends RouteGenericInterface, ContextConfig, S extends FastifySchema> =
   RouteShorthandOptions<RawServerDefault, IncomingMessage, ServerResponse, R, ContextConfig, S, FastifyTypeProviderDefault, FastifyBaseLogger, I>
 
 /**
@@ -140,7 +135,14 @@ type ShorthandOptionsFor<I, R, ContextConfig, S> =
  * One signature rather than three overloads: TypeScript then infers the schema's types once per route
  * (overloads are each tried twice), which keeps a project of hundreds of routes quick to check.
  */
-export interface RouteShorthandMethod<I> {
+export interface RouteShorthandMethod<
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  I = WeftInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>
+> {
   <RouteGeneric extends RouteGenericInterface = {}, ContextConfig = ContextConfigDefault, const S extends FastifySchema = {}, const Path extends string = string>(
     path: Path,
     opts: ShorthandOptionsFor<I, Resolved<I, RouteGeneric, S, Path>, ContextConfig, S> | RouteHandlerMethod<I, Resolved<I, RouteGeneric, S, Path>>,
@@ -198,11 +200,11 @@ export type ListenCallback = (err: Error | null, address: string) => void
  */
 export interface FastifyInstance<
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  RawReply = RawReplyDefaultExpression<RawServer>,
-  Logger = FastifyBaseLogger,
-  TypeProvider = FastifyTypeProviderDefault
-> extends HasScopeTypes {
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault
+> extends HasScopeTypes, HasTypeProvider<TypeProvider> {
   readonly server: RawServer
   readonly log: Logger
   readonly version: string
@@ -272,16 +274,16 @@ export interface FastifyInstance<
   // routes
   route<RouteGeneric extends RouteGenericInterface = {}, ContextConfig = ContextConfigDefault, const S extends FastifySchema = {}, const Path extends string = string>(
     opts: RouteOptions<RawServerDefault, IncomingMessage, ServerResponse, Resolved<this, RouteGeneric, S, Path>, ContextConfig, S, FastifyTypeProviderDefault, FastifyBaseLogger, this> & { url: Path }): this
-  get: RouteShorthandMethod<this>
-  head: RouteShorthandMethod<this>
-  post: RouteShorthandMethod<this>
-  put: RouteShorthandMethod<this>
-  delete: RouteShorthandMethod<this>
-  options: RouteShorthandMethod<this>
-  patch: RouteShorthandMethod<this>
-  trace: RouteShorthandMethod<this>
-  query: RouteShorthandMethod<this>
-  all: RouteShorthandMethod<this>
+  get: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  head: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  post: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  put: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  delete: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  options: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  patch: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  trace: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  query: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
+  all: RouteShorthandMethod<RawServer, RawRequest, RawReply, TypeProvider, Logger, this>
   /** The methods routes may use: GET, HEAD, TRACE, DELETE, OPTIONS, PATCH, PUT, POST, QUERY and those addHttpMethod() added. */
   readonly supportedMethods: string[]
   /** Lets routes use `method` (one Node knows), parsing its body when `hasBody`; adds its lowercase shorthand as a decorator. */
@@ -298,8 +300,8 @@ export interface FastifyInstance<
   addSchema(schema: { $id: string, [keyword: string]: unknown } | Record<string, unknown>): this
   getSchemas(): Record<string, unknown>
   getSchema(id: string): unknown
-  setValidatorCompiler(compiler: ValidatorCompiler): this
-  setSerializerCompiler(compiler: SerializerCompiler): this
+  setValidatorCompiler<T = FastifySchema>(compiler: ValidatorCompiler | FastifySchemaCompiler<T>): this
+  setSerializerCompiler<T = FastifySchema>(compiler: SerializerCompiler | FastifySerializerCompiler<T>): this
   setSchemaErrorFormatter(formatter: SchemaErrorFormatter): this
   setReplySerializer(serializer: (payload: unknown, statusCode: number) => string): this
 
@@ -321,44 +323,66 @@ export interface FastifyInstance<
   inject(opts: InjectOptions | string): Promise<InjectResponse>
   inject(opts: InjectOptions | string, cb: (err: Error | undefined, response: InjectResponse | undefined) => void): void
 
-  /** Weft infers from schemas without a type provider: this returns the instance, typed as it was. */
-  withTypeProvider<_Provider extends FastifyTypeProvider = FastifyTypeProviderDefault>(): this
-  /** Types only: keeps Fastify's TypeProvider parameter in use. */
-  readonly '~typeProvider'?: TypeProvider
+  /**
+   * The same instance, typed with a type provider: its routes' schemas are read through the
+   * provider (`TypeBoxTypeProvider`, …) rather than Weft's own inference. Types only.
+   */
+  withTypeProvider<Provider extends FastifyTypeProvider>(): WithTypeProvider<this, RawServer, RawRequest, RawReply, Logger, Provider>
 }
+
+/**
+ * Instance I typed with provider P: the instance type with P in place of its provider, plus what
+ * I gained on the way (decorators, and its scope's request / reply decorators and prefix params).
+ */
+export type WithTypeProvider<I, RawServer extends RawServerBase, RawRequest extends RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer>, Logger extends FastifyBaseLogger, P extends FastifyTypeProvider> =
+  WeftInstance<RawServer, RawRequest, RawReply, Logger, P> & Omit<I, keyof FastifyInstance> & (ScopeOf<I> extends infer S extends ScopeTypes ? HasScopeTypes<S> : {})
 
 /** The instance `weft()` returns; augment either this or FastifyInstance (`declare module 'weft'`). */
 export interface WeftInstance<
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  RawReply = RawReplyDefaultExpression<RawServer>,
-  Logger = FastifyBaseLogger,
-  TypeProvider = FastifyTypeProviderDefault
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault
 > extends FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider> {}
 
 /** Members of the runtime Request the public interface takes as they are (string keys; the typed ones are redeclared). */
 type RequestBase = Omit<Pick<RequestClass, Extract<keyof RequestClass, string>>,
-  'params' | 'query' | 'body' | 'headers' | 'raw' | 'log' | 'server' | 'routeOptions'>
+  'params' | 'query' | 'body' | 'headers' | 'raw' | 'log' | 'server' | 'routeOptions' | 'setDecorator'>
+
+/** The members of a route generic that say something (`Body?: unknown` leaves the body to the schema). */
+type Declared<G> = { [K in keyof G as unknown extends G[K] ? never : K]: G[K] }
+
+/**
+ * What a request's parts are typed by: the route generic; and when a schema type is given (as on
+ * Fastify, `FastifyRequest<G, RawServerDefault, IncomingMessage, typeof schema, TypeBoxTypeProvider>`),
+ * that schema read by the provider for the parts the generic leaves out.
+ */
+type RequestTypes<G, SchemaCompiler, TypeProvider extends FastifyTypeProvider> =
+  FastifySchema extends SchemaCompiler ? G : ResolveRoute<Declared<G>, SchemaCompiler, string, {}, TypeProvider>
 
 /** The request: body, params, query and headers typed by the route (see RouteGenericInterface). */
 export interface FastifyRequest<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  SchemaCompiler = FastifySchema,
-  TypeProvider = FastifyTypeProviderDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
   ContextConfig = ContextConfigDefault,
-  Logger = FastifyBaseLogger,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
   RequestType = unknown
 > extends RequestBase {
-  params: ParamsOf<RouteGeneric>
-  query: QueryOf<RouteGeneric>
-  body: BodyOf<RouteGeneric>
-  headers: HeadersOf<RouteGeneric>
+  params: ParamsOf<RequestTypes<RouteGeneric, SchemaCompiler, TypeProvider>>
+  query: QueryOf<RequestTypes<RouteGeneric, SchemaCompiler, TypeProvider>>
+  body: BodyOf<RequestTypes<RouteGeneric, SchemaCompiler, TypeProvider>>
+  headers: HeadersOf<RequestTypes<RouteGeneric, SchemaCompiler, TypeProvider>>
   raw: RawRequest
   log: Logger
   readonly server: WeftInstance
-  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: SchemaCompiler }>
+  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: FastifySchema }>
+  /** Sets a declared decorator's value on this request (FST_ERR_DEC_UNDECLARED for an undeclared name). */
+  setDecorator<T = unknown>(name: string | symbol, value: T): void
   /** Types only: keeps Fastify's parameters in use. */
   readonly '~types'?: { typeProvider: TypeProvider, requestType: RequestType }
 }
@@ -366,17 +390,22 @@ export interface FastifyRequest<
 export interface WeftRequest<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   RawServer extends RawServerBase = RawServerDefault,
-  RawRequest = RawRequestDefaultExpression<RawServer>,
-  SchemaCompiler = FastifySchema,
-  TypeProvider = FastifyTypeProviderDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
   ContextConfig = ContextConfigDefault,
-  Logger = FastifyBaseLogger,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
   RequestType = unknown
 > extends FastifyRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig, Logger, RequestType> {}
 
 /** A reply whose payload is checked for status C; `Decorations` are the scope's reply decorators, kept across code(). */
 type ReplyWithStatus<RouteGeneric extends RouteGenericInterface, Decorations, C extends number> =
-  WeftReply<RouteGeneric, Decorations, ReplyFor<RouteGeneric, C>> & Decorations
+  DecoratedReply<RouteGeneric, Decorations, ReplyFor<RouteGeneric, C>> & Decorations
+
+/** The reply of a route with types G, whose send() takes ReplyType, carrying the scope's reply decorators. */
+type DecoratedReply<G extends RouteGenericInterface, Decorations, ReplyType = ReplyUnion<G>> =
+  WeftReply<G, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, ContextConfigDefault, FastifySchema,
+    FastifyTypeProviderDefault, ReplyType, Decorations>
 
 /**
  * The reply. `ReplyType` is what send() accepts: any payload the route declares until code() names
@@ -384,14 +413,20 @@ type ReplyWithStatus<RouteGeneric extends RouteGenericInterface, Decorations, C 
  */
 export interface FastifyReply<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
-  Decorations = {},
-  ReplyType = ReplyUnion<RouteGeneric>
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  ContextConfig = ContextConfigDefault,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  ReplyType = ReplyUnion<RouteGeneric>,
+  Decorations = {}
 > {
-  raw: ServerResponse
-  request: WeftRequest<RouteGeneric>
+  raw: RawReply
+  request: WeftRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig>
   log: FastifyBaseLogger
   readonly server: WeftInstance
-  readonly routeOptions: Readonly<{ method: string, url: string, config: unknown }>
+  readonly routeOptions: Readonly<{ method: string, url: string, config: ContextConfig & FastifyContextConfig, schema?: FastifySchema }>
   readonly elapsedTime: number
   statusCode: number
   /** true once the response has been written, or the reply was hijacked; setting it true hijacks. */
@@ -422,8 +457,15 @@ export interface FastifyReply<
 
 export interface WeftReply<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
-  Decorations = {},
-  ReplyType = ReplyUnion<RouteGeneric>
-> extends FastifyReply<RouteGeneric, Decorations, ReplyType> {}
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  ContextConfig = ContextConfigDefault,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  ReplyType = ReplyUnion<RouteGeneric>,
+  Decorations = {}
+> extends FastifyReply<RouteGeneric, RawServer, RawRequest, RawReply, ContextConfig, SchemaCompiler, TypeProvider, ReplyType, Decorations> {}
 
 export type { RouteGenericInterface }
+export type { FastifyTypeProvider, FastifyTypeProviderDefault }

@@ -3,6 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { FromAnySchema, LowercaseKeys, ReplyMapFromSchema } from './schema-types.js'
 import type { PathParams } from './path-params.js'
+import type { CallValidatorTypeProvider, FastifyTypeProvider, FastifyTypeProviderDefault } from './type-provider.js'
 
 export interface RouteGenericInterface {
   Body?: unknown
@@ -55,17 +56,22 @@ type KnownKeys<T> = T extends object ? { [K in keyof T as string extends K ? nev
 
 type Pick1<S, K extends string> = S extends { [P in K]: infer T } ? [T] : []
 
+/** A request part's type from its schema: the type provider's when it gives one, else Weft's inference (`Own`). */
+type Validated<Provider extends FastifyTypeProvider, S, Own> = unknown extends CallValidatorTypeProvider<Provider, S> ? Own : CallValidatorTypeProvider<Provider, S>
+
 /**
  * A route's types: an explicit generic wins, then the schema (the type Ajv leaves after validation
- * and coercion), then the path for params (plus the params of the scope's prefix).
+ * and coercion), then the path for params (plus the params of the scope's prefix). A schema is read
+ * by the instance's type provider when it has one (withTypeProvider()).
  */
-export interface ResolveRoute<G, S, Path extends string, PrefixParams> {
-  Body: Given<G, 'Body'> extends [infer T] ? T : Pick1<S, 'body'> extends [infer B] ? FromAnySchema<B> : unknown
+export interface ResolveRoute<G, S, Path extends string, PrefixParams, Provider extends FastifyTypeProvider = FastifyTypeProviderDefault> {
+  Body: Given<G, 'Body'> extends [infer T] ? T : Pick1<S, 'body'> extends [infer B] ? Validated<Provider, B, FromAnySchema<B>> : unknown
   Querystring: Given<G, 'Querystring'> extends [infer T] ? T
-    : Pick1<S, 'querystring'> extends [infer Q] ? FromAnySchema<Q>
-      : Pick1<S, 'query'> extends [infer Q] ? FromAnySchema<Q> : QuerystringDefault
+    : Pick1<S, 'querystring'> extends [infer Q] ? Validated<Provider, Q, FromAnySchema<Q>>
+      : Pick1<S, 'query'> extends [infer Q] ? Validated<Provider, Q, FromAnySchema<Q>> : QuerystringDefault
   Params: Given<G, 'Params'> extends [infer T] ? T
-    : Pick1<S, 'params'> extends [infer P] ? KnownKeys<FromAnySchema<P>> : PrefixParams & PathParams<Path>
-  Headers: Given<G, 'Headers'> extends [infer T] ? T : Pick1<S, 'headers'> extends [infer H] ? LowercaseKeys<KnownKeys<FromAnySchema<H>>> : unknown
-  Reply: Given<G, 'Reply'> extends [infer T] ? T : Pick1<S, 'response'> extends [infer R] ? ReplyMapFromSchema<R> : unknown
+    : Pick1<S, 'params'> extends [infer P] ? Validated<Provider, P, KnownKeys<FromAnySchema<P>>> : PrefixParams & PathParams<Path>
+  Headers: Given<G, 'Headers'> extends [infer T] ? T
+    : Pick1<S, 'headers'> extends [infer H] ? LowercaseKeys<Validated<Provider, H, KnownKeys<FromAnySchema<H>>>> : unknown
+  Reply: Given<G, 'Reply'> extends [infer T] ? T : Pick1<S, 'response'> extends [infer R] ? ReplyMapFromSchema<R, Provider> : unknown
 }

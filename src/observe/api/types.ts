@@ -1,33 +1,18 @@
 // The JSON API's public types (version 1, under the page's path at `api/v1/`): a request's summary,
 // the request list's query, and the envelope of each answer.
 import type { ProcessSample } from '../../async/types.js'
-import type { ObserveDetail, RouteSummary } from '../types.js'
+import type { RequestActivity, RouteSummary } from '../types.js'
 import type { StartupView } from '../page/types.js'
 
 /** One request in a list or on the event stream: its figures, with counts in place of its details. */
-export interface RequestSummary {
-  id: string
-  method: string
-  /** The route's URL pattern; null when no route matched. */
-  route: string | null
-  url: string
-  statusCode: number
-  detail: ObserveDetail
-  /** Epoch milliseconds. */
-  startedAt: number
-  wallMs: number
-  cpuMs: number | null
-  cpuClock: 'thread' | 'wall' | null
-  maxBlockMs: number | null
-  waitMs: number | null
-  loopWaitMs: number | null
+export interface RequestSummary extends Pick<RequestActivity, 'id' | 'method' | 'route' | 'url' | 'statusCode' | 'detail' |
+  'startedAt' | 'wallMs' | 'cpuMs' | 'cpuClock' | 'maxBlockMs' | 'waitMs' | 'loopWaitMs' | 'error'> {
   /** Sum of the operations' counts. */
   operationCount: number
   leakCount: number
   logCount: number
   /** Statement shapes run 3+ times (N+1): `SELECT tasks ×12`. */
   repeated: Array<{ summary: string, count: number }>
-  error?: string
 }
 
 /** `GET api/v1/requests`: the stored requests that match, newest or slowest first. */

@@ -20,17 +20,19 @@ import { unknownKey } from './option-keys.js'
 import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
 import { weftSpanProcessor, type WeftSpanProcessor } from './db-spans.js'
+import type { RequestMetrics } from './metrics/index.js'
 import type { ObserveDetail, ObserveOptions, ObserveSizes, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
 /** Every key each option object knows: anything else is a mistake to report, not to ignore. */
-const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page']
+const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page', 'metrics']
 /** What `register(plugin, options)` itself reads from a plugin's options (as Fastify does): not observe's to refuse. */
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const NESTED_KEYS: Record<string, readonly string[]> = {
   serverTiming: ['when', 'operations'],
   tracing: ['serviceName', 'url', 'exporter', 'operationSpans', 'resourceAttributes', 'onError', 'maxQueueSize', 'exportTimeoutMs'],
-  page: PAGE_OPTION_KEYS
+  page: PAGE_OPTION_KEYS,
+  metrics: ['prometheus', 'otlp', 'serviceName', 'resourceAttributes']
 }
 /** Most (route, kind) pairs remembered for leak warnings. */
 const MAX_LEAK_WARNINGS = 1000
@@ -74,6 +76,28 @@ function checkKeys (options: ObserveOptions): void {
     for (const name of ['maxQueueSize', 'exportTimeoutMs'] as const) {
       const value = options.tracing[name]
       if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new codes.WEFT_ERR_OBSERVE_OPTION(`tracing.${name}`, 'a positive whole number', String(value))
+    }
+  }
+  checkMetricsOptions(options.metrics)
+}
+
+function checkMetricsOptions (metrics: ObserveOptions['metrics']): void {
+  if (metrics === undefined || typeof metrics === 'boolean') return
+  if (metrics === null || typeof metrics !== 'object') throw new codes.WEFT_ERR_OBSERVE_OPTION('metrics', 'true, false or an object', String(metrics))
+  const { prometheus, otlp } = metrics
+  if (typeof prometheus === 'object' && prometheus !== null) {
+    const nested = unknownKey(prometheus, ['path'])
+    if (nested !== null) throw new codes.WEFT_ERR_OBSERVE_OPTION(`metrics.prometheus.${nested.key}`, nested.expected, 'an unknown option')
+    if (prometheus.path !== undefined && !(typeof prometheus.path === 'string' && prometheus.path.startsWith('/'))) throw new codes.WEFT_ERR_OBSERVE_OPTION('metrics.prometheus.path', 'a path starting with /', String(prometheus.path))
+  }
+  if (otlp !== undefined) {
+    if (otlp === null || typeof otlp !== 'object') throw new codes.WEFT_ERR_OBSERVE_OPTION('metrics.otlp', 'an object with a url', String(otlp))
+    const nested = unknownKey(otlp, ['url', 'intervalMs', 'timeoutMs'])
+    if (nested !== null) throw new codes.WEFT_ERR_OBSERVE_OPTION(`metrics.otlp.${nested.key}`, nested.expected, 'an unknown option')
+    if (typeof otlp.url !== 'string' || !URL.canParse(otlp.url)) throw new codes.WEFT_ERR_OBSERVE_OPTION('metrics.otlp.url', 'an absolute URL', String(otlp.url))
+    for (const name of ['intervalMs', 'timeoutMs'] as const) {
+      const value = otlp[name]
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new codes.WEFT_ERR_OBSERVE_OPTION(`metrics.otlp.${name}`, 'a positive whole number', String(value))
     }
   }
 }
@@ -124,6 +148,14 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     stopInjecting = tracing.injectOutgoing(() => ctx.get()?.trace as RequestTrace | undefined)
   }
 
+  let metrics: RequestMetrics | null = null
+  if (options.metrics !== undefined && options.metrics !== false) {
+    // the OpenTelemetry metrics packages load only now
+    const { createRequestMetrics, registerMetricsRoute } = await import('./metrics/index.js')
+    metrics = await createRequestMetrics(options.metrics === true ? {} : options.metrics, failed)
+    registerMetricsRoute(instance, metrics, failed)
+  }
+
   const store = new ActivityStore(opts.recent, opts.maxRoutes)
   const listeners = new Set<(activity: RequestActivity) => void>()
   const onActivity = options.onActivity
@@ -132,6 +164,9 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
 
   const deliver = (activity: RequestActivity, request: any): void => {
     try { store.add(activity) } catch (err) { failed(err) }
+    if (metrics !== null) {
+      try { metrics.record(activity, request?.protocol ?? 'http') } catch (err) { failed(err) }
+    }
     if (leakWarnings && activity.leaks.length > 0) warnLeaks(activity)
     if (onActivity !== undefined) {
       try { onActivity(activity, request) } catch (err) { failed(err) }
@@ -241,6 +276,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     detailTracker?.disable()
     listeners.clear()
     await tracing?.shutdown()
+    await metrics?.shutdown()
   })
 }
 

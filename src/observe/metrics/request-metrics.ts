@@ -3,7 +3,7 @@
 // One `record` per finished request; nothing here throws into a request (callers count errors).
 import type { Histogram, Counter } from '@opentelemetry/api'
 import type { RequestActivity } from '../types.js'
-import { MetricAttributes } from './attributes.js'
+import { MAX_ATTRIBUTE_SETS, MetricAttributes } from './attributes.js'
 import { loadMetricsPackages, loadOtlpMetricExporter } from './load-packages.js'
 import { resolveServiceName, serviceAttributes } from '../otel/resource.js'
 import type { MetricsOptions } from './types.js'
@@ -69,7 +69,7 @@ export async function createRequestMetrics (options: MetricsOptions, onError: (e
 
   return {
     prometheusPath,
-    get attributeSets () { return { size: attributes.size, cap: 5000 } },
+    get attributeSets () { return { size: attributes.size, cap: MAX_ATTRIBUTE_SETS } },
     record (activity, scheme) {
       const attrs = attributes.of(activity.method, activity.route, activity.statusCode, scheme)
       duration.record(activity.wallMs / 1000, attrs)

@@ -21,6 +21,7 @@ import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
 import { weftSpanProcessor, type WeftSpanProcessor } from './db-spans.js'
 import type { RequestMetrics } from './metrics/index.js'
+import { checkMetricsOptions, METRICS_OPTION_KEYS } from './metrics/check-options.js'
 import type { ObserveDetail, ObserveOptions, ObserveSizes, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
@@ -32,7 +33,7 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   serverTiming: ['when', 'operations'],
   tracing: ['serviceName', 'url', 'exporter', 'operationSpans', 'resourceAttributes', 'onError', 'maxQueueSize', 'exportTimeoutMs'],
   page: PAGE_OPTION_KEYS,
-  metrics: ['prometheus', 'otlp', 'serviceName', 'resourceAttributes']
+  metrics: METRICS_OPTION_KEYS
 }
 /** Most (route, kind) pairs remembered for leak warnings. */
 const MAX_LEAK_WARNINGS = 1000
@@ -79,27 +80,6 @@ function checkKeys (options: ObserveOptions): void {
     }
   }
   checkMetricsOptions(options.metrics)
-}
-
-function checkMetricsOptions (metrics: ObserveOptions['metrics']): void {
-  if (metrics === undefined || typeof metrics === 'boolean') return
-  if (metrics === null || typeof metrics !== 'object') throw new codes.WEFT_ERR_OBSERVE_OPTION('metrics', 'true, false or an object', String(metrics))
-  const { prometheus, otlp } = metrics
-  if (typeof prometheus === 'object' && prometheus !== null) {
-    const nested = unknownKey(prometheus, ['path'])
-    if (nested !== null) throw new codes.WEFT_ERR_OBSERVE_OPTION(`metrics.prometheus.${nested.key}`, nested.expected, 'an unknown option')
-    if (prometheus.path !== undefined && !(typeof prometheus.path === 'string' && prometheus.path.startsWith('/'))) throw new codes.WEFT_ERR_OBSERVE_OPTION('metrics.prometheus.path', 'a path starting with /', String(prometheus.path))
-  }
-  if (otlp !== undefined) {
-    if (otlp === null || typeof otlp !== 'object') throw new codes.WEFT_ERR_OBSERVE_OPTION('metrics.otlp', 'an object with a url', String(otlp))
-    const nested = unknownKey(otlp, ['url', 'intervalMs', 'timeoutMs'])
-    if (nested !== null) throw new codes.WEFT_ERR_OBSERVE_OPTION(`metrics.otlp.${nested.key}`, nested.expected, 'an unknown option')
-    if (typeof otlp.url !== 'string' || !URL.canParse(otlp.url)) throw new codes.WEFT_ERR_OBSERVE_OPTION('metrics.otlp.url', 'an absolute URL', String(otlp.url))
-    for (const name of ['intervalMs', 'timeoutMs'] as const) {
-      const value = otlp[name]
-      if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new codes.WEFT_ERR_OBSERVE_OPTION(`metrics.otlp.${name}`, 'a positive whole number', String(value))
-    }
-  }
 }
 
 function checkOptions (options: ObserveOptions): Required<Pick<ObserveOptions, 'detail' | 'sample' | 'recent' | 'maxRoutes' | 'maxSpans'>> {

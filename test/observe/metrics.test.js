@@ -131,6 +131,20 @@ describe('the Prometheus endpoint', () => {
     const none = await listen(t, { metrics: { otlp: { url: 'http://127.0.0.1:9/v1/metrics', intervalMs: 600_000, timeoutMs: 500 } } }, () => {})
     assert.equal((await none.get('/metrics')).status, 404)
   })
+  test('through weft({ observe: { metrics: true } }) too, and a route with config.observe false is not recorded', async (t) => {
+    const app = weft({ observe: { metrics: true } })
+    app.get('/seen', async () => 'seen')
+    app.get('/unseen', { config: { observe: false } }, async () => 'unseen')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.after(() => app.close())
+    const base = `http://127.0.0.1:${app.server.address().port}`
+    for (let i = 0; i < 3; i++) await (await fetch(`${base}/seen`)).text()
+    for (let i = 0; i < 2; i++) await (await fetch(`${base}/unseen`)).text()
+    const samples = parseText(await (await fetch(`${base}/metrics`)).text())
+    assert.equal(one(samples, 'http_server_request_duration_count', { http_route: '/seen' }), 3)
+    assert.equal(samples.filter((s) => s.labels.http_route === '/unseen').length, 0)
+    assert.equal(app.observe.internalErrors, 0)
+  })
 })
 
 describe('metrics options', () => {

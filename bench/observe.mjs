@@ -25,6 +25,7 @@ const SERVERS = [
   { name: 'resources', label: 'weft + observe resources', file: 'observe-weft.mjs', mode: 'resources' },
   { name: 'otel', label: 'weft + timing + OTel export', file: 'observe-weft.mjs', mode: 'otel', exports: true },
   { name: 'page', label: 'weft + timing + page (idle)', file: 'observe-weft.mjs', mode: 'page', optional: true },
+  { name: 'metrics', label: 'weft + timing + metrics', file: 'observe-weft.mjs', mode: 'metrics' },
   { name: 'fastify', label: 'fastify', file: 'observe-fastify.mjs', mode: 'plain' },
   { name: 'fastify-otel', label: 'fastify + @fastify/otel + SDK', file: 'observe-fastify.mjs', mode: 'otel', exports: true }
 ]
@@ -269,6 +270,14 @@ function targets (units) {
   if (page && timing) {
     const r = sameRound(page, timing)
     line(`/hello: page idle ≈ timing: ${pct(r)} CPU/req vs timing (same-round median; within ±3% counts as equal here)`, Math.abs(r - 1) <= 0.03)
+  }
+  // per-route metrics (issue 18): at most 3% more CPU per request than timing alone, same round
+  for (const route of ['hello', 'call']) {
+    const metrics = at(route, 'metrics')
+    const timingHere = at(route, 'timing')
+    if (!metrics || !timingHere) continue
+    const r = sameRound(metrics, timingHere)
+    line(`${ROUTES[route].path}: metrics ≤ 1.03 × timing: ${r.toFixed(3)} (same-round median; ${pct(metrics.cpuVsOffPaired)} vs off, timing ${pct(timingHere.cpuVsOffPaired)})`, r <= 1.03)
   }
   // database spans: what observe adds on /db beyond what it adds on /hello (the request itself)
   for (const name of ['timing', 'resources', 'otel']) {

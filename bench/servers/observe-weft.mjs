@@ -1,6 +1,7 @@
 // Weft serving bench/observe.mjs's routes, observe per argv[2]: off | channels | timing | resources |
-// otel | page (channels: off + empty subscribers on mysql2's TracingChannels; otel: timing + tracing
-// to BENCH_OTLP_URL; page: timing + the live page, no browser connected).
+// otel | page | metrics (channels: off + empty subscribers on mysql2's TracingChannels; otel: timing + tracing
+// to BENCH_OTLP_URL; page: timing + the live page, no browser connected; metrics: timing + per-route
+// metrics with their Prometheus endpoint, not scraped during the load).
 import weft from 'weft'
 import { observe } from 'weft/observe'
 import { HOST, addApp, mode, ready, subscribeMysqlChannels } from './observe-app.mjs'
@@ -11,7 +12,8 @@ const modes = {
   timing: { detail: 'timing' },
   resources: { detail: 'resources' },
   otel: { detail: 'timing', tracing: { url: process.env.BENCH_OTLP_URL ?? 'http://127.0.0.1:4318/v1/traces', serviceName: 'bench-weft' } },
-  page: { detail: 'timing', page: true }
+  page: { detail: 'timing', page: true },
+  metrics: { detail: 'timing', metrics: true }
 }
 if (!(mode in modes)) {
   console.error(`unknown mode ${JSON.stringify(mode)} (expected ${Object.keys(modes).join(', ')})`)

@@ -11,6 +11,7 @@ export type {
   ActivityLog, ActivityOperation, ActivitySpan, HeldCount, HookTiming, ObserveDetail, ObserveSizes, ObserveOptions, PhaseName, PhaseTiming,
   RequestActivity, RouteSummary, ServerTimingOptions
 } from './types.js'
+export type { MetricsOptions, OtlpMetricsOptions, PrometheusMetricsOptions } from './metrics/types.js'
 export { registerActivityPage, isLoopbackAddress } from './page/index.js'
 export type { ApiError, ProcessList, RequestList, RequestSummary, RouteList, StartupAnswer } from './api/types.js'
 export type { ActivitySource, ActivityEvent, PageAccess, PageOptions, StartupView, PluginTreeNode } from './page/index.js'

@@ -20,17 +20,20 @@ import { unknownKey } from './option-keys.js'
 import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
 import { weftSpanProcessor, type WeftSpanProcessor } from './db-spans.js'
+import type { RequestMetrics } from './metrics/index.js'
+import { checkMetricsOptions, METRICS_OPTION_KEYS } from './metrics/check-options.js'
 import type { ObserveDetail, ObserveOptions, ObserveSizes, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
 /** Every key each option object knows: anything else is a mistake to report, not to ignore. */
-const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page']
+const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page', 'metrics']
 /** What `register(plugin, options)` itself reads from a plugin's options (as Fastify does): not observe's to refuse. */
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const NESTED_KEYS: Record<string, readonly string[]> = {
   serverTiming: ['when', 'operations'],
   tracing: ['serviceName', 'url', 'exporter', 'operationSpans', 'resourceAttributes', 'onError', 'maxQueueSize', 'exportTimeoutMs'],
-  page: PAGE_OPTION_KEYS
+  page: PAGE_OPTION_KEYS,
+  metrics: METRICS_OPTION_KEYS
 }
 /** Most (route, kind) pairs remembered for leak warnings. */
 const MAX_LEAK_WARNINGS = 1000
@@ -76,6 +79,7 @@ function checkKeys (options: ObserveOptions): void {
       if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new codes.WEFT_ERR_OBSERVE_OPTION(`tracing.${name}`, 'a positive whole number', String(value))
     }
   }
+  checkMetricsOptions(options.metrics)
 }
 
 function checkOptions (options: ObserveOptions): Required<Pick<ObserveOptions, 'detail' | 'sample' | 'recent' | 'maxRoutes' | 'maxSpans'>> {
@@ -124,6 +128,14 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     stopInjecting = tracing.injectOutgoing(() => ctx.get()?.trace as RequestTrace | undefined)
   }
 
+  let metrics: RequestMetrics | null = null
+  if (options.metrics !== undefined && options.metrics !== false) {
+    // the OpenTelemetry metrics packages load only now
+    const { createRequestMetrics, registerMetricsRoute } = await import('./metrics/index.js')
+    metrics = await createRequestMetrics(options.metrics === true ? {} : options.metrics, failed)
+    registerMetricsRoute(instance, metrics, failed)
+  }
+
   const store = new ActivityStore(opts.recent, opts.maxRoutes)
   const listeners = new Set<(activity: RequestActivity) => void>()
   const onActivity = options.onActivity
@@ -132,6 +144,9 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
 
   const deliver = (activity: RequestActivity, request: any): void => {
     try { store.add(activity) } catch (err) { failed(err) }
+    if (metrics !== null) {
+      try { metrics.record(activity, request?.protocol ?? 'http') } catch (err) { failed(err) }
+    }
     if (leakWarnings && activity.leaks.length > 0) warnLeaks(activity)
     if (onActivity !== undefined) {
       try { onActivity(activity, request) } catch (err) { failed(err) }
@@ -241,6 +256,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     detailTracker?.disable()
     listeners.clear()
     await tracing?.shutdown()
+    await metrics?.shutdown()
   })
 }
 

@@ -196,6 +196,11 @@ export interface ObserveOptions {
   /** OpenTelemetry export (needs the optional @opentelemetry/* peers). Default off. */
   tracing?: boolean | import('./otel/types.js').TracingOptions
   /**
+   * Per-route metrics through the OpenTelemetry metrics SDK (needs the optional @opentelemetry/sdk-metrics
+   * and exporter peers): `true` for a Prometheus endpoint at `/metrics`, or where to export. Default off. See docs/observe.md.
+   */
+  metrics?: boolean | import('./metrics/types.js').MetricsOptions
+  /**
    * The live page (off by default): `true`, or its options. Loopback clients with the page's token
    * (random per process unless `token` is set; the URL is logged once listening, and is `app.observe.page.url()`),
    * and whoever `allow(request)` lets in. See docs/page.md.

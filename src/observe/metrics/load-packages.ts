@@ -1,0 +1,40 @@
+// Loads the optional OpenTelemetry metrics packages on first use; a missing one is reported by name
+// (WEFT_ERR_OTEL_PACKAGE_MISSING) with the command that installs them.
+import { codes } from '../../errors.js'
+
+const INSTALL = '@opentelemetry/api @opentelemetry/resources @opentelemetry/sdk-metrics @opentelemetry/exporter-prometheus @opentelemetry/exporter-metrics-otlp-http'
+
+export interface MetricsPackages {
+  resources: typeof import('@opentelemetry/resources')
+  sdk: typeof import('@opentelemetry/sdk-metrics')
+  prometheus: typeof import('@opentelemetry/exporter-prometheus')
+}
+
+function isMissing (error: unknown, name: string): boolean {
+  const { code, message } = error as { code?: unknown, message?: unknown }
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    typeof message === 'string' && message.includes(`'${name}'`)
+}
+
+async function load<T> (name: string, importIt: () => Promise<T>): Promise<T> {
+  try {
+    return await importIt()
+  } catch (error) {
+    if (isMissing(error, name)) throw new codes.WEFT_ERR_OTEL_PACKAGE_MISSING(name, INSTALL)
+    throw error
+  }
+}
+
+export async function loadMetricsPackages (): Promise<MetricsPackages> {
+  // one literal import per package, so bundlers and `tsc` see each specifier
+  const [resources, sdk, prometheus] = await Promise.all([
+    load('@opentelemetry/resources', () => import('@opentelemetry/resources')),
+    load('@opentelemetry/sdk-metrics', () => import('@opentelemetry/sdk-metrics')),
+    load('@opentelemetry/exporter-prometheus', () => import('@opentelemetry/exporter-prometheus'))
+  ])
+  return { resources, sdk, prometheus }
+}
+
+export async function loadOtlpMetricExporter (): Promise<typeof import('@opentelemetry/exporter-metrics-otlp-http')> {
+  return await load('@opentelemetry/exporter-metrics-otlp-http', () => import('@opentelemetry/exporter-metrics-otlp-http'))
+}

@@ -118,7 +118,7 @@ export const codes = {
   // weft/observe's live page: a bad registerActivityPage() option (Weft's own)
   WEFT_ERR_PAGE_INVALID_OPTION: createError('WEFT_ERR_PAGE_INVALID_OPTION', 'The activity page option \'%s\' must be %s, got %s', 500, TypeError),
   // weft/observe tracing needs the optional OpenTelemetry peer packages (Weft's own)
-  WEFT_ERR_OTEL_PACKAGE_MISSING: createError('WEFT_ERR_OTEL_PACKAGE_MISSING', 'Tracing needs the optional package \'%s\', which is not installed: npm install %s', 500),
+  WEFT_ERR_OTEL_PACKAGE_MISSING: createError('WEFT_ERR_OTEL_PACKAGE_MISSING', 'OpenTelemetry export (tracing or metrics) needs the optional package \'%s\', which is not installed: npm install %s', 500),
   // routing
   FST_ERR_NOT_FOUND: createError('FST_ERR_NOT_FOUND', 'Not Found', 404),
   FST_ERR_BAD_URL: createError('FST_ERR_BAD_URL', '\'%s\' is not a valid url component', 400),

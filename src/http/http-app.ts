@@ -111,6 +111,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   /** Closes the HTTP/2 server's open sessions (GOAWAY) at close(): Weft's, or a serverFactory's closeHttp2Sessions. */
   #closeSessions: (() => void) | null = null
   #initialConfig: Readonly<Record<string, unknown>> | null = null
+  /** Servers bound besides `server` (listen on 'localhost': its other addresses), with their HTTP/2 session closers. */
+  readonly bindings: Array<{ server: Server, closeSessions: (() => void) | null }> = []
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
@@ -161,6 +163,33 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     this.#answersMissingHost = answersMissingHost
     this.#closeSessions = closeSessions
     return server
+  }
+
+  /** One more server of the same kind serving this app (listen on 'localhost' binds one per address). */
+  createBinding (): Server {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res)
+    const options = this.options
+    let server: Server
+    let closeSessions: (() => void) | null = null
+    if (typeof options.serverFactory === 'function') {
+      server = options.serverFactory(handler, options)
+      const close = (server as { closeHttp2Sessions?: unknown } | null)?.closeHttp2Sessions
+      if (typeof close === 'function') closeSessions = () => { close.call(server) }
+    } else {
+      ({ server, closeSessions } = createWeftServer(options, handler))
+    }
+    const clientErrorHandler = options.clientErrorHandler ?? defaultClientErrorHandler
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientErrorHandler.call(this.rootScope?.instance ?? this, err, socket) })
+    // upgrades reach the listeners of app.server (websocket plugins listen there)
+    server.on('upgrade', (...args: unknown[]) => { this.server.emit('upgrade', ...args) })
+    this.bindings.push({ server, closeSessions })
+    return server
+  }
+
+  /** Forgets a binding that failed to bind. */
+  dropBinding (server: Server): void {
+    const i = this.bindings.findIndex((b) => b.server === server)
+    if (i >= 0) this.bindings.splice(i, 1)
   }
 
   /** forceCloseConnections as this server can honour it (Fastify's rules). */
@@ -258,6 +287,21 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
 
   protected override async stopServing (): Promise<void> {
+    await Promise.all([this.#stopMain(), ...this.bindings.splice(0).map((b) => this.#stopBinding(b.server, b.closeSessions))])
+  }
+
+  /** A binding stops accepting with the main server; its connections close as forceCloseConnections says. */
+  async #stopBinding (server: Server, closeSessions: (() => void) | null): Promise<void> {
+    if (!server.listening) return
+    await new Promise<void>((resolve) => {
+      server.close(() => { resolve() })
+      if (this.forceCloseConnections === true && typeof server.closeAllConnections === 'function') server.closeAllConnections()
+      else if (this.forceCloseConnections === 'idle' && typeof server.closeIdleConnections === 'function') server.closeIdleConnections()
+      if (closeSessions !== null) closeSessions()
+    })
+  }
+
+  async #stopMain (): Promise<void> {
     const server = this.server
     if (!server.listening) return
     await new Promise<void>((resolve) => {

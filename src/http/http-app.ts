@@ -22,6 +22,14 @@ import type { RequestStages, WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
+/** Fastify's checks of `ajv`: customOptions a plain object, plugins an array (both may be left out). */
+function checkAjvOptions (ajv: WeftOptions['ajv']): void {
+  if (ajv === undefined || ajv === null) return
+  const { customOptions = {}, plugins = [] } = ajv as { customOptions?: unknown, plugins?: unknown }
+  if (Object.prototype.toString.call(customOptions) !== '[object Object]') throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ(typeof customOptions)
+  if (!Array.isArray(plugins)) throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR(typeof plugins)
+}
+
 export interface WeftOptions extends RouterOptions {
   logger?: boolean | Record<string, unknown> | Logger
   loggerInstance?: Logger
@@ -129,6 +137,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const gen = options.genReqId ?? defaultGenReqId()
     const headerName = header === false ? false : header.toLowerCase()
     this.genReqId = headerName === false ? gen : (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
+    checkAjvOptions(options.ajv)
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
     if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))

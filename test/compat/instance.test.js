@@ -341,3 +341,33 @@ both('not-found handlers and failures before preHandler publish nothing; a preHa
     trace.off()
   }
 })
+
+// onClose resources and Ajv options
+
+both('addHook(onClose, resource) disposes it at close: asyncDispose preferred, dispose otherwise, child plugins first', async (factory) => {
+  const app = factory()
+  const order = []
+  app.register(async (child) => {
+    child.addHook('onClose', { async [Symbol.asyncDispose] () { order.push('child async') }, [Symbol.dispose] () { order.push('child sync') } })
+  })
+  app.addHook('onClose', { [Symbol.dispose] () { order.push('root sync') } })
+  await app.ready()
+  await app.close()
+  assert.deepEqual(order, ['child async', 'root sync'])
+})
+
+both('a failing dispose rejects close(); a non-disposable object is FST_ERR_HOOK_INVALID_HANDLER', async (factory) => {
+  const app = factory()
+  app.addHook('onClose', { async [Symbol.asyncDispose] () { throw new Error('cannot dispose') } })
+  assert.throws(() => app.addHook('onClose', { close () {} }), { code: 'FST_ERR_HOOK_INVALID_HANDLER' })
+  await app.ready()
+  await assert.rejects(app.close(), { message: 'cannot dispose' })
+})
+
+both('ajv options: customOptions must be an object and plugins an array', async (factory) => {
+  assert.throws(() => factory({ ajv: { customOptions: 8 } }), { code: 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ' })
+  assert.throws(() => factory({ ajv: { customOptions: {}, plugins: 8 } }), { code: 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR' })
+  const app = factory({ ajv: { customOptions: { coerceTypes: false } } })
+  app.get('/', { schema: { querystring: { type: 'object', properties: { n: { type: 'integer' } } } } }, async (request) => ({ n: request.query.n }))
+  assert.equal((await app.inject('/?n=2')).statusCode, 400)
+})

@@ -312,7 +312,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
 
   async #stopMain (): Promise<void> {
     const server = this.server
-    if (!server.listening) return
+    // a server listened to by its owner (a serverFactory's, bound without app.listen()) stays open, as on Fastify
+    if (!server.listening || !this.state.listening) return
     await new Promise<void>((resolve) => {
       let reaper: NodeJS.Timeout | undefined
       server.close(() => { clearInterval(reaper); resolve() })

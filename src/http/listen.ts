@@ -105,6 +105,7 @@ export async function listen (app: HttpApp, opts: ListenOptions = {}): Promise<s
   await bind(app.server, options)
   app.state.listening = true
   const address = logListening(app, app.server, resolver)
-  if (options.host === 'localhost') await bindOthers(app, 'localhost', options, resolver)
+  // a serverFactory may hand back one server each call: its app stays on one address, as on Fastify
+  if (options.host === 'localhost' && typeof app.options.serverFactory !== 'function') await bindOthers(app, 'localhost', options, resolver)
   return address
 }

@@ -371,3 +371,25 @@ both('ajv options: customOptions must be an object and plugins an array', async 
   app.get('/', { schema: { querystring: { type: 'object', properties: { n: { type: 'integer' } } } } }, async (request) => ({ n: request.query.n }))
   assert.equal((await app.inject('/?n=2')).statusCode, 400)
 })
+
+both('a serverFactory server: listen(localhost) binds it once; close() leaves a server its owner bound', async (factory) => {
+  const shared = http.createServer()
+  const app = hello(factory({ serverFactory: (handler) => { shared.on('request', handler); return shared } }))
+  const address = await app.listen({ port: 0, host: 'localhost' })
+  assert.equal(app.addresses().length, 1)
+  assert.deepEqual(await get(address), { status: 200, body: 'hello' })
+  await app.close()
+  assert.equal(shared.listening, false)
+
+  const owned = http.createServer()
+  const other = hello(factory({ serverFactory: (handler) => { owned.on('request', handler); return owned } }))
+  await other.ready()
+  await new Promise((resolve) => owned.listen(0, '127.0.0.1', resolve))
+  try {
+    await other.close()
+    assert.equal(owned.listening, true)
+    assert.deepEqual(other.addresses(), [owned.address()])
+  } finally {
+    await new Promise((resolve) => owned.close(resolve))
+  }
+})

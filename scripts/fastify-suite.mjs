@@ -3,7 +3,7 @@
 // Usage: npm run build --silent && node scripts/fastify-suite.mjs [--fastify] [--node BIN] file.test.js ...
 // Prints per file the tests run, passing and failing, and a total. A measurement, not part of npm test.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync, existsSync, realpathSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, existsSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -24,7 +24,8 @@ if (files.length === 0) {
 const fastifyEntry = realpathSync(join(root, 'node_modules', 'fastify', 'fastify.js'))
 const weftEntry = join(root, 'dist', 'index.cjs')
 if (!existsSync(weftEntry)) { console.error('dist/index.cjs is missing: run npm run build first'); process.exit(2) }
-const preload = join(mkdtempSync(join(tmpdir(), 'weft-fastify-suite-')), 'redirect.cjs')
+const preloadDir = mkdtempSync(join(tmpdir(), 'weft-fastify-suite-'))
+const preload = join(preloadDir, 'redirect.cjs')
 writeFileSync(preload, `'use strict'
 const Module = require('node:module')
 const resolveFilename = Module._resolveFilename
@@ -59,6 +60,7 @@ function runFile (file) {
 
 const rows = []
 for (const file of files) rows.push(await runFile(file))
+rmSync(preloadDir, { recursive: true, force: true })
 const total = { tests: 0, pass: 0, fail: 0 }
 console.log(`Fastify's suite on ${onFastify ? 'Fastify' : 'Weft'} (${nodeBin})`)
 console.log('| file | tests | passing | failing |')

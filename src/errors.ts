@@ -42,6 +42,8 @@ export const codes = {
   FST_ERR_INIT_OPTS_INVALID: createError('FST_ERR_INIT_OPTS_INVALID', 'Invalid initialization options: \'%s\'', 500),
   FST_ERR_QSP_NOT_FN: createError('FST_ERR_QSP_NOT_FN', 'querystringParser option should be a function, instead got \'%s\'', 500, TypeError),
   FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE: createError('FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE', 'Cannot set forceCloseConnections to \'idle\' as your HTTP server does not support closeIdleConnections method', 500),
+  FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ: createError('FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'ajv.customOptions option should be an object, instead got \'%s\'', 500, TypeError),
+  FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR: createError('FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR', 'ajv.plugins option should be an array, instead got \'%s\'', 500, TypeError),
   FST_ERR_LISTEN_OPTIONS_INVALID: createError('FST_ERR_LISTEN_OPTIONS_INVALID', 'Invalid listen options: \'%s\'', 500, TypeError),
   FST_ERR_ERROR_HANDLER_NOT_FN: createError('FST_ERR_ERROR_HANDLER_NOT_FN', 'Error Handler must be a function', 500, TypeError),
   FST_ERR_ERROR_HANDLER_ALREADY_SET: createError('FST_ERR_ERROR_HANDLER_ALREADY_SET', 'Error Handler already set in this scope. Set \'allowErrorHandlerOverride: true\' to allow overriding.', 500),

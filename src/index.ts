@@ -3,6 +3,7 @@ import { createLogger } from './app/logger.js'
 import { kApp, kScope } from './app/symbols.js'
 import { codes, createError } from './errors.js'
 import { version } from './app/plugin-host.js'
+import { initializationChannel } from './http/diagnostics.js'
 import { HttpApp, type WeftOptions } from './http/http-app.js'
 import { WeftInstance } from './http/weft-instance.js'
 import type { WeftInstance as PublicWeftInstance } from './types/api.js'
@@ -21,6 +22,9 @@ export function weft (options: WeftOptions = {}): PublicWeftInstance {
   if (observeOptions !== undefined && observeOptions !== false) {
     instance.register(import('./observe/observe-plugin.js'), observeOptions === true ? {} : observeOptions as Record<string, unknown>)
   }
+  // Fastify's `fastify.initialization` message, for APM agents (a subscriber's throw reaches
+  // process 'uncaughtException' on the next tick, as diagnostics_channel does, never this call)
+  if (initializationChannel.hasSubscribers) initializationChannel.publish({ fastify: instance })
   return instance as unknown as PublicWeftInstance
 }
 

@@ -2,6 +2,7 @@
 // hooks, instance decorators and the thenable that lets `await app.register(...)` wait.
 // Child scopes are Object.create(parent): they see the parent's decorators, never the reverse.
 import { codes } from '../errors.js'
+import { disposableHook } from './disposable-hook.js'
 import type { StartupView } from './startup-timeline.js'
 import { callSettled } from '../hooks/user-call.js'
 import { guardSyncHook } from '../hooks/app-hook-runner.js'
@@ -130,6 +131,7 @@ export class PluginHost {
   }
 
   addHook (name: HookName, fn: Function): this {
+    if (name === 'onClose' && typeof fn !== 'function') fn = disposableHook(fn) as Function
     validateHook(name, fn)
     const app = this[kApp]
     if (app.state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "addHook"!')

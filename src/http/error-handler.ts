@@ -12,6 +12,7 @@ import {
 } from './reply.js'
 import type { ErrorHandlerLink } from './route-context.js'
 import { Stage } from './request-observer.js'
+import { handlerTraceOf } from './diagnostics.js'
 import { serializerFor } from './schemas.js'
 
 export type ErrorHandlerFn = ErrorHandlerLink['fn']
@@ -61,7 +62,7 @@ function callErrorHandler (reply: Reply, error: unknown): void {
     return
   }
   if (result === undefined) return
-  if (isThenable(result)) settleReply(reply, result)
+  if (isThenable(result)) settleReply(reply, result, handlerTraceOf(reply))
   else reply.send(result)
 }
 

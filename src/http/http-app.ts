@@ -22,6 +22,14 @@ import type { RequestStages, WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
+/** Fastify's checks of `ajv`: customOptions a plain object, plugins an array (both may be left out). */
+function checkAjvOptions (ajv: WeftOptions['ajv']): void {
+  if (ajv === undefined || ajv === null) return
+  const { customOptions = {}, plugins = [] } = ajv as { customOptions?: unknown, plugins?: unknown }
+  if (Object.prototype.toString.call(customOptions) !== '[object Object]') throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ(typeof customOptions)
+  if (!Array.isArray(plugins)) throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR(typeof plugins)
+}
+
 export interface WeftOptions extends RouterOptions {
   logger?: boolean | Record<string, unknown> | Logger
   loggerInstance?: Logger
@@ -111,6 +119,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   /** Closes the HTTP/2 server's open sessions (GOAWAY) at close(): Weft's, or a serverFactory's closeHttp2Sessions. */
   #closeSessions: (() => void) | null = null
   #initialConfig: Readonly<Record<string, unknown>> | null = null
+  /** Servers bound besides `server` (listen on 'localhost': its other addresses), with their HTTP/2 session closers. */
+  readonly bindings: Array<{ server: Server, closeSessions: (() => void) | null }> = []
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
@@ -127,6 +137,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const gen = options.genReqId ?? defaultGenReqId()
     const headerName = header === false ? false : header.toLowerCase()
     this.genReqId = headerName === false ? gen : (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
+    checkAjvOptions(options.ajv)
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
     if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
@@ -161,6 +172,33 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     this.#answersMissingHost = answersMissingHost
     this.#closeSessions = closeSessions
     return server
+  }
+
+  /** One more server of the same kind serving this app (listen on 'localhost' binds one per address). */
+  createBinding (): Server {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res)
+    const options = this.options
+    let server: Server
+    let closeSessions: (() => void) | null = null
+    if (typeof options.serverFactory === 'function') {
+      server = options.serverFactory(handler, options)
+      const close = (server as { closeHttp2Sessions?: unknown } | null)?.closeHttp2Sessions
+      if (typeof close === 'function') closeSessions = () => { close.call(server) }
+    } else {
+      ({ server, closeSessions } = createWeftServer(options, handler))
+    }
+    const clientErrorHandler = options.clientErrorHandler ?? defaultClientErrorHandler
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientErrorHandler.call(this.rootScope?.instance ?? this, err, socket) })
+    // upgrades reach the listeners of app.server (websocket plugins listen there)
+    server.on('upgrade', (...args: unknown[]) => { this.server.emit('upgrade', ...args) })
+    this.bindings.push({ server, closeSessions })
+    return server
+  }
+
+  /** Forgets a binding that failed to bind. */
+  dropBinding (server: Server): void {
+    const i = this.bindings.findIndex((b) => b.server === server)
+    if (i >= 0) this.bindings.splice(i, 1)
   }
 
   /** forceCloseConnections as this server can honour it (Fastify's rules). */
@@ -258,8 +296,24 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
 
   protected override async stopServing (): Promise<void> {
-    const server = this.server
+    await Promise.all([this.#stopMain(), ...this.bindings.splice(0).map((b) => this.#stopBinding(b.server, b.closeSessions))])
+  }
+
+  /** A binding stops accepting with the main server; its connections close as forceCloseConnections says. */
+  async #stopBinding (server: Server, closeSessions: (() => void) | null): Promise<void> {
     if (!server.listening) return
+    await new Promise<void>((resolve) => {
+      server.close(() => { resolve() })
+      if (this.forceCloseConnections === true && typeof server.closeAllConnections === 'function') server.closeAllConnections()
+      else if (this.forceCloseConnections === 'idle' && typeof server.closeIdleConnections === 'function') server.closeIdleConnections()
+      if (closeSessions !== null) closeSessions()
+    })
+  }
+
+  async #stopMain (): Promise<void> {
+    const server = this.server
+    // a server listened to by its owner (a serverFactory's, bound without app.listen()) stays open, as on Fastify
+    if (!server.listening || !this.state.listening) return
     await new Promise<void>((resolve) => {
       let reaper: NodeJS.Timeout | undefined
       server.close(() => { clearInterval(reaper); resolve() })

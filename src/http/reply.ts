@@ -6,6 +6,7 @@ import { finished } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
+import { handlerChannel, traceError, type HandlerTrace } from './diagnostics.js'
 import { Guard, HookRun, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { kContext, type DecoratorProps, type Request } from './request.js'
 import type { ErrorHandlerLink, RouteContext } from './route-context.js'
@@ -232,22 +233,36 @@ export function fail (reply: Reply, error: unknown): void {
  * empty body, unless the reply was sent meanwhile or the client is gone); a rejection is the
  * request's error, or only logged once the reply was sent or hijacked.
  */
-export function settleReply (reply: Reply, promise: PromiseLike<unknown>): void {
+export function settleReply (reply: Reply, promise: PromiseLike<unknown>, trace?: HandlerTrace): void {
+  if (trace !== undefined) trace.async = true
   promise.then((payload) => {
     if (reply[kHijacked]) return
-    if (payload === undefined && (reply[kSendCalled] || !clientWaiting(reply))) return
+    if (trace !== undefined) handlerChannel.asyncStart.publish(trace)
     try {
-      reply.send(payload)
-    } catch (err) {
-      fail(reply, err)
+      if (payload === undefined && (reply[kSendCalled] || !clientWaiting(reply))) return
+      try {
+        reply.send(payload)
+      } catch (err) {
+        fail(reply, err)
+      }
+    } finally {
+      if (trace !== undefined) handlerChannel.asyncEnd.publish(trace)
     }
   }, (err: unknown) => {
-    if (reply.sent || (reply[kSendCalled] && reply.raw.headersSent)) {
-      reply.log.error({ err }, 'Promise errored, but reply.sent = true was set')
-      return
+    if (trace !== undefined) {
+      traceError(reply, trace, err) // `error` comes before `asyncStart`, as on Fastify
+      handlerChannel.asyncStart.publish(trace)
     }
-    reply[kSendCalled] = true
-    fail(reply, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR())
+    try {
+      if (reply.sent || (reply[kSendCalled] && reply.raw.headersSent)) {
+        reply.log.error({ err }, 'Promise errored, but reply.sent = true was set')
+        return
+      }
+      reply[kSendCalled] = true
+      fail(reply, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR())
+    } finally {
+      if (trace !== undefined) handlerChannel.asyncEnd.publish(trace)
+    }
   })
 }
 

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { silentLogger } from '../app/logger.js'
+import { handlerChannel, newHandlerTrace, traceError, type HandlerTrace } from './diagnostics.js'
 import { handleError } from './error-handler.js'
 import { watchRequest } from './handler-timeout.js'
 import { hookRun, kErrorHandler, kHeaders, newHookRun, sendLater, settleReply, type Reply } from './reply.js'
@@ -191,14 +192,38 @@ function preHandlerStage (reply: Reply): void {
 }
 
 const afterPreHandler: Continuation = (run, err) => {
-  if (err !== null) handleError(run.reply as Reply, err)
-  else handlerStage(run.reply as Reply)
+  const reply = run.reply as Reply
+  if (err === null) handlerStage(reply)
+  else if (handlerChannel.hasSubscribers && !reply[kContext].is404) tracedFailure(reply, err)
+  else handleError(reply, err)
+}
+
+/** A preHandler hook failed: Fastify traces it as the handler call (start, error, end). */
+function tracedFailure (reply: Reply, err: unknown): void {
+  const context = reply[kContext]
+  const trace = newHandlerTrace(reply.request, reply, context.url, context.method)
+  handlerChannel.start.runStores(trace, failTraced, undefined, reply, trace, err)
+}
+
+function failTraced (reply: Reply, trace: HandlerTrace, err: unknown): void {
+  try {
+    traceError(reply, trace, err)
+    handleError(reply, err)
+  } finally {
+    handlerChannel.end.publish(trace)
+  }
 }
 
 function handlerStage (reply: Reply): void {
   const observer = reply[kContext].app.observer
   if (observer !== null) observer.stage(reply, Stage.handler)
   const context = reply[kContext]
+  // Fastify's `tracing:fastify.request.handler:*` events, only while someone subscribes (not for not-found routes)
+  if (handlerChannel.hasSubscribers && !context.is404) {
+    const trace = newHandlerTrace(reply.request, reply, context.url, context.method)
+    handlerChannel.start.runStores(trace, tracedHandler, undefined, reply, context, trace)
+    return
+  }
   let result: unknown
   try {
     result = context.handler.call(context.instance, reply.request, reply)
@@ -215,6 +240,29 @@ function handlerStage (reply: Reply): void {
   }
   if (isThenable(result)) settleReply(reply, result)
   else reply.send(result)
+}
+
+/** handlerStage under a trace: `error` when the handler throws, `end` once it returned. */
+function tracedHandler (reply: Reply, context: RouteContext, trace: HandlerTrace): void {
+  try {
+    let result: unknown
+    try {
+      result = context.handler.call(context.instance, reply.request, reply)
+    } catch (err) {
+      traceError(reply, trace, err)
+      if (reply[kSendCalled] || reply[kHijacked]) reply.send(err)
+      else handleError(reply, err)
+      return
+    }
+    if (result === undefined || result === reply) {
+      if (!reply[kSendCalled]) sendLater(reply)
+      return
+    }
+    if (isThenable(result)) settleReply(reply, result, trace)
+    else reply.send(result)
+  } finally {
+    handlerChannel.end.publish(trace)
+  }
 }
 
 /** reply.callNotFound(): the not-found route of the route's scope takes over, from its preHandler hooks on. */

@@ -1,6 +1,7 @@
 // The HTTP half of the public instance: routes and their shorthands, request/reply decorators,
 // error and not-found handlers, schemas, body parsers, listen() and inject().
 import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { PluginHost } from '../app/plugin-host.js'
 import { checkDependencies, isGetterSetter } from '../app/decorators.js'
 import { kApp, kScope } from '../app/symbols.js'
@@ -11,7 +12,7 @@ import type { HttpScope } from './http-scope.js'
 import type { HookSignatures } from './hook-types.js'
 import type { AddHttpMethodOptions } from './http-methods.js'
 import { inject } from './inject.js'
-import { listen, type ListenOptions } from './listen.js'
+import { listen, originOf, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
@@ -68,6 +69,8 @@ function assertNotStarted (self: WeftInstance, method: string): void {
   if (self[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING(`Cannot call "${method}"!`)
 }
 
+const asyncListenCallbackWarning = 'The listen method mixes async and callback styles that may lead to unhandled rejections. Please use only one of them.'
+
 const errorHandlerOverrideWarning = 'It seems that you are overriding an errorHandler in the same scope, which can lead to subtle bugs. ' +
   'To disable this behavior, set \'allowErrorHandlerOverride\' to false.'
 
@@ -118,16 +121,28 @@ export class WeftInstance extends PluginHost {
 
   printRoutes (options?: Record<string, unknown>): string { return (this[kApp] as HttpApp).router.print(options) }
 
-  listen (opts?: ListenOptions | ((err: Error | null, address?: string) => void), cb?: (err: Error | null, address?: string) => void): any {
+  listen (opts?: ListenOptions | ((err: Error | null, address?: string | null) => void), cb?: (err: Error | null, address?: string | null) => void): any {
     if (typeof opts === 'function') { cb = opts; opts = {} }
     const app = this[kApp] as HttpApp
-    const p = listen(app, opts)
+    if (typeof cb === 'function' && cb.constructor.name === 'AsyncFunction') {
+      process.emitWarning(asyncListenCallbackWarning, { type: 'FastifyWarning', code: 'FSTWRN003' })
+    }
+    let p: Promise<string | undefined>
+    try {
+      p = listen(app, opts)
+    } catch (err) {
+      p = Promise.reject(err)
+    }
     // success is reported first, then the onListen chain starts in the same turn
     if (typeof cb === 'function') {
-      p.then((address) => { app.startup.listening(); cb!(null, address); app.startOnListen() }, (err) => cb!(err))
+      p.then((address) => {
+        if (address === undefined) return // aborted by its signal
+        app.startup.listening(); cb!(null, address); app.startOnListen()
+      }, (err) => cb!(err, null))
       return undefined
     }
     return p.then((address) => {
+      if (address === undefined) return address
       app.startup.listening()
       const reported = Promise.resolve(address)
       app.startOnListen()
@@ -135,10 +150,25 @@ export class WeftInstance extends PluginHost {
     })
   }
 
-  addresses (): Array<{ address: string, family: string, port: number }> {
-    const a = this.server.address()
-    return a !== null && typeof a === 'object' ? [a] : []
+  /** Every address the app is bound at: the extra bindings of listen('localhost') first, then app.server's. */
+  addresses (): AddressInfo[] {
+    const app = this[kApp] as HttpApp
+    const out: AddressInfo[] = [] // a unix socket's path too, typed as Fastify types it
+    for (const b of app.bindings) { const a = b.server.address(); if (a !== null) out.push(a as AddressInfo) }
+    const main = this.server.address()
+    if (main !== null) out.push(main as AddressInfo)
+    return out
   }
+
+  /** The origin of app.server's address (`http://127.0.0.1:3000`, or a unix socket's path). */
+  get listeningOrigin (): string {
+    const address = this.server.address()
+    if (address === null) throw new TypeError('listeningOrigin: the app is not listening')
+    return originOf(address, Boolean((this[kApp] as HttpApp).options.https))
+  }
+
+  /** `await using app = weft()`: closes the app. */
+  [Symbol.asyncDispose] (): Promise<void> { return this.close() }
 
   inject (opts?: unknown, cb?: (err: Error | null, res?: any) => void): any {
     return inject(this[kApp] as HttpApp, opts, cb)

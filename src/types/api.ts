@@ -318,6 +318,10 @@ export interface FastifyInstance<
   listen(cb: ListenCallback): void
   listen(opts: ListenOptions, cb: ListenCallback): void
   addresses(): AddressInfo[]
+  /** The origin app.server listens at: `http://127.0.0.1:3000`, `http://[::1]:3000`, or a unix socket's path. */
+  readonly listeningOrigin: string
+  /** `await using app = weft()` closes the app at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>
   /** Runs a fake request through the whole lifecycle (booting the app first). */
   inject(): InjectChain
   inject(opts: InjectOptions | string): Promise<InjectResponse>

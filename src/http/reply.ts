@@ -11,7 +11,12 @@ import { kContext, type DecoratorProps, type Request } from './request.js'
 import type { ErrorHandlerLink, RouteContext } from './route-context.js'
 import { Stage } from './request-observer.js'
 import { captureAsyncContext, inRequestContext } from './request-context.js'
-import { serializerFor, serializerForType } from './serialization.js'
+import { defaultSerializerCompiler, serializerFor, serializerForType } from './serialization.js'
+import { kScope } from '../app/symbols.js'
+import type { HttpScope } from './http-scope.js'
+import type { SerializerFunction } from './schema-store.js'
+import { FORBIDDEN_TRAILERS, sendTrailers, trailerNames, type TrailerFn, type Trailers } from './reply-trailers.js'
+import { isWebResponse, isWebStream, unwrapResponse, webStreamReadable } from './reply-web.js'
 
 export const kHeaders = Symbol('weft.headers')
 export const kRun = Symbol('weft.run')
@@ -21,6 +26,9 @@ export const kRunningOnError = Symbol('weft.runningOnError')
 export const kOnErrorRan = Symbol('weft.onErrorRan')
 const kSerializer = Symbol('weft.serializer')
 const kStart = Symbol('weft.start')
+const kTrailers = Symbol('weft.trailers')
+/** reply.compileSerializationSchema()'s functions, per route context and schema object. */
+const compiledBySchema = new WeakMap<object, WeakMap<object, SerializerFunction>>()
 /** The handler finished without sending: a later send may come from another async context (a driver's callback). */
 export const kSendLater = Symbol('weft.sendLater')
 
@@ -43,6 +51,7 @@ export class Reply {
   [kOnErrorRan]: boolean
   [kStart]: number
   [kSendLater]: boolean
+  [kTrailers]: Trailers | null
 
   constructor (raw: ServerResponse, request: Request, log: Logger, context: RouteContext) {
     this.raw = raw
@@ -59,6 +68,7 @@ export class Reply {
     this[kOnErrorRan] = false
     this[kStart] = performance.now()
     this[kSendLater] = false
+    this[kTrailers] = null
     const props = (new.target as typeof Reply).props
     for (let i = 0; i < props.length; i++) (this as any)[props[i]![0]] = props[i]![1]
   }
@@ -147,15 +157,73 @@ export class Reply {
     return serializePayload(this, payload)
   }
 
-  getSerializationFunction (statusCode: number | string): ((payload: unknown) => string) | undefined {
-    return serializerFor(this[kContext].serializers, Number(statusCode))
+  /** The route's serializer for a response key ('200', '2xx', 'default'; per media type with `contentType`), or the one
+   *  compileSerializationSchema() made for a schema object; undefined when there is none. */
+  getSerializationFunction (schemaOrStatus: number | string | object, contentType?: string): SerializerFunction | undefined {
+    const context = this[kContext]
+    if (typeof schemaOrStatus === 'object' && schemaOrStatus !== null) return compiledBySchema.get(context)?.get(schemaOrStatus)
+    if (typeof schemaOrStatus !== 'string' && typeof schemaOrStatus !== 'number') return undefined
+    const key = String(schemaOrStatus)
+    if (typeof contentType === 'string') return context.serializersByType?.[key]?.[contentType]
+    const byType = context.serializersByType?.[key]
+    if (byType !== undefined) return byType as unknown as SerializerFunction // Fastify hands back the per-type table here
+    return context.serializers?.[key]
   }
 
-  /** Serializes `data` with the route's response serializer for `httpStatus` (FST_ERR_MISSING_SERIALIZATION_FN when it has none). */
-  serializeInput (data: unknown, httpStatus: number | string): string {
-    const serialize = this.getSerializationFunction(httpStatus)
-    if (serialize === undefined) throw new codes.FST_ERR_MISSING_SERIALIZATION_FN(String(httpStatus))
-    return serialize(data)
+  /** A serializer for `schema` made by the scope's serializer compiler, compiled once per route and schema object. */
+  compileSerializationSchema (schema: object, httpStatus: number | string | null = null, contentType: string | null = null): SerializerFunction {
+    const context = this[kContext]
+    let cache = compiledBySchema.get(context)
+    const cached = cache?.get(schema)
+    if (cached !== undefined) return cached
+    const scope = (context.instance as { [kScope]: HttpScope })[kScope]
+    const compiler = scope.serializerCompilerFor(store => defaultSerializerCompiler(store))
+    const fn = compiler({ schema: schema as any, method: this.request.method, url: this.request.url, httpStatus: httpStatus as any, contentType: contentType as any })
+    if (cache === undefined) compiledBySchema.set(context, cache = new WeakMap())
+    cache.set(schema, fn)
+    return fn
+  }
+
+  /** Serializes `data` with the route's response serializer for `httpStatus` (and `contentType`), or with `schema` compiled. */
+  serializeInput (data: unknown, schema: object | number | string, httpStatus?: number | string | null, contentType?: string | null): string {
+    const maybeType = httpStatus
+    const status = typeof schema === 'string' || typeof schema === 'number' ? schema : httpStatus
+    const type = status != null && status !== '' && maybeType !== status ? maybeType as string | null | undefined : contentType
+    if (status != null) {
+      const key = String(status)
+      const context = this[kContext]
+      const serialize = type != null ? context.serializersByType?.[key]?.[type] : (context.serializers?.[key])
+      if (serialize === undefined) {
+        if (type) throw new codes.FST_ERR_MISSING_CONTENTTYPE_SERIALIZATION_FN(key, type)
+        throw new codes.FST_ERR_MISSING_SERIALIZATION_FN(key)
+      }
+      return serialize(data)
+    }
+    return this.compileSerializationSchema(schema as object, null, type ?? null)(data)
+  }
+
+  /** Sets a trailer: `fn(reply, payload, done)` gives its value (callback or promise) once the body is written. */
+  trailer (key: string, fn: TrailerFn): this {
+    const name = key.toLowerCase()
+    if (FORBIDDEN_TRAILERS.has(name)) throw new codes.FST_ERR_BAD_TRAILER_NAME(name)
+    if (typeof fn !== 'function') throw new codes.FST_ERR_BAD_TRAILER_VALUE(name, typeof fn)
+    ;(this[kTrailers] ??= {})[name] = fn
+    return this
+  }
+
+  hasTrailer (key: string): boolean {
+    return this[kTrailers]?.[key.toLowerCase()] !== undefined
+  }
+
+  removeTrailer (key: string): this {
+    if (this[kTrailers] !== null) this[kTrailers][key.toLowerCase()] = undefined
+    return this
+  }
+
+  /** Sends a 103 Early Hints response (node:http's writeEarlyHints). */
+  writeEarlyHints (hints: Record<string, string | string[]>, callback?: () => void): this {
+    this.raw.writeEarlyHints(hints, callback)
+    return this
   }
 
   /** Hands the request to the not-found handler of its URL's scope (its preHandler hooks first). */
@@ -279,7 +347,7 @@ export function sendPayload (reply: Reply, payload: unknown): void {
   const headers = reply[kHeaders]
   const contentType = headers['content-type'] as string | undefined
   if (payload !== null) {
-    if (typeof (payload as { pipe?: unknown }).pipe === 'function') {
+    if (typeof (payload as { pipe?: unknown }).pipe === 'function' || isWebStream(payload) || isWebResponse(payload)) {
       onSendStage(reply, payload)
       return
     }
@@ -393,11 +461,30 @@ export function writeResponse (reply: Reply, payload: unknown): void {
   }
   const app = reply[kContext].app
   if (app.observer !== null) app.observer.stage(reply, Stage.write) // may add headers (Server-Timing)
+  let trailers = reply[kTrailers]
+  if (trailers !== null) {
+    const names = trailerNames(trailers)
+    if (names === '') {
+      trailers = reply[kTrailers] = null
+    } else {
+      // HTTP/1.1 carries trailers in chunked encoding only; HTTP/2 has its own frames (and no transfer-encoding)
+      if (reply.request.raw.httpVersionMajor !== 2) reply.header('transfer-encoding', 'chunked')
+      reply.header('trailer', names)
+    }
+  }
+  if (isWebResponse(payload)) {
+    try {
+      payload = unwrapResponse(reply, payload)
+    } catch (err) {
+      fail(reply, err)
+      return
+    }
+  }
   const headers = reply[kHeaders]
   const status = res.statusCode
   if (payload === undefined || payload === null) {
-    if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD') headers['content-length'] = '0'
-    if (writeHead(reply, status)) res.end()
+    if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD' && trailers === null) headers['content-length'] = '0'
+    if (writeHead(reply, status)) end(reply, res, trailers, payload)
     return
   }
   if ((status >= 100 && status < 200) || status === 204) {
@@ -408,24 +495,47 @@ export function writeResponse (reply: Reply, payload: unknown): void {
       (payload as NodeJS.ReadableStream).on('error', ignore)
       ;(payload as NodeJS.ReadableStream).resume()
     }
-    if (writeHead(reply, status)) res.end()
+    if (writeHead(reply, status)) end(reply, res, trailers, undefined)
     return
   }
   if (typeof (payload as { pipe?: unknown }).pipe === 'function') {
     sendStream(reply, payload as NodeJS.ReadableStream)
     return
   }
+  if (isWebStream(payload)) {
+    let readable: NodeJS.ReadableStream
+    try {
+      readable = webStreamReadable(payload)
+    } catch (err) {
+      fail(reply, err)
+      return
+    }
+    sendStream(reply, readable)
+    return
+  }
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
     fail(reply, new codes.FST_ERR_REP_INVALID_PAYLOAD_TYPE(typeof payload))
     return
   }
-  const length = Buffer.byteLength(payload)
-  const declared = headers['content-length']
-  if (declared === undefined || (reply.request.raw.method !== 'HEAD' && Number(declared) !== length)) headers['content-length'] = '' + length
-  if (writeHead(reply, status)) res.end(payload)
+  if (trailers === null) {
+    const length = Buffer.byteLength(payload)
+    const declared = headers['content-length']
+    if (declared === undefined || (reply.request.raw.method !== 'HEAD' && Number(declared) !== length)) headers['content-length'] = '' + length
+    if (writeHead(reply, status)) res.end(payload)
+    return
+  }
+  if (!writeHead(reply, status)) return
+  res.write(payload)
+  sendTrailers(reply, trailers, res, payload)
 }
 
 function ignore (): void {}
+
+/** Ends the response, with its trailers when some are set. */
+function end (reply: Reply, res: ServerResponse, trailers: Trailers | null, payload: unknown): void {
+  if (trailers === null) res.end()
+  else sendTrailers(reply, trailers, res, payload)
+}
 
 /** Writes the status line and headers; a header Node refuses (a bad value) becomes the request's error. */
 function writeHead (reply: Reply, status: number): boolean {
@@ -458,5 +568,12 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
   res.once('close', () => {
     if (!res.writableFinished) (stream as unknown as { destroy?: () => void }).destroy?.()
   })
-  stream.pipe(res)
+  const trailers = reply[kTrailers]
+  if (trailers === null) {
+    stream.pipe(res)
+    return
+  }
+  // the trailers end the response once the stream has ended
+  stream.pipe(res, { end: false })
+  stream.once('end', () => { if (!failed) sendTrailers(reply, trailers, res, null) })
 }

@@ -553,7 +553,9 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
   const headers = reply[kHeaders]
   for (const key in headers) res.setHeader(key, headers[key]!)
   let failed = false
+  let sourceOpen = true
   stream.on('error', (err: Error) => {
+    sourceOpen = false
     if (failed) return
     failed = true
     if (!res.headersSent) {
@@ -561,12 +563,15 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
       reply[kHeaders] = {}
       fail(reply, err)
     } else {
-      reply.log.warn({ err }, 'response stream failed after headers were sent')
-      res.destroy(err)
+      reply.log.warn({ err }, 'response terminated with an error with headers already sent')
+      res.destroy()
     }
   })
+  stream.once('end', () => { sourceOpen = false })
   res.once('close', () => {
-    if (!res.writableFinished) (stream as unknown as { destroy?: () => void }).destroy?.()
+    if (res.writableFinished || !sourceOpen) return
+    if (res.headersSent && !failed) reply.log.info({ res: reply }, 'stream closed prematurely')
+    closeSource(reply, stream)
   })
   const trailers = reply[kTrailers]
   if (trailers === null) {
@@ -576,4 +581,17 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
   // the trailers end the response once the stream has ended
   stream.pipe(res, { end: false })
   stream.once('end', () => { if (!failed) sendTrailers(reply, trailers, res, null) })
+}
+
+/** Stops a stream payload the client no longer reads: destroy(), else close(), else abort() (as Fastify tries them). */
+function closeSource (reply: Reply, stream: NodeJS.ReadableStream): void {
+  const source = stream as unknown as { destroy?: unknown, close?: unknown, abort?: unknown }
+  try {
+    if (typeof source.destroy === 'function') source.destroy()
+    else if (typeof source.close === 'function') source.close(ignore)
+    else if (typeof source.abort === 'function') source.abort()
+    else reply.log.warn('stream payload does not end properly')
+  } catch (err) {
+    reply.log.warn({ err }, 'closing the stream payload failed')
+  }
 }

@@ -125,6 +125,40 @@ both('a ReadableStream failing before its first chunk goes to the error handler'
   assert.equal(JSON.parse(res.body).message, 'web source broke')
 })
 
+both('onSend may turn the payload into a Response or a ReadableStream', async (factory) => {
+  const app = factory()
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url === '/to-response') return new Response('from onSend: ' + payload, { status: 203, headers: { 'x-hook': 'response' } })
+    return new ReadableStream({ start (c) { c.enqueue(new TextEncoder().encode('streamed ' + payload)); c.close() } })
+  })
+  app.get('/to-response', () => 'original')
+  app.get('/to-stream', () => 'original')
+  const base = await listen(app)
+  const asResponse = await get(base + '/to-response')
+  assert.deepEqual([asResponse.status, asResponse.body, asResponse.headers['x-hook']], [203, 'from onSend: original', 'response'])
+  const asStream = await get(base + '/to-stream')
+  assert.deepEqual([asStream.status, asStream.body], [200, 'streamed original'])
+})
+
+both('a client leaving mid-stream cancels a ReadableStream source', async (factory) => {
+  const app = factory()
+  const cancelled = deferred()
+  const firstChunk = deferred()
+  app.get('/', (req, reply) => {
+    reply.send(new ReadableStream({
+      start (c) { c.enqueue(new TextEncoder().encode('first')) },
+      cancel (reason) { cancelled.resolve('cancelled') }
+    }))
+  })
+  const base = await listen(app)
+  const request = http.get(base + '/', { agent: false }, (res) => {
+    res.once('data', () => { firstChunk.resolve(); request.destroy() })
+  })
+  request.on('error', () => {})
+  await within(firstChunk.promise, 'the first chunk')
+  assert.equal(await within(cancelled.promise, 'the source cancel'), 'cancelled')
+})
+
 // --- Node stream replies --------------------------------------------------------------------
 
 both('a Node stream reply: no content-type set by default, chunked, body whole', async (factory) => {
@@ -165,6 +199,57 @@ both('a stream failing after its first bytes cuts the connection', async (factor
   })
   await assert.rejects(get(await listen(app) + '/'))
   assert.equal(handlerErrors.length, 0)
+})
+
+both('a client leaving mid-stream: the source is destroyed (or closed) and the close logged at info', async (factory) => {
+  const lines = []
+  const app = factory({ logger: { level: 'info', stream: { write (line) { lines.push(JSON.parse(line)) } } } })
+  const destroyed = deferred()
+  const closed = deferred()
+  app.get('/destroy', (req, reply) => {
+    const stream = new Readable({ read () { if (!this.sent) { this.sent = true; this.push('hello') } } })
+    stream.once('close', () => destroyed.resolve('destroyed'))
+    reply.send(stream)
+  })
+  app.get('/close', (req, reply) => {
+    // a stream-like payload with close() and no destroy()
+    const inner = new Readable({ read () { if (!this.sent) { this.sent = true; this.push('hello') } } })
+    const payload = { pipe: (dest, opts) => inner.pipe(dest, opts), on: (...a) => { inner.on(...a); return payload }, once: (...a) => { inner.once(...a); return payload }, close: (cb) => { closed.resolve('closed'); cb?.() } }
+    reply.send(payload)
+  })
+  const base = await listen(app)
+  for (const path of ['/destroy', '/close']) {
+    const request = http.get(base + path, { agent: false }, (res) => res.once('data', () => request.destroy()))
+    request.on('error', () => {})
+  }
+  assert.equal(await within(destroyed.promise, 'the stream destroy'), 'destroyed')
+  assert.equal(await within(closed.promise, 'the stream close'), 'closed')
+  const premature = lines.filter((l) => l.msg === 'stream closed prematurely')
+  assert.equal(premature.length, 2)
+  assert.ok(premature.every((l) => l.level === 30 && l.res !== undefined))
+})
+
+both('a stream error carrying a statusCode gives that status (a missing file as 404)', async (factory) => {
+  const app = factory()
+  app.get('/', (req, reply) => {
+    const err = Object.assign(new Error('file not found'), { statusCode: 404 })
+    reply.send(new Readable({ read () { this.destroy(err) } }))
+  })
+  const res = await get(await listen(app) + '/')
+  assert.equal(res.status, 404)
+  assert.equal(JSON.parse(res.body).message, 'file not found')
+})
+
+both('onSend sees the stream, then the error when the stream fails before any byte', async (factory) => {
+  const app = factory()
+  const seen = []
+  app.addHook('onSend', async (req, reply, payload) => { seen.push(typeof payload?.pipe === 'function' ? 'stream' : payload) })
+  app.get('/', (req, reply) => reply.send(new Readable({ read () { this.destroy(new Error('bad')) } })))
+  const res = await get(await listen(app) + '/')
+  assert.equal(res.status, 500)
+  assert.equal(seen.length, 2)
+  assert.equal(seen[0], 'stream')
+  assert.equal(JSON.parse(seen[1]).message, 'bad')
 })
 
 // --- trailers ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // stream replies and their errors, trailers, 103 Early Hints, serializeInput and content-type defaults.
 import assert from 'node:assert/strict'
 import http from 'node:http'
+import http2 from 'node:http2'
 import net from 'node:net'
 import { Readable } from 'node:stream'
 import { both, deferred, inject, within } from './harness.js'
@@ -345,6 +346,53 @@ both('reply.trailer refuses forbidden names and non-functions with Fastify\'s er
     ['FST_ERR_BAD_TRAILER_NAME', 'Called reply.trailer with an invalid header name: transfer-encoding'],
     ['FST_ERR_BAD_TRAILER_VALUE', "Called reply.trailer('x-ok', fn) with an invalid type: string. Expected a function."]
   ])
+})
+
+both('trailers on the wire: with a user content-length, on an error reply, on HEAD', async (factory) => {
+  const app = factory()
+  const withTrailer = (reply) => reply.trailer('x-t', (r, p, done) => done(null, 'v'))
+  app.get('/length', (req, reply) => { withTrailer(reply).header('content-length', 4).send('abcd') })
+  app.head('/head', (req, reply) => { withTrailer(reply).send('abcd') })
+  app.get('/error', (req, reply) => { withTrailer(reply); throw new Error('boom') })
+  await listen(app)
+  const port = app.server.address().port
+  const wire = {}
+  for (const line of ['GET /length', 'HEAD /head', 'GET /error']) {
+    const raw = await rawExchange(port, `${line} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    wire[line] = raw.replace(/\r\nDate: [^\r]*/i, '')
+  }
+  assert.deepEqual(wire, {
+    'GET /length': 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\ncontent-type: text/plain; charset=utf-8\r\ntransfer-encoding: chunked\r\ntrailer: x-t\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\nx-t: v\r\n\r\n',
+    'HEAD /head': 'HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ntransfer-encoding: chunked\r\ntrailer: x-t\r\nConnection: close\r\n\r\n',
+    'GET /error': 'HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: 67\r\ntransfer-encoding: chunked\r\ntrailer: x-t\r\nConnection: close\r\n\r\n43\r\n{"statusCode":500,"error":"Internal Server Error","message":"boom"}\r\n0\r\nx-t: v\r\n\r\n'
+  })
+})
+
+both('over HTTP/2 (h2c): trailers in their own frame without transfer-encoding, and a 103', async (factory) => {
+  const app = factory({ http2: true })
+  app.get('/', (req, reply) => {
+    reply.writeEarlyHints({ link: '</h2.css>; rel=preload; as=style' })
+    reply.trailer('x-digest', async (r, payload) => 'len=' + payload.length)
+    reply.send('h2 body')
+  })
+  const base = await listen(app)
+  const session = http2.connect(base)
+  try {
+    const result = await within(new Promise((resolve, reject) => {
+      const out = { informational: [], body: '' }
+      const stream = session.request({ ':path': '/' })
+      stream.on('headers', (h) => out.informational.push([h[':status'], h.link]))
+      stream.on('response', (h) => { out.status = h[':status']; out.te = h['transfer-encoding']; out.trailer = h.trailer })
+      stream.on('trailers', (t) => { out.trailers = t['x-digest'] })
+      stream.setEncoding('utf8')
+      stream.on('data', (c) => { out.body += c })
+      stream.on('end', () => resolve(out))
+      stream.on('error', reject)
+    }), 'the h2 request')
+    assert.deepEqual(result, { informational: [[103, '</h2.css>; rel=preload; as=style']], body: 'h2 body', status: 200, te: undefined, trailer: 'x-digest', trailers: 'len=7' })
+  } finally {
+    session.close()
+  }
 })
 
 // --- 103 Early Hints --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { kScope } from '../app/symbols.js'
 import type { HttpScope } from './http-scope.js'
 import type { SerializerFunction } from './schema-store.js'
 import { FORBIDDEN_TRAILERS, sendTrailers, trailerNames, type TrailerFn, type Trailers } from './reply-trailers.js'
+import { replyMediaType } from './reply-content-type.js'
 import { isWebResponse, isWebStream, unwrapResponse, webStreamReadable } from './reply-web.js'
 
 export const kHeaders = Symbol('weft.headers')
@@ -345,19 +346,21 @@ export function sendPayload (reply: Reply, payload: unknown): void {
     return
   }
   const headers = reply[kHeaders]
-  const contentType = headers['content-type'] as string | undefined
+  // as Fastify: a content type set on the raw response counts; an empty or malformed one does not
+  const header = headers['content-type'] ?? reply.raw.getHeader('content-type')
+  const contentType = header === undefined ? null : replyMediaType(header)
   if (payload !== null) {
     if (typeof (payload as { pipe?: unknown }).pipe === 'function' || isWebStream(payload) || isWebResponse(payload)) {
       onSendStage(reply, payload)
       return
     }
     if ((payload as { buffer?: unknown }).buffer instanceof ArrayBuffer) {
-      if (contentType === undefined) headers['content-type'] = 'application/octet-stream'
+      if (contentType === null) headers['content-type'] = 'application/octet-stream'
       const bytes = payload as ArrayBufferView
       onSendStage(reply, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
       return
     }
-    if (contentType === undefined && typeof payload === 'string') {
+    if (contentType === null && typeof payload === 'string') {
       headers['content-type'] = 'text/plain; charset=utf-8'
       onSendStage(reply, payload)
       return
@@ -376,11 +379,11 @@ export function sendPayload (reply: Reply, payload: unknown): void {
       onSendStage(reply, body)
       return
     }
-  } else if (contentType === undefined) {
+  } else if (contentType === null) {
     headers['content-type'] = 'application/json; charset=utf-8'
-  } else if (contentType.indexOf('json') !== -1) {
-    // a JSON type without a charset gets utf-8 (application/hal+json too)
-    if (!/;\s*charset\s*=/i.test(contentType)) headers['content-type'] = contentType.replace(/;\s*$/, '') + '; charset=utf-8'
+  } else if (contentType.mediaType.indexOf('json') !== -1) {
+    // a JSON type without a charset gets utf-8 (application/hal+json too), its parameters re-written
+    if (!contentType.hasCharset) headers['content-type'] = contentType.normal + '; charset=utf-8'
   } else {
     // a non-JSON content type: a string goes as it is; anything else is for onSend to turn into bytes
     onSendStage(reply, payload)

@@ -526,3 +526,34 @@ both('content-type defaults per payload type, and charset rules, over a socket',
     'html-object': ['text/plain', '8', 'S{"s":1}']
   })
 })
+
+both('the reply\'s content type is read as a media type: raw headers count, malformed ones do not, JSON ones are normalised', async (factory) => {
+  const app = factory()
+  const cases = {
+    'raw-header': (req, reply) => { reply.raw.setHeader('content-type', 'text/html'); reply.send('<b>') },
+    'params-rewritten': (req, reply) => reply.type('Application/JSON; Foo=Bar; q="x y"').send({ a: 1 }),
+    uppercase: (req, reply) => reply.header('Content-Type', 'APPLICATION/JSON').send({ a: 1 }),
+    'json-only-in-a-parameter': (req, reply) => reply.type('text/plain; x=json').send({ a: 1 }),
+    'malformed-string': (req, reply) => reply.type('foo').send('s'),
+    'malformed-object': (req, reply) => reply.type('foo').send({ a: 1 }),
+    empty: (req, reply) => reply.type('').send({ a: 1 }),
+    'charset-any-case': (req, reply) => reply.type('application/json; CHARSET=x').send({ a: 1 })
+  }
+  for (const [path, handler] of Object.entries(cases)) app.get('/' + path, handler)
+  const base = await listen(app)
+  const seen = {}
+  for (const path of Object.keys(cases)) {
+    const res = await get(`${base}/${path}`)
+    seen[path] = [res.status, res.headers['content-type'], res.status === 500 ? JSON.parse(res.body).code : res.body]
+  }
+  assert.deepEqual(seen, {
+    'raw-header': [200, 'text/html', '<b>'],
+    'params-rewritten': [200, 'application/json; foo="Bar"; q="x y"; charset=utf-8', '{"a":1}'],
+    uppercase: [200, 'application/json; charset=utf-8', '{"a":1}'],
+    'json-only-in-a-parameter': [500, 'application/json; charset=utf-8', 'FST_ERR_REP_INVALID_PAYLOAD_TYPE'],
+    'malformed-string': [200, 'text/plain; charset=utf-8', 's'],
+    'malformed-object': [200, 'application/json; charset=utf-8', '{"a":1}'],
+    empty: [200, 'application/json; charset=utf-8', '{"a":1}'],
+    'charset-any-case': [200, 'application/json; CHARSET=x', '{"a":1}']
+  })
+})

@@ -13,8 +13,7 @@ import { Stage } from './request-observer.js'
 import { captureAsyncContext, inRequestContext } from './request-context.js'
 import { defaultSerializerCompiler, serializerFor, serializerForType } from './serialization.js'
 import { kScope } from '../app/symbols.js'
-import type { HttpScope } from './http-scope.js'
-import type { SerializerFunction } from './schema-store.js'
+import type { SchemaStore, SerializerCompiler, SerializerFunction } from './schema-store.js'
 import { FORBIDDEN_TRAILERS, sendTrailers, trailerNames, type TrailerFn, type Trailers } from './reply-trailers.js'
 import { replyMediaType } from './reply-content-type.js'
 import { isWebResponse, isWebStream, unwrapResponse, webStreamReadable } from './reply-web.js'
@@ -30,6 +29,8 @@ const kStart = Symbol('weft.start')
 const kTrailers = Symbol('weft.trailers')
 /** reply.compileSerializationSchema()'s functions, per route context and schema object. */
 const compiledBySchema = new WeakMap<object, WeakMap<object, SerializerFunction>>()
+/** What compileSerializationSchema needs of the route's scope (typed by shape: http-scope.ts leads back here). */
+interface SerializerScope { serializerCompilerFor (make: (store: SchemaStore) => SerializerCompiler): SerializerCompiler }
 /** The handler finished without sending: a later send may come from another async context (a driver's callback). */
 export const kSendLater = Symbol('weft.sendLater')
 
@@ -177,7 +178,7 @@ export class Reply {
     let cache = compiledBySchema.get(context)
     const cached = cache?.get(schema)
     if (cached !== undefined) return cached
-    const scope = (context.instance as { [kScope]: HttpScope })[kScope]
+    const scope = (context.instance as { [kScope]: SerializerScope })[kScope]
     const compiler = scope.serializerCompilerFor(store => defaultSerializerCompiler(store))
     const fn = compiler({ schema: schema as any, method: this.request.method, url: this.request.url, httpStatus: httpStatus as any, contentType: contentType as any })
     if (cache === undefined) compiledBySchema.set(context, cache = new WeakMap())

@@ -558,6 +558,7 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
   for (const key in headers) res.setHeader(key, headers[key]!)
   let failed = false
   let sourceOpen = true
+  const trailers = reply[kTrailers]
   stream.on('error', (err: Error) => {
     sourceOpen = false
     if (failed) return
@@ -571,20 +572,22 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
       res.destroy()
     }
   })
-  stream.once('end', () => { sourceOpen = false })
+  // finished() also reports a stream that had already ended when it was sent
+  try {
+    finished(stream, { readable: true, writable: false }, (err) => {
+      sourceOpen = false
+      if (err == null && trailers !== null && !failed) sendTrailers(reply, trailers, res, null)
+    })
+  } catch {
+    // a stream-like payload Node does not take for a stream: its own pipe() ends the response
+  }
   res.once('close', () => {
     if (res.writableFinished || !sourceOpen) return
     if (res.headersSent && !failed) reply.log.info({ res: reply }, 'stream closed prematurely')
     closeSource(reply, stream)
   })
-  const trailers = reply[kTrailers]
-  if (trailers === null) {
-    stream.pipe(res)
-    return
-  }
-  // the trailers end the response once the stream has ended
-  stream.pipe(res, { end: false })
-  stream.once('end', () => { if (!failed) sendTrailers(reply, trailers, res, null) })
+  // with trailers, they end the response once the stream has ended (finished() above)
+  stream.pipe(res, trailers === null ? undefined : { end: false })
 }
 
 /** Stops a stream payload the client no longer reads: destroy(), else close(), else abort() (as Fastify tries them). */

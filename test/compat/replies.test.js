@@ -287,6 +287,32 @@ both('trailers after JSON, empty, undefined and stream payloads', async (factory
   assert.deepEqual(results, { json: ['{"a":1}', '7'], empty: ['', '0'], undefined: ['', 'undefined'], stream: ['xy', 'null'] })
 })
 
+both('trailers after a web ReadableStream and a pre-ended Readable; a stream failing midway with trailers does not hang', async (factory) => {
+  const app = factory()
+  const add = (reply) => reply.trailer('x-done', (r, payload, done) => done(null, 'yes'))
+  app.get('/web', (req, reply) => {
+    add(reply).send(new ReadableStream({ start (c) { c.enqueue(new TextEncoder().encode('web')); c.close() } }))
+  })
+  app.get('/ended', (req, reply) => {
+    const stream = new Readable({ read () {} })
+    stream.push('early')
+    stream.push(null)
+    stream.resume()
+    stream.once('end', () => { stream.pause(); add(reply).send(stream) })
+  })
+  app.get('/broken', (req, reply) => {
+    let n = 0
+    add(reply).send(new Readable({ read () { if (n++ === 0) this.push('part'); else setTimeout(() => this.destroy(new Error('midway')), 10) } }))
+  })
+  const base = await listen(app)
+  const web = await get(base + '/web')
+  assert.deepEqual([web.body, web.trailers], ['web', { 'x-done': 'yes' }])
+  const ended = await get(base + '/ended')
+  assert.equal(ended.status, 200)
+  assert.deepEqual(ended.trailers, { 'x-done': 'yes' })
+  await assert.rejects(get(base + '/broken'))
+})
+
 both('removeTrailer and hasTrailer; removing every trailer gives a plain response', async (factory) => {
   const app = factory()
   const seen = []

@@ -99,6 +99,11 @@ export const codes = {
   FST_ERR_BAD_STATUS_CODE: createError('FST_ERR_BAD_STATUS_CODE', 'Called reply with an invalid status code: %s', 500),
   FST_ERR_FAILED_ERROR_SERIALIZATION: createError('FST_ERR_FAILED_ERROR_SERIALIZATION', 'Failed to serialize an error. Error: %s. Original error: %s', 500),
   FST_ERR_MISSING_SERIALIZATION_FN: createError('FST_ERR_MISSING_SERIALIZATION_FN', 'Missing serialization function. Key "%s"', 500),
+  FST_ERR_MISSING_CONTENTTYPE_SERIALIZATION_FN: createError('FST_ERR_MISSING_CONTENTTYPE_SERIALIZATION_FN', 'Missing serialization function. Key "%s:%s"', 500),
+  FST_ERR_REP_RESPONSE_BODY_CONSUMED: createError('FST_ERR_REP_RESPONSE_BODY_CONSUMED', 'Response.body is already consumed.', 500),
+  FST_ERR_REP_READABLE_STREAM_LOCKED: createError('FST_ERR_REP_READABLE_STREAM_LOCKED', 'ReadableStream was locked. You should call releaseLock() method on reader before sending.', 500),
+  FST_ERR_BAD_TRAILER_NAME: createError('FST_ERR_BAD_TRAILER_NAME', 'Called reply.trailer with an invalid header name: %s', 500),
+  FST_ERR_BAD_TRAILER_VALUE: createError('FST_ERR_BAD_TRAILER_VALUE', "Called reply.trailer('%s', fn) with an invalid type: %s. Expected a function.", 500),
   // schemas and validation
   FST_ERR_SCH_MISSING_ID: createError('FST_ERR_SCH_MISSING_ID', 'Missing schema $id property', 500),
   FST_ERR_SCH_ALREADY_PRESENT: createError('FST_ERR_SCH_ALREADY_PRESENT', 'Schema with id \'%s\' already declared!', 500),

@@ -12,7 +12,12 @@ import { kContext, type DecoratorProps, type Request } from './request.js'
 import type { ErrorHandlerLink, RouteContext } from './route-context.js'
 import { Stage } from './request-observer.js'
 import { captureAsyncContext, inRequestContext } from './request-context.js'
-import { serializerFor, serializerForType } from './serialization.js'
+import { defaultSerializerCompiler, serializerFor, serializerForType } from './serialization.js'
+import { kScope } from '../app/symbols.js'
+import type { SchemaStore, SerializerCompiler, SerializerFunction } from './schema-store.js'
+import { FORBIDDEN_TRAILERS, sendTrailers, trailerNames, type TrailerFn, type Trailers } from './reply-trailers.js'
+import { replyMediaType } from './reply-content-type.js'
+import { isWebResponse, isWebStream, unwrapResponse, webStreamReadable } from './reply-web.js'
 
 export const kHeaders = Symbol('weft.headers')
 export const kRun = Symbol('weft.run')
@@ -22,6 +27,11 @@ export const kRunningOnError = Symbol('weft.runningOnError')
 export const kOnErrorRan = Symbol('weft.onErrorRan')
 const kSerializer = Symbol('weft.serializer')
 const kStart = Symbol('weft.start')
+const kTrailers = Symbol('weft.trailers')
+/** reply.compileSerializationSchema()'s functions, per route context and schema object. */
+const compiledBySchema = new WeakMap<object, WeakMap<object, SerializerFunction>>()
+/** What compileSerializationSchema needs of the route's scope (typed by shape: http-scope.ts leads back here). */
+interface SerializerScope { serializerCompilerFor (make: (store: SchemaStore) => SerializerCompiler): SerializerCompiler }
 /** The handler finished without sending: a later send may come from another async context (a driver's callback). */
 export const kSendLater = Symbol('weft.sendLater')
 
@@ -44,6 +54,7 @@ export class Reply {
   [kOnErrorRan]: boolean
   [kStart]: number
   [kSendLater]: boolean
+  [kTrailers]: Trailers | null
 
   constructor (raw: ServerResponse, request: Request, log: Logger, context: RouteContext) {
     this.raw = raw
@@ -60,6 +71,7 @@ export class Reply {
     this[kOnErrorRan] = false
     this[kStart] = performance.now()
     this[kSendLater] = false
+    this[kTrailers] = null
     const props = (new.target as typeof Reply).props
     for (let i = 0; i < props.length; i++) (this as any)[props[i]![0]] = props[i]![1]
   }
@@ -148,15 +160,73 @@ export class Reply {
     return serializePayload(this, payload)
   }
 
-  getSerializationFunction (statusCode: number | string): ((payload: unknown) => string) | undefined {
-    return serializerFor(this[kContext].serializers, Number(statusCode))
+  /** The route's serializer for a response key ('200', '2xx', 'default'; per media type with `contentType`), or the one
+   *  compileSerializationSchema() made for a schema object; undefined when there is none. */
+  getSerializationFunction (schemaOrStatus: number | string | object, contentType?: string): SerializerFunction | undefined {
+    const context = this[kContext]
+    if (typeof schemaOrStatus === 'object' && schemaOrStatus !== null) return compiledBySchema.get(context)?.get(schemaOrStatus)
+    if (typeof schemaOrStatus !== 'string' && typeof schemaOrStatus !== 'number') return undefined
+    const key = String(schemaOrStatus)
+    if (typeof contentType === 'string') return context.serializersByType?.[key]?.[contentType]
+    const byType = context.serializersByType?.[key]
+    if (byType !== undefined) return byType as unknown as SerializerFunction // Fastify hands back the per-type table here
+    return context.serializers?.[key]
   }
 
-  /** Serializes `data` with the route's response serializer for `httpStatus` (FST_ERR_MISSING_SERIALIZATION_FN when it has none). */
-  serializeInput (data: unknown, httpStatus: number | string): string {
-    const serialize = this.getSerializationFunction(httpStatus)
-    if (serialize === undefined) throw new codes.FST_ERR_MISSING_SERIALIZATION_FN(String(httpStatus))
-    return serialize(data)
+  /** A serializer for `schema` made by the scope's serializer compiler, compiled once per route and schema object. */
+  compileSerializationSchema (schema: object, httpStatus: number | string | null = null, contentType: string | null = null): SerializerFunction {
+    const context = this[kContext]
+    let cache = compiledBySchema.get(context)
+    const cached = cache?.get(schema)
+    if (cached !== undefined) return cached
+    const scope = (context.instance as { [kScope]: SerializerScope })[kScope]
+    const compiler = scope.serializerCompilerFor(store => defaultSerializerCompiler(store))
+    const fn = compiler({ schema: schema as any, method: this.request.method, url: this.request.url, httpStatus: httpStatus as any, contentType: contentType as any })
+    if (cache === undefined) compiledBySchema.set(context, cache = new WeakMap())
+    cache.set(schema, fn)
+    return fn
+  }
+
+  /** Serializes `data` with the route's response serializer for `httpStatus` (and `contentType`), or with `schema` compiled. */
+  serializeInput (data: unknown, schema: object | number | string, httpStatus?: number | string | null, contentType?: string | null): string {
+    const maybeType = httpStatus
+    const status = typeof schema === 'string' || typeof schema === 'number' ? schema : httpStatus
+    const type = status != null && status !== '' && maybeType !== status ? maybeType as string | null | undefined : contentType
+    if (status != null) {
+      const key = String(status)
+      const context = this[kContext]
+      const serialize = type != null ? context.serializersByType?.[key]?.[type] : (context.serializers?.[key])
+      if (serialize === undefined) {
+        if (type) throw new codes.FST_ERR_MISSING_CONTENTTYPE_SERIALIZATION_FN(key, type)
+        throw new codes.FST_ERR_MISSING_SERIALIZATION_FN(key)
+      }
+      return serialize(data)
+    }
+    return this.compileSerializationSchema(schema as object, null, type ?? null)(data)
+  }
+
+  /** Sets a trailer: `fn(reply, payload, done)` gives its value (callback or promise) once the body is written. */
+  trailer (key: string, fn: TrailerFn): this {
+    const name = key.toLowerCase()
+    if (FORBIDDEN_TRAILERS.has(name)) throw new codes.FST_ERR_BAD_TRAILER_NAME(name)
+    if (typeof fn !== 'function') throw new codes.FST_ERR_BAD_TRAILER_VALUE(name, typeof fn)
+    ;(this[kTrailers] ??= {})[name] = fn
+    return this
+  }
+
+  hasTrailer (key: string): boolean {
+    return this[kTrailers]?.[key.toLowerCase()] !== undefined
+  }
+
+  removeTrailer (key: string): this {
+    if (this[kTrailers] !== null) this[kTrailers][key.toLowerCase()] = undefined
+    return this
+  }
+
+  /** Sends a 103 Early Hints response (node:http's writeEarlyHints). */
+  writeEarlyHints (hints: Record<string, string | string[]>, callback?: () => void): this {
+    this.raw.writeEarlyHints(hints, callback)
+    return this
   }
 
   /** Hands the request to the not-found handler of its URL's scope (its preHandler hooks first). */
@@ -292,19 +362,21 @@ export function sendPayload (reply: Reply, payload: unknown): void {
     return
   }
   const headers = reply[kHeaders]
-  const contentType = headers['content-type'] as string | undefined
+  // as Fastify: a content type set on the raw response counts; an empty or malformed one does not
+  const header = headers['content-type'] ?? reply.raw.getHeader('content-type')
+  const contentType = header === undefined ? null : replyMediaType(header)
   if (payload !== null) {
-    if (typeof (payload as { pipe?: unknown }).pipe === 'function') {
+    if (typeof (payload as { pipe?: unknown }).pipe === 'function' || isWebStream(payload) || isWebResponse(payload)) {
       onSendStage(reply, payload)
       return
     }
     if ((payload as { buffer?: unknown }).buffer instanceof ArrayBuffer) {
-      if (contentType === undefined) headers['content-type'] = 'application/octet-stream'
+      if (contentType === null) headers['content-type'] = 'application/octet-stream'
       const bytes = payload as ArrayBufferView
       onSendStage(reply, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
       return
     }
-    if (contentType === undefined && typeof payload === 'string') {
+    if (contentType === null && typeof payload === 'string') {
       headers['content-type'] = 'text/plain; charset=utf-8'
       onSendStage(reply, payload)
       return
@@ -323,11 +395,11 @@ export function sendPayload (reply: Reply, payload: unknown): void {
       onSendStage(reply, body)
       return
     }
-  } else if (contentType === undefined) {
+  } else if (contentType === null) {
     headers['content-type'] = 'application/json; charset=utf-8'
-  } else if (contentType.indexOf('json') !== -1) {
-    // a JSON type without a charset gets utf-8 (application/hal+json too)
-    if (!/;\s*charset\s*=/i.test(contentType)) headers['content-type'] = contentType.replace(/;\s*$/, '') + '; charset=utf-8'
+  } else if (contentType.mediaType.indexOf('json') !== -1) {
+    // a JSON type without a charset gets utf-8 (application/hal+json too), its parameters re-written
+    if (!contentType.hasCharset) headers['content-type'] = contentType.normal + '; charset=utf-8'
   } else {
     // a non-JSON content type: a string goes as it is; anything else is for onSend to turn into bytes
     onSendStage(reply, payload)
@@ -408,11 +480,30 @@ export function writeResponse (reply: Reply, payload: unknown): void {
   }
   const app = reply[kContext].app
   if (app.observer !== null) app.observer.stage(reply, Stage.write) // may add headers (Server-Timing)
+  let trailers = reply[kTrailers]
+  if (trailers !== null) {
+    const names = trailerNames(trailers)
+    if (names === '') {
+      trailers = reply[kTrailers] = null
+    } else {
+      // HTTP/1.1 carries trailers in chunked encoding only; HTTP/2 has its own frames (and no transfer-encoding)
+      if (reply.request.raw.httpVersionMajor !== 2) reply.header('transfer-encoding', 'chunked')
+      reply.header('trailer', names)
+    }
+  }
+  if (isWebResponse(payload)) {
+    try {
+      payload = unwrapResponse(reply, payload)
+    } catch (err) {
+      fail(reply, err)
+      return
+    }
+  }
   const headers = reply[kHeaders]
   const status = res.statusCode
   if (payload === undefined || payload === null) {
-    if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD') headers['content-length'] = '0'
-    if (writeHead(reply, status)) res.end()
+    if (status >= 200 && status !== 204 && status !== 304 && reply.request.raw.method !== 'HEAD' && trailers === null) headers['content-length'] = '0'
+    if (writeHead(reply, status)) end(reply, res, trailers, payload)
     return
   }
   if ((status >= 100 && status < 200) || status === 204) {
@@ -423,24 +514,47 @@ export function writeResponse (reply: Reply, payload: unknown): void {
       (payload as NodeJS.ReadableStream).on('error', ignore)
       ;(payload as NodeJS.ReadableStream).resume()
     }
-    if (writeHead(reply, status)) res.end()
+    if (writeHead(reply, status)) end(reply, res, trailers, undefined)
     return
   }
   if (typeof (payload as { pipe?: unknown }).pipe === 'function') {
     sendStream(reply, payload as NodeJS.ReadableStream)
     return
   }
+  if (isWebStream(payload)) {
+    let readable: NodeJS.ReadableStream
+    try {
+      readable = webStreamReadable(payload)
+    } catch (err) {
+      fail(reply, err)
+      return
+    }
+    sendStream(reply, readable)
+    return
+  }
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
     fail(reply, new codes.FST_ERR_REP_INVALID_PAYLOAD_TYPE(typeof payload))
     return
   }
-  const length = Buffer.byteLength(payload)
-  const declared = headers['content-length']
-  if (declared === undefined || (reply.request.raw.method !== 'HEAD' && Number(declared) !== length)) headers['content-length'] = '' + length
-  if (writeHead(reply, status)) res.end(payload)
+  if (trailers === null) {
+    const length = Buffer.byteLength(payload)
+    const declared = headers['content-length']
+    if (declared === undefined || (reply.request.raw.method !== 'HEAD' && Number(declared) !== length)) headers['content-length'] = '' + length
+    if (writeHead(reply, status)) res.end(payload)
+    return
+  }
+  if (!writeHead(reply, status)) return
+  res.write(payload)
+  sendTrailers(reply, trailers, res, payload)
 }
 
 function ignore (): void {}
+
+/** Ends the response, with its trailers when some are set. */
+function end (reply: Reply, res: ServerResponse, trailers: Trailers | null, payload: unknown): void {
+  if (trailers === null) res.end()
+  else sendTrailers(reply, trailers, res, payload)
+}
 
 /** Writes the status line and headers; a header Node refuses (a bad value) becomes the request's error. */
 function writeHead (reply: Reply, status: number): boolean {
@@ -458,7 +572,10 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
   const headers = reply[kHeaders]
   for (const key in headers) res.setHeader(key, headers[key]!)
   let failed = false
+  let sourceOpen = true
+  const trailers = reply[kTrailers]
   stream.on('error', (err: Error) => {
+    sourceOpen = false
     if (failed) return
     failed = true
     if (!res.headersSent) {
@@ -466,12 +583,37 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
       reply[kHeaders] = {}
       fail(reply, err)
     } else {
-      reply.log.warn({ err }, 'response stream failed after headers were sent')
-      res.destroy(err)
+      reply.log.warn({ err }, 'response terminated with an error with headers already sent')
+      res.destroy()
     }
   })
+  // finished() also reports a stream that had already ended when it was sent
+  try {
+    finished(stream, { readable: true, writable: false }, (err) => {
+      sourceOpen = false
+      if (err == null && trailers !== null && !failed) sendTrailers(reply, trailers, res, null)
+    })
+  } catch {
+    // a stream-like payload Node does not take for a stream: its own pipe() ends the response
+  }
   res.once('close', () => {
-    if (!res.writableFinished) (stream as unknown as { destroy?: () => void }).destroy?.()
+    if (res.writableFinished || !sourceOpen) return
+    if (res.headersSent && !failed) reply.log.info({ res: reply }, 'stream closed prematurely')
+    closeSource(reply, stream)
   })
-  stream.pipe(res)
+  // with trailers, they end the response once the stream has ended (finished() above)
+  stream.pipe(res, trailers === null ? undefined : { end: false })
+}
+
+/** Stops a stream payload the client no longer reads: destroy(), else close(), else abort() (as Fastify tries them). */
+function closeSource (reply: Reply, stream: NodeJS.ReadableStream): void {
+  const source = stream as unknown as { destroy?: unknown, close?: unknown, abort?: unknown }
+  try {
+    if (typeof source.destroy === 'function') source.destroy()
+    else if (typeof source.close === 'function') source.close(ignore)
+    else if (typeof source.abort === 'function') source.abort()
+    else reply.log.warn('stream payload does not end properly')
+  } catch (err) {
+    reply.log.warn({ err }, 'closing the stream payload failed')
+  }
 }

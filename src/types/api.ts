@@ -449,9 +449,20 @@ export interface FastifyReply<
   hijack(): this
   serializer(fn: (payload: unknown) => string): this
   serialize(payload: unknown): string
-  getSerializationFunction(statusCode: number | string): ((payload: unknown) => string) | undefined
-  /** Serializes `data` with the route's response serializer for `httpStatus` (FST_ERR_MISSING_SERIALIZATION_FN when it has none). */
+  /** The route's serializer for a response key (and media type), or the one compileSerializationSchema() made for `schema`. */
+  getSerializationFunction(schemaOrStatus: number | string | { [key: string]: any }, contentType?: string): ((payload: unknown) => string) | undefined
+  /** A serializer for `schema` from the scope's serializer compiler, made once per route and schema object. */
+  compileSerializationSchema(schema: { [key: string]: any }, httpStatus?: number | string | null, contentType?: string | null): (payload: unknown) => string
+  /** Serializes `data` with the route's serializer for `httpStatus` (and `contentType`), or with `schema` compiled. */
   serializeInput(data: unknown, httpStatus: number | string): string
+  serializeInput(data: unknown, httpStatus: number | string, contentType: string): string
+  serializeInput(data: unknown, schema: { [key: string]: any }, httpStatus?: number | string | null, contentType?: string | null): string
+  /** Sets a trailer whose value `fn` gives (by callback or promise) once the body is written. */
+  trailer(key: string, fn: ((reply: FastifyReply<RouteGeneric, RawServer, RawRequest, RawReply, ContextConfig, SchemaCompiler, TypeProvider, ReplyType, Decorations>, payload: unknown, done: (err: Error | null, value?: string) => void) => void) | ((reply: FastifyReply<RouteGeneric, RawServer, RawRequest, RawReply, ContextConfig, SchemaCompiler, TypeProvider, ReplyType, Decorations>, payload: unknown) => Promise<string>)): this
+  hasTrailer(key: string): boolean
+  removeTrailer(key: string): this
+  /** Sends a 103 Early Hints response. */
+  writeEarlyHints(hints: Record<string, string | string[]>, callback?: () => void): this
   /** Hands the request to the not-found handler of its URL's scope. */
   callNotFound(): this
   getDecorator<T = unknown>(name: string | symbol): T

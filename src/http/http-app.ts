@@ -20,6 +20,7 @@ import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
 import type { RequestStages, WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
+import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
 export interface WeftOptions extends RouterOptions {
@@ -48,6 +49,9 @@ export interface WeftOptions extends RouterOptions {
   querystringParser?: (search: string) => Record<string, unknown>
   ajv?: { customOptions?: object, plugins?: unknown[] }
   serializerOpts?: object
+  schemaController?: { compilersFactory?: CompilersFactory }
+  /** The root scope's schema error formatter (setSchemaErrorFormatter() and route options override it). */
+  schemaErrorFormatter?: SchemaErrorFormatter
   https?: Record<string, unknown> | boolean | null
   /** A node:http2 server: h2c, or h2 over TLS with `https` (HTTP/1.1 too with `https.allowHTTP1`). */
   http2?: boolean
@@ -130,7 +134,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
     if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
-    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error' }
+    const schemaErrorFormatter = options.schemaErrorFormatter ? checkSchemaErrorFormatter(options.schemaErrorFormatter, this) : undefined
+    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter }
     const routerOptions = { ...options, ...options.routerOptions }
     this.settings = {
       bodyLimit,
@@ -138,7 +143,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       exposeHeadRoutes: options.exposeHeadRoutes ?? true,
       ignoreTrailingSlash: routerOptions.ignoreTrailingSlash ?? false,
       ajv: options.ajv,
-      serializerOpts: options.serializerOpts
+      serializerOpts: options.serializerOpts,
+      compilersFactory: options.schemaController?.compilersFactory
     }
     this.router = new Router(routerOptions)
     this.stages = requestStages

@@ -18,6 +18,7 @@ export interface HttpScopeDefaults {
   bodyLimit: number
   onProtoPoisoning: 'error' | 'remove' | 'ignore'
   onConstructorPoisoning: 'error' | 'remove' | 'ignore'
+  schemaErrorFormatter?: SchemaErrorFormatter
 }
 
 export class HttpScope extends PluginScope {
@@ -45,7 +46,7 @@ export class HttpScope extends PluginScope {
       this.schemas = new SchemaStore()
       this.validatorCompiler = null
       this.serializerCompiler = null
-      this.schemaErrorFormatter = undefined
+      this.schemaErrorFormatter = defaults.schemaErrorFormatter
       this.replySerializer = null
       this.contentTypeParser = new ContentTypeParser(defaults.bodyLimit, defaults.onProtoPoisoning, defaults.onConstructorPoisoning)
     } else {

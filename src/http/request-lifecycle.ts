@@ -172,14 +172,34 @@ function validationStage (reply: Reply): void {
   if (context.validators !== null) {
     const err = validateRequest(context.validators, reply.request, context.schemaErrorFormatter)
     if (err !== null) {
-      if (!context.attachValidation) {
-        handleError(reply, err)
+      if (err instanceof Promise) {
+        // an async validator (Ajv `$async`, a custom one returning a promise): the request waits for its answer
+        err.then((settled) => afterValidation(reply, settled), (thrown: unknown) => afterValidation(reply, asError(thrown)))
         return
       }
-      reply.request.validationError = err
+      afterValidation(reply, err)
+      return
     }
   }
   preHandlerStage(reply)
+}
+
+function afterValidation (reply: Reply, err: Error | null): void {
+  if (err !== null) {
+    if (!reply[kContext].attachValidation) {
+      handleError(reply, err)
+      return
+    }
+    reply.request.validationError = err
+  }
+  preHandlerStage(reply)
+}
+
+/** A schema error formatter that threw while an async validation settled: a server error, never an unhandled rejection. */
+function asError (thrown: unknown): Error {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown))
+  ;(err as { statusCode?: number }).statusCode ??= 500
+  return err
 }
 
 function preHandlerStage (reply: Reply): void {

@@ -15,7 +15,7 @@ import { listen, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
-import type { SchemaErrorFormatter, SerializerCompiler, ValidatorCompiler } from './schemas.js'
+import { checkSchemaErrorFormatter, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 import type { HttpApp } from './http-app.js'
 
 export type RouteHandler = (this: WeftInstance, request: Request & Record<string, any>, reply: Reply & Record<string, any>) => unknown
@@ -203,7 +203,7 @@ export class WeftInstance extends PluginHost {
 
   setSchemaErrorFormatter (formatter: SchemaErrorFormatter): this {
     assertNotStarted(this, 'setSchemaErrorFormatter')
-    ;(this[kScope] as HttpScope).schemaErrorFormatter = formatter
+    ;(this[kScope] as HttpScope).schemaErrorFormatter = checkSchemaErrorFormatter(formatter, this)
     return this
   }
 

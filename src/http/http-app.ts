@@ -135,7 +135,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const handlerTimeout = options.handlerTimeout ?? 0
     if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
     const schemaErrorFormatter = options.schemaErrorFormatter ? checkSchemaErrorFormatter(options.schemaErrorFormatter, this) : undefined
-    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter }
+    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory }
     const routerOptions = { ...options, ...options.routerOptions }
     this.settings = {
       bodyLimit,
@@ -143,8 +143,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       exposeHeadRoutes: options.exposeHeadRoutes ?? true,
       ignoreTrailingSlash: routerOptions.ignoreTrailingSlash ?? false,
       ajv: options.ajv,
-      serializerOpts: options.serializerOpts,
-      compilersFactory: options.schemaController?.compilersFactory
+      serializerOpts: options.serializerOpts
     }
     this.router = new Router(routerOptions)
     this.stages = requestStages

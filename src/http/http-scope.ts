@@ -7,7 +7,7 @@ import { defaultErrorHandler } from './error-handler.js'
 import type { ErrorHandlerLink } from './route-context.js'
 import { extendReply, Reply, type ReplyClass } from './reply.js'
 import { extendRequest, Request, type RequestClass } from './request.js'
-import { SchemaStore, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
+import { SchemaStore, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 
 export interface NotFoundDeclaration {
   handler: (this: any, request: any, reply: any) => unknown
@@ -19,6 +19,7 @@ export interface HttpScopeDefaults {
   onProtoPoisoning: 'error' | 'remove' | 'ignore'
   onConstructorPoisoning: 'error' | 'remove' | 'ignore'
   schemaErrorFormatter?: SchemaErrorFormatter
+  compilersFactory?: CompilersFactory
 }
 
 export class HttpScope extends PluginScope {
@@ -31,6 +32,8 @@ export class HttpScope extends PluginScope {
   validatorCompiler: ValidatorCompiler | null
   serializerCompiler: SerializerCompiler | null
   schemaErrorFormatter: SchemaErrorFormatter | undefined
+  /** schemaController.compilersFactory (the option, or setSchemaController() here or in a parent) */
+  compilersFactory: CompilersFactory | undefined
   replySerializer: ((payload: unknown, statusCode: number) => string) | null
   contentTypeParser: ContentTypeParser
   notFound: NotFoundDeclaration | null = null
@@ -47,6 +50,7 @@ export class HttpScope extends PluginScope {
       this.validatorCompiler = null
       this.serializerCompiler = null
       this.schemaErrorFormatter = defaults.schemaErrorFormatter
+      this.compilersFactory = defaults.compilersFactory
       this.replySerializer = null
       this.contentTypeParser = new ContentTypeParser(defaults.bodyLimit, defaults.onProtoPoisoning, defaults.onConstructorPoisoning)
     } else {
@@ -57,6 +61,7 @@ export class HttpScope extends PluginScope {
       this.validatorCompiler = parent.validatorCompiler
       this.serializerCompiler = parent.serializerCompiler
       this.schemaErrorFormatter = parent.schemaErrorFormatter
+      this.compilersFactory = parent.compilersFactory
       this.replySerializer = parent.replySerializer
       this.contentTypeParser = parent.contentTypeParser.clone()
     }

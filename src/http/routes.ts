@@ -8,7 +8,7 @@ import type { HttpScope } from './http-scope.js'
 import { RouteContext, type HandlerFn } from './route-context.js'
 import type { Router } from './router.js'
 import type { WeftRuntime } from './runtime.js'
-import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler, type CompilersFactory, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
+import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 
 export interface RouteSettings {
   bodyLimit: number
@@ -17,8 +17,6 @@ export interface RouteSettings {
   ignoreTrailingSlash: boolean
   ajv?: { customOptions?: object, plugins?: unknown[] }
   serializerOpts?: object
-  /** Fastify's `schemaController.compilersFactory`: builds each scope's compilers from its shared schemas. */
-  compilersFactory?: CompilersFactory
 }
 
 export interface RouteDeclaration {
@@ -181,7 +179,7 @@ export function bindRoutes (host: RouteHost): void {
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout
     if (options.schema !== undefined && options.schema !== null) {
       // a route's own compilers win over its scope's, which win over the compilersFactory's, then Ajv's and the default serializer
-      const factory = settings.compilersFactory
+      const factory = scope.compilersFactory
       const validatorCompiler: ValidatorCompiler = typeof options.validatorCompiler === 'function'
         ? options.validatorCompiler
         : scope.validatorCompilerFor(store => typeof factory?.buildValidator === 'function'

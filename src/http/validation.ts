@@ -147,9 +147,7 @@ function validatePart (validate: ValidateFunction, request: RequestParts, key: k
     }
   } catch (thrown) {
     // a validator that throws is a server bug, not a bad request
-    const err = thrown instanceof Error ? thrown : new Error(String(thrown))
-    ;(err as { statusCode?: number }).statusCode = 500
-    return err
+    return serverError(thrown)
   }
   if (result === true) return null
   // false without errors passes, as in Fastify (the errors are what fail a request)
@@ -163,11 +161,23 @@ function validatePart (validate: ValidateFunction, request: RequestParts, key: k
   return null
 }
 
+function serverError (thrown: unknown): Error {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown))
+  ;(err as { statusCode?: number }).statusCode = 500
+  return err
+}
+
 interface ValidationResultLike { value?: unknown; error?: unknown }
 
 function schemaError (errors: any[], dataVar: string, formatter: SchemaErrorFormatter): Error {
   let error: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string }
-  const formatted: unknown = formatter(errors, dataVar)
+  let formatted: unknown
+  try {
+    formatted = formatter(errors, dataVar)
+  } catch (thrown) {
+    // a formatter that throws is a server bug: its error answers 500, as in Fastify
+    return serverError(thrown)
+  }
   error = formatted instanceof Error ? formatted : new codes.FST_ERR_VALIDATION(String(formatted))
   error.statusCode ??= 400
   error.code ??= 'FST_ERR_VALIDATION'

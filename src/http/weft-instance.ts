@@ -15,7 +15,7 @@ import { listen, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
-import { checkSchemaErrorFormatter, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
+import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 import type { HttpApp } from './http-app.js'
 
 export type RouteHandler = (this: WeftInstance, request: Request & Record<string, any>, reply: Reply & Record<string, any>) => unknown
@@ -200,6 +200,14 @@ export class WeftInstance extends PluginHost {
 
   get validatorCompiler () { return (this[kScope] as HttpScope).validatorCompiler ?? undefined }
   get serializerCompiler () { return (this[kScope] as HttpScope).serializerCompiler ?? undefined }
+
+  /** Fastify's setSchemaController: `compilersFactory` builds the compilers of this scope's routes (and its children's). */
+  setSchemaController (options: { compilersFactory?: CompilersFactory }): this {
+    assertNotStarted(this, 'setSchemaController')
+    const scope = this[kScope] as HttpScope
+    if (options?.compilersFactory !== undefined) scope.compilersFactory = options.compilersFactory
+    return this
+  }
 
   setSchemaErrorFormatter (formatter: SchemaErrorFormatter): this {
     assertNotStarted(this, 'setSchemaErrorFormatter')

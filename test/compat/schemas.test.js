@@ -356,3 +356,120 @@ describe('serialization', () => {
     assert.deepEqual((await inject(app, '/?n=2')).json(), { n: 2 })
   })
 })
+
+describe('more error handling', () => {
+  both('a schema error formatter that throws answers 500 with its message', async (factory) => {
+    const app = factory({ schemaErrorFormatter: () => { throw new Error('formatter broke') } })
+    app.post('/', { schema: { body: { type: 'object', required: ['a'] } } }, async () => 'ok')
+    const res = await over(app, '/', post({}))
+    assert.equal(res.status, 500)
+    assert.deepEqual(JSON.parse(res.body), { statusCode: 500, error: 'Internal Server Error', message: 'formatter broke' })
+  })
+
+  both('a schema error formatter runs with the instance as this; a wrong one throws FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN', async (factory) => {
+    assert.throws(() => factory({ schemaErrorFormatter: 'no' }), { code: 'FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN' })
+    assert.throws(() => factory({ schemaErrorFormatter: async () => new Error('x') }), { code: 'FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN' })
+    const app = factory()
+    app.decorate('marker', 'the instance')
+    app.setSchemaErrorFormatter(function (errors, dataVar) { return new Error(`${this.marker}: ${dataVar}`) })
+    app.get('/', { schema: { querystring: { type: 'object', properties: { n: { type: 'integer' } } } } }, async () => 'ok')
+    assert.equal((await inject(app, '/?n=x')).json().message, 'the instance: querystring')
+  })
+
+  both('an error sent by the handler is serialized by the response schema of its status', async (factory) => {
+    const app = factory()
+    app.get('/:code', {
+      schema: {
+        response: {
+          501: { type: 'object', properties: { message: { type: 'string' } } },
+          '5xx': { type: 'object', properties: { customId: { type: 'number' }, error: { type: 'string' }, message: { type: 'string' } } }
+        }
+      }
+    }, (request, reply) => {
+      const err = new Error(request.params.code + ' message')
+      err.customId = 42
+      reply.code(Number(request.params.code)).send(err)
+    })
+    const r501 = await over(app, '/501')
+    assert.equal(r501.status, 501)
+    assert.deepEqual(JSON.parse(r501.body), { message: '501 message' })
+    assert.deepEqual((await inject(app, '/500')).json(), { error: 'Internal Server Error', message: '500 message', customId: 42 })
+  })
+
+  both('a serializer that throws goes to the error handler', async (factory) => {
+    const app = factory()
+    app.setSerializerCompiler(() => () => { throw new Error('cannot serialize') })
+    app.setErrorHandler((err, request, reply) => { reply.code(503).type('text/plain').serializer(String).send('handled: ' + err.message) })
+    app.get('/', { schema: { response: { 200: { type: 'object' } } } }, async () => ({ a: 1 }))
+    const res = await over(app, '/')
+    assert.equal(res.status, 503)
+    assert.equal(res.body, 'handled: cannot serialize')
+  })
+
+  both('a failing validator compiler throws FST_ERR_SCH_VALIDATION_BUILD at ready, a serializer one FST_ERR_SCH_SERIALIZATION_BUILD', async (factory) => {
+    const a = factory()
+    a.get('/', { schema: { querystring: { type: 'nope' } } }, async () => 'x')
+    await assert.rejects(a.ready(), { code: 'FST_ERR_SCH_VALIDATION_BUILD' })
+    const b = factory()
+    b.setSerializerCompiler(() => { throw new Error('no serializer') })
+    b.get('/', { schema: { response: { 200: { type: 'object' } } } }, async () => 'x')
+    await assert.rejects(b.ready(), { code: 'FST_ERR_SCH_SERIALIZATION_BUILD' })
+  })
+
+  both('mixed sync and async validators: params sync, body async, query sync, each failing in turn', async (factory) => {
+    const app = factory({
+      ajv: { plugins: [(ajv) => ajv.addKeyword({ keyword: 'later', async: true, validate: async (schema, data) => data === schema })] }
+    })
+    app.post('/:id', {
+      schema: {
+        params: { type: 'object', properties: { id: { type: 'integer' } } },
+        body: { $async: true, type: 'object', properties: { v: { later: 'good' } } },
+        querystring: { type: 'object', properties: { q: { type: 'integer' } } }
+      }
+    }, async (request) => ({ id: request.params.id, q: request.query.q }))
+    const ok = await over(app, '/1?q=2', post({ v: 'good' }))
+    assert.deepEqual(JSON.parse(ok.body), { id: 1, q: 2 })
+    const contexts = []
+    for (const [url, body] of [['/x?q=2', { v: 'good' }], ['/1?q=2', { v: 'bad' }], ['/1?q=x', { v: 'good' }]]) {
+      const res = await inject(app, { method: 'POST', url, payload: body })
+      assert.equal(res.statusCode, 400)
+      contexts.push(res.json().message.split(/[ /]/)[0])
+    }
+    assert.deepEqual(contexts, ['params', 'validation', 'querystring'])
+  })
+
+  both('preValidation and preHandler hooks run around an async validation', async (factory) => {
+    const app = factory()
+    const order = []
+    app.setValidatorCompiler(() => (data) => new Promise((resolve) => setImmediate(() => { order.push('validate'); resolve(true) })))
+    app.addHook('preValidation', async () => { order.push('preValidation') })
+    app.addHook('preHandler', async () => { order.push('preHandler') })
+    app.post('/', { schema: { body: {} } }, async () => { order.push('handler'); return order })
+    assert.deepEqual(JSON.parse((await over(app, '/', post({}))).body), ['preValidation', 'validate', 'preHandler', 'handler'])
+  })
+})
+
+describe('schema controller', () => {
+  both('setSchemaController in a plugin builds the compilers of its routes only', async (factory) => {
+    const app = factory()
+    const built = []
+    app.register(async (child) => {
+      child.setSchemaController({
+        compilersFactory: {
+          buildValidator (externalSchemas) {
+            built.push(Object.keys(externalSchemas).join())
+            return () => (data) => (data.n === 'custom' ? true : { error: new Error('custom validator') })
+          }
+        }
+      })
+      child.addSchema({ $id: 'inner', type: 'string' })
+      child.get('/child', { schema: { querystring: { type: 'object' } } }, async () => 'child')
+    })
+    app.get('/root', { schema: { querystring: { type: 'object', properties: { n: { type: 'integer' } } } } }, async (request) => request.query)
+    await app.ready()
+    assert.ok(built.length > 0 && built.every((ids) => ids === 'inner'))
+    assert.equal((await inject(app, '/child?n=custom')).body, 'child')
+    assert.equal((await inject(app, '/child?n=1')).json().message, 'custom validator')
+    assert.deepEqual((await inject(app, '/root?n=1')).json(), { n: 1 })
+  })
+})

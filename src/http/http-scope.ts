@@ -1,6 +1,7 @@
 // The HTTP state one encapsulation scope owns on top of the application's: its Request and
 // Reply classes (decorators), error handler chain, schemas and compilers, body parsers and
 // not-found handler. A child scope starts from copies of its parent's.
+import type { ChildLoggerFactory } from '../app/logger.js'
 import { PluginScope } from '../app/plugin-scope.js'
 import { ContentTypeParser } from './content-type-parser.js'
 import { defaultErrorHandler } from './error-handler.js'
@@ -20,6 +21,7 @@ export interface HttpScopeDefaults {
   onConstructorPoisoning: 'error' | 'remove' | 'ignore'
   schemaErrorFormatter?: SchemaErrorFormatter
   compilersFactory?: CompilersFactory
+  childLoggerFactory?: ChildLoggerFactory
 }
 
 export class HttpScope extends PluginScope {
@@ -34,6 +36,8 @@ export class HttpScope extends PluginScope {
   schemaErrorFormatter: SchemaErrorFormatter | undefined
   /** schemaController.compilersFactory (the option, or setSchemaController() here or in a parent) */
   compilersFactory: CompilersFactory | undefined
+  /** the childLoggerFactory option or setChildLoggerFactory(), here or in a parent; null: logger.child() */
+  childLoggerFactory: ChildLoggerFactory | null
   replySerializer: ((payload: unknown, statusCode: number) => string) | null
   contentTypeParser: ContentTypeParser
   notFound: NotFoundDeclaration | null = null
@@ -51,6 +55,7 @@ export class HttpScope extends PluginScope {
       this.serializerCompiler = null
       this.schemaErrorFormatter = defaults.schemaErrorFormatter
       this.compilersFactory = defaults.compilersFactory
+      this.childLoggerFactory = defaults.childLoggerFactory ?? null
       this.replySerializer = null
       this.contentTypeParser = new ContentTypeParser(defaults.bodyLimit, defaults.onProtoPoisoning, defaults.onConstructorPoisoning)
     } else {
@@ -62,6 +67,7 @@ export class HttpScope extends PluginScope {
       this.serializerCompiler = parent.serializerCompiler
       this.schemaErrorFormatter = parent.schemaErrorFormatter
       this.compilersFactory = parent.compilersFactory
+      this.childLoggerFactory = parent.childLoggerFactory
       this.replySerializer = parent.replySerializer
       this.contentTypeParser = parent.contentTypeParser.clone()
     }

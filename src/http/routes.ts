@@ -160,6 +160,12 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
   context.replySerializer = scope.replySerializer
   context.schemaErrorFormatter = options.schemaErrorFormatter ?? scope.schemaErrorFormatter
   context.logLevel = options.logLevel || undefined
+  const own = options.logSerializers !== null && typeof options.logSerializers === 'object' ? options.logSerializers : null
+  const logSerializers = own === null && scope.logSerializers === null ? undefined : { ...scope.logSerializers, ...own }
+  context.childLoggerOptions = context.logLevel === undefined && logSerializers === undefined
+    ? undefined
+    : { ...(context.logLevel !== undefined ? { level: context.logLevel } : {}), ...(logSerializers !== undefined ? { serializers: logSerializers } : {}) }
+  context.childLoggerFactory = typeof options.childLoggerFactory === 'function' ? options.childLoggerFactory : scope.childLoggerFactory
   context.errorHandler = typeof options.errorHandler === 'function'
     ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler }
     : scope.errorHandler

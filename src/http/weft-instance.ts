@@ -1,6 +1,7 @@
 // The HTTP half of the public instance: routes and their shorthands, request/reply decorators,
 // error and not-found handlers, schemas, body parsers, listen() and inject().
 import type { Server } from 'node:http'
+import { defaultChildLoggerFactory, type ChildLoggerFactory } from '../app/logger.js'
 import { PluginHost } from '../app/plugin-host.js'
 import { checkDependencies, isGetterSetter } from '../app/decorators.js'
 import { kApp, kScope } from '../app/symbols.js'
@@ -200,6 +201,17 @@ export class WeftInstance extends PluginHost {
 
   get validatorCompiler () { return (this[kScope] as HttpScope).validatorCompiler ?? undefined }
   get serializerCompiler () { return (this[kScope] as HttpScope).serializerCompiler ?? undefined }
+
+  /** Makes the request loggers of this scope's routes (and its children's): `(logger, bindings, options, rawReq) => child`. */
+  setChildLoggerFactory (factory: ChildLoggerFactory): this {
+    assertNotStarted(this, 'setChildLoggerFactory')
+    ;(this[kScope] as HttpScope).childLoggerFactory = factory
+    return this
+  }
+
+  get childLoggerFactory (): ChildLoggerFactory {
+    return (this[kScope] as HttpScope).childLoggerFactory ?? defaultChildLoggerFactory
+  }
 
   /** Fastify's setSchemaController: `compilersFactory` builds the compilers of this scope's routes (and its children's). */
   setSchemaController (options: { compilersFactory?: CompilersFactory }): this {

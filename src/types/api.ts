@@ -304,6 +304,9 @@ export interface FastifyInstance<
   setSerializerCompiler<T = FastifySchema>(compiler: SerializerCompiler | FastifySerializerCompiler<T>): this
   setSchemaErrorFormatter(formatter: SchemaErrorFormatter): this
   /** `compilersFactory.buildValidator/buildSerializer(externalSchemas, options)` build this scope's compilers (Fastify's `bucket` is not supported). */
+  /** Makes this scope's request loggers (`this`: the route's instance); the option of the same name sets the root's. */
+  setChildLoggerFactory(factory: (this: this, logger: Logger, bindings: Record<string, unknown>, options: Record<string, unknown>, rawReq: RawRequest) => Logger): this
+  readonly childLoggerFactory: (this: this, logger: Logger, bindings: Record<string, unknown>, options: Record<string, unknown>, rawReq: RawRequest) => Logger
   setSchemaController(options: { compilersFactory?: CompilersFactory }): this
   setReplySerializer(serializer: (payload: unknown, statusCode: number) => string): this
 

@@ -217,7 +217,8 @@ export class WeftInstance extends PluginHost {
   setSchemaController (options: { compilersFactory?: CompilersFactory }): this {
     assertNotStarted(this, 'setSchemaController')
     const scope = this[kScope] as HttpScope
-    if (options?.compilersFactory !== undefined) scope.compilersFactory = options.compilersFactory
+    // a function left out is the parent's (Fastify's "inherits buildSerializer from parent")
+    if (options?.compilersFactory !== undefined) scope.compilersFactory = { ...scope.compilersFactory, ...options.compilersFactory }
     return this
   }
 

@@ -224,3 +224,21 @@ describe('childLoggerFactory', () => {
     assert.ok(got.includes('through the factory'))
   })
 })
+
+describe('register options', () => {
+  both('register logSerializers reach the routes of the plugin and its children only', async (factory) => {
+    const { lines, stream } = logLines()
+    const app = factory({ logger: { stream } })
+    app.register(async (child) => {
+      child.register(async (grandchild) => {
+        grandchild.get('/deep', async (request) => { request.log.info({ user: { id: 2 } }, 'deep'); return 'ok' })
+      })
+      child.get('/child', async (request) => { request.log.info({ user: { id: 1 } }, 'child'); return 'ok' })
+    }, { logSerializers: { user: (user) => 'user ' + user.id } })
+    app.get('/root', async (request) => { request.log.info({ user: { id: 0 } }, 'root'); return 'ok' })
+    for (const path of ['/child', '/deep', '/root']) await get(app, path)
+    assert.equal(lines.find((l) => l.msg === 'child').user, 'user 1')
+    assert.equal(lines.find((l) => l.msg === 'deep').user, 'user 2')
+    assert.deepEqual(lines.find((l) => l.msg === 'root').user, { id: 0 })
+  })
+})

@@ -473,3 +473,51 @@ describe('schema controller', () => {
     assert.deepEqual((await inject(app, '/root?n=1')).json(), { n: 1 })
   })
 })
+
+describe('more schema usages', () => {
+  both('setSchemaController without buildSerializer keeps the parent one', async (factory) => {
+    const app = factory({
+      schemaController: { compilersFactory: { buildSerializer: () => () => (data) => 'root serializer ' + data.n } }
+    })
+    app.register(async (child) => {
+      child.setSchemaController({ compilersFactory: { buildValidator: () => () => (data) => (data.n === '1' ? true : { error: new Error('child validator') }) } })
+      child.get('/', { schema: { querystring: { type: 'object' }, response: { 200: { type: 'object' } } } }, async (request) => ({ n: request.query.n }))
+    })
+    assert.equal((await inject(app, '/?n=1')).body, 'root serializer 1')
+    assert.equal((await inject(app, '/?n=2')).json().message, 'child validator')
+  })
+
+  both('a boolean false body schema refuses every request before the handler', async (factory) => {
+    const app = factory()
+    let handled = 0
+    app.post('/', { schema: { body: false } }, async () => { handled++; return 'no' })
+    const res = await inject(app, { method: 'POST', url: '/', payload: { any: 1 } })
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().code, 'FST_ERR_VALIDATION')
+    assert.equal(handled, 0)
+  })
+
+  both('a $ref to a schema never added fails the build of the route', async (factory) => {
+    const app = factory()
+    app.get('/', { schema: { querystring: { $ref: 'missing#' } } }, async () => 'x')
+    await assert.rejects(app.ready(), { code: 'FST_ERR_SCH_VALIDATION_BUILD' })
+  })
+
+  both('validatorCompiler and serializerCompiler read back what was set', async (factory) => {
+    const app = factory()
+    assert.equal(app.validatorCompiler, undefined)
+    const validator = () => () => true
+    const serializer = () => JSON.stringify
+    app.setValidatorCompiler(validator)
+    app.setSerializerCompiler(serializer)
+    assert.equal(app.validatorCompiler, validator)
+    assert.equal(app.serializerCompiler, serializer)
+  })
+
+  both('a custom validator returning { value } replaces the part (Joi style), headers included', async (factory) => {
+    const app = factory()
+    app.setValidatorCompiler(({ httpPart }) => (data) => ({ value: { ...data, [httpPart + 'Checked']: true } }))
+    app.post('/', { schema: { body: {}, headers: {} } }, async (request) => ({ body: request.body.bodyChecked, headers: request.headers.headersChecked }))
+    assert.deepEqual((await inject(app, { method: 'POST', url: '/', payload: {} })).json(), { body: true, headers: true })
+  })
+})

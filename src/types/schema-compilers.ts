@@ -28,7 +28,7 @@ export interface FastifyRouteSchemaDef<T> {
 
 /** A compiled validator: true / false (with `errors`), `{ value }` / `{ error }`, or a promise (pass/fail: it rejects, or resolves to false, to fail). */
 export interface FastifyValidationResult {
-  (data: any): boolean | PromiseLike<any> | { error?: Error | FastifySchemaValidationError[], value?: any }
+  (data: any): boolean | { error?: Error | FastifySchemaValidationError[], value?: any } | PromiseLike<any>
   errors?: FastifySchemaValidationError[] | null
 }
 

@@ -40,6 +40,7 @@ export const codes = {
   // instance and options
   FST_ERR_OPTIONS_NOT_OBJ: createError('FST_ERR_OPTIONS_NOT_OBJ', 'Options must be an object', 500, TypeError),
   FST_ERR_INIT_OPTS_INVALID: createError('FST_ERR_INIT_OPTS_INVALID', 'Invalid initialization options: \'%s\'', 500),
+  FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN: createError('FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN', 'schemaErrorFormatter option should be a non async function. Instead got \'%s\'.', 500, TypeError),
   FST_ERR_QSP_NOT_FN: createError('FST_ERR_QSP_NOT_FN', 'querystringParser option should be a function, instead got \'%s\'', 500, TypeError),
   FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE: createError('FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE', 'Cannot set forceCloseConnections to \'idle\' as your HTTP server does not support closeIdleConnections method', 500),
   FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ: createError('FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'ajv.customOptions option should be an object, instead got \'%s\'', 500, TypeError),
@@ -51,6 +52,9 @@ export const codes = {
   FST_ERR_REOPENED_CLOSE_SERVER: createError('FST_ERR_REOPENED_CLOSE_SERVER', 'Weft has already been closed and cannot be reopened', 500),
   FST_ERR_REOPENED_SERVER: createError('FST_ERR_REOPENED_SERVER', 'Weft is already listening', 500),
   FST_ERR_LOG_INVALID_LOGGER: createError('FST_ERR_LOG_INVALID_LOGGER', 'Invalid logger object provided. The logger instance should have these functions(s): \'%s\'.', 500, TypeError),
+  FST_ERR_LOG_INVALID_LOGGER_INSTANCE: createError('FST_ERR_LOG_INVALID_LOGGER_INSTANCE', 'loggerInstance only accepts a logger instance.', 500, TypeError),
+  FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED: createError('FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED', 'You cannot provide both logger and loggerInstance. Please provide only one.', 500, TypeError),
+  FST_ERR_LOG_INVALID_DESTINATION: createError('FST_ERR_LOG_INVALID_DESTINATION', 'Cannot specify both logger.stream and logger.file options', 500),
   FST_ERR_LOG_INVALID_LOGGER_CONFIG: createError('FST_ERR_LOG_INVALID_LOGGER_CONFIG', 'logger options only accepts a configuration object.', 500, TypeError),
   FST_ERR_REQ_ID_HEADER_INVALID: createError('FST_ERR_REQ_ID_HEADER_INVALID', 'requestIdHeader must be a string or false', 500, TypeError),
   // hooks

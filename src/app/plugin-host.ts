@@ -210,6 +210,10 @@ function enterPlugin (self: PluginHost, fn: any, opts: unknown): PluginHost {
   const child = createChild(self, name, (opts as PluginOptions | undefined)?.prefix)
   const logLevel = (opts as PluginOptions | undefined)?.logLevel
   if (logLevel) child[kScope].logLevel = logLevel
+  const logSerializers = (opts as { logSerializers?: unknown } | undefined)?.logSerializers
+  if (logSerializers !== null && typeof logSerializers === 'object') {
+    child[kScope].logSerializers = { ...child[kScope].logSerializers, ...(logSerializers as Record<string, unknown>) }
+  }
   const startup = self[kApp].startup
   for (const hook of scope.hooks.onRegister) {
     const started = startup.now()

@@ -24,6 +24,8 @@ export class PluginScope {
   readonly registered: string[] = []
   /** register()'s logLevel option, inherited by child scopes; the default level of their routes ('' for none). */
   logLevel: string
+  /** register()'s logSerializers, merged over the parent's; those of the scope's request loggers (null for none). */
+  logSerializers: Record<string, unknown> | null
 
   constructor (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string) {
     this.instance = instance
@@ -31,6 +33,7 @@ export class PluginScope {
     this.nameChain = [pluginName]
     this.prefix = prefix
     this.logLevel = parent !== null ? parent.logLevel : ''
+    this.logSerializers = parent !== null ? parent.logSerializers : null
     const hooks = {} as Record<InheritedHookName, AppHook[]>
     for (const name of inheritedHookNames) hooks[name] = parent !== null ? parent.hooks[name].slice() : []
     this.hooks = hooks

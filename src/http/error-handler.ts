@@ -14,6 +14,7 @@ import type { ErrorHandlerLink } from './route-context.js'
 import { Stage } from './request-observer.js'
 import { handlerTraceOf } from './diagnostics.js'
 import { serializerFor } from './schemas.js'
+import { logsRequest } from './runtime.js'
 
 export type ErrorHandlerFn = ErrorHandlerLink['fn']
 
@@ -88,7 +89,7 @@ export function defaultErrorHandler (this: unknown, error: unknown, request: Req
   applyError(reply, error)
   const statusCode = reply.raw.statusCode
   const app = reply[kContext].app
-  if (app.requestLogging) {
+  if (logsRequest(app, request)) {
     const message = (error as Error | null | undefined)?.message
     if (statusCode >= 500) reply.log.error({ req: request, res: reply, err: error }, message)
     else reply.log.info({ res: reply, err: error }, message)

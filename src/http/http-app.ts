@@ -3,7 +3,7 @@
 // lets in-flight requests finish and closes idle keep-alive connections (or all of them).
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import { AppLifecycle } from '../app/app-lifecycle.js'
-import type { Logger } from '../app/logger.js'
+import type { ChildLoggerFactory, Logger } from '../app/logger.js'
 import type { PluginScope } from '../app/plugin-scope.js'
 import type { Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
@@ -18,8 +18,9 @@ import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
-import type { RequestStages, WeftRuntime } from './runtime.js'
+import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
+import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
 /** Fastify's checks of `ajv`: customOptions a plain object, plugins an array (both may be left out). */
@@ -33,7 +34,10 @@ function checkAjvOptions (ajv: WeftOptions['ajv']): void {
 export interface WeftOptions extends RouterOptions {
   logger?: boolean | Record<string, unknown> | Logger
   loggerInstance?: Logger
-  disableRequestLogging?: boolean
+  /** true, or a function of the request answering true, drops the request lines (request.log stays). */
+  disableRequestLogging?: boolean | ((request: any) => boolean)
+  /** Makes each request's logger: `(logger, bindings, options, rawReq) => child` (setChildLoggerFactory() per scope). */
+  childLoggerFactory?: ChildLoggerFactory
   genReqId?: (req: IncomingMessage) => string
   requestIdHeader?: string | false
   requestIdLogLabel?: string
@@ -56,6 +60,9 @@ export interface WeftOptions extends RouterOptions {
   querystringParser?: (search: string) => Record<string, unknown>
   ajv?: { customOptions?: object, plugins?: unknown[] }
   serializerOpts?: object
+  schemaController?: { compilersFactory?: CompilersFactory }
+  /** The root scope's schema error formatter (setSchemaErrorFormatter() and route options override it). */
+  schemaErrorFormatter?: SchemaErrorFormatter
   https?: Record<string, unknown> | boolean | null
   /** A node:http2 server: h2c, or h2 over TLS with `https` (HTTP/1.1 too with `https.allowHTTP1`). */
   http2?: boolean
@@ -86,7 +93,7 @@ function defaultGenReqId (): () => string {
 }
 
 function defaultNotFound (request: Request, reply: Reply): void {
-  if (request[kContext].app.requestLogging) request.log.info(`Route ${request.method}:${request.url} not found`)
+  if (logsRequest(request[kContext].app, request)) request.log.info(`Route ${request.method}:${request.url} not found`)
   reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
 }
 
@@ -98,6 +105,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly settings: RouteSettings
   readonly loggerEnabled: boolean
   readonly requestLogging: boolean
+  readonly requestLogFilter: ((request: any) => boolean) | null
   readonly return503OnClosing: boolean
   readonly trustProxy: boolean
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
@@ -127,6 +135,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     this.options = options
     this.loggerEnabled = loggerEnabled
     this.requestLogging = loggerEnabled && options.disableRequestLogging !== true
+    this.requestLogFilter = typeof options.disableRequestLogging === 'function' ? options.disableRequestLogging : null
     this.return503OnClosing = options.return503OnClosing ?? true
     this.trustProxy = options.trustProxy === true
     if (options.querystringParser !== undefined && typeof options.querystringParser !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof options.querystringParser)
@@ -141,7 +150,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
     if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
-    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error' }
+    const schemaErrorFormatter = options.schemaErrorFormatter ? checkSchemaErrorFormatter(options.schemaErrorFormatter, this) : undefined
+    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory, childLoggerFactory: options.childLoggerFactory }
     const routerOptions = { ...options, ...options.routerOptions }
     this.settings = {
       bodyLimit,

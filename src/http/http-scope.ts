@@ -1,13 +1,14 @@
 // The HTTP state one encapsulation scope owns on top of the application's: its Request and
 // Reply classes (decorators), error handler chain, schemas and compilers, body parsers and
 // not-found handler. A child scope starts from copies of its parent's.
+import type { ChildLoggerFactory } from '../app/logger.js'
 import { PluginScope } from '../app/plugin-scope.js'
 import { ContentTypeParser } from './content-type-parser.js'
 import { defaultErrorHandler } from './error-handler.js'
 import type { ErrorHandlerLink } from './route-context.js'
 import { extendReply, Reply, type ReplyClass } from './reply.js'
 import { extendRequest, Request, type RequestClass } from './request.js'
-import { SchemaStore, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
+import { SchemaStore, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 
 export interface NotFoundDeclaration {
   handler: (this: any, request: any, reply: any) => unknown
@@ -18,6 +19,9 @@ export interface HttpScopeDefaults {
   bodyLimit: number
   onProtoPoisoning: 'error' | 'remove' | 'ignore'
   onConstructorPoisoning: 'error' | 'remove' | 'ignore'
+  schemaErrorFormatter?: SchemaErrorFormatter
+  compilersFactory?: CompilersFactory
+  childLoggerFactory?: ChildLoggerFactory
 }
 
 export class HttpScope extends PluginScope {
@@ -30,6 +34,10 @@ export class HttpScope extends PluginScope {
   validatorCompiler: ValidatorCompiler | null
   serializerCompiler: SerializerCompiler | null
   schemaErrorFormatter: SchemaErrorFormatter | undefined
+  /** schemaController.compilersFactory (the option, or setSchemaController() here or in a parent) */
+  compilersFactory: CompilersFactory | undefined
+  /** the childLoggerFactory option or setChildLoggerFactory(), here or in a parent; null: logger.child() */
+  childLoggerFactory: ChildLoggerFactory | null
   replySerializer: ((payload: unknown, statusCode: number) => string) | null
   contentTypeParser: ContentTypeParser
   notFound: NotFoundDeclaration | null = null
@@ -45,7 +53,9 @@ export class HttpScope extends PluginScope {
       this.schemas = new SchemaStore()
       this.validatorCompiler = null
       this.serializerCompiler = null
-      this.schemaErrorFormatter = undefined
+      this.schemaErrorFormatter = defaults.schemaErrorFormatter
+      this.compilersFactory = defaults.compilersFactory
+      this.childLoggerFactory = defaults.childLoggerFactory ?? null
       this.replySerializer = null
       this.contentTypeParser = new ContentTypeParser(defaults.bodyLimit, defaults.onProtoPoisoning, defaults.onConstructorPoisoning)
     } else {
@@ -56,6 +66,8 @@ export class HttpScope extends PluginScope {
       this.validatorCompiler = parent.validatorCompiler
       this.serializerCompiler = parent.serializerCompiler
       this.schemaErrorFormatter = parent.schemaErrorFormatter
+      this.compilersFactory = parent.compilersFactory
+      this.childLoggerFactory = parent.childLoggerFactory
       this.replySerializer = parent.replySerializer
       this.contentTypeParser = parent.contentTypeParser.clone()
     }

@@ -5,8 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
-import { silentLogger } from '../app/logger.js'
 import { handlerChannel, newHandlerTrace, traceError, type HandlerTrace } from './diagnostics.js'
+import { checkLogger, silentLogger, type Logger } from '../app/logger.js'
 import { handleError } from './error-handler.js'
 import { watchRequest } from './handler-timeout.js'
 import { hookRun, kErrorHandler, kHeaders, newHookRun, sendLater, settleReply, type Reply } from './reply.js'
@@ -16,7 +16,7 @@ import type { RouteContext } from './route-context.js'
 import type { Router } from './router.js'
 import { routingError } from './routing-errors.js'
 import { Stage } from './request-observer.js'
-import type { RequestStages, WeftRuntime } from './runtime.js'
+import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
 import { validateRequest } from './schemas.js'
 
 const kReply = Symbol('weft.reply')
@@ -56,10 +56,10 @@ function route (app: WeftRuntime, router: Router, req: IncomingMessage, res: Ser
 export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMessage, res: ServerResponse): void {
   const context = app.frameworkContext as RouteContext
   const id = app.genReqId(req)
-  const log = app.loggerEnabled ? childLogger(app, context, id) : silentLogger
+  const log = childLogger(app, context, id, req)
   const request: Request = new context.Request(id, {}, req, searchOf(req.url ?? ''), log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
-  if (app.requestLogging) log.info({ req: request }, 'incoming request')
+  if (logsRequest(app, request)) log.info({ req: request }, 'incoming request')
   let result: unknown
   try {
     result = app.frameworkErrors!(error, request, reply)
@@ -86,11 +86,11 @@ function searchOf (url: string): string {
 function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse,
   params: Record<string, string>, search: string): void {
   const id = app.genReqId(req)
-  const log = app.loggerEnabled ? childLogger(app, context, id) : silentLogger
+  const log = childLogger(app, context, id, req)
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
   watchRequest(reply) // request.signal's response, and the handlerTimeout timer if the route has one
-  if (app.requestLogging) log.info({ req: request }, 'incoming request')
+  if (logsRequest(app, request)) log.info({ req: request }, 'incoming request')
   if (context.watchResponse) {
     (res as any)[kReply] = reply
     res.on('finish', onResponseFinish) // on() avoids once()'s wrapper per request
@@ -105,9 +105,25 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
   else preParsingStage(reply)
 }
 
-function childLogger (app: WeftRuntime, context: RouteContext, id: string) {
+/** The request's logger: the app logger's child bound to the request id (with the route's level and serializers),
+ *  or what a childLoggerFactory makes of it (called even with the logger off, as in Fastify). */
+function childLogger (app: WeftRuntime, context: RouteContext, id: string, req: IncomingMessage): Logger {
+  const factory = context.childLoggerFactory
+  if (factory === null) {
+    if (!app.loggerEnabled) return silentLogger
+    const bindings = { [app.requestIdLogLabel]: id }
+    const options = context.childLoggerOptions
+    return options !== undefined ? app.log.child(bindings, options) : app.log.child(bindings)
+  }
   const bindings = { [app.requestIdLogLabel]: id }
-  return context.logLevel !== undefined ? app.log.child(bindings, { level: context.logLevel }) : app.log.child(bindings)
+  try {
+    const made: unknown = factory.call(context.instance, app.log, bindings, context.childLoggerOptions ?? {}, req)
+    if (checkLogger(made, true)) return made
+  } catch (err) {
+    // Fastify throws FST_ERR_LOG_INVALID_LOGGER into the server here; Weft logs it and keeps the request
+    app.log.error({ err }, 'childLoggerFactory failed: the request logs through logger.child()')
+  }
+  return app.log.child(bindings)
 }
 
 const afterOnRequest: Continuation = (run, err) => {
@@ -173,14 +189,34 @@ function validationStage (reply: Reply): void {
   if (context.validators !== null) {
     const err = validateRequest(context.validators, reply.request, context.schemaErrorFormatter)
     if (err !== null) {
-      if (!context.attachValidation) {
-        handleError(reply, err)
+      if (err instanceof Promise) {
+        // an async validator (Ajv `$async`, a custom one returning a promise): the request waits for its answer
+        err.then((settled) => afterValidation(reply, settled), (thrown: unknown) => afterValidation(reply, asError(thrown)))
         return
       }
-      reply.request.validationError = err
+      afterValidation(reply, err)
+      return
     }
   }
   preHandlerStage(reply)
+}
+
+function afterValidation (reply: Reply, err: Error | null): void {
+  if (err !== null) {
+    if (!reply[kContext].attachValidation) {
+      handleError(reply, err)
+      return
+    }
+    reply.request.validationError = err
+  }
+  preHandlerStage(reply)
+}
+
+/** A schema error formatter that threw while an async validation settled: a server error, never an unhandled rejection. */
+function asError (thrown: unknown): Error {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown))
+  ;(err as { statusCode?: number }).statusCode ??= 500
+  return err
 }
 
 function preHandlerStage (reply: Reply): void {
@@ -301,7 +337,7 @@ function requestCompleted (reply: Reply, err: unknown): void {
   releaseAsyncContext(reply.request)
   const app = reply[kContext].app
   if (app.observer !== null) app.observer.stage(reply, Stage.done)
-  if (!app.requestLogging) return
+  if (!logsRequest(app, reply.request)) return
   if (err !== null) reply.log.error({ res: reply, err, responseTime: reply.elapsedTime }, 'request errored')
   else reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
 }

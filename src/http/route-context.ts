@@ -2,6 +2,7 @@
 // (final hook arrays with scope hooks first, compiled validators and serializers, the error
 // handler chain, the scope's Request/Reply classes), so a request only walks what it is handed.
 // It imports no module of the request path (they all import it): what it holds of them is typed by shape.
+import type { ChildLoggerFactory } from '../app/logger.js'
 import type { HookEntry } from '../hooks/request-hook-runner.js'
 import type { ContentTypeParser } from './content-type-parser.js'
 import type { CompiledRouteSchemas, SchemaErrorFormatter } from './schema-store.js'
@@ -60,6 +61,10 @@ export class RouteContext {
   /** ms a request may run before it gets 503 FST_ERR_HANDLER_TIMEOUT; 0: no limit. */
   handlerTimeout = 0
   logLevel: string | undefined
+  /** The options each request's child logger gets (`level`, `serializers`), made once at bind; undefined: none. */
+  childLoggerOptions: { level?: string, serializers?: Record<string, unknown> } | undefined = undefined
+  /** The route's or its scope's childLoggerFactory; null: logger.child(). */
+  childLoggerFactory: ChildLoggerFactory | null = null
   Request!: ScopedClass<any[], any>
   Reply!: ScopedClass<any[], any>
 

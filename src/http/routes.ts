@@ -8,7 +8,7 @@ import type { HttpScope } from './http-scope.js'
 import { RouteContext, type HandlerFn } from './route-context.js'
 import type { Router } from './router.js'
 import type { WeftRuntime } from './runtime.js'
-import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler } from './schemas.js'
+import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 
 export interface RouteSettings {
   bodyLimit: number
@@ -160,6 +160,12 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
   context.replySerializer = scope.replySerializer
   context.schemaErrorFormatter = options.schemaErrorFormatter ?? scope.schemaErrorFormatter
   context.logLevel = options.logLevel || undefined
+  const own = options.logSerializers !== null && typeof options.logSerializers === 'object' ? options.logSerializers : null
+  const logSerializers = own === null && scope.logSerializers === null ? undefined : { ...scope.logSerializers, ...own }
+  context.childLoggerOptions = context.logLevel === undefined && logSerializers === undefined
+    ? undefined
+    : { ...(context.logLevel !== undefined ? { level: context.logLevel } : {}), ...(logSerializers !== undefined ? { serializers: logSerializers } : {}) }
+  context.childLoggerFactory = typeof options.childLoggerFactory === 'function' ? options.childLoggerFactory : scope.childLoggerFactory
   context.errorHandler = typeof options.errorHandler === 'function'
     ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler }
     : scope.errorHandler
@@ -178,8 +184,18 @@ export function bindRoutes (host: RouteHost): void {
     context.attachValidation = options.attachValidation === true
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout
     if (options.schema !== undefined && options.schema !== null) {
-      const validatorCompiler = scope.validatorCompilerFor(store => defaultValidatorCompiler(store, settings.ajv))
-      const serializerCompiler = scope.serializerCompilerFor(store => defaultSerializerCompiler(store, settings.serializerOpts))
+      // a route's own compilers win over its scope's, which win over the compilersFactory's, then Ajv's and the default serializer
+      const factory = scope.compilersFactory
+      const validatorCompiler: ValidatorCompiler = typeof options.validatorCompiler === 'function'
+        ? options.validatorCompiler
+        : scope.validatorCompilerFor(store => typeof factory?.buildValidator === 'function'
+          ? factory.buildValidator(store.getSchemas(), settings.ajv ?? { customOptions: {}, plugins: [] })
+          : defaultValidatorCompiler(store, settings.ajv))
+      const serializerCompiler: SerializerCompiler = typeof options.serializerCompiler === 'function'
+        ? options.serializerCompiler
+        : scope.serializerCompilerFor(store => typeof factory?.buildSerializer === 'function'
+          ? factory.buildSerializer(store.getSchemas(), settings.serializerOpts ?? null)
+          : defaultSerializerCompiler(store, settings.serializerOpts))
       const compiled = compileRouteSchemas(options.schema, context.method, context.url, validatorCompiler, serializerCompiler)
       context.validators = Object.keys(compiled.validators).length > 0 ? compiled.validators : null
       context.serializers = compiled.serializers

@@ -11,6 +11,8 @@ export interface WeftRuntime {
   /** Per-request child loggers and the incoming/completed lines are on. */
   readonly requestLogging: boolean
   readonly loggerEnabled: boolean
+  /** `disableRequestLogging` given as a function: true drops that request's lines (null: the boolean decides alone). */
+  readonly requestLogFilter: ((request: any) => boolean) | null
   readonly return503OnClosing: boolean
   readonly trustProxy: boolean
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
@@ -26,6 +28,11 @@ export interface WeftRuntime {
   readonly observer: RequestObserver | null
   /** The steps a reply hands over to, passed in by the app (the request path's modules never import back). */
   readonly stages: RequestStages
+}
+
+/** The incoming / completed / error / not-found lines are written for this request. */
+export function logsRequest (app: WeftRuntime, request: unknown): boolean {
+  return app.requestLogging && (app.requestLogFilter === null || app.requestLogFilter(request) !== true)
 }
 
 export interface RequestStages {

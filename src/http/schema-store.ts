@@ -4,11 +4,17 @@ import { codes } from '../errors.js'
 
 export type HttpPart = 'body' | 'querystring' | 'params' | 'headers'
 export interface ValidationResult { value?: unknown; error?: Error }
-export type ValidateFunction = ((data: any) => boolean | ValidationResult) & { errors?: any[] | null }
+export type ValidateFunction = ((data: any) => boolean | ValidationResult | PromiseLike<unknown>) & { errors?: any[] | null }
 export type ValidatorCompiler = (opts: { schema: any; method: string; url: string; httpPart: HttpPart }) => ValidateFunction
 export type SerializerFunction = (data: unknown) => string
 export type SerializerCompiler = (opts: { schema: any; method: string; url: string; httpStatus: string; contentType?: string }) => SerializerFunction
 export type SchemaErrorFormatter = (errors: any[], dataVar: string) => Error
+
+/** Fastify's `schemaController.compilersFactory`: builds each scope's compilers from its shared schemas. */
+export interface CompilersFactory {
+  buildValidator?: (externalSchemas: Record<string, unknown>, ajvOptions: object) => ValidatorCompiler
+  buildSerializer?: (externalSchemas: Record<string, unknown>, serializerOptions: object | null) => SerializerCompiler
+}
 
 export interface CompiledRouteSchemas {
   /** bodyByContentType: a body schema split by content type (`body: { content: { 'text/plain': { schema } } }`), by media type */

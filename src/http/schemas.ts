@@ -8,9 +8,9 @@ import type { ValidatorCompiler, SerializerCompiler, CompiledRouteSchemas, Seria
 /** A body schema split by content type is compiled per type, and the compiler is told which (as Fastify does). */
 type ContentTypeCompiler = (opts: Parameters<ValidatorCompiler>[0] & { contentType: string }) => ValidateFunction
 import { isPlainObject, setOwn } from './schema-store.js'
-export type { HttpPart, ValidationResult, ValidateFunction, ValidatorCompiler, SerializerFunction, SerializerCompiler, SchemaErrorFormatter, CompiledRouteSchemas } from './schema-store.js'
+export type { CompilersFactory, HttpPart, ValidationResult, ValidateFunction, ValidatorCompiler, SerializerFunction, SerializerCompiler, SchemaErrorFormatter, CompiledRouteSchemas } from './schema-store.js'
 export { SchemaStore } from './schema-store.js'
-export { defaultValidatorCompiler, validateRequest, defaultSchemaErrorFormatter } from './validation.js'
+export { checkSchemaErrorFormatter, defaultValidatorCompiler, validateRequest, defaultSchemaErrorFormatter } from './validation.js'
 export { defaultSerializerCompiler, serializerFor } from './serialization.js'
 
 const kNormalised = Symbol('weft.schemaNormalised')

@@ -53,6 +53,13 @@ export function defaultValidatorCompiler (store: SchemaStore, ajvOptions?: objec
   return compiler
 }
 
+/** Throws FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN unless `formatter` is a plain (not async) function; returns it bound to `self`. */
+export function checkSchemaErrorFormatter (formatter: unknown, self: unknown): SchemaErrorFormatter {
+  if (typeof formatter !== 'function') throw new codes.FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN(typeof formatter)
+  if (formatter.constructor.name === 'AsyncFunction') throw new codes.FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN('AsyncFunction')
+  return formatter.bind(self) as SchemaErrorFormatter
+}
+
 /** `body must have required property 'name'`, `body/age must be integer`; several errors joined by ', '. */
 export const defaultSchemaErrorFormatter: SchemaErrorFormatter = (errors, dataVar) => {
   let text = ''
@@ -67,26 +74,62 @@ export const defaultSchemaErrorFormatter: SchemaErrorFormatter = (errors, dataVa
 /** Ajv can replace a root value (type coercion) only through its parent; reused, since validation is synchronous. */
 const dataCxt: { parentData: unknown; parentDataProperty: string } = { parentData: null, parentDataProperty: '' }
 
+/** What validating a request gives: null (valid), the error, or — when a validator answered a promise (an Ajv `$async`
+ *  schema, an async custom validator) — a promise of either, settled once the remaining parts are checked. */
+export type ValidationOutcome = Error | null | Promise<Error | null>
+
 /** Validates params, body, querystring, headers in that order, replacing each with the coerced/defaulted value;
- *  returns null, or the error: statusCode 400, code FST_ERR_VALIDATION, .validation (the errors), .validationContext (the part). */
+ *  returns null, or the error: statusCode 400, code FST_ERR_VALIDATION, .validation (the errors), .validationContext (the part).
+ *  Synchronous validators allocate nothing here; the first pending one makes the rest wait for it (`from`: the part to resume at). */
 export function validateRequest (validators: CompiledRouteSchemas['validators'],
-  request: { params: any; body: any; query: any; headers: any }, formatter: SchemaErrorFormatter = defaultSchemaErrorFormatter): Error | null {
-  let err: Error | null = null
-  if (validators.params !== undefined) err = validatePart(validators.params, request, 'params', 'params', formatter)
-  if (err === null && validators.body !== undefined) err = validatePart(validators.body, request, 'body', 'body', formatter)
-  else if (err === null && validators.bodyByContentType !== undefined) {
-    const validate = validators.bodyByContentType[mediaType(request.headers['content-type'])]
-    if (validate !== undefined) err = validatePart(validate, request, 'body', 'body', formatter)
+  request: RequestParts, formatter: SchemaErrorFormatter = defaultSchemaErrorFormatter, from = 0): ValidationOutcome {
+  let out: Error | PromiseLike<unknown> | null = null
+  let validate: ValidateFunction | undefined
+  if (from <= 0 && (validate = validators.params) !== undefined) {
+    out = validatePart(validate, request, 'params', 'params', formatter)
+    if (out !== null) return settle(out, validators, request, formatter, validate, 'params', 1)
   }
-  if (err === null && validators.querystring !== undefined) err = validatePart(validators.querystring, request, 'query', 'querystring', formatter)
-  if (err === null && validators.headers !== undefined) err = validatePart(validators.headers, request, 'headers', 'headers', formatter)
-  return err
+  if (from <= 1) {
+    validate = validators.body ?? (validators.bodyByContentType === undefined
+      ? undefined
+      : validators.bodyByContentType[mediaType(request.headers['content-type'])])
+    if (validate !== undefined) {
+      out = validatePart(validate, request, 'body', 'body', formatter)
+      if (out !== null) return settle(out, validators, request, formatter, validate, 'body', 2)
+    }
+  }
+  if (from <= 2 && (validate = validators.querystring) !== undefined) {
+    out = validatePart(validate, request, 'query', 'querystring', formatter)
+    if (out !== null) return settle(out, validators, request, formatter, validate, 'querystring', 3)
+  }
+  if ((validate = validators.headers) !== undefined) {
+    out = validatePart(validate, request, 'headers', 'headers', formatter)
+    if (out !== null) return settle(out, validators, request, formatter, validate, 'headers', 4)
+  }
+  return null
+}
+
+/** An error is returned as is; a pending validator's promise becomes the outcome of this part, then of the parts after it.
+ *  As in Fastify, an async validator is pass/fail only: what it resolves with never replaces the request part. */
+function settle (out: Error | PromiseLike<unknown>, validators: CompiledRouteSchemas['validators'], request: RequestParts,
+  formatter: SchemaErrorFormatter, validate: ValidateFunction, dataVar: string, next: number): ValidationOutcome {
+  if (out instanceof Error) return out
+  return Promise.resolve(out).then(
+    (result) => result === false && validate.errors
+      ? schemaError(validate.errors, dataVar, formatter)
+      : validateRequest(validators, request, formatter, next),
+    (rejected: unknown) => {
+      // Ajv's $async rejects with a ValidationError (an Error holding `.errors`); a falsy reason passes, as in Fastify
+      if (!rejected) return validateRequest(validators, request, formatter, next)
+      return rejected instanceof Error ? customError(rejected, dataVar) : schemaError(rejected as any[], dataVar, formatter)
+    })
 }
 
 type RequestParts = { params: any; body: any; query: any; headers: any }
 
+/** null (valid), the error, or the pending result of an async validator. */
 function validatePart (validate: ValidateFunction, request: RequestParts, key: keyof RequestParts, dataVar: string,
-  formatter: SchemaErrorFormatter): Error | null {
+  formatter: SchemaErrorFormatter): Error | PromiseLike<unknown> | null {
   const value = request[key]
   const data = value === undefined ? null : value
   let result: unknown
@@ -104,16 +147,13 @@ function validatePart (validate: ValidateFunction, request: RequestParts, key: k
     }
   } catch (thrown) {
     // a validator that throws is a server bug, not a bad request
-    const err = thrown instanceof Error ? thrown : new Error(String(thrown))
-    ;(err as { statusCode?: number }).statusCode = 500
-    return err
+    return serverError(thrown)
   }
   if (result === true) return null
-  if (result === false) return schemaError(validate.errors ?? [], dataVar, formatter)
+  // false without errors passes, as in Fastify (the errors are what fail a request)
+  if (result === false) return validate.errors ? schemaError(validate.errors, dataVar, formatter) : null
   if (result !== null && typeof result === 'object') {
-    if (typeof (result as { then?: unknown }).then === 'function') {
-      return new codes.WEFT_ERR_ASYNC_VALIDATOR(dataVar)
-    }
+    if (typeof (result as { then?: unknown }).then === 'function') return result as PromiseLike<unknown>
     const { error } = result as ValidationResultLike
     if (error) return error instanceof Error ? customError(error, dataVar) : schemaError(error as any[], dataVar, formatter)
     if ('value' in result) request[key] = (result as ValidationResultLike).value
@@ -121,11 +161,23 @@ function validatePart (validate: ValidateFunction, request: RequestParts, key: k
   return null
 }
 
+function serverError (thrown: unknown): Error {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown))
+  ;(err as { statusCode?: number }).statusCode = 500
+  return err
+}
+
 interface ValidationResultLike { value?: unknown; error?: unknown }
 
 function schemaError (errors: any[], dataVar: string, formatter: SchemaErrorFormatter): Error {
   let error: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string }
-  const formatted: unknown = formatter(errors, dataVar)
+  let formatted: unknown
+  try {
+    formatted = formatter(errors, dataVar)
+  } catch (thrown) {
+    // a formatter that throws is a server bug: its error answers 500, as in Fastify
+    return serverError(thrown)
+  }
   error = formatted instanceof Error ? formatted : new codes.FST_ERR_VALIDATION(String(formatted))
   error.statusCode ??= 400
   error.code ??= 'FST_ERR_VALIDATION'

@@ -2,6 +2,7 @@
 // error and not-found handlers, schemas, body parsers, listen() and inject().
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { defaultChildLoggerFactory, type ChildLoggerFactory } from '../app/logger.js'
 import { PluginHost } from '../app/plugin-host.js'
 import { checkDependencies, isGetterSetter } from '../app/decorators.js'
 import { kApp, kScope } from '../app/symbols.js'
@@ -16,7 +17,7 @@ import { listen, originOf, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
-import type { SchemaErrorFormatter, SerializerCompiler, ValidatorCompiler } from './schemas.js'
+import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 import type { HttpApp } from './http-app.js'
 
 export type RouteHandler = (this: WeftInstance, request: Request & Record<string, any>, reply: Reply & Record<string, any>) => unknown
@@ -231,9 +232,29 @@ export class WeftInstance extends PluginHost {
   get validatorCompiler () { return (this[kScope] as HttpScope).validatorCompiler ?? undefined }
   get serializerCompiler () { return (this[kScope] as HttpScope).serializerCompiler ?? undefined }
 
+  /** Makes the request loggers of this scope's routes (and its children's): `(logger, bindings, options, rawReq) => child`. */
+  setChildLoggerFactory (factory: ChildLoggerFactory): this {
+    assertNotStarted(this, 'setChildLoggerFactory')
+    ;(this[kScope] as HttpScope).childLoggerFactory = factory
+    return this
+  }
+
+  get childLoggerFactory (): ChildLoggerFactory {
+    return (this[kScope] as HttpScope).childLoggerFactory ?? defaultChildLoggerFactory
+  }
+
+  /** Fastify's setSchemaController: `compilersFactory` builds the compilers of this scope's routes (and its children's). */
+  setSchemaController (options: { compilersFactory?: CompilersFactory }): this {
+    assertNotStarted(this, 'setSchemaController')
+    const scope = this[kScope] as HttpScope
+    // a function left out is the parent's (Fastify's "inherits buildSerializer from parent")
+    if (options?.compilersFactory !== undefined) scope.compilersFactory = { ...scope.compilersFactory, ...options.compilersFactory }
+    return this
+  }
+
   setSchemaErrorFormatter (formatter: SchemaErrorFormatter): this {
     assertNotStarted(this, 'setSchemaErrorFormatter')
-    ;(this[kScope] as HttpScope).schemaErrorFormatter = formatter
+    ;(this[kScope] as HttpScope).schemaErrorFormatter = checkSchemaErrorFormatter(formatter, this)
     return this
   }
 

@@ -15,7 +15,7 @@ import type { WeftOptions } from '../http/http-app.js'
 import type { ListenOptions } from '../http/listen.js'
 import type { Headers as ReplyHeaders } from '../http/reply.js'
 import type { Request as RequestClass } from '../http/request.js'
-import type { SchemaErrorFormatter, SerializerCompiler, ValidatorCompiler } from '../http/schema-store.js'
+import type { CompilersFactory, SchemaErrorFormatter, SerializerCompiler, ValidatorCompiler } from '../http/schema-store.js'
 import type { AppHookHandlers, AppHookName, HookHandlers, RequestHookName, RouteHookOption, WeftHookError } from './hooks.js'
 import type { BodyOf, HeadersOf, ParamsOf, QueryOf, ReplyFor, ReplyUnion, ResolveRoute, RouteGenericInterface } from './route-generic.js'
 import type { PathParams } from './path-params.js'
@@ -303,6 +303,11 @@ export interface FastifyInstance<
   setValidatorCompiler<T = FastifySchema>(compiler: ValidatorCompiler | FastifySchemaCompiler<T>): this
   setSerializerCompiler<T = FastifySchema>(compiler: SerializerCompiler | FastifySerializerCompiler<T>): this
   setSchemaErrorFormatter(formatter: SchemaErrorFormatter): this
+  /** `compilersFactory.buildValidator/buildSerializer(externalSchemas, options)` build this scope's compilers (Fastify's `bucket` is not supported). */
+  /** Makes this scope's request loggers (`this`: the route's instance); the option of the same name sets the root's. */
+  setChildLoggerFactory(factory: (this: this, logger: Logger, bindings: Record<string, unknown>, options: Record<string, unknown>, rawReq: RawRequest) => Logger): this
+  readonly childLoggerFactory: (this: this, logger: Logger, bindings: Record<string, unknown>, options: Record<string, unknown>, rawReq: RawRequest) => Logger
+  setSchemaController(options: { compilersFactory?: CompilersFactory }): this
   setReplySerializer(serializer: (payload: unknown, statusCode: number) => string): this
 
   // body parsers

@@ -26,9 +26,9 @@ export interface FastifyRouteSchemaDef<T> {
   contentType?: string
 }
 
-/** A compiled validator: true / false (with `errors`), or `{ value }` / `{ error }`. Synchronous only: Weft answers a promise with WEFT_ERR_ASYNC_VALIDATOR. */
+/** A compiled validator: true / false (with `errors`), `{ value }` / `{ error }`, or a promise (pass/fail: it rejects, or resolves to false, to fail). */
 export interface FastifyValidationResult {
-  (data: any): boolean | { error?: Error | FastifySchemaValidationError[], value?: any }
+  (data: any): boolean | { error?: Error | FastifySchemaValidationError[], value?: any } | PromiseLike<any>
   errors?: FastifySchemaValidationError[] | null
 }
 

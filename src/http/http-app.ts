@@ -20,6 +20,7 @@ import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
 import type { RequestStages, WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
+import { compileTrust, type TrustFn } from './trust-proxy.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
 export interface WeftOptions extends RouterOptions {
@@ -27,7 +28,8 @@ export interface WeftOptions extends RouterOptions {
   loggerInstance?: Logger
   disableRequestLogging?: boolean
   genReqId?: (req: IncomingMessage) => string
-  requestIdHeader?: string | false
+  /** The header whose value is the request id when present (true: 'request-id'; false or '': none). */
+  requestIdHeader?: string | boolean
   requestIdLogLabel?: string
   bodyLimit?: number
   pluginTimeout?: number
@@ -42,7 +44,8 @@ export interface WeftOptions extends RouterOptions {
   forceCloseConnections?: boolean | 'idle'
   return503OnClosing?: boolean
   exposeHeadRoutes?: boolean
-  trustProxy?: boolean
+  /** true, a trust function (address, hop), a hop count, or addresses/CIDR ranges/loopback|linklocal|uniquelocal (comma-separated or an array). */
+  trustProxy?: boolean | number | string | string[] | ((address: string, hop: number) => boolean)
   onProtoPoisoning?: 'error' | 'remove' | 'ignore'
   onConstructorPoisoning?: 'error' | 'remove' | 'ignore'
   querystringParser?: (search: string) => Record<string, unknown>
@@ -91,7 +94,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly loggerEnabled: boolean
   readonly requestLogging: boolean
   readonly return503OnClosing: boolean
-  readonly trustProxy: boolean
+  readonly trustProxy: TrustFn | null
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
   readonly requestIdLogLabel: string
   readonly genReqId: (req: IncomingMessage) => string
@@ -118,14 +121,12 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     this.loggerEnabled = loggerEnabled
     this.requestLogging = loggerEnabled && options.disableRequestLogging !== true
     this.return503OnClosing = options.return503OnClosing ?? true
-    this.trustProxy = options.trustProxy === true
+    this.trustProxy = compileTrust(options.trustProxy)
     if (options.querystringParser !== undefined && typeof options.querystringParser !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof options.querystringParser)
     this.querystringParser = options.querystringParser ?? null
     this.requestIdLogLabel = options.requestIdLogLabel ?? 'reqId'
-    const header = options.requestIdHeader ?? false
-    if (header !== false && typeof header !== 'string') throw new codes.FST_ERR_REQ_ID_HEADER_INVALID()
+    const headerName = requestIdHeaderName(options.requestIdHeader)
     const gen = options.genReqId ?? defaultGenReqId()
-    const headerName = header === false ? false : header.toLowerCase()
     this.genReqId = headerName === false ? gen : (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
@@ -177,11 +178,10 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   /** Fastify's documented server options with their defaults, made once. */
   get initialConfig (): Readonly<Record<string, unknown>> {
     if (this.#initialConfig !== null) return this.#initialConfig
-    const header = this.options.requestIdHeader ?? false
     this.#initialConfig = initialConfig(this.options, {
       requestTimeout: this.server.requestTimeout ?? 0,
       keepAliveTimeout: this.server.keepAliveTimeout ?? 0,
-      requestIdHeader: header === false ? false : header.toLowerCase()
+      requestIdHeader: requestIdHeaderName(this.options.requestIdHeader)
     })
     return this.#initialConfig
   }
@@ -277,4 +277,10 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       if (this.#closeSessions !== null) this.#closeSessions()
     })
   }
+}
+
+/** The lowercase header name a request id is read from, or false (Fastify's reading of requestIdHeader). */
+function requestIdHeaderName (option: unknown): string | false {
+  if (typeof option === 'string') return option.length > 0 ? option.toLowerCase() : false
+  return option === true ? 'request-id' : false
 }

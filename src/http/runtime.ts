@@ -4,6 +4,7 @@ import type { LifecycleState } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
 import type { HttpMethods } from './http-methods.js'
 import type { RequestObserver } from './request-observer.js'
+import type { TrustFn } from './trust-proxy.js'
 
 export interface WeftRuntime {
   readonly state: LifecycleState
@@ -12,7 +13,8 @@ export interface WeftRuntime {
   readonly requestLogging: boolean
   readonly loggerEnabled: boolean
   readonly return503OnClosing: boolean
-  readonly trustProxy: boolean
+  /** The trustProxy option as a trust function; null when off. */
+  readonly trustProxy: TrustFn | null
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
   readonly requestIdLogLabel: string
   genReqId (req: IncomingMessage): string

@@ -122,8 +122,12 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     this.requestLogging = loggerEnabled && options.disableRequestLogging !== true
     this.return503OnClosing = options.return503OnClosing ?? true
     this.trustProxy = compileTrust(options.trustProxy)
-    if (options.querystringParser !== undefined && typeof options.querystringParser !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof options.querystringParser)
-    this.querystringParser = options.querystringParser ?? null
+    // a router option: under routerOptions (which wins) or at the top level; either must be a function
+    const qsp = options.routerOptions?.querystringParser ?? options.querystringParser
+    for (const given of [options.querystringParser, options.routerOptions?.querystringParser]) {
+      if (given && typeof given !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof (options.querystringParser ?? options.routerOptions?.querystringParser))
+    }
+    this.querystringParser = typeof qsp === 'function' ? qsp : null
     this.requestIdLogLabel = options.requestIdLogLabel ?? 'reqId'
     const headerName = requestIdHeaderName(options.requestIdHeader)
     const gen = options.genReqId ?? defaultGenReqId()
@@ -174,6 +178,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
 
   get started (): boolean { return this.state.started }
+
+  get versioned (): boolean { return this.router.hasConstraintStrategy('version') }
 
   /** Fastify's documented server options with their defaults, made once. */
   get initialConfig (): Readonly<Record<string, unknown>> {

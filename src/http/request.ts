@@ -69,7 +69,12 @@ export class Request {
   get method (): string { return this.raw.method! }
   get socket () { return this.raw.socket }
   get server () { return this[kContext].instance }
-  get routeOptions () { return this[kContext].routeOptions }
+  /** The route's options; with versioned routes, `version` is the Accept-Version sent (as Fastify). */
+  get routeOptions () {
+    const context = this[kContext]
+    if (!context.app.versioned) return context.routeOptions
+    return { ...context.routeOptions, version: this.raw.headers['accept-version'] }
+  }
   get is404 (): boolean { return this[kContext].is404 }
   /** Aborts when the client goes away before the answer, or at handlerTimeout; made on first read. */
   get signal (): AbortSignal { return requestSignal(this) }

@@ -16,6 +16,8 @@ export interface WeftRuntime {
   /** The trustProxy option as a trust function; null when off. */
   readonly trustProxy: TrustFn | null
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
+  /** Whether a route is constrained by version (request.routeOptions.version is then the Accept-Version sent). */
+  readonly versioned: boolean
   readonly requestIdLogLabel: string
   genReqId (req: IncomingMessage): string
   /** The `frameworkErrors` option: the handler for requests the router refused. */

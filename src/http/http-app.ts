@@ -137,6 +137,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
     this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error' }
     const routerOptions = { ...options, ...options.routerOptions }
+    warnTopLevelRouterOptions(options)
     this.settings = {
       bodyLimit,
       handlerTimeout: Math.max(handlerTimeout, 0),
@@ -289,4 +290,15 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
 function requestIdHeaderName (option: unknown): string | false {
   if (typeof option === 'string') return option.length > 0 ? option.toLowerCase() : false
   return option === true ? 'request-id' : false
+}
+
+/** Fastify's router options, in its order: given at the top level they still work, with FSTDEP022. */
+const routerKeys = ['allowUnsafeRegex', 'buildPrettyMeta', 'caseSensitive', 'constraints', 'defaultRoute', 'ignoreDuplicateSlashes',
+  'ignoreTrailingSlash', 'maxParamLength', 'onBadUrl', 'onMaxParamLength', 'querystringParser', 'useSemicolonDelimiter']
+
+function warnTopLevelRouterOptions (options: object): void {
+  const used = routerKeys.filter(key => Object.hasOwn(options, key))
+  if (used.length === 0) return
+  process.emitWarning(`The router options for ${used.join(', ')} property access is deprecated. Please use "options.routerOptions" instead for accessing router options. The router options will be removed in \`fastify@6\`.`,
+    { type: 'FastifyWarning', code: 'FSTDEP022' })
 }

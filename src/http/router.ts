@@ -6,6 +6,7 @@ import FindMyWay from 'find-my-way'
 import { codes } from '../errors.js'
 import { recordBadUrl, recordMaxParamLength } from './routing-errors.js'
 import type { RouteContext } from './route-context.js'
+import { printOptions, routeMeta } from './route-meta.js'
 
 export interface RouterOptions {
   ignoreTrailingSlash?: boolean
@@ -54,7 +55,8 @@ export class Router {
       useSemicolonDelimiter: options.useSemicolonDelimiter ?? false,
       querystringParser: rawQuery,
       onBadUrl: recordBadUrl as any,
-      onMaxParamLength: recordMaxParamLength as any
+      onMaxParamLength: recordMaxParamLength as any,
+      buildPrettyMeta: routeMeta as any
     }
     this.routes = FindMyWay({ ...base, constraints: options.constraints as any })
     this.#constrainer = (this.routes as any).constrainer
@@ -125,7 +127,7 @@ export class Router {
   }
 
   print (options?: Record<string, unknown>): string {
-    return this.routes.prettyPrint(options as any)
+    return this.routes.prettyPrint(printOptions(options) as any)
   }
 }
 

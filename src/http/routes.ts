@@ -24,7 +24,7 @@ export interface RouteDeclaration {
   instance: any
   options: Record<string, any>
   context: RouteContext
-  /** Registered into the router at ready, and only when no explicit HEAD route took the path. */
+  /** An automatic HEAD route (in the router from its declaration, unless a HEAD route had the path). */
   autoHead: boolean
   paths: string[]
 }
@@ -121,6 +121,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   for (const m of methods) {
     const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, config)
     if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
+    else addAutoHead(host, paths, options.constraints, context)
     host.declarations.push({ scope, instance, options, context, autoHead, paths })
   }
   // Fastify then declares the second path with the same options object, set to it: what an onRoute
@@ -136,6 +137,22 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   for (const headPath of headPaths) {
     if (host.router.has('HEAD', joinPath(scope.prefix, headPath), options.constraints)) continue
     declare(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', headPath, true)
+  }
+}
+
+/**
+ * An automatic HEAD route joins the router as it is declared, as Fastify's does (printRoutes lists
+ * it right after its GET; a HEAD route declared later for the path is a duplicate); a path some
+ * HEAD route already has keeps it.
+ */
+function addAutoHead (host: RouteHost, paths: string[], constraints: Record<string, unknown> | undefined, context: RouteContext): void {
+  for (const p of paths) {
+    if (host.router.has('HEAD', p, constraints)) continue
+    try {
+      host.router.add('HEAD', p, constraints, context)
+    } catch {
+      // another declaration took the path: the explicit route stays
+    }
   }
 }
 
@@ -170,10 +187,6 @@ export function bindRoutes (host: RouteHost): void {
   const { settings } = host
   for (const d of host.declarations) {
     const { context, options, scope, instance } = d
-    if (d.autoHead) {
-      if (d.paths.some(p => host.router.has('HEAD', p, options.constraints))) continue
-      for (const p of d.paths) host.router.add('HEAD', p, options.constraints, context)
-    }
     bindHooks(context, scope, instance, options, host.runtime.requestLogging || host.runtime.observer !== null)
     context.attachValidation = options.attachValidation === true
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout

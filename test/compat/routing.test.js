@@ -3,7 +3,7 @@
 // their trailing-slash rules, printRoutes() options.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { both, inject } from './harness.js'
+import { both, frameworks, inject } from './harness.js'
 
 /** [status, body] of each url, in order. */
 async function answers (app, urls) {
@@ -308,3 +308,98 @@ describe('prefixes and trailing slashes', () => {
     }, { weftTodo })
   }
 })
+
+describe('printRoutes()', () => {
+  /** An app with hooks, a config, a versioned route and a prefixed plugin, ready. */
+  async function routes (factory, withGet = true) {
+    const app = factory()
+    app.addHook('onRequest', function stamp (request, reply, done) { done() })
+    if (withGet) app.get('/test', { config: { a: 1 } }, () => 'x')
+    if (withGet) app.get('/test/hello', () => 'x')
+    app.post('/test/hello', { preHandler: async function check () {} }, () => 'x')
+    app.put('/hello/world', { constraints: { version: '1.0.0' } }, () => 'x')
+    app.register(async (child) => { child.delete('/in', () => 1) }, { prefix: '/pre' })
+    await app.ready()
+    return app
+  }
+
+  for (const options of [undefined, { commonPrefix: false }, { method: 'POST' }, { method: 'HEAD', commonPrefix: false }, { includeMeta: ['errorHandler', 'config'] }]) {
+    both(`printRoutes(${JSON.stringify(options) ?? ''})`, async (factory) => {
+      const printed = (await routes(factory)).printRoutes(options)
+      const reference = await onFastify(async (fastify) => (await routes(fastify)).printRoutes(options))
+      assert.equal(printed, reference)
+    })
+  }
+
+  for (const options of [{ includeHooks: true }, { includeMeta: true }, { includeHooks: true, includeMeta: ['logLevel'] }]) {
+    both(`printRoutes(${JSON.stringify(options)}) without GET routes`, async (factory) => {
+      const printed = (await routes(factory, false)).printRoutes(options)
+      const reference = await onFastify(async (fastify) => (await routes(fastify, false)).printRoutes(options))
+      assert.equal(printed, reference)
+      assert.match(printed, /\(onRequest\) \["stamp\(\)"\]/)
+      assert.match(printed, /\(preHandler\) \["check\(\)"\]/)
+    })
+  }
+
+  both('printRoutes({ includeHooks: true }) with automatic HEAD routes', async (factory) => {
+    const printed = (await routes(factory)).printRoutes({ includeHooks: true })
+    const reference = await onFastify(async (fastify) => (await routes(fastify)).printRoutes({ includeHooks: true }))
+    assert.equal(printed, reference)
+  }, { weftTodo: 'Fastify lists each automatic HEAD route apart, with its own onSend hook (headRouteOnSendHandler); Weft strips HEAD bodies without a hook' })
+
+  both('a HEAD route declared after the GET of its path is a duplicate', async (factory) => {
+    const app = factory()
+    app.get('/a', () => 'a')
+    assert.throws(() => app.head('/a', () => ''), { code: 'FST_ERR_DUPLICATED_ROUTE' })
+  })
+
+  both('a HEAD route declared before the GET of its path is kept', async (factory) => {
+    const app = factory()
+    app.head('/a', (request, reply) => { reply.header('x-head', 'own').send() })
+    app.get('/a', () => 'a')
+    const res = await inject(app, { method: 'HEAD', url: '/a' })
+    assert.equal(res.headers['x-head'], 'own')
+  })
+})
+
+describe('router option warnings and failing strategies', () => {
+  both('top-level router options warn FSTDEP022 naming them; routerOptions does not', async (factory) => {
+    const warnings = []
+    const onWarning = (w) => { if (w.code === 'FSTDEP022') warnings.push(w) }
+    process.on('warning', onWarning)
+    try {
+      factory({ maxParamLength: 50, ignoreTrailingSlash: true })
+      factory({ routerOptions: { maxParamLength: 50 } })
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    assert.equal(warnings.length, 1)
+    assert.match(warnings[0].message, /ignoreTrailingSlash, maxParamLength/)
+    assert.equal(warnings[0].name, 'FastifyWarning')
+  })
+
+  both('an async constraint strategy failing: a 500, and frameworkErrors gets FST_ERR_ASYNC_CONSTRAINT', async (factory) => {
+    const store = () => { const m = new Map(); return { get: (k) => m.get(k) ?? null, set: (k, v) => { m.set(k, v) } } }
+    const failing = { name: 'user', storage: store, validate: () => true, deriveConstraint: (req, ctx, done) => { setImmediate(() => done(new Error('no user'))) } }
+    const plain = factory({ constraints: { user: failing } })
+    plain.get('/', { constraints: { user: 'ann' } }, () => 'ann')
+    await plain.listen({ port: 0, host: '127.0.0.1' })
+    const res = await fetch(`http://127.0.0.1:${plain.server.address().port}/`)
+    assert.deepEqual([res.status, await res.json()], [500, { error: 'Internal Server Error', message: 'Unexpected error from async constraint', statusCode: 500 }])
+
+    const seen = []
+    const handled = factory({ constraints: { user: failing }, frameworkErrors: (err, request, reply) => { seen.push(err.code); reply.code(503).send('handled') } })
+    handled.get('/', { constraints: { user: 'ann' } }, () => 'ann')
+    const res2 = await inject(handled, '/')
+    assert.deepEqual([res2.statusCode, res2.body, seen], [503, 'handled', ['FST_ERR_ASYNC_CONSTRAINT']])
+  })
+})
+
+/** What `fn(factory)` makes of a Fastify app (the ground truth, whichever framework runs the case); the app is closed. */
+async function onFastify (fn) {
+  const apps = []
+  const result = await fn((...args) => { const app = frameworks[0].factory(...args); apps.push(app); return app })
+  for (const app of apps) await app.close()
+  return result
+}

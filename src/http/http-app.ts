@@ -143,6 +143,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       handlerTimeout: Math.max(handlerTimeout, 0),
       exposeHeadRoutes: options.exposeHeadRoutes ?? true,
       ignoreTrailingSlash: routerOptions.ignoreTrailingSlash ?? false,
+      ignoreDuplicateSlashes: routerOptions.ignoreDuplicateSlashes ?? false,
       ajv: options.ajv,
       serializerOpts: options.serializerOpts
     }

@@ -111,7 +111,8 @@ export class Router {
 
   /** Routes unmatched URLs under `prefix` to `context`; the root prefix ('') is the fallback. */
   addNotFound (prefix: string, context: RouteContext): void {
-    if (prefix === '') {
+    // the prefix '/' covers every path: its handler takes the root's place (scopes come root first)
+    if (prefix === '' || prefix === '/') {
       this.rootNotFound = context
       return
     }

@@ -15,6 +15,7 @@ export interface RouteSettings {
   handlerTimeout: number
   exposeHeadRoutes: boolean
   ignoreTrailingSlash: boolean
+  ignoreDuplicateSlashes: boolean
   ajv?: { customOptions?: object, plugins?: unknown[] }
   serializerOpts?: object
 }
@@ -70,7 +71,7 @@ function checkRouteHooks (opts: Record<string, any>): void {
   }
 }
 
-/** A route's URL is its scope's prefix and its path as written ('/p' + '*' is '/p*'), without a doubled slash. */
+/** A route's URL is its scope's prefix and its path as written ('/p' + '*' is '/p*'), without a doubled slash ('/p/' + '/x' is '/p/x'). */
 function joinPath (prefix: string, path: string): string {
   if (path.startsWith('/') && prefix.endsWith('/')) return prefix + path.slice(1)
   return prefix + path
@@ -84,11 +85,16 @@ function joinPath (prefix: string, path: string): string {
  */
 function placement (host: RouteHost, prefix: string, opts: Record<string, any>, method: string | string[], path: string):
   { url: string, routePath: string, extra: string | null, headPaths: string[] } {
-  if (path !== '/' || prefix === '' || method === 'HEAD' || opts.prefixTrailingSlash === 'slash') {
+  if (path !== '/' || prefix === '' || method === 'HEAD') {
     return { url: joinPath(prefix, path), routePath: path, extra: null, headPaths: [path] }
   }
-  if (opts.prefixTrailingSlash === 'no-slash' || host.settings.ignoreTrailingSlash) return { url: prefix, routePath: '', extra: null, headPaths: [''] }
-  return { url: prefix, routePath: '', extra: joinPath(prefix, '/'), headPaths: ['', '/'] }
+  // 'slash' appends the path as written, even to a prefix ending in '/' ('/p/' + '/' is '/p//')
+  if (opts.prefixTrailingSlash === 'slash') return { url: prefix + path, routePath: path, extra: null, headPaths: [path] }
+  const settings = host.settings
+  if (opts.prefixTrailingSlash === 'no-slash' || settings.ignoreTrailingSlash || (settings.ignoreDuplicateSlashes && prefix.endsWith('/'))) {
+    return { url: prefix, routePath: '', extra: null, headPaths: [''] }
+  }
+  return { url: prefix, routePath: '', extra: prefix + '/', headPaths: ['', '/'] }
 }
 
 /** Runs onRoute once for the declaration, then registers each of its methods. */

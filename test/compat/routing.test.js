@@ -298,14 +298,55 @@ describe('prefixes and trailing slashes', () => {
     ['ignoreTrailingSlash under routerOptions', { routerOptions: { ignoreTrailingSlash: true } }, {}, '/p', ['root', 'root', 'x', 'x', 404], ['/p', '/p/x']],
     ['ignoreTrailingSlash with no-slash', { ignoreTrailingSlash: true }, { prefixTrailingSlash: 'no-slash' }, '/p', ['root', 'root', 'x', 'x', 404], ['/p', '/p/x']],
     ['ignoreDuplicateSlashes', { ignoreDuplicateSlashes: true }, {}, '/p', ['root', 'root', 'x', 404, 'x'], ['/p', '/p/x']],
-    ['a prefix ending in a slash', {}, {}, '/p/', [404, 'root', 'x', 404, 404], ['/p/', '/p/x'], 'a prefix keeps no trailing slash (plugin-host joinPrefix)'],
-    ['a prefix ending in a slash, slash', {}, { prefixTrailingSlash: 'slash' }, '/p/', [404, 404, 'x', 404, 404], ['/p//', '/p/x'], 'a prefix keeps no trailing slash (plugin-host joinPrefix)'],
-    ['a prefix ending in a slash, ignoreTrailingSlash', { ignoreTrailingSlash: true }, {}, '/p/', ['root', 'root', 'x', 'x', 404], ['/p/', '/p/x'], 'a prefix keeps no trailing slash (plugin-host joinPrefix)']
+    ['a prefix ending in a slash', {}, {}, '/p/', [404, 'root', 'x', 404, 404], ['/p/', '/p/x']],
+    ['a prefix ending in a slash, slash', {}, { prefixTrailingSlash: 'slash' }, '/p/', [404, 404, 'x', 404, 404], ['/p//', '/p/x']],
+    ['a prefix ending in a slash, ignoreTrailingSlash', { ignoreTrailingSlash: true }, {}, '/p/', ['root', 'root', 'x', 'x', 404], ['/p/', '/p/x']],
+    ['a prefix ending in a slash, ignoreDuplicateSlashes', { ignoreDuplicateSlashes: true }, {}, '/p/', [404, 'root', 'x', 404, 'x'], ['/p/', '/p/x']]
   ]
-  for (const [label, appOpts, routeOpts, prefix, answers, seen, weftTodo] of cases) {
+  for (const [label, appOpts, routeOpts, prefix, answers, seen] of cases) {
     both(`prefix '${prefix}', ${label}`, async (factory) => {
       assert.deepEqual(await prefixed(factory, appOpts, prefix, routeOpts), [answers, seen])
-    }, { weftTodo })
+    })
+  }
+
+  // [parent prefix, own prefix, instance.prefix of parent and child, GET urls onRoute saw for '/' and '/x']
+  for (const [parent, own, prefixes, seen] of [
+    ['', '/', ['/'], ['/', '/x']],
+    ['', 'v1', ['/v1'], ['/v1', '/v1/x']],
+    ['', '/v1/', ['/v1/'], ['/v1/', '/v1/x']],
+    ['/a/', '/b', ['/a/', '/a/b'], ['/a/b', '/a/b/x']],
+    ['/a', 'b/', ['/a', '/a/b/'], ['/a/b/', '/a/b/x']],
+    ['/a/', 'b', ['/a/', '/a/b'], ['/a/b', '/a/b/x']]
+  ]) {
+    both(`nested prefixes ${JSON.stringify(parent)} and ${JSON.stringify(own)}`, async (factory) => {
+      const app = factory()
+      const urls = []
+      const names = []
+      app.addHook('onRoute', (r) => { if (r.method === 'GET') urls.push(r.url) })
+      const inner = async (child) => { names.push(child.prefix); child.get('/', () => 'root'); child.get('/x', () => 'x') }
+      if (parent === '') app.register(inner, { prefix: own })
+      else app.register(async (p) => { names.push(p.prefix); p.register(inner, { prefix: own }) }, { prefix: parent })
+      await app.ready()
+      assert.deepEqual([names, urls], [prefixes, seen])
+    })
+  }
+
+  for (const prefix of ['/', '/v1/', '/v1']) {
+    both(`a not-found handler under the prefix '${prefix}'`, async (factory) => {
+      const app = factory()
+      app.register(async (child) => {
+        child.setNotFoundHandler((request, reply) => reply.code(404).send('scoped'))
+        child.get('/x', () => 'x')
+      }, { prefix })
+      const got = []
+      for (const url of ['/nope', '/v1', '/v1/', '/v1/nope', '/v1nope']) {
+        const res = await inject(app, url)
+        got.push([res.statusCode, res.body === 'scoped' ? 'scoped' : res.json().message])
+      }
+      const scoped = { '/': [true, true, true, true, true], '/v1/': [false, false, true, true, false], '/v1': [false, true, true, true, false] }[prefix]
+      assert.deepEqual(got, got.map(([, body], i) => [404, scoped[i] ? 'scoped' : body]))
+      assert.deepEqual(got.map(([, body]) => body === 'scoped'), scoped)
+    })
   }
 })
 

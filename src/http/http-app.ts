@@ -129,9 +129,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     }
     this.querystringParser = typeof qsp === 'function' ? qsp : null
     this.requestIdLogLabel = options.requestIdLogLabel ?? 'reqId'
-    const headerName = requestIdHeaderName(options.requestIdHeader)
     const gen = options.genReqId ?? defaultGenReqId()
-    this.genReqId = headerName === false ? gen : (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
+    this.genReqId = this.withIdHeader(gen)
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
     if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
@@ -180,6 +179,14 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
 
   get started (): boolean { return this.state.started }
+
+  /** `gen` behind the requestIdHeader option: the header's value when the request has one. */
+  withIdHeader (gen: (req: IncomingMessage) => string): (req: IncomingMessage) => string {
+    const headerName = requestIdHeaderName(this.options.requestIdHeader)
+    if (headerName === false) return gen
+    // as Fastify's, `gen` is then called without `this`
+    return (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
+  }
 
   get versioned (): boolean { return this.router.hasConstraintStrategy('version') }
 

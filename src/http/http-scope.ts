@@ -1,6 +1,7 @@
 // The HTTP state one encapsulation scope owns on top of the application's: its Request and
 // Reply classes (decorators), error handler chain, schemas and compilers, body parsers and
 // not-found handler. A child scope starts from copies of its parent's.
+import type { IncomingMessage } from 'node:http'
 import { PluginScope } from '../app/plugin-scope.js'
 import { ContentTypeParser } from './content-type-parser.js'
 import { defaultErrorHandler } from './error-handler.js'
@@ -33,6 +34,8 @@ export class HttpScope extends PluginScope {
   replySerializer: ((payload: unknown, statusCode: number) => string) | null
   contentTypeParser: ContentTypeParser
   notFound: NotFoundDeclaration | null = null
+  /** setGenReqId()'s generator (the requestIdHeader read first), inherited by child scopes; null: the app's. */
+  genReqId: ((req: IncomingMessage) => string) | null
   #defaultValidator: ValidatorCompiler | null = null
   #defaultSerializer: SerializerCompiler | null = null
 
@@ -48,6 +51,7 @@ export class HttpScope extends PluginScope {
       this.schemaErrorFormatter = undefined
       this.replySerializer = null
       this.contentTypeParser = new ContentTypeParser(defaults.bodyLimit, defaults.onProtoPoisoning, defaults.onConstructorPoisoning)
+      this.genReqId = null
     } else {
       this.Request = extendRequest(parent.Request)
       this.Reply = extendReply(parent.Reply)
@@ -58,6 +62,7 @@ export class HttpScope extends PluginScope {
       this.schemaErrorFormatter = parent.schemaErrorFormatter
       this.replySerializer = parent.replySerializer
       this.contentTypeParser = parent.contentTypeParser.clone()
+      this.genReqId = parent.genReqId
     }
   }
 

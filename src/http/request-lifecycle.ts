@@ -81,7 +81,6 @@ export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMes
   if (isThenable(result)) settleReply(reply, result)
 }
 
-/** A path that does not decode (400) or a parameter over maxParamLength (414): answered before any hook runs, as Fastify does. */
 /** A 500 as Fastify answers when an async constraint strategy fails (no hooks: no route was found). */
 function refuseAsyncConstraint (res: ServerResponse): void {
   const body = '{"error":"Internal Server Error","message":"Unexpected error from async constraint","statusCode":500}'
@@ -89,6 +88,7 @@ function refuseAsyncConstraint (res: ServerResponse): void {
   res.end(body)
 }
 
+/** A path that does not decode (400) or a parameter over maxParamLength (414): answered before any hook runs, as Fastify does. */
 function refuseRoute (error: Error & { code: string, statusCode?: number }, res: ServerResponse): void {
   const statusCode = error.statusCode ?? 400
   const body = JSON.stringify({ error: 'Bad Request', code: error.code, message: error.message, statusCode })
@@ -103,7 +103,7 @@ function searchOf (url: string): string {
 
 function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse,
   params: Record<string, string>, search: string): void {
-  const id = app.genReqId(req)
+  const id = context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
   const log = app.loggerEnabled ? childLogger(app, context, id) : silentLogger
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)

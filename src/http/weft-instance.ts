@@ -1,6 +1,6 @@
 // The HTTP half of the public instance: routes and their shorthands, request/reply decorators,
 // error and not-found handlers, schemas, body parsers, listen() and inject().
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import fastQuerystring from 'fast-querystring'
 import { PluginHost } from '../app/plugin-host.js'
 import { checkDependencies, isGetterSetter } from '../app/decorators.js'
@@ -133,11 +133,23 @@ export class WeftInstance extends PluginHost {
     return app.router.findRoute(opts.method?.toUpperCase() ?? '', opts.url || '', opts.constraints, parse)
   }
 
-  /** Adds a constraint strategy (find-my-way's shape: name, storage, deriveConstraint, validate…); not once started. */
+  /** Adds a constraint strategy (find-my-way's shape: name, storage, deriveConstraint, validate…); not once listening. */
   addConstraintStrategy (strategy: Record<string, unknown>): void {
-    if (this[kApp].state.started) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add constraint strategy!')
+    // as Fastify: refused once the app listens (after ready() alone it is still accepted)
+    if (this[kApp].state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add constraint strategy!')
     ;(this[kApp] as HttpApp).router.addConstraintStrategy(strategy)
   }
+
+  /** Sets how this scope (and its children) make request ids; the requestIdHeader option is still read first. */
+  setGenReqId (fn: (this: WeftInstance, req: IncomingMessage) => string): this {
+    if (this[kApp].state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "setGenReqId"!')
+    if (typeof fn !== 'function') throw new TypeError('setGenReqId expects a function')
+    ;(this[kScope] as HttpScope).genReqId = (this[kApp] as HttpApp).withIdHeader(fn as (req: IncomingMessage) => string)
+    return this
+  }
+
+  /** This scope's request id generator. */
+  get genReqId (): (req: IncomingMessage) => string { return (this[kScope] as HttpScope).genReqId ?? (this[kApp] as HttpApp).genReqId }
 
   /** Whether a strategy of this name is custom, or one a route uses (version, host). */
   hasConstraintStrategy (name: string): boolean { return (this[kApp] as HttpApp).router.hasConstraintStrategy(name) }

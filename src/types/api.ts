@@ -296,6 +296,10 @@ export interface FastifyInstance<
   addConstraintStrategy(strategy: { name: string, storage: () => unknown, deriveConstraint: Function, validate?: (value: unknown) => void, mustMatchWhenDerived?: boolean }): void
   /** Whether a constraint strategy of this name is custom, or one a route uses (version, host). */
   hasConstraintStrategy(strategyName: string): boolean
+  /** Sets how this scope (and its children) make request ids; the requestIdHeader option is still read first. */
+  setGenReqId(fn: (this: this, req: RawRequest) => string): this
+  /** This scope's request id generator. */
+  readonly genReqId: (req: RawRequest) => string
   printRoutes(options?: { commonPrefix?: boolean, includeMeta?: boolean | Array<string | symbol>, includeHooks?: boolean, method?: string }): string
 
   // error and not-found handling

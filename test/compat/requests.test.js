@@ -171,6 +171,50 @@ describe('request ids', () => {
     assert.equal(inside.reqId, undefined)
   })
 
+  both('setGenReqId is encapsulated: a child scope\'s generator, its children inherit it, the parent keeps its own', async (factory) => {
+    const app = factory()
+    app.get('/', (request) => request.id)
+    app.register(async (child) => {
+      child.setGenReqId((req) => `child-${req.url}`)
+      child.get('/c', (request) => request.id)
+      child.register(async (grandchild) => { grandchild.get('/g', (request) => request.id) })
+    })
+    app.register(async (other) => { other.get('/o', (request) => request.id) })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const ids = []
+    for (const url of ['/', '/c', '/g', '/o']) ids.push((await get(app, url))[1])
+    assert.deepEqual(ids, ['req-1', 'child-/c', 'child-/g', 'req-2'])
+  })
+
+  both('setGenReqId: `this` is the instance, a not-found handler of the scope uses it', async (factory) => {
+    const app = factory()
+    app.register(async (child) => {
+      child.decorate('tag', 'scoped')
+      child.setGenReqId(function (req) { return `${this.tag}-${req.method}` })
+      child.get('/c', (request) => request.id)
+      child.setNotFoundHandler((request, reply) => reply.code(404).send(request.id))
+    }, { prefix: '/s' })
+    assert.equal((await inject(app, '/s/c')).body, 'scoped-GET')
+    assert.equal((await inject(app, '/s/missing')).body, 'scoped-GET')
+    assert.equal(typeof app.genReqId, 'function')
+  })
+
+  both('setGenReqId behind requestIdHeader: the header first', async (factory) => {
+    const app = factory({ requestIdHeader: 'x-id' })
+    app.register(async (child) => {
+      child.setGenReqId((req) => `made-${req.url}`)
+      child.get('/c', (request) => request.id)
+    })
+    assert.equal((await inject(app, { url: '/c', headers: { 'x-id': 'given' } })).body, 'given')
+    assert.equal((await inject(app, '/c')).body, 'made-/c')
+  })
+
+  both('setGenReqId is refused once listening', async (factory) => {
+    const app = factory()
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.throws(() => app.setGenReqId(() => 'x'), { code: 'FST_ERR_INSTANCE_ALREADY_LISTENING' })
+  })
+
   both('an id generated for a 404 and for an unknown method', async (factory) => {
     const ids = []
     const app = factory({ genReqId: () => `id-${ids.length}` })

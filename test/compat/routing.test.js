@@ -171,14 +171,16 @@ describe('constraints', () => {
     assert.equal(app.hasConstraintStrategy('nope'), false)
   })
 
-  both('addConstraintStrategy, and it throws once started', async (factory) => {
+  both('addConstraintStrategy, refused once listening', async (factory) => {
     const store = () => { const m = new Map(); return { get: (k) => m.get(k) ?? null, set: (k, v) => { m.set(k, v) } } }
     const app = factory()
     app.addConstraintStrategy({ name: 'lang', storage: store, deriveConstraint: (req) => req.headers['x-lang'] })
     app.get('/', { constraints: { lang: 'fr' } }, () => 'bonjour')
     app.get('/', () => 'hello')
+    assert.throws(() => app.addConstraintStrategy({ name: 'lang', storage: store, deriveConstraint: () => 'x' }), /already exists a custom constraint/)
     assert.deepEqual(await answers(app, [{ url: '/', headers: { 'x-lang': 'fr' } }, '/']), [[200, 'bonjour'], [200, 'hello']])
-    assert.throws(() => app.addConstraintStrategy({ name: 'late', storage: store, deriveConstraint: () => 'x' }))
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.throws(() => app.addConstraintStrategy({ name: 'late', storage: store, deriveConstraint: () => 'x' }), { code: 'FST_ERR_INSTANCE_ALREADY_LISTENING' })
   })
 
   both('an async constraint strategy', async (factory) => {

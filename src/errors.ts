@@ -41,6 +41,7 @@ export const codes = {
   FST_ERR_OPTIONS_NOT_OBJ: createError('FST_ERR_OPTIONS_NOT_OBJ', 'Options must be an object', 500, TypeError),
   FST_ERR_INIT_OPTS_INVALID: createError('FST_ERR_INIT_OPTS_INVALID', 'Invalid initialization options: \'%s\'', 500),
   FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN: createError('FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN', 'schemaErrorFormatter option should be a non async function. Instead got \'%s\'.', 500, TypeError),
+  FST_ERR_ASYNC_CONSTRAINT: createError('FST_ERR_ASYNC_CONSTRAINT', 'Unexpected error from async constraint', 500),
   FST_ERR_QSP_NOT_FN: createError('FST_ERR_QSP_NOT_FN', 'querystringParser option should be a function, instead got \'%s\'', 500, TypeError),
   FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE: createError('FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE', 'Cannot set forceCloseConnections to \'idle\' as your HTTP server does not support closeIdleConnections method', 500),
   FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ: createError('FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'ajv.customOptions option should be an object, instead got \'%s\'', 500, TypeError),

@@ -18,11 +18,12 @@ export const version = '0.1.0'
 
 export type PluginOptions = Record<string, any> & { prefix?: string }
 
+/** A child's prefix as Fastify joins it: one '/' between parent and own, a trailing '/' kept ('/a/' + '/b' is '/a/b', '' + '/v1/' is '/v1/'). */
 function joinPrefix (parent: string, own: unknown): string {
-  if (typeof own !== 'string' || own === '' || own === '/') return parent
-  let p = own.startsWith('/') ? own : '/' + own
-  if (p.endsWith('/')) p = p.slice(0, -1)
-  return parent + p
+  if (typeof own !== 'string' || own === '') return parent
+  if (parent.endsWith('/') && own.startsWith('/')) return parent + own.slice(1)
+  if (!parent.endsWith('/') && !own.startsWith('/')) return parent + '/' + own
+  return parent + own
 }
 
 function isInstance (value: object): boolean { return (value as Record<symbol, unknown>)[kInstance] === true }

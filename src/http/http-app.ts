@@ -21,6 +21,7 @@ import type { RequestObserver } from './request-observer.js'
 import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
 import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
+import { compileTrust, type TrustFn } from './trust-proxy.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
 /** Fastify's checks of `ajv`: customOptions a plain object, plugins an array (both may be left out). */
@@ -39,7 +40,8 @@ export interface WeftOptions extends RouterOptions {
   /** Makes each request's logger: `(logger, bindings, options, rawReq) => child` (setChildLoggerFactory() per scope). */
   childLoggerFactory?: ChildLoggerFactory
   genReqId?: (req: IncomingMessage) => string
-  requestIdHeader?: string | false
+  /** The header whose value is the request id when present (true: 'request-id'; false or '': none). */
+  requestIdHeader?: string | boolean
   requestIdLogLabel?: string
   bodyLimit?: number
   pluginTimeout?: number
@@ -54,7 +56,8 @@ export interface WeftOptions extends RouterOptions {
   forceCloseConnections?: boolean | 'idle'
   return503OnClosing?: boolean
   exposeHeadRoutes?: boolean
-  trustProxy?: boolean
+  /** true, a trust function (address, hop), a hop count, or addresses/CIDR ranges/loopback|linklocal|uniquelocal (comma-separated or an array). */
+  trustProxy?: boolean | number | string | string[] | ((address: string, hop: number) => boolean)
   onProtoPoisoning?: 'error' | 'remove' | 'ignore'
   onConstructorPoisoning?: 'error' | 'remove' | 'ignore'
   querystringParser?: (search: string) => Record<string, unknown>
@@ -107,7 +110,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly requestLogging: boolean
   readonly requestLogFilter: ((request: any) => boolean) | null
   readonly return503OnClosing: boolean
-  readonly trustProxy: boolean
+  readonly trustProxy: TrustFn | null
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
   readonly requestIdLogLabel: string
   readonly genReqId: (req: IncomingMessage) => string
@@ -137,15 +140,16 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     this.requestLogging = loggerEnabled && options.disableRequestLogging !== true
     this.requestLogFilter = typeof options.disableRequestLogging === 'function' ? options.disableRequestLogging : null
     this.return503OnClosing = options.return503OnClosing ?? true
-    this.trustProxy = options.trustProxy === true
-    if (options.querystringParser !== undefined && typeof options.querystringParser !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof options.querystringParser)
-    this.querystringParser = options.querystringParser ?? null
+    this.trustProxy = compileTrust(options.trustProxy)
+    // a router option: under routerOptions (which wins) or at the top level; either must be a function
+    const qsp = options.routerOptions?.querystringParser ?? options.querystringParser
+    for (const given of [options.querystringParser, options.routerOptions?.querystringParser]) {
+      if (given && typeof given !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof (options.querystringParser ?? options.routerOptions?.querystringParser))
+    }
+    this.querystringParser = typeof qsp === 'function' ? qsp : null
     this.requestIdLogLabel = options.requestIdLogLabel ?? 'reqId'
-    const header = options.requestIdHeader ?? false
-    if (header !== false && typeof header !== 'string') throw new codes.FST_ERR_REQ_ID_HEADER_INVALID()
     const gen = options.genReqId ?? defaultGenReqId()
-    const headerName = header === false ? false : header.toLowerCase()
-    this.genReqId = headerName === false ? gen : (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
+    this.genReqId = this.withIdHeader(gen)
     checkAjvOptions(options.ajv)
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
@@ -153,11 +157,13 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const schemaErrorFormatter = options.schemaErrorFormatter ? checkSchemaErrorFormatter(options.schemaErrorFormatter, this) : undefined
     this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory, childLoggerFactory: options.childLoggerFactory }
     const routerOptions = { ...options, ...options.routerOptions }
+    warnTopLevelRouterOptions(options)
     this.settings = {
       bodyLimit,
       handlerTimeout: Math.max(handlerTimeout, 0),
       exposeHeadRoutes: options.exposeHeadRoutes ?? true,
       ignoreTrailingSlash: routerOptions.ignoreTrailingSlash ?? false,
+      ignoreDuplicateSlashes: routerOptions.ignoreDuplicateSlashes ?? false,
       ajv: options.ajv,
       serializerOpts: options.serializerOpts
     }
@@ -222,14 +228,23 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
 
   get started (): boolean { return this.state.started }
 
+  /** `gen` behind the requestIdHeader option: the header's value when the request has one. */
+  withIdHeader (gen: (req: IncomingMessage) => string): (req: IncomingMessage) => string {
+    const headerName = requestIdHeaderName(this.options.requestIdHeader)
+    if (headerName === false) return gen
+    // as Fastify's, `gen` is then called without `this`
+    return (req) => { const v = req.headers[headerName]; return typeof v === 'string' && v !== '' ? v : gen(req) }
+  }
+
+  get versioned (): boolean { return this.router.hasConstraintStrategy('version') }
+
   /** Fastify's documented server options with their defaults, made once. */
   get initialConfig (): Readonly<Record<string, unknown>> {
     if (this.#initialConfig !== null) return this.#initialConfig
-    const header = this.options.requestIdHeader ?? false
     this.#initialConfig = initialConfig(this.options, {
       requestTimeout: this.server.requestTimeout ?? 0,
       keepAliveTimeout: this.server.keepAliveTimeout ?? 0,
-      requestIdHeader: header === false ? false : header.toLowerCase()
+      requestIdHeader: requestIdHeaderName(this.options.requestIdHeader)
     })
     return this.#initialConfig
   }
@@ -341,4 +356,21 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       if (this.#closeSessions !== null) this.#closeSessions()
     })
   }
+}
+
+/** The lowercase header name a request id is read from, or false (Fastify's reading of requestIdHeader). */
+function requestIdHeaderName (option: unknown): string | false {
+  if (typeof option === 'string') return option.length > 0 ? option.toLowerCase() : false
+  return option === true ? 'request-id' : false
+}
+
+/** Fastify's router options, in its order: given at the top level they still work, with FSTDEP022. */
+const routerKeys = ['allowUnsafeRegex', 'buildPrettyMeta', 'caseSensitive', 'constraints', 'defaultRoute', 'ignoreDuplicateSlashes',
+  'ignoreTrailingSlash', 'maxParamLength', 'onBadUrl', 'onMaxParamLength', 'querystringParser', 'useSemicolonDelimiter']
+
+function warnTopLevelRouterOptions (options: object): void {
+  const used = routerKeys.filter(key => Object.hasOwn(options, key))
+  if (used.length === 0) return
+  process.emitWarning(`The router options for ${used.join(', ')} property access is deprecated. Please use "options.routerOptions" instead for accessing router options. The router options will be removed in \`fastify@6\`.`,
+    { type: 'FastifyWarning', code: 'FSTDEP022' })
 }

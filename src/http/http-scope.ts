@@ -2,6 +2,7 @@
 // Reply classes (decorators), error handler chain, schemas and compilers, body parsers and
 // not-found handler. A child scope starts from copies of its parent's.
 import type { ChildLoggerFactory } from '../app/logger.js'
+import type { IncomingMessage } from 'node:http'
 import { PluginScope } from '../app/plugin-scope.js'
 import { ContentTypeParser } from './content-type-parser.js'
 import { defaultErrorHandler } from './error-handler.js'
@@ -41,6 +42,8 @@ export class HttpScope extends PluginScope {
   replySerializer: ((payload: unknown, statusCode: number) => string) | null
   contentTypeParser: ContentTypeParser
   notFound: NotFoundDeclaration | null = null
+  /** setGenReqId()'s generator (the requestIdHeader read first), inherited by child scopes; null: the app's. */
+  genReqId: ((req: IncomingMessage) => string) | null
   #defaultValidator: ValidatorCompiler | null = null
   #defaultSerializer: SerializerCompiler | null = null
 
@@ -58,6 +61,7 @@ export class HttpScope extends PluginScope {
       this.childLoggerFactory = defaults.childLoggerFactory ?? null
       this.replySerializer = null
       this.contentTypeParser = new ContentTypeParser(defaults.bodyLimit, defaults.onProtoPoisoning, defaults.onConstructorPoisoning)
+      this.genReqId = null
     } else {
       this.Request = extendRequest(parent.Request)
       this.Reply = extendReply(parent.Reply)
@@ -70,6 +74,7 @@ export class HttpScope extends PluginScope {
       this.childLoggerFactory = parent.childLoggerFactory
       this.replySerializer = parent.replySerializer
       this.contentTypeParser = parent.contentTypeParser.clone()
+      this.genReqId = parent.genReqId
     }
   }
 

@@ -7,13 +7,14 @@ import type { Socket } from 'node:net'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { handlerChannel, newHandlerTrace, traceError, type HandlerTrace } from './diagnostics.js'
 import { checkLogger, silentLogger, type Logger } from '../app/logger.js'
+import { codes } from '../errors.js'
 import { handleError } from './error-handler.js'
 import { watchRequest } from './handler-timeout.js'
 import { hookRun, kErrorHandler, kHeaders, newHookRun, sendLater, settleReply, type Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
 import { captureAsyncContext, inRequestContext, releaseAsyncContext } from './request-context.js'
 import type { RouteContext } from './route-context.js'
-import type { Router } from './router.js'
+import type { RouteMatch, Router } from './router.js'
 import { routingError } from './routing-errors.js'
 import { Stage } from './request-observer.js'
 import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
@@ -35,7 +36,18 @@ export function handleRequest (app: WeftRuntime, router: Router, req: IncomingMe
 }
 
 function route (app: WeftRuntime, router: Router, req: IncomingMessage, res: ServerResponse): void {
-  const found = router.find(req)
+  if (router.asyncConstrained) {
+    router.findAsync(req, (err, found) => {
+      if (err === null) routeFound(app, router, req, res, found)
+      else if (app.frameworkErrors !== null) frameworkError(app, new codes.FST_ERR_ASYNC_CONSTRAINT(), req, res)
+      else refuseAsyncConstraint(res)
+    })
+    return
+  }
+  routeFound(app, router, req, res, router.find(req))
+}
+
+function routeFound (app: WeftRuntime, router: Router, req: IncomingMessage, res: ServerResponse, found: RouteMatch | null): void {
   const match = found ?? router.notFoundMatch(req)
   if (found === null && match.store !== null) {
     startRequest(app, match.store, req, res, {}, searchOf(req.url!))
@@ -70,6 +82,13 @@ export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMes
   if (isThenable(result)) settleReply(reply, result)
 }
 
+/** A 500 as Fastify answers when an async constraint strategy fails (no hooks: no route was found). */
+function refuseAsyncConstraint (res: ServerResponse): void {
+  const body = '{"error":"Internal Server Error","message":"Unexpected error from async constraint","statusCode":500}'
+  res.writeHead(500, { 'content-type': 'application/json', 'content-length': body.length })
+  res.end(body)
+}
+
 /** A path that does not decode (400) or a parameter over maxParamLength (414): answered before any hook runs, as Fastify does. */
 function refuseRoute (error: Error & { code: string, statusCode?: number }, res: ServerResponse): void {
   const statusCode = error.statusCode ?? 400
@@ -85,7 +104,7 @@ function searchOf (url: string): string {
 
 function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse,
   params: Record<string, string>, search: string): void {
-  const id = app.genReqId(req)
+  const id = context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
   const log = childLogger(app, context, id, req)
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)

@@ -8,6 +8,7 @@ import { codes } from '../errors.js'
 import { kAsyncContext, type RequestAsyncContext } from './request-context.js'
 import { kResponse, requestSignal } from './request-signal.js'
 import type { RouteContext } from './route-context.js'
+import { forwardedAddresses, lastEntry } from './trust-proxy.js'
 
 export const kContext = Symbol('weft.context')
 const kSearch = Symbol('weft.search')
@@ -68,29 +69,36 @@ export class Request {
   get method (): string { return this.raw.method! }
   get socket () { return this.raw.socket }
   get server () { return this[kContext].instance }
-  get routeOptions () { return this[kContext].routeOptions }
+  /** The route's options; with versioned routes, `version` is the Accept-Version sent (as Fastify). */
+  get routeOptions () {
+    const context = this[kContext]
+    if (!context.app.versioned) return context.routeOptions
+    return { ...context.routeOptions, version: this.raw.headers['accept-version'] }
+  }
   get is404 (): boolean { return this[kContext].is404 }
   /** Aborts when the client goes away before the answer, or at handlerTimeout; made on first read. */
   get signal (): AbortSignal { return requestSignal(this) }
 
   get ip (): string | undefined {
-    if (this[kContext].app.trustProxy) {
-      const forwarded = this.raw.headers['x-forwarded-for']
-      if (typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0]!.trim()
+    const trust = this[kContext].app.trustProxy
+    if (trust !== null) {
+      const addresses = forwardedAddresses(this.raw, trust)
+      return addresses[addresses.length - 1]
     }
     return this.raw.socket?.remoteAddress
   }
 
-  get ips (): string[] {
-    const own = this.raw.socket?.remoteAddress
-    const forwarded = this.raw.headers['x-forwarded-for']
-    const list = typeof forwarded === 'string' && this[kContext].app.trustProxy ? forwarded.split(',').map(s => s.trim()).reverse() : []
-    return own !== undefined ? [own, ...list] : list
+  /** The socket's address then the forwarded ones through the trusted proxies; undefined without trustProxy (as Fastify). */
+  get ips (): string[] | undefined {
+    const trust = this[kContext].app.trustProxy
+    return trust !== null ? forwardedAddresses(this.raw, trust) : undefined
   }
 
   get host (): string {
-    const h = this[kContext].app.trustProxy ? this.raw.headers['x-forwarded-host'] : undefined
-    return (typeof h === 'string' ? h : undefined) ?? this.raw.headers.host ?? this.raw.headers[':authority'] as string ?? ''
+    const headers = this.raw.headers
+    const forwarded = headers['x-forwarded-host']
+    if (typeof forwarded === 'string' && forwarded !== '' && this.#fromTrustedProxy()) return lastEntry(forwarded)
+    return headers.host ?? headers[':authority'] as string ?? ''
   }
 
   get hostname (): string {
@@ -100,19 +108,23 @@ export class Request {
     return colon === -1 ? host : host.slice(0, colon)
   }
 
+  /** The port written in the host; null when it has none. */
   get port (): number | null {
-    const host = this.host
-    const m = /:(\d+)$/.exec(host)
-    if (m !== null) return Number(m[1])
-    return this.raw.socket?.localPort ?? null
+    const m = /:(\d+)$/.exec(this.host)
+    return m !== null ? parseInt(m[1]!, 10) : null
   }
 
-  get protocol (): 'http' | 'https' {
-    if (this[kContext].app.trustProxy) {
-      const p = this.raw.headers['x-forwarded-proto']
-      if (typeof p === 'string') return p.split(',')[0]!.trim() === 'https' ? 'https' : 'http'
-    }
+  /** X-Forwarded-Proto's last value as sent by a trusted proxy, else the socket's. */
+  get protocol (): string {
+    const forwarded = this.raw.headers['x-forwarded-proto']
+    if (typeof forwarded === 'string' && forwarded !== '' && this.#fromTrustedProxy()) return lastEntry(forwarded)
     return (this.raw.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http'
+  }
+
+  #fromTrustedProxy (): boolean {
+    const trust = this[kContext].app.trustProxy
+    const socket = this.raw.socket
+    return trust !== null && socket != null && trust(socket.remoteAddress as string, 0)
   }
 
   getDecorator<T = unknown> (name: string | symbol): T {

@@ -3,6 +3,7 @@
 // handler chain, the scope's Request/Reply classes), so a request only walks what it is handed.
 // It imports no module of the request path (they all import it): what it holds of them is typed by shape.
 import type { ChildLoggerFactory } from '../app/logger.js'
+import type { IncomingMessage } from 'node:http'
 import type { HookEntry } from '../hooks/request-hook-runner.js'
 import type { ContentTypeParser } from './content-type-parser.js'
 import type { CompiledRouteSchemas, SchemaErrorFormatter } from './schema-store.js'
@@ -48,6 +49,8 @@ export class RouteContext {
   notFound: RouteContext | null = null
   /** true when a listener on the response is needed (onResponse, onRequestAbort, request logging). */
   watchResponse = false
+  /** The id generator its scope set with setGenReqId() (called with the scope's instance as `this`); null: the app's. */
+  genReqId: ((req: IncomingMessage) => string) | null = null
 
   validators: CompiledRouteSchemas['validators'] | null = null
   serializers: CompiledRouteSchemas['serializers'] = null

@@ -6,6 +6,7 @@ import FindMyWay from 'find-my-way'
 import { codes } from '../errors.js'
 import { recordBadUrl, recordMaxParamLength } from './routing-errors.js'
 import type { RouteContext } from './route-context.js'
+import { printOptions, routeMeta } from './route-meta.js'
 
 export interface RouterOptions {
   ignoreTrailingSlash?: boolean
@@ -15,6 +16,14 @@ export interface RouterOptions {
   allowUnsafeRegex?: boolean
   useSemicolonDelimiter?: boolean
   constraints?: Record<string, unknown>
+  querystringParser?: (search: string) => Record<string, unknown>
+}
+
+/** What findRoute() tells of a route: the handler the router calls, the params and the parsed query. */
+export interface FoundRoute {
+  handler: Function
+  params: Record<string, string>
+  searchParams: Record<string, unknown>
 }
 
 export interface RouteMatch {
@@ -33,7 +42,8 @@ export class Router {
   readonly routes: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
   readonly notFound: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
   rootNotFound!: RouteContext
-  #constrained = false
+  /** find-my-way's constrainer: which strategies (sync, async) routes use. */
+  readonly #constrainer: { strategiesInUse: Set<string>, asyncStrategiesInUse: Set<string>, deriveConstraints: Function }
 
   constructor (options: RouterOptions) {
     const base = {
@@ -45,9 +55,11 @@ export class Router {
       useSemicolonDelimiter: options.useSemicolonDelimiter ?? false,
       querystringParser: rawQuery,
       onBadUrl: recordBadUrl as any,
-      onMaxParamLength: recordMaxParamLength as any
+      onMaxParamLength: recordMaxParamLength as any,
+      buildPrettyMeta: routeMeta as any
     }
     this.routes = FindMyWay({ ...base, constraints: options.constraints as any })
+    this.#constrainer = (this.routes as any).constrainer
     // as Fastify's, the router of not-found handlers takes none of the router options: a prefix is
     // matched case-sensitively, trailing and duplicate slashes and semicolons as they are
     this.notFound = FindMyWay({ querystringParser: rawQuery, onBadUrl: recordBadUrl as any, onMaxParamLength: recordMaxParamLength as any })
@@ -56,12 +68,33 @@ export class Router {
   }
 
   find (req: IncomingMessage): RouteMatch | null {
-    const constraints = this.#constrained ? (this.routes as any).constrainer.deriveConstraints(req, undefined) : undefined
+    const constraints = this.#constrainer.strategiesInUse.size > 0 ? this.#constrainer.deriveConstraints(req, undefined) : undefined
     return this.routes.find(req.method as FindMyWay.HTTPMethod, req.url!, constraints as any) as RouteMatch | null
   }
 
+  /** True when a route is constrained by an async strategy: find with findAsync(). */
+  get asyncConstrained (): boolean { return this.#constrainer.asyncStrategiesInUse.size > 0 }
+
+  /** find() once every constraint is derived, async strategies included; `done` gets their error, if any. */
+  findAsync (req: IncomingMessage, done: (err: Error | null, match: RouteMatch | null) => void): void {
+    this.#constrainer.deriveConstraints(req, undefined, (err: Error | null, constraints: unknown) => {
+      if (err !== null) return done(err, null)
+      done(null, this.routes.find(req.method as FindMyWay.HTTPMethod, req.url!, constraints as any) as RouteMatch | null)
+    })
+  }
+
+  /** The route declared for `method` and `url` (a path or a declared pattern) under these constraints, or null. */
+  findRoute (method: string, url: string, constraints: Record<string, unknown> | undefined, parse: (search: string) => Record<string, unknown>): FoundRoute | null {
+    const match = this.routes.find(method as FindMyWay.HTTPMethod, url, constraints as any) as RouteMatch | null
+    if (match === null) return null
+    return { handler: match.handler, params: match.params, searchParams: parse(match.searchParams) }
+  }
+
+  addConstraintStrategy (strategy: unknown): void { this.routes.addConstraintStrategy(strategy as any) }
+
+  hasConstraintStrategy (name: string): boolean { return this.routes.hasConstraintStrategy(name) }
+
   add (method: string, url: string, constraints: Record<string, unknown> | undefined, context: RouteContext): void {
-    if (constraints !== undefined && Object.keys(constraints).length > 0) this.#constrained = true
     try {
       this.routes.on(method as FindMyWay.HTTPMethod, url, { constraints: constraints ?? {} } as any, noop, context)
     } catch (err) {
@@ -78,7 +111,8 @@ export class Router {
 
   /** Routes unmatched URLs under `prefix` to `context`; the root prefix ('') is the fallback. */
   addNotFound (prefix: string, context: RouteContext): void {
-    if (prefix === '') {
+    // the prefix '/' covers every path: its handler takes the root's place (scopes come root first)
+    if (prefix === '' || prefix === '/') {
       this.rootNotFound = context
       return
     }
@@ -94,7 +128,7 @@ export class Router {
   }
 
   print (options?: Record<string, unknown>): string {
-    return this.routes.prettyPrint(options as any)
+    return this.routes.prettyPrint(printOptions(options) as any)
   }
 }
 

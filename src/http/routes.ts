@@ -15,6 +15,7 @@ export interface RouteSettings {
   handlerTimeout: number
   exposeHeadRoutes: boolean
   ignoreTrailingSlash: boolean
+  ignoreDuplicateSlashes: boolean
   ajv?: { customOptions?: object, plugins?: unknown[] }
   serializerOpts?: object
 }
@@ -24,7 +25,7 @@ export interface RouteDeclaration {
   instance: any
   options: Record<string, any>
   context: RouteContext
-  /** Registered into the router at ready, and only when no explicit HEAD route took the path. */
+  /** An automatic HEAD route (in the router from its declaration, unless a HEAD route had the path). */
   autoHead: boolean
   paths: string[]
 }
@@ -70,7 +71,7 @@ function checkRouteHooks (opts: Record<string, any>): void {
   }
 }
 
-/** A route's URL is its scope's prefix and its path as written ('/p' + '*' is '/p*'), without a doubled slash. */
+/** A route's URL is its scope's prefix and its path as written ('/p' + '*' is '/p*'), without a doubled slash ('/p/' + '/x' is '/p/x'). */
 function joinPath (prefix: string, path: string): string {
   if (path.startsWith('/') && prefix.endsWith('/')) return prefix + path.slice(1)
   return prefix + path
@@ -84,11 +85,16 @@ function joinPath (prefix: string, path: string): string {
  */
 function placement (host: RouteHost, prefix: string, opts: Record<string, any>, method: string | string[], path: string):
   { url: string, routePath: string, extra: string | null, headPaths: string[] } {
-  if (path !== '/' || prefix === '' || method === 'HEAD' || opts.prefixTrailingSlash === 'slash') {
+  if (path !== '/' || prefix === '' || method === 'HEAD') {
     return { url: joinPath(prefix, path), routePath: path, extra: null, headPaths: [path] }
   }
-  if (opts.prefixTrailingSlash === 'no-slash' || host.settings.ignoreTrailingSlash) return { url: prefix, routePath: '', extra: null, headPaths: [''] }
-  return { url: prefix, routePath: '', extra: joinPath(prefix, '/'), headPaths: ['', '/'] }
+  // 'slash' appends the path as written, even to a prefix ending in '/' ('/p/' + '/' is '/p//')
+  if (opts.prefixTrailingSlash === 'slash') return { url: prefix + path, routePath: path, extra: null, headPaths: [path] }
+  const settings = host.settings
+  if (opts.prefixTrailingSlash === 'no-slash' || settings.ignoreTrailingSlash || (settings.ignoreDuplicateSlashes && prefix.endsWith('/'))) {
+    return { url: prefix, routePath: '', extra: null, headPaths: [''] }
+  }
+  return { url: prefix, routePath: '', extra: prefix + '/', headPaths: ['', '/'] }
 }
 
 /** Runs onRoute once for the declaration, then registers each of its methods. */
@@ -121,6 +127,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   for (const m of methods) {
     const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, config)
     if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
+    else addAutoHead(host, paths, options.constraints, context)
     host.declarations.push({ scope, instance, options, context, autoHead, paths })
   }
   // Fastify then declares the second path with the same options object, set to it: what an onRoute
@@ -136,6 +143,22 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   for (const headPath of headPaths) {
     if (host.router.has('HEAD', joinPath(scope.prefix, headPath), options.constraints)) continue
     declare(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', headPath, true)
+  }
+}
+
+/**
+ * An automatic HEAD route joins the router as it is declared, as Fastify's does (printRoutes lists
+ * it right after its GET; a HEAD route declared later for the path is a duplicate); a path some
+ * HEAD route already has keeps it.
+ */
+function addAutoHead (host: RouteHost, paths: string[], constraints: Record<string, unknown> | undefined, context: RouteContext): void {
+  for (const p of paths) {
+    if (host.router.has('HEAD', p, constraints)) continue
+    try {
+      host.router.add('HEAD', p, constraints, context)
+    } catch {
+      // another declaration took the path: the explicit route stays
+    }
   }
 }
 
@@ -155,6 +178,7 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
   }
   context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || watch
   context.Request = scope.Request
+  context.genReqId = scope.genReqId
   context.Reply = scope.Reply
   context.contentTypeParser = scope.contentTypeParser
   context.replySerializer = scope.replySerializer
@@ -176,10 +200,6 @@ export function bindRoutes (host: RouteHost): void {
   const { settings } = host
   for (const d of host.declarations) {
     const { context, options, scope, instance } = d
-    if (d.autoHead) {
-      if (d.paths.some(p => host.router.has('HEAD', p, options.constraints))) continue
-      for (const p of d.paths) host.router.add('HEAD', p, options.constraints, context)
-    }
     bindHooks(context, scope, instance, options, host.runtime.requestLogging || host.runtime.observer !== null)
     context.attachValidation = options.attachValidation === true
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout

@@ -4,6 +4,7 @@ import type { LifecycleState } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
 import type { HttpMethods } from './http-methods.js'
 import type { RequestObserver } from './request-observer.js'
+import type { TrustFn } from './trust-proxy.js'
 
 export interface WeftRuntime {
   readonly state: LifecycleState
@@ -14,8 +15,11 @@ export interface WeftRuntime {
   /** `disableRequestLogging` given as a function: true drops that request's lines (null: the boolean decides alone). */
   readonly requestLogFilter: ((request: any) => boolean) | null
   readonly return503OnClosing: boolean
-  readonly trustProxy: boolean
+  /** The trustProxy option as a trust function; null when off. */
+  readonly trustProxy: TrustFn | null
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
+  /** Whether a route is constrained by version (request.routeOptions.version is then the Accept-Version sent). */
+  readonly versioned: boolean
   readonly requestIdLogLabel: string
   genReqId (req: IncomingMessage): string
   /** The `frameworkErrors` option: the handler for requests the router refused. */

@@ -1,7 +1,8 @@
 // The HTTP half of the public instance: routes and their shorthands, request/reply decorators,
 // error and not-found handlers, schemas, body parsers, listen() and inject().
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import fastQuerystring from 'fast-querystring'
 import { defaultChildLoggerFactory, type ChildLoggerFactory } from '../app/logger.js'
 import { PluginHost } from '../app/plugin-host.js'
 import { checkDependencies, isGetterSetter } from '../app/decorators.js'
@@ -19,6 +20,7 @@ import type { Reply } from './reply.js'
 import { route } from './routes.js'
 import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 import type { HttpApp } from './http-app.js'
+import type { FoundRoute } from './router.js'
 
 export type RouteHandler = (this: WeftInstance, request: Request & Record<string, any>, reply: Reply & Record<string, any>) => unknown
 export interface RouteShorthandOptions { [key: string]: any }
@@ -28,15 +30,23 @@ type Shorthand = (path: string, optsOrHandler: RouteShorthandOptions | RouteHand
 
 function shorthand (method: string | string[]): Shorthand {
   return function (this: WeftInstance, path, optsOrHandler, handler) {
-    let opts: RouteShorthandOptions
-    if (typeof optsOrHandler === 'function') {
-      opts = {}
+    if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
+    let opts: RouteShorthandOptions | undefined
+    if (handler === undefined && typeof optsOrHandler === 'function') {
       handler = optsOrHandler as RouteHandler
+      opts = {}
     } else {
-      opts = optsOrHandler ?? {}
-      if (handler !== undefined && typeof opts.handler === 'function') throw new codes.FST_ERR_ROUTE_DUPLICATED_HANDLER(String(method), path)
+      opts = optsOrHandler as RouteShorthandOptions | undefined
+      if (typeof handler === 'function') {
+        // Fastify's checks: options must be a plain object, and must not bring a handler of their own
+        if (Object.prototype.toString.call(opts) !== '[object Object]') throw new codes.FST_ERR_ROUTE_OPTIONS_NOT_OBJ(String(method), path)
+        if (opts!.handler) {
+          if (typeof opts!.handler === 'function') throw new codes.FST_ERR_ROUTE_DUPLICATED_HANDLER(String(method), path)
+          throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(method), path)
+        }
+      }
     }
-    return this.route({ ...opts, method, url: path, handler: handler ?? opts.handler })
+    return this.route({ ...opts, method, url: path, handler: (handler || opts?.handler) as RouteHandler })
   }
 }
 
@@ -116,9 +126,37 @@ export class WeftInstance extends PluginHost {
     return this
   }
 
-  hasRoute (opts: { method: string, url: string, constraints?: Record<string, unknown> }): boolean {
-    return (this[kApp] as HttpApp).router.has(opts.method.toUpperCase(), opts.url, opts.constraints)
+  hasRoute (opts: { method?: string, url?: string, constraints?: Record<string, unknown> }): boolean {
+    return (this[kApp] as HttpApp).router.has(opts.method?.toUpperCase() ?? '', opts.url || '', opts.constraints)
   }
+
+  /** The route a request with this method, url and constraints would reach: its handler, params and parsed query; null if none. */
+  findRoute (opts: { method?: string, url?: string, constraints?: Record<string, unknown> }): FoundRoute | null {
+    const app = this[kApp] as HttpApp
+    const parse = app.querystringParser ?? fastQuerystring.parse
+    return app.router.findRoute(opts.method?.toUpperCase() ?? '', opts.url || '', opts.constraints, parse)
+  }
+
+  /** Adds a constraint strategy (find-my-way's shape: name, storage, deriveConstraint, validate…); not once listening. */
+  addConstraintStrategy (strategy: Record<string, unknown>): void {
+    // as Fastify: refused once the app listens (after ready() alone it is still accepted)
+    if (this[kApp].state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add constraint strategy!')
+    ;(this[kApp] as HttpApp).router.addConstraintStrategy(strategy)
+  }
+
+  /** Sets how this scope (and its children) make request ids; the requestIdHeader option is still read first. */
+  setGenReqId (fn: (this: WeftInstance, req: IncomingMessage) => string): this {
+    if (this[kApp].state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "setGenReqId"!')
+    if (typeof fn !== 'function') throw new TypeError('setGenReqId expects a function')
+    ;(this[kScope] as HttpScope).genReqId = (this[kApp] as HttpApp).withIdHeader(fn as (req: IncomingMessage) => string)
+    return this
+  }
+
+  /** This scope's request id generator. */
+  get genReqId (): (req: IncomingMessage) => string { return (this[kScope] as HttpScope).genReqId ?? (this[kApp] as HttpApp).genReqId }
+
+  /** Whether a strategy of this name is custom, or one a route uses (version, host). */
+  hasConstraintStrategy (name: string): boolean { return (this[kApp] as HttpApp).router.hasConstraintStrategy(name) }
 
   printRoutes (options?: Record<string, unknown>): string { return (this[kApp] as HttpApp).router.print(options) }
 

@@ -13,6 +13,7 @@ import type { codes } from '../errors.js'
 import type { AddContentTypeParserOptions, ContentTypeParserFunction, PoisoningAction } from '../http/content-type-parser.js'
 import type { WeftOptions } from '../http/http-app.js'
 import type { ListenOptions } from '../http/listen.js'
+import type { FoundRoute } from '../http/router.js'
 import type { Headers as ReplyHeaders } from '../http/reply.js'
 import type { Request as RequestClass } from '../http/request.js'
 import type { CompilersFactory, SchemaErrorFormatter, SerializerCompiler, ValidatorCompiler } from '../http/schema-store.js'
@@ -289,6 +290,16 @@ export interface FastifyInstance<
   /** Lets routes use `method` (one Node knows), parsing its body when `hasBody`; adds its lowercase shorthand as a decorator. */
   addHttpMethod(method: string, methodOptions?: { hasBody?: boolean, overrideExisting?: boolean }): this
   hasRoute(opts: { method: HTTPMethods | Lowercase<HTTPMethods> | string, url: string, constraints?: Record<string, unknown> }): boolean
+  /** The route a request with this method, url and constraints would reach (handler, params, parsed query), or null. */
+  findRoute(opts: { method: HTTPMethods | Lowercase<HTTPMethods> | string, url: string, constraints?: Record<string, unknown> }): FoundRoute | null
+  /** Adds a find-my-way constraint strategy (name, storage, deriveConstraint, validate, mustMatchWhenDerived); not once started. */
+  addConstraintStrategy(strategy: { name: string, storage: () => unknown, deriveConstraint: Function, validate?: (value: unknown) => void, mustMatchWhenDerived?: boolean }): void
+  /** Whether a constraint strategy of this name is custom, or one a route uses (version, host). */
+  hasConstraintStrategy(strategyName: string): boolean
+  /** Sets how this scope (and its children) make request ids; the requestIdHeader option is still read first. */
+  setGenReqId(fn: (this: this, req: RawRequest) => string): this
+  /** This scope's request id generator. */
+  readonly genReqId: (req: RawRequest) => string
   printRoutes(options?: { commonPrefix?: boolean, includeMeta?: boolean | Array<string | symbol>, includeHooks?: boolean, method?: string }): string
 
   // error and not-found handling

@@ -19,18 +19,20 @@ import type { ActivityEvent, ActivitySource, PageAccess } from './page/types.js'
 import { unknownKey } from './option-keys.js'
 import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
+import { HISTORY_OPTION_KEYS, startHistory } from './history/start-history.js'
 import { weftSpanProcessor, type WeftSpanProcessor } from './db-spans.js'
 import type { ObserveDetail, ObserveOptions, ObserveSizes, RequestActivity, RouteSummary } from './types.js'
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
 /** Every key each option object knows: anything else is a mistake to report, not to ignore. */
-const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page']
+const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page', 'history']
 /** What `register(plugin, options)` itself reads from a plugin's options (as Fastify does): not observe's to refuse. */
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const NESTED_KEYS: Record<string, readonly string[]> = {
   serverTiming: ['when', 'operations'],
   tracing: ['serviceName', 'url', 'exporter', 'operationSpans', 'resourceAttributes', 'onError', 'maxQueueSize', 'exportTimeoutMs'],
-  page: PAGE_OPTION_KEYS
+  page: PAGE_OPTION_KEYS,
+  history: HISTORY_OPTION_KEYS
 }
 /** Most (route, kind) pairs remembered for leak warnings. */
 const MAX_LEAK_WARNINGS = 1000
@@ -125,6 +127,8 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
   }
 
   const store = new ActivityStore(opts.recent, opts.maxRoutes)
+  // opened at register: a wrong path or an old Node fails here, not on the first request
+  const history = options.history === undefined ? null : startHistory(options.history, () => store.routes(), failed)
   const listeners = new Set<(activity: RequestActivity) => void>()
   const onActivity = options.onActivity
   const warned = new Set<string>()
@@ -132,6 +136,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
 
   const deliver = (activity: RequestActivity, request: any): void => {
     try { store.add(activity) } catch (err) { failed(err) }
+    if (history !== null) history.writer.add(activity)
     if (leakWarnings && activity.leaks.length > 0) warnLeaks(activity)
     if (onActivity !== undefined) {
       try { onActivity(activity, request) } catch (err) { failed(err) }
@@ -197,7 +202,8 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
         exportQueue: tracing?.waitingSpans ?? null,
         streams: streams === null ? null : { size: streams.streams, cap: streams.maxStreams },
         streamEvents: streams === null ? null : { size: streams.events, cap: streams.maxEvents },
-        streamBufferedBytes: streams === null ? null : { size: streams.bufferedBytes, cap: streams.maxBufferedBytes }
+        streamBufferedBytes: streams === null ? null : { size: streams.bufferedBytes, cap: streams.maxBufferedBytes },
+        history: history === null ? null : { ...history.writer.sizes(), maxRequests: history.maxRequests }
       }
     },
     get internalErrors () { return internalErrors },
@@ -223,6 +229,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
       routes: () => store.routes(),
       processSamples: () => sampler.samples(),
       startup: () => startupView(app),
+      history: history === null ? undefined : history.answer,
       subscribe (listener) {
         pageListeners.add(listener)
         const off = api.subscribe((activity) => { listener({ type: 'activity', activity }) })
@@ -240,6 +247,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     timingTracker?.disable()
     detailTracker?.disable()
     listeners.clear()
+    history?.writer.close()
     await tracing?.shutdown()
   })
 }

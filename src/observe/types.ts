@@ -167,6 +167,8 @@ export interface ObserveSizes {
   streamEvents: HeldCount | null
   /** The largest unsent bytes one event stream holds (cap `page.maxBufferedBytes`). */
   streamBufferedBytes: HeldCount | null
+  /** With `history`: requests waiting to be written (at most `maxRequests` per run), and those written and dropped so far in this run. */
+  history: { queued: number, written: number, dropped: number, maxRequests: number } | null
 }
 
 export interface ServerTimingOptions {
@@ -195,6 +197,12 @@ export interface ObserveOptions {
   leakWarnings?: boolean
   /** OpenTelemetry export (needs the optional @opentelemetry/* peers). Default off. */
   tracing?: boolean | import('./otel/types.js').TracingOptions
+  /**
+   * Requests and route summaries kept across restarts in an SQLite file (node:sqlite: Node 22.5 and
+   * later; on an older Node, register fails naming the version). Read by the page's API
+   * (`api/v1/runs`, `requests?run=`), `weft inspect --history <file>` and `weft mcp --history <file>`.
+   */
+  history?: import('./history/types.js').HistoryOptions
   /**
    * The live page (off by default): `true`, or its options. Loopback clients with the page's token
    * (random per process unless `token` is set; the URL is logged once listening, and is `app.observe.page.url()`),

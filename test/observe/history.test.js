@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import weft from 'weft'
 import { observe } from 'weft/observe'
-import { weft as weftCli } from '../bin/helpers.js'
+import { WEFT, weft as weftCli } from '../bin/helpers.js'
 
 const APP = fileURLToPath(new URL('./fixtures/history-app.mjs', import.meta.url))
 const hasSqlite = (() => { try { process.getBuiltinModule?.('node:sqlite'); return process.getBuiltinModule !== undefined && process.getBuiltinModule('node:sqlite') !== undefined } catch { return false } })()
@@ -105,3 +105,25 @@ test('on a Node without node:sqlite the history option fails at register, naming
   await assert.rejects(app.register(observe, { history: { path: join(tmpdir(), 'never.db') } }).ready(),
     (err) => err.code === 'WEFT_ERR_OBSERVE_OPTION' && err.message.includes(process.version) && err.message.includes('node:sqlite'))
 })
+
+test('weft mcp --history: list_runs and compare_requests across runs after the processes are gone', { skip: !hasSqlite && 'no node:sqlite on this Node' }, async (t) => {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js')
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js')
+  const dir = mkdtempSync(join(tmpdir(), 'weft-history-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'history.db')
+  await runApp(file, 1, 2)
+  await runApp(file, 2, 3)
+  const client = new Client({ name: 'weft-test', version: '1.0.0' })
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: ['--no-warnings', WEFT, 'mcp', '--history', file], stderr: 'pipe' }))
+  t.after(() => client.close())
+  const runs = (await client.callTool({ name: 'list_runs', arguments: {} })).structuredContent.runs
+  assert.deepEqual(runs.map((r) => r.requests), [3, 2])
+  const list = (await client.callTool({ name: 'list_requests', arguments: { route: '/b/:n' } })).structuredContent
+  assert.equal(list.stored, 3, 'the latest run by default')
+  const older = (await client.callTool({ name: 'list_requests', arguments: { route: '/b/:n', run: runs[1].run } })).structuredContent.requests[0].id
+  const c = (await client.callTool({ name: 'compare_requests', arguments: { a: `${runs[1].run}:${older}`, b: `${runs[0].run}:${list.requests[0].id}` } })).structuredContent
+  const fs = [...c.operations.same, ...c.operations.slower, ...c.operations.faster].find((o) => o.operation.startsWith('fs '))
+  assert.deepEqual([fs.countA, fs.countB], [2, 3])
+})
+

@@ -147,6 +147,8 @@ export interface HeldCount {
 export interface ObserveSizes {
   /** Activities in the `recent` ring. */
   recent: HeldCount
+  /** Activities kept as their route's slowest (`keepSlowest` × routes; 0 when off). */
+  slowest: HeldCount
   /** Per-route aggregates (the `* (other routes)` row included; cap `maxRoutes` + 1). */
   routes: HeldCount
   /** The most operation rows one route's aggregate holds. */
@@ -167,8 +169,8 @@ export interface ObserveSizes {
   streamEvents: HeldCount | null
   /** The largest unsent bytes one event stream holds (cap `page.maxBufferedBytes`). */
   streamBufferedBytes: HeldCount | null
-  /** With `history`: requests waiting to be written (at most `maxRequests` per run), and those written and dropped so far in this run. */
-  history: { queued: number, written: number, dropped: number, maxRequests: number } | null
+  /** With `history`: requests waiting to be written (`size`, at most `cap` = maxRequests per run), and those written and dropped so far in this run. */
+  history: { size: number, cap: number, written: number, dropped: number } | null
 }
 
 export interface ServerTimingOptions {
@@ -189,6 +191,11 @@ export interface ObserveOptions {
   serverTiming?: boolean | ServerTimingOptions
   /** Recent requests kept for `recentActivity()` and the page. Default 200. */
   recent?: number
+  /**
+   * Keep the K slowest requests of each route whole, apart from the `recent` ring (at most K ×
+   * maxRoutes; shown by `sizes().slowest`), for the API, the page and `app.observe.slowestActivity()`. Default 0 (off).
+   */
+  keepSlowest?: number
   /** Most routes with aggregates. Default 500. */
   maxRoutes?: number
   /** Most single spans kept per request. Default 50. */

@@ -53,8 +53,8 @@ export class HistoryWriter {
   }
 
   /** What is held: requests waiting to be written, requests written and dropped in this run. */
-  sizes (): { queued: number, written: number, dropped: number } {
-    return { queued: this.#queue.length, written: this.#written, dropped: this.#dropped }
+  sizes (): { size: number, written: number, dropped: number } {
+    return { size: this.#queue.length, written: this.#written, dropped: this.#dropped }
   }
 
   /** Writes the queue in one transaction (off the request path: a timer, or close). */

@@ -51,3 +51,31 @@ test('keepSlowest is off by default and refuses what is not a whole number', asy
   const bad = weft()
   await assert.rejects(bad.register(observe, { keepSlowest: 1.5 }).ready(), (err) => err.code === 'WEFT_ERR_OBSERVE_OPTION' && err.message.includes('keepSlowest'))
 })
+
+test('api/v1/compare: b against the baseline a, operation by operation, as the page asks for it', async (t) => {
+  const app = weft()
+  await app.register(observe, { detail: 'resources', page: { token: TOKEN } })
+  // n timers: 1 then 3, so the second adds two timer runs to the same operation
+  app.get('/t/:n', async (request) => {
+    for (let i = 0; i < Number(request.params.n); i++) await new Promise((resolve) => setTimeout(resolve, 1))
+    return 't'
+  })
+  t.after(() => app.close())
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const origin = `http://127.0.0.1:${app.server.address().port}`
+  await (await fetch(`${origin}/t/1`)).text()
+  await (await fetch(`${origin}/t/3`)).text()
+  for (let w = 0; w < 500 && app.observe.recentActivity().length < 2; w++) await new Promise((resolve) => setTimeout(resolve, 10))
+  const [b, a] = app.observe.recentActivity()
+  const headers = { authorization: `Bearer ${TOKEN}` }
+  const res = await fetch(`${origin}/_weft/api/v1/compare?a=${encodeURIComponent(a.id)}&b=${encodeURIComponent(b.id)}`, { headers })
+  assert.equal(res.status, 200)
+  const { comparison, text } = await res.json()
+  assert.deepEqual([comparison.a.url, comparison.b.url], ['/t/1', '/t/3'])
+  const timers = [...comparison.operations.same, ...comparison.operations.slower, ...comparison.operations.faster].filter((o) => o.operation.startsWith('timer '))
+  assert.deepEqual([timers.reduce((n, o) => n + o.countA, 0), timers.reduce((n, o) => n + o.countB, 0)], [1, 3])
+  assert.match(text, /deltas are the second minus the first/)
+  const missing = await fetch(`${origin}/_weft/api/v1/compare?a=nope&b=${encodeURIComponent(b.id)}`, { headers })
+  assert.equal(missing.status, 404)
+  assert.equal((await missing.json()).parameter, 'a')
+})

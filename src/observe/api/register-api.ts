@@ -137,6 +137,6 @@ export function registerApi (instance: any, source: ActivitySource, base: string
     return reply
   })
   // anything else under v1 (a typo, a resource of a later version) answers JSON, not the app's 404
-  instance.get(`${v1}/*`, routeOptions, async (request: any, reply: any) => failure(reply, 404, `no API resource at ${request.url.split('?')[0]} (there are requests, requests/:id, compare?a=&b=, routes, runs, process, startup, events, schema/<resource>.json)`))
+  instance.get(`${v1}/*`, routeOptions, async (request: any, reply: any) => failure(reply, 404, `no API resource at ${request.url.split('?')[0]} (there are requests, requests/:id, routes, compare?a=&b=, runs, process, startup, events, schema/<resource>.json)`))
   return () => { hub.close() }
 }

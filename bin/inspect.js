@@ -1,10 +1,12 @@
 // `weft inspect [url] [latest|list|routes|<id>]`: reads a running app's activity through
 // weft/observe's JSON API and draws it in the terminal (or prints its JSON).
 import { ApiProblem, apiOf, follow, getJson } from './lib/api-client.js'
+import { compareActivities, comparisonText } from './lib/compare.js'
+import { historyTarget } from './lib/history-file.js'
 import { requestLine, requestTable, routesTable, waterfall } from './lib/format.js'
 import { wantsColor } from './lib/style.js'
 
-export const INSPECT_USAGE = `Usage: weft inspect [url] [latest | list | routes | <request id>] [options]
+export const INSPECT_USAGE = `Usage: weft inspect [url | --history <file>] [latest | list | routes | runs | <request id> | compare <idA> <idB>] [options]
 
 Reads a running Weft app's requests through weft/observe's JSON API (the app needs observe's page
 option on). url: the page URL the app printed (app.observe.page.url(), with its ?token=), or WEFT_URL.
@@ -13,8 +15,13 @@ option on). url: the page URL the app printed (app.observe.page.url(), with its 
   list            recent requests, one line each
   routes          per-route counts, error rates and percentiles as a table
   <request id>    that request as a waterfall
+  compare <a> <b> request b against request a, operation by operation: added, removed, slower,
+                  faster; wall, CPU, longest block and wait deltas (a, b: ids, or run:id with --history)
+  runs            with --history: the runs the database keeps
 
 Options:
+  --history <f>   read the history database observe's history option wrote (no running app needed)
+  --run <n>       with --history: this run (default: the latest)
   --route <r>     only requests of a route: 'POST /login', '/users/:id', '(no route)'
   --status <s>    only a status class or code: 2xx, 5xx, 404
   --min-ms <n>    only requests that took at least n ms
@@ -28,7 +35,7 @@ Options:
 class UsageProblem extends Error {}
 
 function parse (argv) {
-  const o = { url: process.env.WEFT_URL, command: 'latest', id: undefined, route: undefined, status: undefined, minMs: undefined, slowest: false, limit: '20', follow: false, json: false, color: undefined }
+  const o = { url: process.env.WEFT_URL, command: 'latest', id: undefined, ids: [], history: undefined, run: undefined, route: undefined, status: undefined, minMs: undefined, slowest: false, limit: '20', follow: false, json: false, color: undefined }
   let positional = 0
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -39,6 +46,8 @@ function parse (argv) {
       return argv[++i]
     }
     if (name === '--route') o.route = value()
+    else if (name === '--history') o.history = value()
+    else if (name === '--run') o.run = value()
     else if (name === '--status') o.status = value()
     else if (name === '--min-ms') o.minMs = value()
     else if (name === '--limit') o.limit = value()
@@ -50,8 +59,9 @@ function parse (argv) {
     else if (name === '-h' || name === '--help') o.help = true
     else if (a.startsWith('-')) throw new UsageProblem(`unknown option ${a}`)
     else if (/^https?:\/\//i.test(a)) o.url = a
+    else if (o.command === 'compare' && o.ids.length < 2) { o.ids.push(a); positional++ }
     else if (positional++ > 0) throw new UsageProblem(`unexpected ${a}`)
-    else if (a === 'latest' || a === 'list' || a === 'routes') o.command = a
+    else if (a === 'latest' || a === 'list' || a === 'routes' || a === 'runs' || a === 'compare') o.command = a
     else { o.command = 'request'; o.id = a }
   }
   return o
@@ -92,7 +102,29 @@ export async function inspect (argv) {
   const columns = process.stdout.isTTY ? process.stdout.columns : 100
   const print = (text) => { process.stdout.write(text + '\n') }
   try {
-    const target = apiOf(o.url)
+    const target = o.history !== undefined ? await historyTarget(o.history, o.run) : apiOf(o.url)
+    if (o.history !== undefined && o.follow) throw new UsageProblem('--follow reads a running app, not --history')
+    if (o.command === 'runs') {
+      if (o.history === undefined) throw new UsageProblem('runs reads a history database: pass --history <file>')
+      const { runs } = await getJson(target, 'runs')
+      if (o.json) { print(JSON.stringify(runs, null, 2)); return 0 }
+      print('RUN  PID      NODE       STARTED                   ENDED                     REQUESTS  DROPPED')
+      for (const r of runs) {
+        print(`${String(r.run).padEnd(4)} ${String(r.pid).padEnd(8)} ${r.node.padEnd(10)} ${new Date(r.startedAt).toISOString().padEnd(25)} ${(r.endedAt === null ? '(not closed)' : new Date(r.endedAt).toISOString()).padEnd(25)} ${String(r.requests).padStart(8)}  ${String(r.dropped).padStart(7)}`)
+      }
+      return 0
+    }
+    if (o.command === 'compare') {
+      if (o.ids.length !== 2) throw new UsageProblem('compare needs two request ids: compare <idA> <idB>')
+      // with --history, run:id picks a request of another run (the same route across two runs)
+      const one = (ref) => {
+        const m = o.history !== undefined ? /^([1-9][0-9]*):(.+)$/.exec(ref) : null
+        return getJson(target, 'requests/' + encodeURIComponent(m === null ? ref : m[2]) + (m === null ? '' : `?run=${m[1]}`))
+      }
+      const c = compareActivities(await one(o.ids[0]), await one(o.ids[1]))
+      print(o.json ? JSON.stringify(c, null, 2) : comparisonText(c))
+      return 0
+    }
     if (o.follow) {
       // the filters apply to each new request as it arrives (the stream carries every one)
       if (o.minMs !== undefined && !(Number(o.minMs) >= 0)) throw new UsageProblem('--min-ms must be a number ≥ 0')

@@ -5,13 +5,16 @@ import { readFileSync } from 'node:fs'
 import { ApiProblem, apiOf, getJson } from './lib/api-client.js'
 import { compareActivities, comparisonText } from './lib/compare.js'
 import { diagnose } from './lib/diagnose.js'
+import { historyTarget } from './lib/history-file.js'
 import { requestTable, routesTable, waterfall } from './lib/format.js'
 
-export const MCP_USAGE = `Usage: weft mcp [url]
+export const MCP_USAGE = `Usage: weft mcp [url | --history <file> [--run n]]
 
 Serves the Model Context Protocol on stdin/stdout for a coding agent, reading a running Weft app's
 activity (the app needs weft/observe's page option on). url: the page URL the app printed
-(app.observe.page.url(), with its ?token=), or WEFT_URL.
+(app.observe.page.url(), with its ?token=), or WEFT_URL. --history <file>: read instead the history
+database observe's history option wrote, after the app is gone (--run n: that run, default the
+latest; ids may also be given as run:id); list_runs lists its runs.
 
 Tools: list_requests, get_request, compare_requests, route_stats, process_stats, startup_timeline.
 Needs the optional peer dependency @modelcontextprotocol/sdk:  npm install @modelcontextprotocol/sdk
@@ -81,10 +84,11 @@ function registerTools (server, z, target) {
     inputSchema: {
       ...filters,
       sort: z.enum(['recent', 'slowest']).optional().describe('recent (default) or slowest first'),
-      limit: z.number().int().min(1).max(200).optional().describe('At most this many (default 20)')
+      limit: z.number().int().min(1).max(200).optional().describe('At most this many (default 20)'),
+      ...(target.history !== undefined ? { run: z.number().int().min(1).optional().describe('From the history: this run (list_runs); default the latest') } : {})
     }
   }, run(async (args) => {
-    const list = await getJson(target, routeQuery(args, { sort: args.sort, limit: args.limit ?? 20 }))
+    const list = await getJson(target, routeQuery(args, { sort: args.sort, limit: args.limit ?? 20, run: args.run }))
     const text = list.requests.length === 0
       ? `No stored request matches (${list.stored} stored).`
       : `${list.requests.length} of ${list.matched} matching requests, ${list.sort === 'slowest' ? 'slowest' : 'newest'} first (${list.stored} stored; wall clock, CPU on each request's clock):\n` + requestTable(list.requests)
@@ -115,7 +119,7 @@ function registerTools (server, z, target) {
     title: 'Compare two requests',
     description: 'Operation by operation: what the second request added or no longer ran, which operations and phases got slower or faster, and the change in wall time, CPU, longest block and waits. Give two ids (a is the baseline), or only a route to compare its fastest and slowest stored requests.',
     inputSchema: {
-      a: z.string().optional().describe('Baseline request id'),
+      a: z.string().optional().describe('Baseline request id (from a history: run:id for a request of another run)'),
       b: z.string().optional().describe('Request id compared with the baseline'),
       route: filters.route
     }
@@ -128,10 +132,26 @@ function registerTools (server, z, target) {
       b = list.requests[0].id
       a = list.requests[list.requests.length - 1].id
     }
-    const [ra, rb] = await Promise.all([getJson(target, 'requests/' + encodeURIComponent(a)), getJson(target, 'requests/' + encodeURIComponent(b))])
+    // from a history, run:id names a request of another run (the same route across two runs)
+    const one = (ref) => {
+      const m = target.history !== undefined ? /^([1-9][0-9]*):(.+)$/.exec(ref) : null
+      return getJson(target, 'requests/' + encodeURIComponent(m === null ? ref : m[2]) + (m === null ? '' : `?run=${m[1]}`))
+    }
+    const [ra, rb] = await Promise.all([one(a), one(b)])
     const c = compareActivities(ra, rb)
     return answer(comparisonText(c), c)
   }))
+
+  if (target.history !== undefined) {
+    server.registerTool('list_runs', {
+      title: 'Runs in the history',
+      description: 'The runs (processes) the history database keeps, newest first: run number, pid, Node version, start and end, requests written and dropped. Requests of a run are named run:id in compare_requests.',
+      inputSchema: {}
+    }, run(async () => {
+      const { runs } = await getJson(target, 'runs')
+      return answer(runs.map((r) => `run ${r.run}: pid ${r.pid}, ${r.node}, ${new Date(r.startedAt).toISOString()} → ${r.endedAt === null ? '(not closed)' : new Date(r.endedAt).toISOString()}, ${r.requests} requests${r.dropped > 0 ? `, ${r.dropped} dropped` : ''}`).join('\n') || 'No run.', { runs })
+    }))
+  }
 
   server.registerTool('route_stats', {
     title: 'Route statistics',
@@ -197,9 +217,11 @@ function registerTools (server, z, target) {
 
 export async function mcp (argv) {
   if (argv.includes('-h') || argv.includes('--help')) { process.stdout.write(MCP_USAGE + '\n'); return 0 }
-  const url = argv.find((a) => !a.startsWith('-')) ?? process.env.WEFT_URL
+  const option = (name) => { const i = argv.indexOf(name); return i === -1 ? undefined : argv[i + 1] }
+  const file = option('--history')
+  const url = argv.find((a, i) => !a.startsWith('-') && argv[i - 1] !== '--history' && argv[i - 1] !== '--run') ?? process.env.WEFT_URL
   let target
-  try { target = apiOf(url) } catch (err) {
+  try { target = file !== undefined ? await historyTarget(file, option('--run')) : apiOf(url) } catch (err) {
     process.stderr.write(`weft mcp: ${err.message}\n\n${MCP_USAGE}\n`)
     return 2
   }

@@ -26,6 +26,7 @@ function why (err) {
 
 /** A JSON resource of the API (`requests?limit=1`, `routes`, ...); 4xx/5xx become ApiProblem with the server's message. */
 export async function getJson (target, resource) {
+  if (target.history !== undefined) return (await import('./history-file.js')).historyJson(target, resource)
   let res
   try {
     res = await fetch(target.api + resource, { headers: target.headers })

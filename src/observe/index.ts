@@ -14,6 +14,8 @@ export type {
 export type { MetricsOptions, OtlpMetricsOptions, PrometheusMetricsOptions } from './metrics/types.js'
 export { registerActivityPage, isLoopbackAddress } from './page/index.js'
 export type { ApiError, ProcessList, RequestList, RequestSummary, RouteList, StartupAnswer } from './api/types.js'
+export type { HistoryOptions, HistoryRun, RunList } from './history/types.js'
+export type { RequestComparison } from './api/compare.js'
 export type { ActivitySource, ActivityEvent, PageAccess, PageOptions, StartupView, PluginTreeNode } from './page/index.js'
 
 import type { ObserveApi as ObserveApiType } from './observe-plugin.js'

@@ -19,6 +19,8 @@ import type { ActivityEvent, ActivitySource, PageAccess } from './page/types.js'
 import { unknownKey } from './option-keys.js'
 import { serverTimingHeader } from './server-timing.js'
 import { startupView } from './startup-view.js'
+import { HISTORY_OPTION_KEYS, startHistory } from './history/start-history.js'
+import { SlowestPerRoute } from './sampling-slowest.js'
 import { weftSpanProcessor, type WeftSpanProcessor } from './db-spans.js'
 import type { RequestMetrics } from './metrics/index.js'
 import { checkMetricsOptions, METRICS_OPTION_KEYS } from './metrics/check-options.js'
@@ -26,14 +28,15 @@ import type { ObserveDetail, ObserveOptions, ObserveSizes, RequestActivity, Rout
 
 const details = new Set<ObserveDetail>(['timing', 'resources', 'promises', 'stacks'])
 /** Every key each option object knows: anything else is a mistake to report, not to ignore. */
-const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page', 'metrics']
+const OPTION_KEYS = ['detail', 'sample', 'onActivity', 'serverTiming', 'recent', 'maxRoutes', 'maxSpans', 'leakWarnings', 'tracing', 'page', 'metrics', 'history', 'keepSlowest']
 /** What `register(plugin, options)` itself reads from a plugin's options (as Fastify does): not observe's to refuse. */
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 const NESTED_KEYS: Record<string, readonly string[]> = {
   serverTiming: ['when', 'operations'],
   tracing: ['serviceName', 'url', 'exporter', 'operationSpans', 'resourceAttributes', 'onError', 'maxQueueSize', 'exportTimeoutMs'],
   page: PAGE_OPTION_KEYS,
-  metrics: METRICS_OPTION_KEYS
+  metrics: METRICS_OPTION_KEYS,
+  history: HISTORY_OPTION_KEYS
 }
 /** Most (route, kind) pairs remembered for leak warnings. */
 const MAX_LEAK_WARNINGS = 1000
@@ -43,6 +46,8 @@ export interface ObserveApi {
   readonly detail: ObserveDetail
   /** The most recent activities, newest first. */
   recentActivity (): RequestActivity[]
+  /** With `keepSlowest: K`: the K slowest requests of each route, kept whole apart from the recent ring. */
+  slowestActivity (): RequestActivity[]
   /** Per-route aggregates, busiest first. */
   routes (): RouteSummary[]
   /** Called with each finished activity; returns the unsubscribe. */
@@ -82,19 +87,19 @@ function checkKeys (options: ObserveOptions): void {
   checkMetricsOptions(options.metrics)
 }
 
-function checkOptions (options: ObserveOptions): Required<Pick<ObserveOptions, 'detail' | 'sample' | 'recent' | 'maxRoutes' | 'maxSpans'>> {
+function checkOptions (options: ObserveOptions): Required<Pick<ObserveOptions, 'detail' | 'sample' | 'recent' | 'maxRoutes' | 'maxSpans' | 'keepSlowest'>> {
   checkKeys(options)
   const detail = options.detail ?? 'timing'
   if (!details.has(detail)) throw new codes.WEFT_ERR_OBSERVE_OPTION('detail', "one of 'timing', 'resources', 'promises', 'stacks'", JSON.stringify(detail))
   const sample = options.sample ?? 1
   if (typeof sample !== 'number' || !(sample >= 0 && sample <= 1)) throw new codes.WEFT_ERR_OBSERVE_OPTION('sample', 'a number from 0 to 1', String(sample))
-  const count = (name: 'recent' | 'maxRoutes' | 'maxSpans', fallback: number): number => {
+  const count = (name: 'recent' | 'maxRoutes' | 'maxSpans' | 'keepSlowest', fallback: number): number => {
     const value = options[name] ?? fallback
     if (!Number.isInteger(value) || value < 0) throw new codes.WEFT_ERR_OBSERVE_OPTION(name, 'a whole number ≥ 0', String(value))
     return value
   }
   if (options.onActivity !== undefined && typeof options.onActivity !== 'function') throw new codes.WEFT_ERR_OBSERVE_OPTION('onActivity', 'a function', typeof options.onActivity)
-  return { detail, sample, recent: count('recent', 200), maxRoutes: count('maxRoutes', 500), maxSpans: count('maxSpans', 50) }
+  return { detail, sample, recent: count('recent', 200), maxRoutes: count('maxRoutes', 500), maxSpans: count('maxSpans', 50), keepSlowest: count('keepSlowest', 0) }
 }
 
 export async function observe (instance: any, options: ObserveOptions): Promise<void> {
@@ -137,13 +142,19 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
   }
 
   const store = new ActivityStore(opts.recent, opts.maxRoutes)
+  const slowest = new SlowestPerRoute(opts.keepSlowest, opts.maxRoutes)
+  /** The recent ring, with the kept slowest requests it no longer holds (the API and page read these). */
+  const stored = (): RequestActivity[] => slowest.withRecent(store.recent())
+  // opened at register: a wrong path or an old Node fails here, not on the first request
+  const history = options.history === undefined ? null : startHistory(options.history, () => store.routes(), failed)
   const listeners = new Set<(activity: RequestActivity) => void>()
   const onActivity = options.onActivity
   const warned = new Set<string>()
   const leakWarnings = options.leakWarnings !== false
 
   const deliver = (activity: RequestActivity, request: any): void => {
-    try { store.add(activity) } catch (err) { failed(err) }
+    try { store.add(activity); slowest.add(activity) } catch (err) { failed(err) }
+    if (history !== null) history.writer.add(activity)
     if (metrics !== null) {
       try { metrics.record(activity, request?.protocol ?? 'http') } catch (err) { failed(err) }
     }
@@ -195,6 +206,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
   const api: { -readonly [K in keyof ObserveApi]: ObserveApi[K] } = {
     detail: opts.detail,
     recentActivity: () => store.recent(),
+    slowestActivity: () => slowest.all(),
     routes: () => store.routes(),
     subscribe: (listener) => { listeners.add(listener); return () => { listeners.delete(listener) } },
     sizes: () => {
@@ -203,6 +215,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
       const streams = api.page === null ? null : pageStreamSizes(api.page)
       return {
         recent: { size: held.recent, cap: opts.recent },
+        slowest: { size: slowest.size, cap: slowest.cap },
         routes: { size: held.routes, cap: opts.maxRoutes + 1 },
         routeOperations: { size: held.routeOperations, cap: MAX_ROUTE_OPERATIONS },
         leakWarnings: { size: warned.size, cap: MAX_LEAK_WARNINGS },
@@ -212,7 +225,8 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
         exportQueue: tracing?.waitingSpans ?? null,
         streams: streams === null ? null : { size: streams.streams, cap: streams.maxStreams },
         streamEvents: streams === null ? null : { size: streams.events, cap: streams.maxEvents },
-        streamBufferedBytes: streams === null ? null : { size: streams.bufferedBytes, cap: streams.maxBufferedBytes }
+        streamBufferedBytes: streams === null ? null : { size: streams.bufferedBytes, cap: streams.maxBufferedBytes },
+        history: history === null ? null : { ...history.writer.sizes(), cap: history.maxRequests }
       }
     },
     get internalErrors () { return internalErrors },
@@ -234,10 +248,11 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     const sampler = sampleProcess({ intervalMs: 1000, history: 120, onSample: (sample: ProcessSample) => { if (pageListeners.size > 0) emit({ type: 'process', sample }) } })
     stopSampler = () => { sampler.stop() }
     const source: ActivitySource = {
-      recent: () => store.recent(),
+      recent: stored,
       routes: () => store.routes(),
       processSamples: () => sampler.samples(),
       startup: () => startupView(app),
+      history: history === null ? undefined : history.answer,
       subscribe (listener) {
         pageListeners.add(listener)
         const off = api.subscribe((activity) => { listener({ type: 'activity', activity }) })
@@ -255,6 +270,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
     timingTracker?.disable()
     detailTracker?.disable()
     listeners.clear()
+    history?.writer.close()
     await tracing?.shutdown()
     await metrics?.shutdown()
   })

@@ -147,6 +147,8 @@ export interface HeldCount {
 export interface ObserveSizes {
   /** Activities in the `recent` ring. */
   recent: HeldCount
+  /** Activities kept as their route's slowest (`keepSlowest` × routes; 0 when off). */
+  slowest: HeldCount
   /** Per-route aggregates (the `* (other routes)` row included; cap `maxRoutes` + 1). */
   routes: HeldCount
   /** The most operation rows one route's aggregate holds. */
@@ -167,6 +169,8 @@ export interface ObserveSizes {
   streamEvents: HeldCount | null
   /** The largest unsent bytes one event stream holds (cap `page.maxBufferedBytes`). */
   streamBufferedBytes: HeldCount | null
+  /** With `history`: requests waiting to be written (`size`, at most `cap` = maxRequests per run), and those written and dropped so far in this run. */
+  history: { size: number, cap: number, written: number, dropped: number } | null
 }
 
 export interface ServerTimingOptions {
@@ -187,6 +191,11 @@ export interface ObserveOptions {
   serverTiming?: boolean | ServerTimingOptions
   /** Recent requests kept for `recentActivity()` and the page. Default 200. */
   recent?: number
+  /**
+   * Keep the K slowest requests of each route whole, apart from the `recent` ring (at most K ×
+   * maxRoutes; shown by `sizes().slowest`), for the API, the page and `app.observe.slowestActivity()`. Default 0 (off).
+   */
+  keepSlowest?: number
   /** Most routes with aggregates. Default 500. */
   maxRoutes?: number
   /** Most single spans kept per request. Default 50. */
@@ -200,6 +209,12 @@ export interface ObserveOptions {
    * and exporter peers): `true` for a Prometheus endpoint at `/metrics`, or where to export. Default off. See docs/observe.md.
    */
   metrics?: boolean | import('./metrics/types.js').MetricsOptions
+  /**
+   * Requests and route summaries kept across restarts in an SQLite file (node:sqlite: Node 22.5 and
+   * later; on an older Node, register fails naming the version). Read by the page's API
+   * (`api/v1/runs`, `requests?run=`), `weft inspect --history <file>` and `weft mcp --history <file>`.
+   */
+  history?: import('./history/types.js').HistoryOptions
   /**
    * The live page (off by default): `true`, or its options. Loopback clients with the page's token
    * (random per process unless `token` is set; the URL is logged once listening, and is `app.observe.page.url()`),

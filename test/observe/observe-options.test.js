@@ -46,7 +46,7 @@ describe('unknown observe option keys', () => {
   test('a key like none of them lists the known ones', async () => {
     const err = await registerFails({ somethingElseEntirely: 1 })
     assert.equal(err.code, 'WEFT_ERR_OBSERVE_OPTION')
-    assert.match(err.message, /"somethingElseEntirely" must be one of detail, sample, onActivity, serverTiming, recent, maxRoutes, maxSpans, leakWarnings, tracing, page, metrics, got an unknown option/)
+    assert.match(err.message, /"somethingElseEntirely" must be one of detail, sample, onActivity, serverTiming, recent, maxRoutes, maxSpans, leakWarnings, tracing, page, metrics, history, keepSlowest, got an unknown option/)
   })
 
   test('through weft({ observe }) too', async () => {

@@ -7,6 +7,7 @@ import { parseRequestQuery, QueryError } from './request-query.js'
 import { selectRequests } from './request-select.js'
 import { summarize } from './request-summary.js'
 import { API_SCHEMAS } from './schemas.js'
+import { compareActivities, comparisonText } from './compare.js'
 import type { RequestActivity } from '../types.js'
 import type { ApiError, ProcessList, RequestList, RouteList, StartupAnswer } from './types.js'
 import { snapshotJson, toJson } from '../page/safe-json.js'
@@ -51,7 +52,22 @@ export function registerApi (instance: any, source: ActivitySource, base: string
     return '{' + Object.entries(body).map(([k, v]) => `${JSON.stringify(k)}:${snapshotJson(v)}`).join(',') + '}'
   }
 
+  // with observe's history option: the runs kept, and `?run=` reads one of them from the database
+  const history = source.history
+  const fromHistory = (reply: any, resource: string, query: Record<string, unknown>): string => {
+    const answer = history!(resource, query)
+    if (answer.statusCode !== 200) {
+      const e = answer.body as ApiError
+      return failure(reply, answer.statusCode, e.message, e.parameter)
+    }
+    return json(reply, answer.body)
+  }
+  instance.get(`${v1}/runs`, routeOptions, async (_request: unknown, reply: any) => history === undefined
+    ? failure(reply, 404, "no history: observe's history option is off")
+    : fromHistory(reply, 'runs', {}))
+
   instance.get(`${v1}/requests`, routeOptions, async (request: any, reply: any) => {
+    if (history !== undefined && request.query?.run !== undefined) return fromHistory(reply, 'requests', request.query)
     let query
     try {
       query = parseRequestQuery(request.query ?? {})
@@ -68,6 +84,7 @@ export function registerApi (instance: any, source: ActivitySource, base: string
   // route parameter may be (maxParamLength) or hold a slash
   instance.get(`${v1}/requests/*`, routeOptions, async (request: any, reply: any) => {
     const id: string = request.params['*']
+    if (history !== undefined && request.query?.run !== undefined) return fromHistory(reply, 'requests/' + encodeURIComponent(id), request.query)
     // ids may repeat (a client's X-Request-Id, a custom genReqId): `startedAt` picks one of them;
     // without it the latest request with the id wins (newest first)
     const at = request.query?.startedAt
@@ -76,7 +93,27 @@ export function registerApi (instance: any, source: ActivitySource, base: string
     for (const a of source.recent()) if (a.id === id && (startedAt === undefined || a.startedAt === startedAt)) return json(reply, a)
     return failure(reply, 404, `no stored request has id ${JSON.stringify(id)} (only the most recent ones are kept: the recent option)`)
   })
-  instance.get(`${v1}/routes`, routeOptions, async (_request: unknown, reply: any) => json(reply, { routes: source.routes() } satisfies RouteList))
+  // two stored requests compared operation by operation (b against the baseline a), with the text the CLIs print
+  instance.get(`${v1}/compare`, routeOptions, async (request: any, reply: any) => {
+    const q = request.query ?? {}
+    const pick = (name: 'a' | 'b'): RequestActivity | string => {
+      const id = q[name]
+      if (typeof id !== 'string' || id === '') return `${name} must be a request id (given once)`
+      const at = q[name + 'StartedAt']
+      const startedAt = typeof at === 'string' && at !== '' ? Number(at) : undefined
+      for (const a of source.recent()) if (a.id === id && (startedAt === undefined || a.startedAt === startedAt)) return a
+      return `no stored request has id ${JSON.stringify(id)}`
+    }
+    const a = pick('a')
+    const b = pick('b')
+    if (typeof a === 'string') return failure(reply, a.startsWith('no ') ? 404 : 400, a, 'a')
+    if (typeof b === 'string') return failure(reply, b.startsWith('no ') ? 404 : 400, b, 'b')
+    const comparison = compareActivities(a, b)
+    return json(reply, { comparison, text: comparisonText(comparison) })
+  })
+  instance.get(`${v1}/routes`, routeOptions, async (request: any, reply: any) => history !== undefined && request.query?.run !== undefined
+    ? fromHistory(reply, 'routes', request.query)
+    : json(reply, { routes: source.routes() } satisfies RouteList))
   instance.get(`${v1}/process`, routeOptions, async (_request: unknown, reply: any) => json(reply, { samples: source.processSamples() } satisfies ProcessList))
   instance.get(`${v1}/startup`, routeOptions, async (_request: unknown, reply: any) => json(reply, { startup: source.startup() } satisfies StartupAnswer))
   instance.get(`${v1}/schema/:file`, routeOptions, async (request: any, reply: any) => {
@@ -100,6 +137,6 @@ export function registerApi (instance: any, source: ActivitySource, base: string
     return reply
   })
   // anything else under v1 (a typo, a resource of a later version) answers JSON, not the app's 404
-  instance.get(`${v1}/*`, routeOptions, async (request: any, reply: any) => failure(reply, 404, `no API resource at ${request.url.split('?')[0]} (there are requests, requests/:id, routes, process, startup, events, schema/<resource>.json)`))
+  instance.get(`${v1}/*`, routeOptions, async (request: any, reply: any) => failure(reply, 404, `no API resource at ${request.url.split('?')[0]} (there are requests, requests/:id, routes, compare?a=&b=, runs, process, startup, events, schema/<resource>.json)`))
   return () => { hub.close() }
 }

@@ -38,6 +38,8 @@ export interface ActivitySource {
   startup(): StartupView | null
   /** Called for each finished request and each process sample; returns the unsubscribe function. */
   subscribe(listener: (event: ActivityEvent) => void): () => void
+  /** With observe's `history` option: answers `runs`, `requests?run=`, `requests/<id>?run=`, `routes?run=` from the database. */
+  history?: (resource: string, query: Record<string, unknown>) => { statusCode: number, body: unknown }
 }
 
 export interface PageOptions {

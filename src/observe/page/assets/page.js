@@ -212,6 +212,32 @@
     }
   })
 
+  // ---- compare: a baseline request, then any other one against it (api/v1/compare) ------------
+  let baseline = null
+  let shownRequest = null
+  $('compare-baseline').addEventListener('click', () => {
+    if (shownRequest === null) return
+    baseline = shownRequest
+    showCompareBar()
+  })
+  $('compare-run').addEventListener('click', async () => {
+    if (baseline === null || shownRequest === null) return
+    const q = new URLSearchParams({ a: baseline.id, aStartedAt: String(baseline.startedAt), b: shownRequest.id, bStartedAt: String(shownRequest.startedAt) })
+    try {
+      const { text } = await getJson('compare?' + q.toString())
+      $('waterfall-compare-text').textContent = shown(text)
+      $('waterfall-compare').hidden = false
+    } catch (err) {
+      setStatus('could not compare: ' + err.message, 'down')
+    }
+  })
+  function showCompareBar () {
+    const same = baseline !== null && shownRequest !== null && baseline.id === shownRequest.id && baseline.startedAt === shownRequest.startedAt
+    $('compare-run').hidden = baseline === null || same
+    $('compare-baseline-name').textContent = baseline === null ? '' : shown(`baseline: ${baseline.method} ${baseline.url} (${baseline.id})`)
+    $('waterfall-compare').hidden = true
+  }
+
   // ---- waterfall ----------------------------------------------------------------------------
   const dialog = $('waterfall')
   $('waterfall-close').addEventListener('click', () => dialog.close())
@@ -265,6 +291,8 @@
     $('waterfall-leaks').replaceChildren(...(a.leaks.length === 0
       ? [el('li', { class: 'muted', text: 'nothing left behind' })]
       : a.leaks.map((l) => el('li', {}, el('span', { text: `${l.type} (${l.kind})${l.operation ? ' from ' + l.operation : ''}, ${ms(l.ageMs)} old${l.callSite ? ' at ' + l.callSite : ''}` })))))
+    shownRequest = a
+    showCompareBar()
     if (!dialog.open) dialog.showModal()
     drawWaterfall(a)
     $('waterfall-close').focus()

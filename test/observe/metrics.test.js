@@ -85,6 +85,23 @@ describe('the Prometheus endpoint', () => {
     assert.equal(samples.filter((s) => s.name.startsWith('weft_request_leaks')).length, 0)
   })
 
+  test('url.scheme is http or https whatever a trusted proxy forwards: a client cannot make series', async (t) => {
+    const app = weft({ trustProxy: true })
+    await app.register(observe, { metrics: true })
+    app.get('/p', async (request) => request.protocol)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.after(() => app.close())
+    const base = `http://127.0.0.1:${app.server.address().port}`
+    const sent = ['https', 'evil<script>', 'ftp', 'https', 'x'.repeat(200)]
+    for (const proto of sent) {
+      const res = await fetch(base + '/p', { headers: { 'x-forwarded-proto': proto } })
+      assert.equal(await res.text(), proto, 'ground truth: the request saw what the proxy forwarded')
+    }
+    const samples = parseText(await (await fetch(base + '/metrics')).text())
+    const counts = samples.filter((s) => s.name === 'http_server_request_duration_count' && s.labels.http_route === '/p')
+    assert.deepEqual(Object.fromEntries(counts.map((s) => [s.labels.url_scheme, s.value])), { https: 2, http: 3 })
+  })
+
   test('the duration a request took lands in its bucket: a 300 ms handler is above 0.25 s', async (t) => {
     const { get } = await listen(t, { metrics: true }, (app) => {
       app.get('/wait', async () => { await new Promise((resolve) => setTimeout(resolve, 300)); return 'ok' })

@@ -16,8 +16,10 @@ export class MetricAttributes {
 
   get size (): number { return this.#size }
 
-  of (rawMethod: string, route: string | null, statusCode: number, scheme: string): Attributes {
+  of (rawMethod: string, route: string | null, statusCode: number, rawScheme: string): Attributes {
     const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : '_OTHER'
+    // request.protocol passes a trusted proxy's X-Forwarded-Proto on as sent: only two values become series
+    const scheme = rawScheme === 'https' ? 'https' : 'http'
     const byMethod = this.#level(this.#cache, route ?? '')
     const byStatus = this.#level(byMethod, method)
     const byScheme = this.#level(byStatus, statusCode)

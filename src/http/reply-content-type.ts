@@ -1,4 +1,4 @@
-// The reply's content-type header read as Fastify reads it before sending: a valid media type (or
+// A content-type header read as Fastify reads it (the reply's before sending, and request/reply.mediaType): a valid media type (or
 // none: empty and malformed values count as unset), whether it names a charset, and its normal form.
 const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/
 const SUBTYPE = /^[\w!#$%&'*+.^`|~-]+\s*$/

@@ -117,6 +117,11 @@ export class Reply {
     return this
   }
 
+  /** The content-type set so far as `type/subtype`, lower-cased, without parameters; undefined when none or malformed. */
+  get mediaType (): string | undefined {
+    return replyMediaType(this.getHeader('content-type'))?.mediaType
+  }
+
   getHeader (key: string): string | number | string[] | undefined {
     const name = key.toLowerCase()
     return this[kHeaders][name] ?? this.raw.getHeader(name)

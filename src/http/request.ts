@@ -7,6 +7,7 @@ import type { Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
 import { kAsyncContext, type RequestAsyncContext } from './request-context.js'
 import { kResponse, requestSignal } from './request-signal.js'
+import { replyMediaType } from './reply-content-type.js'
 import type { RouteContext } from './route-context.js'
 import { forwardedAddresses, lastEntry } from './trust-proxy.js'
 
@@ -65,6 +66,8 @@ export class Request {
   get headers () { return this.raw.headers }
   set headers (value) { this.raw.headers = value }
   get url (): string { return this.raw.url! }
+  /** The body's content-type as `type/subtype`, lower-cased, without parameters; undefined when none or malformed. */
+  get mediaType (): string | undefined { return replyMediaType(this.raw.headers['content-type'])?.mediaType }
   get originalUrl (): string { return (this.raw as { originalUrl?: string }).originalUrl ?? this.raw.url! }
   get method (): string { return this.raw.method! }
   get socket () { return this.raw.socket }

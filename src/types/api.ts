@@ -457,6 +457,8 @@ export interface FastifyReply<
   header(key: string, value: unknown): this
   headers(headers: Record<string, unknown>): this
   getHeader(key: string): string | number | string[] | undefined
+  /** The content-type set so far as `type/subtype` (lower-cased, no parameters); undefined when none or malformed. */
+  readonly mediaType: string | undefined
   getHeaders(): ReplyHeaders
   hasHeader(key: string): boolean
   removeHeader(key: string): this

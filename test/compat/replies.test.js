@@ -583,3 +583,34 @@ both('the reply\'s content type is read as a media type: raw headers count, malf
     'charset-any-case': [200, 'application/json; CHARSET=x', '{"a":1}']
   })
 })
+
+both('request.mediaType and reply.mediaType: type/subtype lower-cased without parameters, null when malformed, in hooks too, over a socket', async (factory) => {
+  const app = factory()
+  const seen = []
+  app.addHook('preHandler', async (request) => { seen.push(['preHandler', request.mediaType]) })
+  app.post('/', async (request, reply) => {
+    const before = reply.mediaType
+    reply.type(request.headers['x-reply-type'])
+    const set = reply.mediaType
+    reply.raw.setHeader('x-seen', 'yes')
+    return JSON.stringify({ request: request.mediaType ?? null, before: before ?? null, set: set ?? null })
+  })
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => { done(null, body) })
+  const base = await listen(app)
+  const post = (contentType, replyType) => new Promise((resolve, reject) => {
+    const headers = { 'x-reply-type': replyType }
+    if (contentType !== undefined) headers['content-type'] = contentType
+    const req = http.request(base + '/', { method: 'POST', headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => { body += c })
+      res.on('end', () => resolve(JSON.parse(body)))
+    })
+    req.on('error', reject)
+    req.end('{}')
+  })
+  assert.deepEqual(await post('Application/JSON; charset=UTF-8', 'Text/HTML; charset=latin1'), { request: 'application/json', before: null, set: 'text/html' })
+  assert.deepEqual(await post('text/plain ;  format=flowed', 'application/vnd.api+json'), { request: 'text/plain', before: null, set: 'application/vnd.api+json' })
+  assert.deepEqual(await post('TEXT/csv', 'nonsense'), { request: 'text/csv', before: null, set: null })
+  assert.deepEqual(seen.map(([, m]) => m ?? null), ['application/json', 'text/plain', 'text/csv'])
+})

@@ -1,27 +1,14 @@
 // A real Prometheus server for tests (Debian's `prometheus` package): started on a free loopback
 // port in a temp dir, scraping the given targets every second; PromQL over its HTTP API; stopped
 // (and its dir removed) at the end.
-import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import { join } from 'node:path'
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
+import { freePort, startServer, stopServer, which } from './servers.js'
 
 /** The prometheus binary's path, or null when it is not installed. */
 export function prometheusBinary () {
-  const r = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' })
-  return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : null
+  return which('prometheus') || null
 }
 
 /**
@@ -46,35 +33,23 @@ export async function startPrometheus ({ targets, metricsPath = '/metrics', time
     ''
   ].join('\n')
   writeFileSync(join(dir, 'prometheus.yml'), config)
-  const child = spawn(binary, [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn'
-  ], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  let exited = null
-  child.stdout.on('data', (d) => { output += d })
-  child.stderr.on('data', (d) => { output += d })
-  child.on('exit', (code, signal) => { exited = `exited with ${code ?? signal}` })
   const url = `http://127.0.0.1:${port}`
-  const stop = () => new Promise((resolve) => {
-    const done = () => { rmSync(dir, { recursive: true, force: true }); resolve() }
-    if (child.exitCode !== null || child.signalCode !== null) { done(); return }
-    const timer = setTimeout(() => { child.kill('SIGKILL') }, 10_000)
-    child.once('exit', () => { clearTimeout(timer); done() })
-    child.kill('SIGTERM')
-  })
-
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (exited !== null) { await stop(); throw new Error(`prometheus ${exited}: ${output.slice(-800)}`) }
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break
-    } catch {}
-    if (Date.now() > deadline) { await stop(); throw new Error(`prometheus not ready within ${timeoutMs} ms: ${output.slice(-800)}`) }
-    await new Promise((resolve) => setTimeout(resolve, 200))
+  const ready = async () => {
+    try { return (await fetch(`${url}/-/ready`)).ok } catch { return false }
   }
+  let server
+  try {
+    server = await startServer(binary, [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn'
+    ], ready, timeoutMs)
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  const stop = async () => { await stopServer(server.child); rmSync(dir, { recursive: true, force: true }) }
 
   /** An instant PromQL query: its result vector, each { metric, value: number }. */
   const query = async (promql) => {
@@ -88,5 +63,5 @@ export async function startPrometheus ({ targets, metricsPath = '/metrics', time
     const body = await (await fetch(`${url}/api/v1/targets?state=active`)).json()
     return body.data.activeTargets.map((t) => ({ scrapeUrl: t.scrapeUrl, health: t.health, lastScrape: Date.parse(t.lastScrape), lastError: t.lastError }))
   }
-  return { url, query, targets: activeTargets, stop, output: () => output }
+  return { url, query, targets: activeTargets, stop, output: server.output }
 }

@@ -1,6 +1,8 @@
 // Test fixtures for the live page: an ActivitySource filled by hand, activities and process
 // samples built by construction, and the page's API (from the build) until weft/observe exports it.
+import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
+import http from 'node:http'
 import { existsSync } from 'node:fs'
 export { registerActivityPage } from 'weft/observe'
 
@@ -167,5 +169,27 @@ export const startupView = {
       { name: 'auth', hooks: ['onRequest'], decorators: ['user'], routes: [], children: [] },
       { name: 'users-routes', hooks: ['preHandler'], decorators: [], routes: ['GET /users/:id', 'POST /users'], children: [] }
     ]
+  }
+}
+
+/** Opens the page's event stream at `base` on a connection of its own; `text()` is what it received so far. */
+export function openStream (base, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(base + '/_weft/events', { headers, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => { text += d })
+      resolve({ req, res, text: () => text })
+    })
+    req.on('error', reject)
+  })
+}
+
+/** Resolves once `check()` holds; fails naming `what` after `ms`. */
+export async function until (check, what, ms = 10_000) {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) assert.fail('timed out waiting for ' + what)
+    await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }

@@ -3,30 +3,10 @@
 // The process must live on, the page's snapshots must load and its stream must go on (saying what it missed).
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import http from 'node:http'
 import weft from 'weft'
 import { observe } from 'weft/observe'
-import { TestSource, makeActivity, registerActivityPage } from './fixtures.js'
+import { TestSource, makeActivity, openStream, registerActivityPage, until } from './fixtures.js'
 
-function openStream (base, headers) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(base + '/_weft/events', { headers, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => { text += d })
-      resolve({ req, res, text: () => text })
-    })
-    req.on('error', reject)
-  })
-}
-
-async function until (check, what, ms = 10_000) {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) assert.fail('timed out waiting for ' + what)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 /** The frames of a stream's text: [{ event, data }]. */
 function frames (text) {

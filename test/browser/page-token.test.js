@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import weft from 'weft'
 import { observe } from 'weft/observe'
-import { TestSource, makeActivity, registerActivityPage } from './fixtures.js'
+import { TestSource, makeActivity, openStream, registerActivityPage, until } from './fixtures.js'
 
 async function listening (app) {
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -157,25 +157,6 @@ describe('the page token', () => {
 })
 
 /** Opens an event stream; `text()` is what arrived so far. */
-function openStream (base, headers) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(base + '/_weft/events', { headers }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => { text += d })
-      resolve({ req, res, text: () => text })
-    })
-    req.on('error', reject)
-  })
-}
-
-async function until (check, what, ms = 10_000) {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) assert.fail('timed out waiting for ' + what)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 describe('the event streams are bounded', () => {
   const TOKEN = 'stream-test-token-0123456789'

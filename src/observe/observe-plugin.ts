@@ -223,6 +223,7 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
         inFlight: (detailStats?.openOperations ?? 0) + (timingTracker?.stats().openOperations ?? 0),
         resources: detailStats === undefined ? null : { size: detailStats.live, cap: detailStats.maxResources },
         exportQueue: tracing?.waitingSpans ?? null,
+        metricSeries: metrics?.series ?? null,
         streams: streams === null ? null : { size: streams.streams, cap: streams.maxStreams },
         streamEvents: streams === null ? null : { size: streams.events, cap: streams.maxEvents },
         streamBufferedBytes: streams === null ? null : { size: streams.bufferedBytes, cap: streams.maxBufferedBytes },

@@ -163,6 +163,8 @@ export interface ObserveSizes {
   resources: HeldCount | null
   /** Spans ended and not yet exported (queued or in flight; cap `tracing.maxQueueSize`). */
   exportQueue: HeldCount | null
+  /** With `metrics`: the series of the request metrics (route × method × status × scheme, the overflow one included). */
+  metricSeries: HeldCount | null
   /** Open event streams of the live page (cap `page.maxStreams`). */
   streams: HeldCount | null
   /** Events waiting for the page's next batch. */

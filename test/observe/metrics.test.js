@@ -137,7 +137,35 @@ describe('the Prometheus endpoint', () => {
     assert.match(answer.body, /# UNIT weft_request_cpu ms\n/)
     assert.match(answer.body, /# HELP weft_request_cpu .*clock/)
     assert.equal(one(samples, 'weft_request_leaks_total', { http_route: '/leaky' }), M)
-    assert.equal(samples.filter((s) => s.name === 'weft_request_leaks_total' && s.labels.http_route === '/cpu').length, 0)
+    // measured and none left: a zero, so rate() over it works, not an absent series
+    assert.equal(one(samples, 'weft_request_leaks_total', { http_route: '/cpu' }), 0)
+  })
+
+  test('bounded: past 2000 series, requests count in one otel.metric.overflow series and none is lost', async (t) => {
+    // 400 status codes × 6 methods = 2,400 distinct series asked for; the table keeps 1,999 and the overflow one
+    const { app, get } = await listen(t, { metrics: true }, (app) => {
+      app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url: '/s/:code', handler: async (request, reply) => reply.code(Number(request.params.code)).send() })
+    })
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
+    t.after(() => agent.destroy())
+    const port = app.server.address().port
+    const send = (method, path) => new Promise((resolve, reject) => {
+      http.request({ host: '127.0.0.1', port, method, path, agent }, (res) => { res.resume(); res.on('end', resolve) }).on('error', reject).end()
+    })
+    let sent = 0
+    for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const batch = []
+      for (let code = 200; code < 600; code++) batch.push(send(method, `/s/${code}`))
+      await Promise.all(batch)
+      sent += batch.length
+    }
+    const samples = parseText((await get('/metrics')).body)
+    const counts = samples.filter((s) => s.name === 'http_server_request_duration_count')
+    assert.equal(counts.length, 2000, 'series: 1,999 kept and the overflow one')
+    assert.equal(counts.reduce((sum, s) => sum + s.value, 0), sent, 'every request counted once')
+    const overflow = one(samples, 'http_server_request_duration_count', { otel_metric_overflow: 'true' })
+    assert.equal(overflow, sent - 1999)
+    assert.deepEqual(app.observe.sizes().metricSeries, { size: 2000, cap: 2000 })
   })
 
   test('prometheus.path moves the route; with only otlp there is no endpoint', async (t) => {

@@ -5,6 +5,7 @@ import { codes } from '../../errors.js'
 const INSTALL = '@opentelemetry/api @opentelemetry/resources @opentelemetry/sdk-metrics @opentelemetry/exporter-prometheus @opentelemetry/exporter-metrics-otlp-http'
 
 export interface MetricsPackages {
+  api: typeof import('@opentelemetry/api')
   resources: typeof import('@opentelemetry/resources')
   sdk: typeof import('@opentelemetry/sdk-metrics')
   prometheus: typeof import('@opentelemetry/exporter-prometheus')
@@ -27,12 +28,13 @@ async function load<T> (name: string, importIt: () => Promise<T>): Promise<T> {
 
 export async function loadMetricsPackages (): Promise<MetricsPackages> {
   // one literal import per package, so bundlers and `tsc` see each specifier
-  const [resources, sdk, prometheus] = await Promise.all([
+  const [api, resources, sdk, prometheus] = await Promise.all([
+    load('@opentelemetry/api', () => import('@opentelemetry/api')),
     load('@opentelemetry/resources', () => import('@opentelemetry/resources')),
     load('@opentelemetry/sdk-metrics', () => import('@opentelemetry/sdk-metrics')),
     load('@opentelemetry/exporter-prometheus', () => import('@opentelemetry/exporter-prometheus'))
   ])
-  return { resources, sdk, prometheus }
+  return { api, resources, sdk, prometheus }
 }
 
 export async function loadOtlpMetricExporter (): Promise<typeof import('@opentelemetry/exporter-metrics-otlp-http')> {

@@ -1,9 +1,11 @@
-// createRequestMetrics: the OpenTelemetry metrics SDK's MeterProvider for observe, with its three
-// instruments (request duration, request CPU, leaked resources) and its readers (Prometheus, OTLP).
-// One `record` per finished request; nothing here throws into a request (callers count errors).
-import type { Histogram, Counter } from '@opentelemetry/api'
+// createRequestMetrics: observe's per-route request metrics. Each finished request is added to its
+// series (series-table.ts) by observe itself; the official metrics SDK's readers (the Prometheus
+// exporter, OTLP) read them through a MetricProducer at each collection. Nothing here throws into a
+// request (callers count errors).
 import type { RequestActivity } from '../types.js'
-import { MAX_ATTRIBUTE_SETS, MetricAttributes } from './attributes.js'
+import { MAX_SERIES, SeriesTable } from './series-table.js'
+import { HistogramState } from './histogram-state.js'
+import { createSeriesProducer } from './series-producer.js'
 import { loadMetricsPackages, loadOtlpMetricExporter } from './load-packages.js'
 import { resolveServiceName, serviceAttributes } from '../otel/resource.js'
 import type { MetricsOptions } from './types.js'
@@ -20,22 +22,25 @@ export interface RequestMetrics {
   prometheusText (): Promise<string> | null
   /** The scrape path, or null when the endpoint is off. */
   readonly prometheusPath: string | null
-  /** Distinct attribute sets cached, and the most kept. */
-  readonly attributeSets: { size: number, cap: number }
+  /** Series held (distinct route, method, status and scheme; the overflow series included), and the most kept. */
+  readonly series: { size: number, cap: number }
   shutdown (): Promise<void>
 }
 
 export async function createRequestMetrics (options: MetricsOptions, onError: (error: unknown) => void): Promise<RequestMetrics> {
-  const { resources, sdk, prometheus } = await loadMetricsPackages()
+  const packages = await loadMetricsPackages()
+  const { resources, sdk, prometheus } = packages
   const extra = options.resourceAttributes ?? {}
   const serviceName = await resolveServiceName(options.serviceName, extra)
   const resource = resources.defaultResource().merge(resources.resourceFromAttributes(serviceAttributes(serviceName, extra)))
 
   const wantPrometheus = options.prometheus !== undefined ? options.prometheus !== false : options.otlp === undefined
   const prometheusPath = !wantPrometheus ? null : (typeof options.prometheus === 'object' ? options.prometheus.path : undefined) ?? '/metrics'
+  const table = new SeriesTable(DURATION_BUCKETS)
+  const producer = createSeriesProducer(table, resource, packages)
   const readers: import('@opentelemetry/sdk-metrics').IMetricReader[] = []
   // the official exporter, serving no port of its own: the app's route asks it to collect
-  const scrape = wantPrometheus ? new prometheus.PrometheusExporter({ preventServerStart: true }) : null
+  const scrape = wantPrometheus ? new prometheus.PrometheusExporter({ preventServerStart: true, metricProducers: [producer] }) : null
   const serializer = wantPrometheus ? new prometheus.PrometheusSerializer(undefined, false, undefined, false, false) : null
   if (scrape !== null) readers.push(scrape)
   if (options.otlp !== undefined) {
@@ -44,41 +49,26 @@ export async function createRequestMetrics (options: MetricsOptions, onError: (e
     readers.push(new sdk.PeriodicExportingMetricReader({
       exporter: new OTLPMetricExporter({ url: options.otlp.url }),
       exportIntervalMillis: intervalMs,
-      exportTimeoutMillis: Math.min(options.otlp.timeoutMs ?? 30_000, intervalMs)
+      exportTimeoutMillis: Math.min(options.otlp.timeoutMs ?? 30_000, intervalMs),
+      metricProducers: [producer]
     }))
   }
   const provider = new sdk.MeterProvider({ resource, readers })
-  const meter = provider.getMeter('weft-observe')
-  const duration: Histogram = meter.createHistogram('http.server.request.duration', {
-    description: 'Duration of HTTP server requests.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS }
-  })
-  const cpu: Histogram = meter.createHistogram('weft.request.cpu', {
-    description: "CPU time of the request's own callbacks and promise continuations, on the clock named by weft.cpu.clock (thread: the event-loop thread's CPU clock; wall: wall time around callbacks). Recorded at detail resources and up.",
-    unit: 'ms',
-    advice: { explicitBucketBoundaries: CPU_BUCKETS }
-  })
-  const leaks: Counter = meter.createCounter('weft.request.leaks', {
-    description: 'Resources a request started that were still alive when its response finished (detail resources and up).',
-    unit: '{resource}'
-  })
-  const attributes = new MetricAttributes()
-  // one extra attribute set per route for the CPU clock, built lazily like the others
-  const withClock = new WeakMap<object, Record<string, import('@opentelemetry/api').Attributes>>()
-
   return {
     prometheusPath,
-    get attributeSets () { return { size: attributes.size, cap: MAX_ATTRIBUTE_SETS } },
+    get series () { return { size: table.size, cap: MAX_SERIES } },
     record (activity, scheme) {
-      const attrs = attributes.of(activity.method, activity.route, activity.statusCode, scheme)
-      duration.record(activity.wallMs / 1000, attrs)
+      const series = table.of(activity.method, activity.route, activity.statusCode, scheme)
+      series.duration.record(activity.wallMs / 1000)
       if (activity.cpuMs !== null && activity.cpuClock !== null) {
-        let clocks = withClock.get(attrs)
-        if (clocks === undefined) { clocks = {}; withClock.set(attrs, clocks) }
-        const clocked = clocks[activity.cpuClock] ??= { ...attrs, 'weft.cpu.clock': activity.cpuClock }
-        cpu.record(activity.cpuMs, clocked)
-        if (activity.leaks.length > 0) leaks.add(activity.leaks.length, attrs)
+        let clocked = series.cpu.get(activity.cpuClock)
+        if (clocked === undefined) {
+          clocked = { attributes: { ...series.attributes, 'weft.cpu.clock': activity.cpuClock }, histogram: new HistogramState(CPU_BUCKETS) }
+          series.cpu.set(activity.cpuClock, clocked)
+        }
+        clocked.histogram.record(activity.cpuMs)
+        // measured: a route whose requests leave nothing shows 0, not an absent series
+        series.leaks = (series.leaks ?? 0) + activity.leaks.length
       }
     },
     prometheusText () {

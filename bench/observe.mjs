@@ -24,8 +24,9 @@ const SERVERS = [
   { name: 'timing', label: 'weft + observe timing', file: 'observe-weft.mjs', mode: 'timing' },
   { name: 'resources', label: 'weft + observe resources', file: 'observe-weft.mjs', mode: 'resources' },
   { name: 'otel', label: 'weft + timing + OTel export', file: 'observe-weft.mjs', mode: 'otel', exports: true },
-  { name: 'page', label: 'weft + timing + page (idle)', file: 'observe-weft.mjs', mode: 'page', optional: true },
+  { name: 'page', label: 'weft + timing + page and API (idle)', file: 'observe-weft.mjs', mode: 'page', optional: true },
   { name: 'metrics', label: 'weft + timing + metrics', file: 'observe-weft.mjs', mode: 'metrics' },
+  { name: 'deep', label: 'weft + timing, resources 1 in 100, 5 slowest kept', file: 'observe-weft.mjs', mode: 'deep', optional: true },
   { name: 'fastify', label: 'fastify', file: 'observe-fastify.mjs', mode: 'plain' },
   { name: 'fastify-otel', label: 'fastify + @fastify/otel + SDK', file: 'observe-fastify.mjs', mode: 'otel', exports: true }
 ]
@@ -278,6 +279,14 @@ function targets (units) {
     if (!metrics || !timingHere) continue
     const r = sameRound(metrics, timingHere)
     line(`${ROUTES[route].path}: metrics ≤ 1.03 × timing: ${r.toFixed(3)} (same-round median; ${pct(metrics.cpuVsOffPaired)} vs off, timing ${pct(timingHere.cpuVsOffPaired)})`, r <= 1.03)
+  }
+  // deep sampling (issue 18): resources for one request in 100, amortized, at most 2% more than timing
+  for (const route of ['hello', 'call']) {
+    const deep = at(route, 'deep')
+    const timingHere = at(route, 'timing')
+    if (!deep || !timingHere) continue
+    const r = sameRound(deep, timingHere)
+    line(`${ROUTES[route].path}: deep sampling (1 in 100) ≤ 1.02 × timing: ${r.toFixed(3)} (same-round median; ${pct(deep.cpuVsOffPaired)} vs off, timing ${pct(timingHere.cpuVsOffPaired)})`, r <= 1.02)
   }
   // database spans: what observe adds on /db beyond what it adds on /hello (the request itself)
   for (const name of ['timing', 'resources', 'otel']) {

@@ -1,7 +1,8 @@
 // Weft serving bench/observe.mjs's routes, observe per argv[2]: off | channels | timing | resources |
-// otel | page | metrics (channels: off + empty subscribers on mysql2's TracingChannels; otel: timing + tracing
+// otel | page | metrics | deep (channels: off + empty subscribers on mysql2's TracingChannels; otel: timing + tracing
 // to BENCH_OTLP_URL; page: timing + the live page, no browser connected; metrics: timing + per-route
-// metrics with their Prometheus endpoint, not scraped during the load).
+// metrics with their Prometheus endpoint, not scraped during the load; deep: timing for every request,
+// resources for one in 100, the 5 slowest of each route kept whole).
 import weft from 'weft'
 import { observe } from 'weft/observe'
 import { HOST, addApp, mode, ready, subscribeMysqlChannels } from './observe-app.mjs'
@@ -13,7 +14,8 @@ const modes = {
   resources: { detail: 'resources' },
   otel: { detail: 'timing', tracing: { url: process.env.BENCH_OTLP_URL ?? 'http://127.0.0.1:4318/v1/traces', serviceName: 'bench-weft' } },
   page: { detail: 'timing', page: true },
-  metrics: { detail: 'timing', metrics: true }
+  metrics: { detail: 'timing', metrics: true },
+  deep: { detail: 'resources', sample: 0.01, keepSlowest: 5 }
 }
 if (!(mode in modes)) {
   console.error(`unknown mode ${JSON.stringify(mode)} (expected ${Object.keys(modes).join(', ')})`)

@@ -23,7 +23,8 @@ function answerOnSocket (socket: Duplex, statusCode: number, body: string): void
     socket.destroy()
     return
   }
-  socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  // byte for byte Fastify's answer (header order included); the socket closes once it is out
+  socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`,
     () => socket.destroy())
 }
 

@@ -65,6 +65,22 @@ describe('node:http server options', () => {
     const answer = await rawExchange(app.server.address().port, 'GET / HTTP/1.1\r\nHost: x\r\n')
     assert.match(answer, /^HTTP\/1\.1 408 /)
   })
+
+  both('a client error\'s answer is Fastify\'s, byte for byte (408, 431 and 400)', async (factory) => {
+    const app = factory({ requestTimeout: 100, http: { connectionsCheckingInterval: 50, maxHeaderSize: 1024 } })
+    app.get('/', async () => 'ok')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = app.server.address().port
+    const answers = [
+      [await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n'), 408, 'Request Timeout', 'Client Timeout'],
+      [await rawExchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2048)}\r\n\r\n`), 431, 'Request Header Fields Too Large', 'Exceeded maximum allowed HTTP header size'],
+      [await rawExchange(port, 'GET / HTTP/1.1\r\nHost x\r\n\r\n'), 400, 'Bad Request', 'Client Error']
+    ]
+    for (const [answer, code, status, message] of answers) {
+      const body = `{"error":"${status}","message":"${message}","statusCode":${code}}`
+      assert.equal(answer, `HTTP/1.1 ${code} ${status}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
+    }
+  })
 })
 
 describe('handlerTimeout', () => {

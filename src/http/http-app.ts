@@ -321,6 +321,11 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
 
   protected override async stopServing (): Promise<void> {
+    // One event-loop turn first, as Fastify's close takes: Node's server.close() destroys every
+    // connection it deems idle, and one whose response was ended in this very turn (a handler
+    // calling close() after its send) still counts as idle until that response has flushed —
+    // a pipelined request already read on it would be lost. After the turn it carries that next one.
+    if (this.server.listening) await new Promise<void>((resolve) => { nextTurn(resolve) })
     await Promise.all([this.#stopMain(), ...this.bindings.splice(0).map((b) => this.#stopBinding(b.server, b.closeSessions))])
   }
 
@@ -358,6 +363,9 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
 }
 
+
+/** setImmediate as it was at load: node:test's mock timers, mocking the global, do not stall close(). */
+const nextTurn = setImmediate
 /** The lowercase header name a request id is read from, or false (Fastify's reading of requestIdHeader). */
 function requestIdHeaderName (option: unknown): string | false {
   if (typeof option === 'string') return option.length > 0 ? option.toLowerCase() : false

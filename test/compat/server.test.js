@@ -172,4 +172,28 @@ describe('requests during close()', () => {
       agent.destroy()
     }
   })
+
+  both('a handler calling close() after its send: the request pipelined behind it, already read, is still served', async (factory) => {
+    const { Client } = await import('undici')
+    const app = factory({ forceCloseConnections: false })
+    let served = 0
+    app.get('/', async (request, reply) => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      reply.send({ n: ++served })
+      app.close()
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const client = new Client(`http://127.0.0.1:${app.server.address().port}`, { pipelining: 2 })
+    try {
+      const answers = await within(Promise.allSettled([
+        client.request({ path: '/', method: 'GET', blocking: false }),
+        client.request({ path: '/', method: 'GET', blocking: false })
+      ]), 'both pipelined requests')
+      const outcomes = await Promise.all(answers.map(async (a) => a.status === 'fulfilled' ? [a.value.statusCode, await a.value.body.json()] : a.reason.code))
+      assert.deepEqual(outcomes.map((o) => Array.isArray(o) ? o[0] : o), [200, 200])
+      assert.deepEqual(outcomes.map((o) => o[1].n).sort(), [1, 2])
+    } finally {
+      await client.close().catch(() => {})
+    }
+  })
 })

@@ -601,9 +601,10 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
   } catch {
     // a stream-like payload Node does not take for a stream: its own pipe() ends the response
   }
+  // the response is over while the source still runs (the client left, or code ended reply.raw itself): stop it
   res.once('close', () => {
-    if (res.writableFinished || !sourceOpen) return
-    if (res.headersSent && !failed) reply.log.info({ res: reply }, 'stream closed prematurely')
+    if (!sourceOpen) return
+    if (!res.writableFinished && res.headersSent && !failed) reply.log.info({ res: reply }, 'stream closed prematurely')
     closeSource(reply, stream)
   })
   // with trailers, they end the response once the stream has ended (finished() above)

@@ -614,3 +614,18 @@ both('request.mediaType and reply.mediaType: type/subtype lower-cased without pa
   assert.deepEqual(await post('TEXT/csv', 'nonsense'), { request: 'text/csv', before: null, set: null })
   assert.deepEqual(seen.map(([, m]) => m ?? null), ['application/json', 'text/plain', 'text/csv'])
 })
+
+both('a stream payload still running when code ends reply.raw itself is destroyed', async (factory) => {
+  const app = factory()
+  const destroyed = deferred()
+  app.get('/', (request, reply) => {
+    const source = new Readable({ read () {}, destroy (err, callback) { destroyed.resolve('destroyed'); callback(err) } })
+    reply.code(200).send(source)
+    reply.raw.end('hello\n')
+  })
+  const base = await listen(app)
+  const response = await fetch(base + '/')
+  assert.equal(response.status, 200)
+  assert.equal(await response.text(), 'hello\n')
+  assert.equal(await within(destroyed.promise, 'the source stream destroyed'), 'destroyed')
+})

@@ -85,7 +85,8 @@ export class Reply {
 
   code (statusCode: number): this {
     const n = Number(statusCode)
-    if (!Number.isInteger(n) || n < 100 || n > 599) throw new codes.FST_ERR_BAD_STATUS_CODE(String(statusCode))
+    // as Fastify: any number from 100 to 599 (Node truncates a fraction when it writes the head)
+    if (!(n >= 100 && n <= 599)) throw new codes.FST_ERR_BAD_STATUS_CODE(String(statusCode))
     this.raw.statusCode = n
     return this
   }

@@ -629,3 +629,18 @@ both('a stream payload still running when code ends reply.raw itself is destroye
   assert.equal(await response.text(), 'hello\n')
   assert.equal(await within(destroyed.promise, 'the source stream destroyed'), 'destroyed')
 })
+
+both('reply.code() takes any number from 100 to 599 (404.5 goes out as 404); null, undefined and 600 are FST_ERR_BAD_STATUS_CODE', async (factory) => {
+  const app = factory()
+  app.get('/:code', (request, reply) => {
+    const raw = request.params.code
+    reply.code(raw === 'null' ? null : raw === 'undefined' ? undefined : Number(raw)).send('ok')
+  })
+  const base = await listen(app)
+  const answers = {}
+  for (const code of ['404.5', '100.2', '599', 'null', 'undefined', '600', '99.9']) {
+    const response = await fetch(`${base}/${code}`).catch(() => null)
+    answers[code] = response === null ? 'no answer' : response.status === 500 ? (await response.json()).code : response.status
+  }
+  assert.deepEqual(answers, { 404.5: 404, 100.2: 'no answer', 599: 599, null: 'FST_ERR_BAD_STATUS_CODE', undefined: 'FST_ERR_BAD_STATUS_CODE', 600: 'FST_ERR_BAD_STATUS_CODE', 99.9: 'FST_ERR_BAD_STATUS_CODE' })
+})

@@ -13,6 +13,7 @@ import { answerMissingHost, defaultClientErrorHandler, lacksRequiredHost, type C
 import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { initialConfig } from './initial-config.js'
+import { checkServerOptions } from './options-validation.js'
 import { handleRequest, requestStages } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
@@ -130,12 +131,15 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   /** Closes the HTTP/2 server's open sessions (GOAWAY) at close(): Weft's, or a serverFactory's closeHttp2Sessions. */
   #closeSessions: (() => void) | null = null
   #initialConfig: Readonly<Record<string, unknown>> | null = null
+  readonly #checkedOptions: Record<string, unknown>
   /** Servers bound besides `server` (listen on 'localhost': its other addresses), with their HTTP/2 session closers. */
   readonly bindings: Array<{ server: Server, closeSessions: (() => void) | null }> = []
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
     this.options = options
+    // Fastify's check of its documented options (types, coercion, defaults): the copy feeds initialConfig
+    this.#checkedOptions = checkServerOptions(options)
     this.loggerEnabled = loggerEnabled
     this.requestLogging = loggerEnabled && options.disableRequestLogging !== true
     this.requestLogFilter = typeof options.disableRequestLogging === 'function' ? options.disableRequestLogging : null
@@ -153,7 +157,6 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     checkAjvOptions(options.ajv)
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
-    if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
     const schemaErrorFormatter = options.schemaErrorFormatter ? checkSchemaErrorFormatter(options.schemaErrorFormatter, this) : undefined
     this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory, childLoggerFactory: options.childLoggerFactory }
     const routerOptions = { ...options, ...options.routerOptions }
@@ -241,7 +244,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   /** Fastify's documented server options with their defaults, made once. */
   get initialConfig (): Readonly<Record<string, unknown>> {
     if (this.#initialConfig !== null) return this.#initialConfig
-    this.#initialConfig = initialConfig(this.options, {
+    this.#initialConfig = initialConfig(this.#checkedOptions, {
       requestTimeout: this.server.requestTimeout ?? 0,
       keepAliveTimeout: this.server.keepAliveTimeout ?? 0,
       requestIdHeader: requestIdHeaderName(this.options.requestIdHeader)

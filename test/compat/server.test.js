@@ -58,6 +58,37 @@ describe('node:http server options', () => {
     assert.equal(app.server.headersTimeout, nodeDefault)
   })
 
+  both('the documented options are checked and coerced as Fastify does (FST_ERR_INIT_OPTS_INVALID with Ajv\'s messages)', async (factory) => {
+    const refused = [
+      [{ connectionTimeout: 1.3 }, '["must be integer"]'],
+      [{ connectionTimeout: [] }, '["must be integer"]'],
+      [{ pluginTimeout: 'x' }, '["must be integer"]'],
+      [{ maxParamLength: 1.5 }, '["must be integer"]'],
+      [{ caseSensitive: 'yes' }, '["must be boolean"]'],
+      [{ routerOptions: { ignoreTrailingSlash: 'sometimes' } }, '["must be boolean"]'],
+      [{ forceCloseConnections: 'x' }, '["must match pattern \\"idle\\"","must be boolean","must match exactly one schema in oneOf"]']
+    ]
+    for (const [options, messages] of refused) {
+      assert.throws(() => factory(options), (err) => {
+        assert.equal(err.code, 'FST_ERR_INIT_OPTS_INVALID', JSON.stringify(options))
+        assert.equal(err.message, `Invalid initialization options: '${messages}'`)
+        assert.ok(Array.isArray(err.errors) && err.errors.length > 0)
+        return true
+      })
+    }
+    for (const bodyLimit of ['100', 'abc', 0, 1.5]) {
+      assert.throws(() => factory({ bodyLimit }), { code: 'FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT' })
+    }
+    const options = { connectionTimeout: '5', caseSensitive: 'false', requestIdHeader: 5, routerOptions: { maxParamLength: '50' } }
+    const app = factory(options)
+    assert.equal(app.initialConfig.connectionTimeout, 5)
+    assert.equal(app.initialConfig.caseSensitive, false)
+    assert.equal(app.initialConfig.requestIdHeader, false)
+    assert.equal(app.initialConfig.routerOptions.maxParamLength, 50)
+    assert.equal(options.connectionTimeout, '5', 'the caller\'s object is left as given')
+    assert.equal(options.routerOptions.maxParamLength, '50')
+  })
+
   both('slow headers are cut with a 408 once requestTimeout passes', async (factory) => {
     const app = factory({ requestTimeout: 100, http: { connectionsCheckingInterval: 50 } })
     app.get('/', async () => 'ok')

@@ -3,10 +3,11 @@
 // runs (start time, request count), shows a kept run's requests and routes, opens its requests, and
 // compares a request of one run with one of another (the added and no-longer-run operations exactly).
 // Without history the page says nothing about runs. History needs node:sqlite (Node 22.5+).
+// Screenshots go to test/browser/output/ (docs/page-history.png with WEFT_PAGE_SCREENSHOT_DOCS=1).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -171,6 +172,9 @@ describe('the page reads history: a run picker, kept runs, compare across runs',
     assert.match(text, /^added operations: fs fs\.promises ×3 \(/m)
     assert.match(text, /^operations no longer run: timer setTimeout ×2 \(/m)
     assert.match(text, /deltas are the second minus the first/)
+    mkdirSync(output, { recursive: true })
+    const shot = await page.screenshot({ path: new URL('page-history.png', output).pathname })
+    if (process.env.WEFT_PAGE_SCREENSHOT_DOCS === '1') writeFileSync(new URL('../../docs/page-history.png', import.meta.url), shot)
     await close()
 
     // the live run against the same kept baseline: the timers stay (2 → 1), the file read is new
@@ -180,8 +184,6 @@ describe('the page reads history: a run picker, kept runs, compare across runs',
     await page.waitForSelector('#waterfall-compare:not([hidden])')
     assert.deepEqual(await page.$$eval('#waterfall-compare-ops li', (ls) => ls.map((l) => [l.dataset.change, l.dataset.operation, Number(l.dataset.count)])), [['added', 'fs fs.promises', LIVE.reads]])
     assert.ok(apiCalls.some((c) => c.includes('/api/v1/compare?') && c.includes(`aRun=${first.run}`) && c.includes('bStartedAt=')), apiCalls.join('\n'))
-    mkdirSync(output, { recursive: true })
-    await page.screenshot({ path: new URL('page-history.png', output).pathname })
     await close()
     assert.equal(third.run, runs.current)
   })

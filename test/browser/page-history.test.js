@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Ajv } from 'ajv'
 import { findChromium, noChromium } from './fixtures.js'
 
 const APP = fileURLToPath(new URL('./fixtures/history-app.mjs', import.meta.url))
@@ -98,6 +99,9 @@ describe('the page reads history: a run picker, kept runs, compare across runs',
   })
 
   test('the picker lists the live run and each kept run with its start time and request count', async () => {
+    const schema = await (await fetch(live.origin + '/_weft/api/v1/schema/runs.json', { headers: { authorization: 'Bearer ' + live.token } })).json()
+    const validate = new Ajv({ allErrors: true }).compile(schema)
+    assert.ok(validate(runs), JSON.stringify(validate.errors))
     assert.equal(runs.runs.length, 3)
     const [third, second, first] = runs.runs
     assert.equal(runs.current, third.run, 'the API names the run this process writes')

@@ -646,6 +646,8 @@
   async function loadRuns () {
     clearTimeout(runsTimer)
     try {
+      // a page in a background tab asks again once it is shown (below)
+      if (document.hidden && $('run-picker') !== null) return
       const { runs, current } = await getJson('runs')
       drawRuns(runs, current)
     } catch (err) {
@@ -654,6 +656,7 @@
       runsTimer = setTimeout(loadRuns, RUNS_EVERY_MS) // the live run's count grows, runs come and go
     }
   }
+  document.addEventListener('visibilitychange', () => { if (historyOn && !document.hidden) loadRuns() })
   /** Shows `value`'s requests: 'live', or a kept run's number (its newest requests, read once). */
   async function pickRun (value) {
     const seq = ++pickSeq

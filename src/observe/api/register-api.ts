@@ -93,21 +93,36 @@ export function registerApi (instance: any, source: ActivitySource, base: string
     for (const a of source.recent()) if (a.id === id && (startedAt === undefined || a.startedAt === startedAt)) return json(reply, a)
     return failure(reply, 404, `no stored request has id ${JSON.stringify(id)} (only the most recent ones are kept: the recent option)`)
   })
-  // two stored requests compared operation by operation (b against the baseline a), with the text the CLIs print
+  // two requests compared operation by operation (b against the baseline a), with the text the CLIs
+  // print. Each is a stored request (`aStartedAt` picks one of several with its id) or, with the history
+  // option, a request of a kept run (`aRun`): the same route across two runs, as `weft inspect --history
+  // compare 3:req-5 4:req-7` reads it (the history's request resource, then the one comparison)
   instance.get(`${v1}/compare`, routeOptions, async (request: any, reply: any) => {
     const q = request.query ?? {}
-    const pick = (name: 'a' | 'b'): RequestActivity | string => {
+    const pick = (name: 'a' | 'b'): RequestActivity | ApiError => {
       const id = q[name]
-      if (typeof id !== 'string' || id === '') return `${name} must be a request id (given once)`
+      const wrong = (statusCode: number, message: string, parameter: string = name): ApiError => ({ statusCode, error: '', message, parameter })
+      if (typeof id !== 'string' || id === '') return wrong(400, `${name} must be a request id (given once)`)
+      const run = q[name + 'Run']
+      if (run !== undefined) {
+        if (history === undefined) return wrong(404, `${name}Run reads a kept run: observe's history option is off`, name + 'Run')
+        if (typeof run !== 'string') return wrong(400, `${name}Run must be a run number (given once)`, name + 'Run')
+        // the run first (its one row), so an error names the parameter that was wrong: the run or the id
+        const kept = history('routes', { run })
+        if (kept.statusCode !== 200) return wrong(kept.statusCode, (kept.body as ApiError).message, name + 'Run')
+        const answer = history('requests/' + encodeURIComponent(id), { run })
+        if (answer.statusCode === 200) return answer.body as RequestActivity
+        return wrong(answer.statusCode, (answer.body as ApiError).message)
+      }
       const at = q[name + 'StartedAt']
       const startedAt = typeof at === 'string' && at !== '' ? Number(at) : undefined
       for (const a of source.recent()) if (a.id === id && (startedAt === undefined || a.startedAt === startedAt)) return a
-      return `no stored request has id ${JSON.stringify(id)}`
+      return wrong(404, `no stored request has id ${JSON.stringify(id)}`)
     }
     const a = pick('a')
+    if ('message' in a) return failure(reply, a.statusCode, a.message, a.parameter)
     const b = pick('b')
-    if (typeof a === 'string') return failure(reply, a.startsWith('no ') ? 404 : 400, a, 'a')
-    if (typeof b === 'string') return failure(reply, b.startsWith('no ') ? 404 : 400, b, 'b')
+    if ('message' in b) return failure(reply, b.statusCode, b.message, b.parameter)
     const comparison = compareActivities(a, b)
     return json(reply, { comparison, text: comparisonText(comparison) })
   })
@@ -137,6 +152,6 @@ export function registerApi (instance: any, source: ActivitySource, base: string
     return reply
   })
   // anything else under v1 (a typo, a resource of a later version) answers JSON, not the app's 404
-  instance.get(`${v1}/*`, routeOptions, async (request: any, reply: any) => failure(reply, 404, `no API resource at ${request.url.split('?')[0]} (there are requests, requests/:id, routes, compare?a=&b=, runs, process, startup, events, schema/<resource>.json)`))
+  instance.get(`${v1}/*`, routeOptions, async (request: any, reply: any) => failure(reply, 404, `no API resource at ${request.url.split('?')[0]} (there are requests, requests/:id, routes, compare?a=&b= (aRun/bRun with history), runs, process, startup, events, schema/<resource>.json)`))
   return () => { hub.close() }
 }

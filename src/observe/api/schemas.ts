@@ -137,7 +137,7 @@ function schema (name: string, title: string, body: Record<string, unknown>): Re
   return { $schema: 'http://json-schema.org/draft-07/schema#', $id: `weft-observe-api-v1-${name}`, title, ...body, definitions }
 }
 
-/** By resource name: `requests`, `request`, `routes`, `process`, `startup`, `event`, `error`. */
+/** By resource name: `requests`, `request`, `routes`, `process`, `startup`, `runs`, `event`, `error`. */
 export const API_SCHEMAS: Readonly<Record<string, Record<string, unknown>>> = {
   requests: schema('requests', 'GET api/v1/requests: stored requests matching the filters, newest or slowest first', strict({
     stored: { type: 'integer', description: 'Requests stored now (the recent option caps it).' },
@@ -151,6 +151,21 @@ export const API_SCHEMAS: Readonly<Record<string, Record<string, unknown>>> = {
   startup: schema('startup', "GET api/v1/startup: the app's startup timeline and plugin tree (null before it booted)", strict({
     startup: { oneOf: [{ $ref: '#/definitions/startup' }, { type: 'null' }] }
   })),
+  runs: schema('runs', 'GET api/v1/runs (the history option): the runs the history keeps, newest first, and the run this process writes', strict({
+    runs: {
+      type: 'array',
+      items: strict({
+        run: int,
+        pid: int,
+        node: { type: 'string', description: 'process.version of the run.' },
+        startedAt: { type: 'number', description: 'Epoch milliseconds.' },
+        endedAt: { type: ['number', 'null'], description: 'Epoch milliseconds; null while the run goes on, or when its process ended without app.close().' },
+        requests: { type: 'integer', description: 'Requests written.' },
+        dropped: { type: 'integer', description: 'Requests past maxRequests, not written.' }
+      })
+    },
+    current: { type: 'integer', description: 'The run this process writes (the live one).' }
+  }, ['current'])),
   event: schema('event', 'GET api/v1/events: the data of each `request` event (Server-Sent Events)', { $ref: '#/definitions/summary' }),
   error: schema('error', 'Every error answer', strict({ statusCode: int, error: str, message: str, parameter: str }, ['parameter']))
 }

@@ -5,7 +5,7 @@ import type { RouteSummary } from '../types.js'
 import { answerHistory, type HistoryAnswer } from './history-reader.js'
 import { HistoryWriter } from './history-writer.js'
 import { openDatabase, sqliteMissing } from './open-database.js'
-import type { HistoryOptions, SqliteDatabase } from './types.js'
+import type { HistoryOptions, RunList, SqliteDatabase } from './types.js'
 
 export const HISTORY_OPTION_KEYS = ['path', 'runs', 'maxRequests', 'flushMs']
 /** The most runs a history keeps. */
@@ -41,7 +41,13 @@ export function startHistory (options: HistoryOptions, routes: () => RouteSummar
   return {
     writer,
     maxRequests,
-    // the answer reads what was written; the current run's queue is written first
-    answer: (resource, query) => { writer.flush(); return answerHistory(db, resource, query) }
+    // the answer reads what was written; the current run's queue is written first. `runs` names the
+    // run this process writes (`current`), so the page tells the live run from the kept ones
+    answer: (resource, query) => {
+      writer.flush()
+      const answer = answerHistory(db, resource, query)
+      if (resource === 'runs' && answer.statusCode === 200) (answer.body as RunList).current = writer.run
+      return answer
+    }
   }
 }

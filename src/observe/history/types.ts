@@ -28,6 +28,8 @@ export interface HistoryRun {
 
 export interface RunList {
   runs: HistoryRun[]
+  /** The run the answering process writes (the live one); absent when the file is read after the process is gone. */
+  current?: number
 }
 
 /** The minimal part of node:sqlite's DatabaseSync that history uses (typed here: @types/node may lack it). */

@@ -65,7 +65,7 @@ export function registerActivityPage (instance: any, source: ActivitySource, opt
   const base = checkOptions(source, options)
   const allow = options.allow
   const token = options.token === false ? null : new PageToken(options.token, base === '' ? '/' : base)
-  const { html, assets } = loadPageAssets(base)
+  const { html, assets } = loadPageAssets(base, typeof source.history === 'function')
   const streams = {
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,

@@ -1,8 +1,11 @@
 // Weft's live activity page: reads the JSON API (api/v1), then follows the event stream; draws the
-// requests table, one request's waterfall (SVG), the routes table, process charts (uPlot) and startup.
+// requests table, one request's waterfall (SVG), the routes table, process charts (uPlot) and startup;
+// with observe's history option, a run picker reads a kept run's requests and routes (api/v1/runs).
 'use strict'
 ;(function () {
   const base = document.querySelector('meta[name="weft-page-base"]').content
+  // 'on' only when the source keeps runs: otherwise the page asks for no runs and shows no picker
+  const historyOn = document.querySelector('meta[name="weft-page-history"]').content === 'on'
   const MAX_REQUESTS = 500
   const MAX_SAMPLES = 600
   const NO_ROUTE = '\u0000none'
@@ -15,8 +18,13 @@
     samples: [],
     view: 'requests',
     openKey: null,
-    dropped: 0
+    dropped: 0,
+    // a kept run picked in the run picker ({ run, requests, byKey, routes }, read once); null: the live run
+    past: null,
+    keyOf: (a) => keyOf(a)
   }
+  /** What the requests table shows: the live run (state itself) or the kept run picked. */
+  const shownStore = () => state.past || state
 
   const $ = (id) => document.getElementById(id)
 
@@ -38,6 +46,12 @@
     const d = new Date(epochMs)
     const p = (n, w) => String(n).padStart(w, '0')
     return `${p(d.getHours(), 2)}:${p(d.getMinutes(), 2)}:${p(d.getSeconds(), 2)}.${p(d.getMilliseconds(), 3)}`
+  }
+  /** `2026-12-07 21:40:01`, local time: when a kept run started. */
+  function dateTime (epochMs) {
+    const d = new Date(epochMs)
+    const p = (n) => String(n).padStart(2, '0')
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
   }
   const routeKey = (a) => (a.route === null ? NO_ROUTE : a.route)
   // a request's id is not unique (with requestIdHeader the client picks it): the page keys a request by
@@ -148,16 +162,18 @@
   function drawRouteFilter () {
     const select = $('filter-route')
     const chosen = select.value
-    const keys = [...state.routes].sort()
+    const keys = [...shownStore().routes].sort()
     select.replaceChildren(el('option', { value: '', text: 'all routes' }),
       ...keys.map((k) => el('option', { value: k, text: k === NO_ROUTE ? '(no route)' : k })))
-    select.value = chosen
+    // a route the run picked now lacks falls back to all routes
+    select.value = keys.includes(chosen) ? chosen : ''
   }
 
   function visibleRequests () {
     const route = $('filter-route').value
     const status = $('filter-status').value
-    let rows = state.requests.filter((a) =>
+    const store = shownStore()
+    let rows = store.requests.filter((a) =>
       (route === '' || routeKey(a) === route) && (status === '' || String(Math.floor(a.statusCode / 100)) === status))
     if ($('sort-slowest').checked) rows = rows.slice().sort((x, y) => y.wallMs - x.wallMs)
     return rows
@@ -165,11 +181,12 @@
 
   function drawRequests () {
     const rows = visibleRequests()
+    const store = shownStore()
     const focusedKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined
     const body = $('requests').tBodies[0]
     const out = rows.map((a) => {
       const leaks = leakCount(a)
-      const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'data-key': keyOf(a), 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
+      const tr = el('tr', { tabindex: '0', 'data-id': a.id, 'data-key': store.keyOf(a), 'aria-label': `${a.method} ${routeLabel(a)} ${a.statusCode}, ${ms(a.wallMs)}; Enter opens its waterfall` },
         el('td', { class: 'muted', text: clock(a.startedAt) }),
         el('td', { class: 'method', text: a.method }),
         el('td', { class: 'route', title: a.url }, routeLabel(a), ...(a.repeated && a.repeated.length > 0
@@ -182,8 +199,11 @@
       return tr
     })
     body.replaceChildren(...out)
-    $('requests-empty').hidden = state.requests.length > 0
-    $('request-count').textContent = `${rows.length} of ${state.requests.length} shown` + (state.dropped > 0 ? ` · ${state.dropped} missed while the page was behind` : '')
+    $('requests-empty').hidden = store.requests.length > 0
+    $('requests-empty').textContent = store === state ? 'No requests yet. Send one to the app and it appears here.' : `Run ${store.run} kept no requests.`
+    $('request-count').textContent = `${rows.length} of ${store.requests.length} shown` + (store === state
+      ? (state.dropped > 0 ? ` · ${state.dropped} missed while the page was behind` : '')
+      : ` · run ${store.run}` + (store.stored > store.requests.length ? ` (the ${store.requests.length} most recent of ${store.stored})` : ''))
     if (focusedKey !== undefined) {
       const again = body.querySelector(`tr[data-key="${CSS.escape(focusedKey)}"]`)
       if (again) again.focus()
@@ -213,6 +233,8 @@
   })
 
   // ---- compare: a baseline request, then any other one against it (api/v1/compare) ------------
+  // each is { a, run }: the request and the kept run it was read from (null: the live run), so a
+  // request of one run compares with one of another (aRun/bRun: the same route across two runs)
   let baseline = null
   let shownRequest = null
   $('compare-baseline').addEventListener('click', () => {
@@ -220,21 +242,35 @@
     baseline = shownRequest
     showCompareBar()
   })
+  /** The compare resource's parameters for one side: by start time in the live run, by run number in a kept one. */
+  function sideOf (name, side) {
+    const q = { [name]: side.a.id }
+    if (side.run === null) q[name + 'StartedAt'] = String(side.a.startedAt)
+    else q[name + 'Run'] = String(side.run)
+    return q
+  }
   $('compare-run').addEventListener('click', async () => {
     if (baseline === null || shownRequest === null) return
-    const q = new URLSearchParams({ a: baseline.id, aStartedAt: String(baseline.startedAt), b: shownRequest.id, bStartedAt: String(shownRequest.startedAt) })
+    const q = new URLSearchParams(Object.assign(sideOf('a', baseline), sideOf('b', shownRequest)))
     try {
-      const { text } = await getJson('compare?' + q.toString())
+      const { comparison, text } = await getJson('compare?' + q.toString())
+      // ids restart with each process: the heading names the run of each side
+      $('waterfall-compare-title').textContent = shown(`${sideName(shownRequest)} compared with the baseline ${sideName(baseline)}`)
       $('waterfall-compare-text').textContent = shown(text)
+      const o = comparison.operations
+      const line = (change, words, x) => el('li', { 'data-change': change, 'data-operation': x.operation, 'data-count': String(x.count), text: `${words}: ${x.operation} ×${x.count} (${ms(x.wallMs)})` })
+      $('waterfall-compare-ops').replaceChildren(...o.added.map((x) => line('added', 'added', x)), ...o.removed.map((x) => line('removed', 'no longer run', x)))
       $('waterfall-compare').hidden = false
     } catch (err) {
       setStatus('could not compare: ' + err.message, 'down')
     }
   })
+  const sideName = (side) => `${side.a.method} ${side.a.url} (${side.a.id}${side.run === null ? (historyOn ? ', live run' : '') : ', run ' + side.run})`
   function showCompareBar () {
-    const same = baseline !== null && shownRequest !== null && baseline.id === shownRequest.id && baseline.startedAt === shownRequest.startedAt
+    const same = baseline !== null && shownRequest !== null && baseline.run === shownRequest.run &&
+      baseline.a.id === shownRequest.a.id && baseline.a.startedAt === shownRequest.a.startedAt
     $('compare-run').hidden = baseline === null || same
-    $('compare-baseline-name').textContent = baseline === null ? '' : shown(`baseline: ${baseline.method} ${baseline.url} (${baseline.id})`)
+    $('compare-baseline-name').textContent = baseline === null ? '' : shown('baseline: ' + sideName(baseline))
     $('waterfall-compare').hidden = true
   }
 
@@ -249,20 +285,23 @@
   })
 
   async function openWaterfall (key) {
-    let a = state.byKey.get(key)
+    const store = shownStore()
+    const run = store === state ? null : store.run
+    let a = store.byKey.get(key)
     if (!a) return
     if (!a.phases) {
-      // a summary: the whole request comes from the API once (by id and start: ids may repeat), then replaces it
+      // a summary: the whole request comes from the API once (by id and start: ids may repeat; in a
+      // kept run by id and run), then replaces it
       try {
-        a = await getJson(`requests/${encodeURIComponent(a.id)}?startedAt=${encodeURIComponent(a.startedAt)}`)
+        a = await getJson(`requests/${encodeURIComponent(a.id)}?` + (run === null ? `startedAt=${encodeURIComponent(a.startedAt)}` : `run=${run}`))
       } catch (err) {
         setStatus('could not load the request: ' + err.message, 'down')
         return
       }
-      if (!state.byKey.has(key)) return
-      state.byKey.set(key, a)
-      const i = state.requests.findIndex((r) => keyOf(r) === key)
-      if (i !== -1) state.requests[i] = a
+      if (!store.byKey.has(key) || shownStore() !== store) return
+      store.byKey.set(key, a)
+      const i = store.requests.findIndex((r) => store.keyOf(r) === key)
+      if (i !== -1) store.requests[i] = a
     }
     state.openKey = key
     $('waterfall-title').textContent = shown(`${a.method} ${a.url}`)
@@ -272,6 +311,7 @@
       ['waiting for the loop', ms(a.loopWaitMs ?? null)], ['longest block', ms(a.maxBlockMs) + (a.maxBlockMs !== null ? ' (wall)' : '')], ['detail', a.detail],
       ['started', clock(a.startedAt)], ['id', a.id]
     ]
+    if (run !== null) facts.push(['run', `${run} (kept in the history)`])
     if (a.error) facts.push(['error', a.error])
     if (a.traceId) facts.push(['trace', a.traceId])
     $('waterfall-facts').replaceChildren(...facts.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }))))
@@ -291,7 +331,7 @@
     $('waterfall-leaks').replaceChildren(...(a.leaks.length === 0
       ? [el('li', { class: 'muted', text: 'nothing left behind' })]
       : a.leaks.map((l) => el('li', {}, el('span', { text: `${l.type} (${l.kind})${l.operation ? ' from ' + l.operation : ''}, ${ms(l.ageMs)} old${l.callSite ? ' at ' + l.callSite : ''}` })))))
-    shownRequest = a
+    shownRequest = { a, run }
     showCompareBar()
     if (!dialog.open) dialog.showModal()
     drawWaterfall(a)
@@ -416,9 +456,12 @@
     clearTimeout(routesTimer)
     if (state.view !== 'routes') return
     try {
-      drawRoutes((await getJson('routes')).routes)
+      const past = state.past
+      const { routes } = await getJson(past === null ? 'routes' : `routes?run=${past.run}`)
+      if (past === state.past) drawRoutes(routes)
     } finally {
-      if (state.view === 'routes') routesTimer = setTimeout(loadRoutes, 2000)
+      // a kept run's routes do not change: read once
+      if (state.view === 'routes' && state.past === null) routesTimer = setTimeout(loadRoutes, 2000)
     }
   }
   function drawRoutes (routes) {
@@ -567,6 +610,84 @@
     return el('li', {}, details)
   }
 
+  // ---- runs: with observe's history option, the live run and each kept run (api/v1/runs) --------
+  const RUNS_EVERY_MS = 5000
+  let pickSeq = 0
+  function makeRunPicker () {
+    const select = el('select', { id: 'run-picker', title: 'Requests and Routes show the run picked; Process and Startup are always this process' })
+    select.addEventListener('change', () => { pickRun(select.value) })
+    const note = el('span', { class: 'muted run-note', id: 'run-note', text: 'Process and Startup: the live run', hidden: '' })
+    $('status').before(el('label', { class: 'runs' }, 'Run ', select), note)
+    document.body.dataset.run = 'live'
+    return select
+  }
+  function runText (r, live) {
+    return `${live ? 'live run ' + r.run : 'run ' + r.run} · started ${dateTime(r.startedAt)} · ${r.requests} request${r.requests === 1 ? '' : 's'}` +
+      (!live && r.endedAt === null ? ' · not closed' : '') + (r.dropped > 0 ? ` (${r.dropped} not kept)` : '')
+  }
+  function drawRuns (runs, current) {
+    const select = $('run-picker') || makeRunPicker()
+    const chosen = select.value || 'live'
+    const live = runs.find((r) => r.run === current)
+    const rows = [{ value: 'live', run: live, live: true }].concat(runs.filter((r) => r.run !== current).map((r) => ({ value: String(r.run), run: r, live: false })))
+    const option = (row) => {
+      const o = el('option', { value: row.value, text: row.run ? runText(row.run, row.live) : 'live run' })
+      if (row.run) Object.assign(o.dataset, { run: String(row.run.run), startedAt: String(row.run.startedAt), requests: String(row.run.requests) })
+      return o
+    }
+    // the same runs: the texts change in place (the list may be open); new or removed runs: a new list
+    const same = select.options.length === rows.length && rows.every((row, i) => select.options[i].value === row.value)
+    if (same) rows.forEach((row, i) => { const o = option(row); select.options[i].textContent = o.textContent; Object.assign(select.options[i].dataset, o.dataset) })
+    else select.replaceChildren(...rows.map(option))
+    select.value = rows.some((row) => row.value === chosen) ? chosen : 'live'
+    if (select.value !== chosen) pickRun('live')
+  }
+  let runsTimer = 0
+  async function loadRuns () {
+    clearTimeout(runsTimer)
+    try {
+      // a page in a background tab asks again once it is shown (below)
+      if (document.hidden && $('run-picker') !== null) return
+      const { runs, current } = await getJson('runs')
+      drawRuns(runs, current)
+    } catch (err) {
+      setStatus('could not read the runs: ' + err.message, 'down')
+    } finally {
+      runsTimer = setTimeout(loadRuns, RUNS_EVERY_MS) // the live run's count grows, runs come and go
+    }
+  }
+  document.addEventListener('visibilitychange', () => { if (historyOn && !document.hidden) loadRuns() })
+  /** Shows `value`'s requests: 'live', or a kept run's number (its newest requests, read once). */
+  async function pickRun (value) {
+    const seq = ++pickSeq
+    if (value === 'live') {
+      state.past = null
+      afterPick()
+      return
+    }
+    const run = Number(value)
+    try {
+      const list = await getJson(`requests?run=${run}&limit=${MAX_REQUESTS}`)
+      if (seq !== pickSeq) return
+      const past = { run, stored: list.stored, requests: list.requests, byKey: new Map(), routes: new Set(), keyOf: (a) => `run ${run}\u0000` + keyOf(a) }
+      for (const a of past.requests) {
+        past.byKey.set(past.keyOf(a), a)
+        past.routes.add(routeKey(a))
+      }
+      state.past = past
+      afterPick()
+    } catch (err) {
+      setStatus(`could not read run ${run}: ` + err.message, 'down')
+    }
+  }
+  function afterPick () {
+    document.body.dataset.run = state.past === null ? 'live' : String(state.past.run)
+    $('run-note').hidden = state.past === null
+    redraw(drawRouteFilter)
+    redraw(drawRequests)
+    if (state.view === 'routes') loadRoutes()
+  }
+
   // ---- data ---------------------------------------------------------------------------------
   async function getJson (name) {
     const res = await fetch(`${base}/api/v1/${name}`, { headers: { accept: 'application/json' } })
@@ -602,6 +723,7 @@
     const known = new Set(state.samples.map((s) => s.time))
     state.samples = samples.filter((s) => !known.has(s.time)).concat(state.samples).slice(-MAX_SAMPLES)
     redraw(drawRequests)
+    if (historyOn) loadRuns()
     if (location.hash.length > 1 && tabs.includes(location.hash.slice(1))) showView(location.hash.slice(1), false)
   }
   start().catch((err) => setStatus('could not load: ' + err.message, 'down'))

@@ -10,6 +10,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import weft from 'weft'
 import { observe } from 'weft/observe'
+import { Ajv } from 'ajv'
 import { WEFT, weft as weftCli } from '../bin/helpers.js'
 
 const APP = fileURLToPath(new URL('./fixtures/history-app.mjs', import.meta.url))
@@ -92,6 +93,13 @@ test('a history keeps at most `runs` runs, and the API answers runs and requests
     const list = await (await fetch(origin + '/_weft/api/v1/requests?run=latest', { headers })).json()
     assert.equal(list.stored, i + 1)
     assert.equal(list.run, runs.runs[0].run)
+    // a kept run's answers validate against the schemas the API serves, run field included
+    const ajv = new Ajv({ allErrors: true })
+    for (const [resource, answer] of [['requests', list], ['routes', await (await fetch(origin + '/_weft/api/v1/routes?run=latest', { headers })).json()]]) {
+      const check = ajv.compile(await (await fetch(`${origin}/_weft/api/v1/schema/${resource}.json`, { headers })).json())
+      assert.ok(check(answer), `${resource}?run= against ${resource}.json: ${JSON.stringify(check.errors)}`)
+      assert.equal(answer.run, runs.runs[0].run)
+    }
     const bad = await fetch(origin + '/_weft/api/v1/requests?run=x', { headers })
     assert.equal(bad.status, 400)
     assert.equal((await bad.json()).parameter, 'run')

@@ -143,10 +143,14 @@ export const API_SCHEMAS: Readonly<Record<string, Record<string, unknown>>> = {
     stored: { type: 'integer', description: 'Requests stored now (the recent option caps it).' },
     matched: { type: 'integer', description: 'Of those, how many match the filters.' },
     sort: { enum: ['recent', 'slowest'] },
-    requests: { type: 'array', items: { $ref: '#/definitions/summary' } }
-  })),
+    requests: { type: 'array', items: { $ref: '#/definitions/summary' } },
+    run: { type: 'integer', description: 'With ?run= (the history option): the kept run these requests come from.' }
+  }, ['run'])),
   request: schema('request', 'GET api/v1/requests/:id: one request with its phases, hooks, operations, spans, leaks and log lines', { $ref: '#/definitions/activity' }),
-  routes: schema('routes', 'GET api/v1/routes: per-route figures, busiest first', strict({ routes: { type: 'array', items: { $ref: '#/definitions/route' } } })),
+  routes: schema('routes', 'GET api/v1/routes: per-route figures, busiest first', strict({
+    routes: { type: 'array', items: { $ref: '#/definitions/route' } },
+    run: { type: 'integer', description: 'With ?run= (the history option): the kept run these figures come from.' }
+  }, ['run'])),
   process: schema('process', 'GET api/v1/process: process samples, oldest first (one a second while the page is on)', strict({ samples: { type: 'array', items: { $ref: '#/definitions/sample' } } })),
   startup: schema('startup', "GET api/v1/startup: the app's startup timeline and plugin tree (null before it booted)", strict({
     startup: { oneOf: [{ $ref: '#/definitions/startup' }, { type: 'null' }] }

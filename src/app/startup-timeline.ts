@@ -75,14 +75,4 @@ export class StartupTimeline {
       listenMs: this.#listenMs
     }
   }
-
-  /** The timeline as indented text (what the debug log line carries). */
-  format (): string {
-    const ms = (n: number): string => n.toFixed(1) + ' ms'
-    const lines = [`ready in ${this.#readyMs === null ? '-' : ms(this.#readyMs)}` + (this.#listenMs === null ? '' : `, listening at ${ms(this.#listenMs)}`)]
-    for (const p of this.#plugins) lines.push(`${'  '.repeat(p.depth)}${p.name}: ${ms(p.wallMs)} (at ${ms(p.startMs)})`)
-    if (this.#onRouteCalls > 0) lines.push(`onRoute: ${this.#onRouteCalls} calls, ${ms(this.#onRouteMs)}`)
-    for (const h of this.#hooks) lines.push(`${h.hook} ${h.name}: ${ms(h.wallMs)}`)
-    return lines.join('\n')
-  }
 }

@@ -80,6 +80,19 @@ describe('the request and response lines', () => {
     const request = lines.filter((l) => l.reqId !== undefined)
     assert.deepEqual(request.map((l) => [l.msg, l.req?.url ?? null]), [['incoming request', '/work'], ['request completed', null]])
   })
+  both('at trace, boot, listen, a 404 and close log exactly these lines (nothing of Weft\'s own at ready)', async (factory) => {
+    const { lines, stream } = logLines()
+    const app = factory({ logger: { level: 'trace', stream } })
+    app.register(async function plugin (instance) { instance.get('/a', async () => 'a') })
+    await app.ready()
+    assert.deepEqual(msgs(lines), [])
+    const { status, port } = await get(app, '/missing')
+    assert.equal(status, 404)
+    await app.close()
+    await turns(3)
+    const listening = `Server listening at http://127.0.0.1:${port}`
+    assert.deepEqual(msgs(lines), [listening, 'incoming request', 'Route GET:/missing not found', 'request completed'])
+  })
 })
 
 describe('the logger from options', () => {

@@ -27,6 +27,7 @@ const SERVERS = [
   { name: 'page', label: 'weft + timing + page and API (idle)', file: 'observe-weft.mjs', mode: 'page', optional: true },
   { name: 'metrics', label: 'weft + timing + metrics', file: 'observe-weft.mjs', mode: 'metrics' },
   { name: 'deep', label: 'weft + timing, resources 1 in 100, 5 slowest kept', file: 'observe-weft.mjs', mode: 'deep', optional: true },
+  { name: 'hook-floor', label: 'weft off + an empty async_hooks hook', file: 'observe-weft.mjs', mode: 'hook-floor', optional: true },
   { name: 'fastify', label: 'fastify', file: 'observe-fastify.mjs', mode: 'plain' },
   { name: 'fastify-otel', label: 'fastify + @fastify/otel + SDK', file: 'observe-fastify.mjs', mode: 'otel', exports: true }
 ]

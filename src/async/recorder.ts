@@ -175,6 +175,7 @@ export class Recorder extends Recording {
     const meter = this.#meter
     const skipPromises = !this.plan.promises
     const max = this.maxResources
+    const scopedOnly = this.scopedOnly
     let lastType = ''
     let lastTypeId = 0
     let lastJobCtor: unknown = Symbol('no constructor seen')
@@ -277,6 +278,10 @@ export class Recorder extends Recording {
         res.born[s] = (tf & F_SCHED) !== 0 ? 0 : (rec.clock = performance.now())
         const sc = scope === undefined ? 0 : scope.id
         rScope[s] = sc
+        // A tracker following a few operations (sampled requests): a resource of none of them is
+        // kept only so that its callbacks still end the tail of the operation that ran before them
+        // (no operation group, so never timed, placed or reported; counted in rootCounts above).
+        if (sc === 0 && scopedOnly) { rGroup[s] = -1; return }
         if ((tf & F_TIMER) !== 0) {
           // Read once, never kept: setInterval sets _repeat, and Node's own timers are created
           // unref'ed (user code can only unref after creation); a short stack walk tells the ones

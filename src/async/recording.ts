@@ -10,11 +10,14 @@ export interface RecordingOptions {
   readonly plan: LevelPlan
   readonly maxResources: number
   readonly space: ScopeSpace
+  /** Resources made outside every operation are counted by type only: not grouped, timed or watched. */
+  readonly scopedOnly?: boolean
 }
 
 export class Recording {
   readonly plan: LevelPlan
   readonly maxResources: number
+  readonly scopedOnly: boolean
   readonly types = new TypeTable()
   readonly space: ScopeSpace
   readonly res: ResourceTable
@@ -37,6 +40,7 @@ export class Recording {
   constructor (options: RecordingOptions) {
     this.plan = options.plan
     this.maxResources = options.maxResources
+    this.scopedOnly = options.scopedOnly === true
     this.space = options.space
     this.res = new ResourceTable(options.maxResources)
     this.groups = new GroupTable(Math.max(1024, this.res.capacity >>> 2))

@@ -42,6 +42,7 @@ export class Tracker {
   readonly #host: OperationHost
   /** Outgoing calls from diagnostics_channel (undefined with `outgoing: false` or at `off`). */
   readonly #calls: OutgoingCalls | undefined
+  readonly #scopedOnly: boolean
 
   constructor (options: TrackerOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object', options)
@@ -68,6 +69,8 @@ export class Tracker {
       throw invalidOption('maxOpenOperations', 'an integer from 1 to 1000000', maxOpen)
     }
     if (options.outgoing !== undefined && typeof options.outgoing !== 'boolean') throw invalidOption('outgoing', 'a boolean', options.outgoing)
+    if (options.scopedOnly !== undefined && typeof options.scopedOnly !== 'boolean') throw invalidOption('scopedOnly', 'a boolean', options.scopedOnly)
+    this.#scopedOnly = options.scopedOnly === true
     this.#open = new OpenOperations(maxOpen)
     this.#calls = options.outgoing !== false && this.#plan.scopes ? new OutgoingCalls(this.#space, detail === 'stacks') : undefined
     this.#host = {
@@ -264,7 +267,7 @@ export class Tracker {
 
   #recorder (): Recorder | undefined {
     if (this.#rec === undefined && this.#plan.hook) {
-      this.#rec = new Recorder({ plan: this.#plan, maxResources: this.maxResources, space: this.#space })
+      this.#rec = new Recorder({ plan: this.#plan, maxResources: this.maxResources, space: this.#space, scopedOnly: this.#scopedOnly })
     }
     return this.#rec
   }

@@ -38,6 +38,13 @@ export interface TrackerOptions {
    * Node's diagnostics_channel events, at every level from `timing` up. Default true.
    */
   outgoing?: boolean
+  /**
+   * Record only what operations (`track()`, `begin()`) do: a resource made outside all of them is
+   * counted by type but not grouped into the process's operations, timed or kept for leaks. For a
+   * tracker that follows a few operations among many, as weft/observe's `sample` does: the rest of
+   * the process then costs its hook calls and little more. Default false.
+   */
+  scopedOnly?: boolean
 }
 
 /** Raw `init` event. `resource` objects are never exposed: Node reuses them. */

@@ -118,7 +118,8 @@ export async function observe (instance: any, options: ObserveOptions): Promise<
 
   // one tracker per level in use: at `resources` and up with every request sampled, no `timing`
   // one (a second tracker would see every outgoing call again)
-  const detailTracker = opts.detail === 'timing' ? null : createTracker({ detail: opts.detail }).enable()
+  // sampled: the detail tracker follows only the sampled requests' resources (scopedOnly)
+  const detailTracker = opts.detail === 'timing' ? null : createTracker({ detail: opts.detail, scopedOnly: opts.sample < 1 }).enable()
   const timingTracker = detailTracker === null || opts.sample < 1 ? createTracker({ detail: 'timing' }).enable() : null
 
   let tracing: Tracing | null = null

@@ -1,0 +1,85 @@
+// Issue 17 "Errors and not-found" side by side: the error flow (default and custom handlers, what
+// reaches them, thrown non-Errors), not-found handlers and their routes, and the automatic HEAD
+// route's answer when its GET's payload is a stream; over real sockets where the feature meets one.
+import { describe } from 'node:test'
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { Readable } from 'node:stream'
+import { both, deferred, inject, logLines } from './harness.js'
+
+/** Sends `method path` to a listening app; resolves { status, headers, body } once the answer ended. */
+function call (app, method, path, { headers = {}, body } = {}) {
+  const { port } = app.server.address()
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => { text += c })
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+async function listening (app) {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return app
+}
+
+describe('automatic HEAD routes', () => {
+  both('a GET stream that fails: HEAD still answers 200, the error is logged', async (factory) => {
+    const log = logLines()
+    const app = factory({ logger: { level: 'error', stream: log.stream } })
+    const failure = new Error('stream broke')
+    app.get('/file', () => {
+      const stream = new Readable({ read () {} })
+      stream.push('some bytes')
+      setImmediate(() => stream.destroy(failure))
+      return stream
+    })
+    await listening(app)
+    const res = await call(app, 'HEAD', '/file')
+    assert.equal(res.status, 200)
+    assert.equal(res.headers['content-type'], undefined)
+    assert.equal(res.body, '')
+    for (let i = 0; i < 50 && log.lines.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.deepEqual(log.lines.map((l) => [l.level, l.msg, l.err?.message]), [[50, 'Error on Stream found for HEAD route', 'stream broke']])
+  })
+
+  both('a GET web stream is cancelled for HEAD, with the reason given', async (factory) => {
+    const app = factory()
+    const cancelled = deferred()
+    app.get('/web', () => new ReadableStream({
+      start (controller) { controller.enqueue(new TextEncoder().encode('never read')) },
+      cancel (reason) { cancelled.resolve(reason) }
+    }))
+    await listening(app)
+    const res = await call(app, 'HEAD', '/web')
+    assert.deepEqual([res.status, res.body], [200, ''])
+    assert.equal(await cancelled.promise, 'Stream cancelled by HEAD route')
+  })
+
+  both('HEAD of a GET answering a string, a Buffer, nothing: content-length of what GET sends', async (factory) => {
+    const app = factory()
+    app.get('/text', () => 'héllo')
+    app.get('/bytes', (request, reply) => { reply.send(Buffer.alloc(7)) })
+    app.get('/empty', (request, reply) => { reply.send() })
+    await listening(app)
+    for (const path of ['/text', '/bytes', '/empty']) {
+      const get = await call(app, 'GET', path)
+      const head = await call(app, 'HEAD', path)
+      assert.deepEqual([head.status, head.headers['content-length'], head.body], [200, get.headers['content-length'], ''], path)
+    }
+  })
+
+  both('onRoute sees the HEAD route with the GET route\'s onSend hooks and one more', async (factory) => {
+    const app = factory({ exposeHeadRoutes: true })
+    const seen = []
+    const own = function ownOnSend (request, reply, payload, done) { done(null, payload) }
+    app.addHook('onRoute', (route) => { seen.push([route.method, Array.isArray(route.onSend) ? route.onSend.length : typeof route.onSend]) })
+    app.get('/', { onSend: own }, () => 'x')
+    await app.ready()
+    assert.deepEqual(seen, [['GET', 'function'], ['HEAD', 2]])
+  })
+})

@@ -3,7 +3,8 @@
 // route's answer when its GET's payload is a stream; over real sockets where the feature meets one.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import http from 'node:http'
+import http, { STATUS_CODES } from 'node:http'
+import net from 'node:net'
 import { Readable } from 'node:stream'
 import { both, deferred, inject, logLines } from './harness.js'
 
@@ -81,5 +82,52 @@ describe('automatic HEAD routes', () => {
     app.get('/', { onSend: own }, () => 'x')
     await app.ready()
     assert.deepEqual(seen, [['GET', 'function'], ['HEAD', 2]])
+  })
+})
+
+/** Writes `bytes` on a new connection to a listening app; resolves all it received once it closed. */
+function rawExchange (app, bytes) {
+  const { port } = app.server.address()
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1')
+    let received = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk) => { received += chunk })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(received))
+    socket.end(bytes)
+  })
+}
+
+describe('client errors (what Node rejects before routing)', () => {
+  const cases = [
+    ['bytes that are not HTTP', 'oooops!', 400, 'Client Error'],
+    ['headers over the size limit', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`, 431, 'Exceeded maximum allowed HTTP header size']
+  ]
+  for (const [name, bytes, statusCode, message] of cases) {
+    both(`${name}: the whole answer, byte for byte`, async (factory) => {
+      const app = factory()
+      app.get('/', () => 'ok')
+      await listening(app)
+      const body = JSON.stringify({ error: STATUS_CODES[statusCode], message, statusCode })
+      const answer = await rawExchange(app, bytes)
+      assert.equal(answer, `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
+    })
+  }
+
+  both('the default handler writes its answer and destroys the socket with the error, without end()', async (factory) => {
+    const app = factory()
+    await app.ready()
+    const calls = []
+    const socket = {
+      destroyed: false,
+      writable: true,
+      write (data) { calls.push(['write', data.split('\r\n')[0]]) },
+      end () { calls.push(['end']) },
+      destroy (err) { calls.push(['destroy', err?.code]) }
+    }
+    const err = Object.assign(new Error('Parse Error'), { code: 'HPE_INVALID_METHOD' })
+    app.server.emit('clientError', err, socket)
+    assert.deepEqual(calls, [['write', 'HTTP/1.1 400 Bad Request'], ['destroy', 'HPE_INVALID_METHOD']])
   })
 })

@@ -131,3 +131,41 @@ describe('client errors (what Node rejects before routing)', () => {
     assert.deepEqual(calls, [['write', 'HTTP/1.1 400 Bad Request'], ['destroy', 'HPE_INVALID_METHOD']])
   })
 })
+
+describe('what is thrown or rejected that is not an Error', () => {
+  const values = { null: null, undefined, 'an empty object': {}, 'an empty array': [], zero: 0, 'an empty string': '' }
+  for (const [name, value] of Object.entries(values)) {
+    both(`a handler's promise rejected with ${name}: the error handler gets it as it is`, async (factory) => {
+      const app = factory()
+      const seen = []
+      app.get('/', () => Promise.reject(value))
+      app.setErrorHandler((err, request, reply) => {
+        seen.push(err)
+        reply.code(500).send('handled')
+      })
+      await listening(app)
+      const res = await call(app, 'GET', '/')
+      assert.deepEqual([res.status, res.body, seen], [500, 'handled', [value]])
+    })
+  }
+
+  both('the default handler\'s answer for a rejected null or undefined, a thrown Symbol, a Symbol sent', async (factory) => {
+    const app = factory()
+    app.get('/null', () => Promise.reject(null))
+    app.get('/undefined', () => Promise.reject(undefined))
+    app.get('/symbol', () => { throw Symbol('failed') })
+    app.get('/sent-symbol', (request, reply) => { reply.send(Symbol('sent')) })
+    await listening(app)
+    const answers = {}
+    for (const path of ['/null', '/undefined', '/symbol', '/sent-symbol']) {
+      const res = await call(app, 'GET', path)
+      answers[path] = [res.status, res.headers['content-type'] ?? null, res.headers['content-length'], res.body]
+    }
+    assert.deepEqual(answers, {
+      '/null': [500, 'application/json; charset=utf-8', '4', 'null'],
+      '/undefined': [500, null, '0', ''],
+      '/symbol': [500, 'application/json; charset=utf-8', '0', ''],
+      '/sent-symbol': [200, 'application/json; charset=utf-8', '0', '']
+    })
+  })
+})

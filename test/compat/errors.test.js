@@ -169,3 +169,37 @@ describe('what is thrown or rejected that is not an Error', () => {
     })
   })
 })
+
+describe('onError hooks', () => {
+  for (const stage of ['preSerialization', 'onSend']) {
+    both(`a ${stage} hook setting a header Node refuses: onError runs for the first failure and once more when the default answer fails too`, async (factory) => {
+      const app = factory()
+      const seen = []
+      app.addHook(stage, async (request, reply, payload) => {
+        seen.push(stage)
+        reply.header('x-broken', 'a\nb')
+        return payload
+      })
+      app.addHook('onError', (request, reply, err, done) => { seen.push(`onError ${err.code}`); done() })
+      app.get('/', async () => ({ ok: true }))
+      await listening(app)
+      const res = await call(app, 'GET', '/')
+      assert.deepEqual([res.status, JSON.parse(res.body).code, res.headers['x-broken']], [500, 'ERR_INVALID_CHAR', undefined])
+      const expected = stage === 'onSend'
+        ? ['onSend', 'onError ERR_INVALID_CHAR', 'onSend', 'onError ERR_INVALID_CHAR']
+        : ['preSerialization', 'onError ERR_INVALID_CHAR', 'onError ERR_INVALID_CHAR']
+      assert.deepEqual(seen, expected)
+    })
+  }
+
+  both('a failure in a custom error handler\'s answer does not run onError again', async (factory) => {
+    const app = factory()
+    const seen = []
+    app.addHook('onError', (request, reply, err, done) => { seen.push(err.message); done() })
+    app.setErrorHandler((err, request, reply) => { throw new Error(`handler failed on ${err.message}`) })
+    app.get('/', async () => { throw new Error('first') })
+    await listening(app)
+    const res = await call(app, 'GET', '/')
+    assert.deepEqual([res.status, JSON.parse(res.body).message, seen], [500, 'handler failed on first', ['first']])
+  })
+})

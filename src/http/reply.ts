@@ -584,8 +584,7 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
     if (failed) return
     failed = true
     if (!res.headersSent) {
-      for (const key in headers) res.removeHeader(key)
-      reply[kHeaders] = {}
+      // as Fastify, the headers stay set for the error's answer (the error flow re-chooses its content type)
       fail(reply, err)
     } else {
       reply.log.warn({ err }, 'response terminated with an error with headers already sent')

@@ -203,3 +203,33 @@ describe('onError hooks', () => {
     assert.deepEqual([res.status, JSON.parse(res.body).message, seen], [500, 'handler failed on first', ['first']])
   })
 })
+
+describe('a stream payload failing before its headers went out', () => {
+  /** A route sending a stream (with a header and a content type set first) that fails on its next tick. */
+  function failingStreamRoute (app) {
+    app.get('/', async (request, reply) => {
+      const stream = new Readable({ read () {} })
+      process.nextTick(() => stream.destroy(new Error('stream failed')))
+      reply.header('x-from-handler', 'kept').type('application/text')
+      return reply.send(stream)
+    })
+  }
+
+  both('the error handler\'s answer keeps the handler\'s headers', async (factory) => {
+    const app = factory()
+    failingStreamRoute(app)
+    app.setErrorHandler((err, request, reply) => { reply.code(400).type('application/json').send({ failed: err.message }) })
+    await listening(app)
+    const res = await call(app, 'GET', '/')
+    assert.deepEqual([res.status, res.headers['x-from-handler'], res.headers['content-type'], res.body], [400, 'kept', 'application/json; charset=utf-8', '{"failed":"stream failed"}'])
+  })
+
+  both('an object sent by the error handler meets the stream\'s content type: a 500 for its type', async (factory) => {
+    const app = factory()
+    failingStreamRoute(app)
+    app.setErrorHandler((err, request, reply) => { reply.code(400).send({ failed: err.message }) })
+    await listening(app)
+    const res = await call(app, 'GET', '/')
+    assert.deepEqual([res.status, JSON.parse(res.body).code], [500, 'FST_ERR_REP_INVALID_PAYLOAD_TYPE'])
+  })
+})

@@ -16,6 +16,7 @@ import { initialConfig } from './initial-config.js'
 import { handleRequest, requestStages } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
+import { notFoundFor } from './not-found.js'
 import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
 import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
@@ -291,10 +292,11 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const notFound = new Map<PluginScope, RouteContext>()
     for (const scope of this.rootScope.walk() as Iterable<HttpScope>) {
       if (scope.notFound === null && scope !== this.rootScope) continue
-      const declared = scope.notFound ?? { handler: defaultNotFound, options: {} }
-      const context = new RouteContext(this, scope.instance, '*', scope.prefix + '*', declared.handler, true, this.settings.bodyLimit, {})
+      const declared = scope.notFound ?? { handler: defaultNotFound, options: {}, scope }
+      const owner = declared.scope // the scope that set it: its hooks and `this`
+      const context = new RouteContext(this, owner.instance, '*', scope.prefix + '*', declared.handler, true, this.settings.bodyLimit, {})
       context.handlerTimeout = this.settings.handlerTimeout
-      bindHooks(context, scope, scope.instance, declared.options, this.requestLogging || this.observer !== null)
+      bindHooks(context, owner, owner.instance, declared.options, this.requestLogging || this.observer !== null)
       this.router.addNotFound(scope.prefix, context)
       notFound.set(scope, context)
     }
@@ -304,7 +306,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     for (const d of this.declarations) {
       let scope: PluginScope | null = d.scope
       while (scope !== null && !notFound.has(scope)) scope = scope.parent
-      d.context.notFound = notFound.get(scope ?? this.rootScope)!
+      d.context.notFound = notFoundFor(d.context, notFound.get(scope ?? this.rootScope)!)
     }
   }
 

@@ -233,3 +233,61 @@ describe('a stream payload failing before its headers went out', () => {
     assert.deepEqual([res.status, JSON.parse(res.body).code], [500, 'FST_ERR_REP_INVALID_PAYLOAD_TYPE'])
   })
 })
+
+describe('one not-found handler per level (the root, or a plugin registered with a prefix)', () => {
+  const alreadySet = (prefix) => new RegExp(`^Not found handler already set for \\w+ instance with prefix: '${prefix}'$`)
+
+  /** Calls setNotFoundHandler on `instance`; resolves to the error it threw, or null. */
+  const tryToSet = (instance, body) => {
+    try {
+      instance.setNotFoundHandler((request, reply) => { reply.code(404).send(body) })
+      return null
+    } catch (err) {
+      return err
+    }
+  }
+
+  both('a plugin without a prefix shares its parent\'s level: setting again there throws', async (factory) => {
+    const app = factory()
+    const errors = []
+    app.register(async (child) => { errors.push(tryToSet(child, 'child')) })
+    errors.push(tryToSet(app, 'root'))
+    await app.ready()
+    assert.equal(errors[0], null)
+    assert.match(errors[1]?.message ?? '', alreadySet('/'))
+  })
+
+  both('sibling plugins under one prefix share a level; a prefixed plugin has its own', async (factory) => {
+    const app = factory()
+    const errors = []
+    app.register(async (scoped) => {
+      scoped.register(async (a) => { errors.push(tryToSet(a, 'a')) })
+      scoped.register(async (b) => { errors.push(tryToSet(b, 'b')) })
+    }, { prefix: '/api' })
+    app.register(async (other) => { errors.push(tryToSet(other, 'other')) }, { prefix: '/other' })
+    await listening(app)
+    assert.deepEqual(errors.map((e) => e === null ? null : alreadySet('/api').test(e.message)), [null, true, null])
+    const answers = []
+    for (const path of ['/api/x', '/other/x', '/x']) answers.push([(await call(app, 'GET', path)).body])
+    assert.deepEqual(answers.slice(0, 2), [['a'], ['other']])
+    assert.equal(JSON.parse(answers[2][0]).statusCode, 404)
+  })
+
+  both('a handler set in a plugin without a prefix serves its level, with that plugin\'s hooks', async (factory) => {
+    const app = factory()
+    app.register(async (child) => {
+      child.addHook('onSend', async (request, reply, payload) => { reply.header('x-child-hook', 'ran'); return payload })
+      child.setNotFoundHandler(function (request, reply) { reply.code(404).send({ inChild: this.hasDecorator('inChild') }) })
+      child.decorate('inChild', true)
+    })
+    app.get('/', (request, reply) => { reply.callNotFound() })
+    await listening(app)
+    // reply.callNotFound() keeps the route's own onSend hooks (the root's here: none)
+    const answers = []
+    for (const path of ['/missing', '/']) {
+      const res = await call(app, 'GET', path)
+      answers.push([res.status, res.headers['x-child-hook'] ?? null, JSON.parse(res.body)])
+    }
+    assert.deepEqual(answers, [[404, 'ran', { inChild: true }], [404, null, { inChild: true }]])
+  })
+})

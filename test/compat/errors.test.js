@@ -290,4 +290,19 @@ describe('one not-found handler per level (the root, or a plugin registered with
     }
     assert.deepEqual(answers, [[404, 'ran', { inChild: true }], [404, null, { inChild: true }]])
   })
+
+  both('setNotFoundHandler declares no route: onRoute is not called for it, at the root or under a prefix', async (factory) => {
+    const app = factory()
+    const seen = []
+    app.addHook('onRoute', (route) => { seen.push(`${route.method} ${route.url}`) })
+    app.setNotFoundHandler((request, reply) => { reply.code(404).send('root') })
+    app.register(async (child) => {
+      child.addHook('onRoute', (route) => { seen.push(`child ${route.method} ${route.url}`) })
+      child.setNotFoundHandler((request, reply) => { reply.code(404).send('api') })
+      child.get('/thing', () => 'thing')
+    }, { prefix: '/api' })
+    await listening(app)
+    assert.deepEqual(seen, ['GET /api/thing', 'child GET /api/thing', 'HEAD /api/thing', 'child HEAD /api/thing'])
+    assert.deepEqual([(await call(app, 'GET', '/api/nope')).body, (await call(app, 'GET', '/nope')).body], ['api', 'root'])
+  })
 })

@@ -28,20 +28,29 @@ function answerOnSocket (socket: Duplex, statusCode: number, body: string): void
     () => socket.destroy())
 }
 
-/** The default `clientErrorHandler`, with `this` the app's root instance (its `log` is read). */
+/**
+ * The default `clientErrorHandler`, with `this` the app's root instance (its `log` is read): as
+ * Fastify's, the answer is written on the socket when it still takes bytes, then the socket is
+ * destroyed with the error (no end(): a socket whose other side is gone is not waited for).
+ */
 export function defaultClientErrorHandler (this: { log: Logger }, err: NodeJS.ErrnoException, socket: Duplex): void {
   // the client reset the connection: there is no one to answer
   if (err.code === 'ECONNRESET' || socket.destroyed) return
+  let statusCode = 400
+  let body = badRequestBody
+  let label = 'error'
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    this.log.trace({ err }, 'client timeout')
-    answerOnSocket(socket, 408, timeoutBody)
+    statusCode = 408
+    body = timeoutBody
+    label = 'timeout'
   } else if (err.code === 'HPE_HEADER_OVERFLOW') {
-    this.log.trace({ err }, 'client header_overflow')
-    answerOnSocket(socket, 431, headerOverflowBody)
-  } else {
-    this.log.trace({ err }, 'client error')
-    answerOnSocket(socket, 400, badRequestBody)
+    statusCode = 431
+    body = headerOverflowBody
+    label = 'header_overflow'
   }
+  this.log.trace({ err }, `client ${label}`)
+  if (socket.writable) socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
+  socket.destroy(err)
 }
 
 /** An HTTP/1.1 request without Host (Weft asks Node not to answer it with a bare 400 itself). As with

@@ -1,8 +1,8 @@
-// The error flow: onError hooks (once per request) → the route scope's error handler, falling
-// back to the parent's when a handler throws → onSend → write. The default handler applies the
-// error's status and headers and answers { statusCode, code, error, message } (through the
-// route's response schema for that status when there is one); when every handler failed, the
-// error is written directly, without hooks or user code.
+// The error flow: onError hooks (for the first failure, and once more for a failure after every
+// handler was used, as Fastify) → the route scope's error handler, falling back to the parent's
+// when a handler throws → onSend → write. The default handler applies the error's status and
+// headers and answers { statusCode, code, error, message } (through the route's response schema
+// for that status when there is one); when every handler failed, the error is written directly.
 import { STATUS_CODES } from 'node:http'
 import { codes } from '../errors.js'
 import { Guard, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
@@ -18,17 +18,31 @@ import { logsRequest } from './runtime.js'
 
 export type ErrorHandlerFn = ErrorHandlerLink['fn']
 
+/** Set on a reply whose onError hooks ran a second time (a failure once every error handler had been used). */
+const kOnErrorRanAgain = Symbol('weft.onErrorRanAgain')
+
+/**
+ * Whether onError hooks run for this failure: for the request's first one, and, as Fastify, once
+ * more for a failure after every error handler was used (the default answer's onSend or write failed).
+ */
+function runsOnError (reply: Reply): boolean {
+  if (!reply[kOnErrorRan]) return true
+  return reply[kErrorHandler] === null && (reply as { [kOnErrorRanAgain]?: true })[kOnErrorRanAgain] !== true
+}
+
 /** Where every failure of a request goes: a hook's or handler's error, a parser error, a bad serialization. */
 export function handleError (reply: Reply, error: unknown): void {
   if (reply[kHijacked]) return
   reply[kSendCalled] = true
   const context = reply[kContext]
   const hooks = context.onError
-  if (context.app.observer !== null) context.app.observer.stage(reply, hooks !== null && !reply[kOnErrorRan] ? Stage.onError : Stage.errorHandler, error)
-  if (hooks !== null && !reply[kOnErrorRan]) {
+  const runHooksNow = hooks !== null && runsOnError(reply)
+  if (context.app.observer !== null) context.app.observer.stage(reply, runHooksNow ? Stage.onError : Stage.errorHandler, error)
+  if (runHooksNow) {
+    if (reply[kOnErrorRan]) (reply as { [kOnErrorRanAgain]?: true })[kOnErrorRanAgain] = true
     reply[kOnErrorRan] = true
     reply[kRunningOnError] = true
-    runHooks(hookRun(reply), hooks, Shape.error, error, Guard.hijack, afterOnError)
+    runHooks(hookRun(reply), hooks!, Shape.error, error, Guard.hijack, afterOnError)
     return
   }
   callErrorHandler(reply, error)

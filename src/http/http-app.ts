@@ -5,8 +5,6 @@ import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'nod
 import { AppLifecycle } from '../app/app-lifecycle.js'
 import type { ChildLoggerFactory, Logger } from '../app/logger.js'
 import type { PluginScope } from '../app/plugin-scope.js'
-import type { Reply } from './reply.js'
-import { kContext, type Request } from './request.js'
 import { codes } from '../errors.js'
 import { HttpMethods } from './http-methods.js'
 import { answerMissingHost, defaultClientErrorHandler, lacksRequiredHost, type ClientErrorHandler } from './client-errors.js'
@@ -16,10 +14,11 @@ import { initialConfig } from './initial-config.js'
 import { checkServerOptions } from './options-validation.js'
 import { handleRequest, requestStages } from './request-lifecycle.js'
 import { RouteContext } from './route-context.js'
-import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
+import { bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
+import { bindNotFoundRoutes, defaultNotFound } from './not-found.js'
 import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
-import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
+import { type RequestStages, type WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
 import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
 import { compileTrust, type TrustFn } from './trust-proxy.js'
@@ -94,11 +93,6 @@ function defaultGenReqId (): () => string {
     nextReqId = (nextReqId + 1) & maxId
     return 'req-' + nextReqId.toString(36)
   }
-}
-
-function defaultNotFound (request: Request, reply: Reply): void {
-  if (logsRequest(request[kContext].app, request)) request.log.info(`Route ${request.method}:${request.url} not found`)
-  reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
 }
 
 export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
@@ -291,24 +285,9 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
 
   protected override async prepare (): Promise<void> {
     bindRoutes(this)
-    const notFound = new Map<PluginScope, RouteContext>()
-    for (const scope of this.rootScope.walk() as Iterable<HttpScope>) {
-      if (scope.notFound === null && scope !== this.rootScope) continue
-      const declared = scope.notFound ?? { handler: defaultNotFound, options: {} }
-      const context = new RouteContext(this, scope.instance, '*', scope.prefix + '*', declared.handler, true, this.settings.bodyLimit, {})
-      context.handlerTimeout = this.settings.handlerTimeout
-      bindHooks(context, scope, scope.instance, declared.options, this.requestLogging || this.observer !== null)
-      this.router.addNotFound(scope.prefix, context)
-      notFound.set(scope, context)
-    }
+    bindNotFoundRoutes(this, this.rootScope as HttpScope, this.requestLogging || this.observer !== null)
     this.#rootContext = this.#frameworkContext()
     if (this.frameworkErrors !== null) this.frameworkContext = this.#rootContext
-    // reply.callNotFound() goes to the not-found route of the scope the route was declared in
-    for (const d of this.declarations) {
-      let scope: PluginScope | null = d.scope
-      while (scope !== null && !notFound.has(scope)) scope = scope.parent
-      d.context.notFound = notFound.get(scope ?? this.rootScope)!
-    }
   }
 
   /** The route of requests the router refused: the root's classes and error handler, no hooks. */

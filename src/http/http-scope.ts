@@ -14,6 +14,8 @@ import { SchemaStore, type CompilersFactory, type SchemaErrorFormatter, type Ser
 export interface NotFoundDeclaration {
   handler: (this: any, request: any, reply: any) => unknown
   options: Record<string, any>
+  /** the scope that called setNotFoundHandler() (its hooks and `this`), at or below the level holding it */
+  scope: HttpScope
 }
 
 export interface HttpScopeDefaults {

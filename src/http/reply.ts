@@ -335,7 +335,7 @@ export function settleReply (reply: Reply, promise: PromiseLike<unknown>, trace?
         return
       }
       reply[kSendCalled] = true
-      fail(reply, err ?? new codes.FST_ERR_SEND_UNDEFINED_ERR())
+      fail(reply, err) // null and undefined too: the error handlers get what was rejected, as on Fastify
     } finally {
       if (trace !== undefined) handlerChannel.asyncEnd.publish(trace)
     }
@@ -455,8 +455,8 @@ export function serializePayload (reply: Reply, payload: unknown): string {
     if (fn !== undefined) return fn(payload)
   }
   if (context.replySerializer !== null) return context.replySerializer(payload, reply.raw.statusCode)
-  const json = JSON.stringify(payload)
-  return json === undefined ? 'null' : json
+  // a value JSON has no text for (a Symbol, a function) is an empty body, as Fastify's
+  return JSON.stringify(payload)
 }
 
 /** Runs onSend (for every response, errors included), then writes. */
@@ -585,8 +585,7 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
     if (failed) return
     failed = true
     if (!res.headersSent) {
-      for (const key in headers) res.removeHeader(key)
-      reply[kHeaders] = {}
+      // as Fastify, the headers stay set for the error's answer (the error flow re-chooses its content type)
       fail(reply, err)
     } else {
       reply.log.warn({ err }, 'response terminated with an error with headers already sent')

@@ -6,6 +6,7 @@ import { callbackArity, isAsyncFunction, requestHooks, validateHook, type Reques
 import type { HookEntry } from '../hooks/request-hook-runner.js'
 import type { HttpScope } from './http-scope.js'
 import { RouteContext, type HandlerFn } from './route-context.js'
+import { withHeadOnSend } from './head-route.js'
 import type { Router } from './router.js'
 import type { WeftRuntime } from './runtime.js'
 import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
@@ -142,7 +143,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   if (autoHead || !methods.includes('GET') || methods.includes('HEAD') || !(options.exposeHeadRoute ?? host.settings.exposeHeadRoutes)) return
   for (const headPath of headPaths) {
     if (host.router.has('HEAD', joinPath(scope.prefix, headPath), options.constraints)) continue
-    declare(host, instance, scope, { ...opts, method: 'HEAD' }, 'HEAD', headPath, true)
+    declare(host, instance, scope, { ...opts, method: 'HEAD', onSend: withHeadOnSend(opts.onSend) }, 'HEAD', headPath, true)
   }
 }
 

@@ -21,6 +21,7 @@ import { route } from './routes.js'
 import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 import type { HttpApp } from './http-app.js'
 import type { FoundRoute } from './router.js'
+import { declareNotFound } from './not-found.js'
 
 export type RouteHandler = (this: WeftInstance, request: Request & Record<string, any>, reply: Reply & Record<string, any>) => unknown
 export interface RouteShorthandOptions { [key: string]: any }
@@ -250,8 +251,7 @@ export class WeftInstance extends PluginHost {
     if (this[kApp].state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
     const scope = this[kScope] as HttpScope
     if (typeof handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER('*', scope.prefix + '*')
-    if (scope.notFound !== null) throw new codes.WEFT_ERR_NOT_FOUND_HANDLER_ALREADY_SET(scope.prefix || '/')
-    scope.notFound = { handler, options: opts ?? {} }
+    declareNotFound(scope, handler, opts ?? {})
     return this
   }
 

@@ -388,7 +388,7 @@ describe('printRoutes()', () => {
     const printed = (await routes(factory)).printRoutes({ includeHooks: true })
     const reference = await onFastify(async (fastify) => (await routes(fastify)).printRoutes({ includeHooks: true }))
     assert.equal(printed, reference)
-  }, { weftTodo: 'Fastify lists each automatic HEAD route apart, with its own onSend hook (headRouteOnSendHandler); Weft strips HEAD bodies without a hook' })
+  })
 
   both('a HEAD route declared after the GET of its path is a duplicate', async (factory) => {
     const app = factory()

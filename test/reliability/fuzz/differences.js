@@ -40,20 +40,6 @@ export const deliberate = {
   },
 
   /**
-   * README: "A client error Node reports before routing (a header too large, malformed bytes) has
-   * its answer flushed before the connection closes; Fastify destroys the socket at once, so a client
-   * still sending can lose the answer to a TCP reset." Fastify's side: reset, no answer; Weft's: the
-   * JSON client-error answer, then the close.
-   */
-  clientErrorFlushed (req, result) {
-    const { fastify, weft } = result.socket
-    const w = summary(weft)
-    return fastify.reset === true && fastify.status === 0 && !fastify.hang &&
-      [400, 413, 431].includes(w.status) && w.type === 'application/json' && w.statusCode === w.status &&
-      w.closed === true && !w.hang && weft.malformed === undefined
-  },
-
-  /**
    * README: "... and one with an unknown `Expect` a JSON 417". Node answers an HTTP/1.1 request whose Expect is
    * not 100-continue with a bare 417 for Fastify; Weft with a JSON 417.
    */

@@ -1,5 +1,6 @@
 // Every error code Weft throws, declared once with its message and HTTP status.
-// Codes and messages follow Fastify 5's FST_ERR_* so existing code that checks them keeps working.
+// Codes, messages and the error name follow Fastify 5's FST_ERR_* (word for word, "Fastify instance"
+// included) so existing code and tests that check them keep working; Weft's own WEFT_ERR_* are WeftErrors.
 import { format } from 'node:util'
 
 export interface WeftError extends Error {
@@ -16,11 +17,13 @@ export interface WeftErrorConstructor<A extends unknown[] = unknown[]> {
 
 /** Declares an error class whose instances carry `code`, `statusCode` and a formatted message. */
 export function createError (code: string, message: string, statusCode?: number, Base: ErrorConstructor = Error): WeftErrorConstructor {
+  const fastifyCode = code.startsWith('FST_') || code.startsWith('AVV_')
   function WeftErr (this: WeftError | undefined, ...args: unknown[]): WeftError {
     if (!(this instanceof WeftErr)) return new (WeftErr as any)(...args)
     const self = this as WeftError
     self.code = code
-    self.name = 'WeftError'
+    // Fastify's codes carry Fastify's name (@fastify/error's), so code matching on it keeps working
+    self.name = fastifyCode ? 'FastifyError' : 'WeftError'
     self.message = args.length > 0 ? format(message, ...args) : message
     if (statusCode !== undefined) self.statusCode = statusCode
     Error.captureStackTrace(self, WeftErr)
@@ -49,15 +52,14 @@ export const codes = {
   FST_ERR_LISTEN_OPTIONS_INVALID: createError('FST_ERR_LISTEN_OPTIONS_INVALID', 'Invalid listen options: \'%s\'', 500, TypeError),
   FST_ERR_ERROR_HANDLER_NOT_FN: createError('FST_ERR_ERROR_HANDLER_NOT_FN', 'Error Handler must be a function', 500, TypeError),
   FST_ERR_ERROR_HANDLER_ALREADY_SET: createError('FST_ERR_ERROR_HANDLER_ALREADY_SET', 'Error Handler already set in this scope. Set \'allowErrorHandlerOverride: true\' to allow overriding.', 500),
-  FST_ERR_INSTANCE_ALREADY_LISTENING: createError('FST_ERR_INSTANCE_ALREADY_LISTENING', 'Weft instance is already listening. %s', 500),
-  FST_ERR_REOPENED_CLOSE_SERVER: createError('FST_ERR_REOPENED_CLOSE_SERVER', 'Weft has already been closed and cannot be reopened', 500),
-  FST_ERR_REOPENED_SERVER: createError('FST_ERR_REOPENED_SERVER', 'Weft is already listening', 500),
+  FST_ERR_INSTANCE_ALREADY_LISTENING: createError('FST_ERR_INSTANCE_ALREADY_LISTENING', 'Fastify instance is already listening. %s', 500),
+  FST_ERR_REOPENED_CLOSE_SERVER: createError('FST_ERR_REOPENED_CLOSE_SERVER', 'Fastify has already been closed and cannot be reopened', 500),
+  FST_ERR_REOPENED_SERVER: createError('FST_ERR_REOPENED_SERVER', 'Fastify is already listening', 500),
   FST_ERR_LOG_INVALID_LOGGER: createError('FST_ERR_LOG_INVALID_LOGGER', 'Invalid logger object provided. The logger instance should have these functions(s): \'%s\'.', 500, TypeError),
   FST_ERR_LOG_INVALID_LOGGER_INSTANCE: createError('FST_ERR_LOG_INVALID_LOGGER_INSTANCE', 'loggerInstance only accepts a logger instance.', 500, TypeError),
   FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED: createError('FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED', 'You cannot provide both logger and loggerInstance. Please provide only one.', 500, TypeError),
   FST_ERR_LOG_INVALID_DESTINATION: createError('FST_ERR_LOG_INVALID_DESTINATION', 'Cannot specify both logger.stream and logger.file options', 500),
   FST_ERR_LOG_INVALID_LOGGER_CONFIG: createError('FST_ERR_LOG_INVALID_LOGGER_CONFIG', 'logger options only accepts a configuration object.', 500, TypeError),
-  FST_ERR_REQ_ID_HEADER_INVALID: createError('FST_ERR_REQ_ID_HEADER_INVALID', 'requestIdHeader must be a string or false', 500, TypeError),
   // hooks
   FST_ERR_HOOK_INVALID_TYPE: createError('FST_ERR_HOOK_INVALID_TYPE', 'The hook name must be a string', 500, TypeError),
   FST_ERR_HOOK_INVALID_HANDLER: createError('FST_ERR_HOOK_INVALID_HANDLER', '%s hook should be a function, instead got %s', 500, TypeError),
@@ -72,14 +74,14 @@ export const codes = {
   FST_ERR_DEC_REFERENCE_TYPE: createError('FST_ERR_DEC_REFERENCE_TYPE', 'The decorator \'%s\' of type \'%s\' is a reference type. Use the { getter, setter } interface instead.', 500),
   FST_ERR_DEC_UNDECLARED: createError('FST_ERR_DEC_UNDECLARED', 'No decorator \'%s\' has been declared on %s.', 500),
   // plugins
-  FST_ERR_PLUGIN_NOT_VALID: createError('FST_ERR_PLUGIN_NOT_VALID', 'Plugin must be a function or a promise. Received: \'%s\'', 500, TypeError),
+  FST_ERR_PLUGIN_NOT_VALID: createError('FST_ERR_PLUGIN_NOT_VALID', 'fastify-plugin: %s', 500),
   FST_ERR_PLUGIN_TIMEOUT: createError('FST_ERR_PLUGIN_TIMEOUT', 'fastify-plugin: %s', 500),
   FST_ERR_PLUGIN_VERSION_MISMATCH: createError('FST_ERR_PLUGIN_VERSION_MISMATCH', 'fastify-plugin: %s - expected \'%s\' fastify version, \'%s\' is installed', 500),
   FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE: createError('FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', 'The decorator \'%s\'%s is not present in %s', 500),
   FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED: createError('FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED', 'The dependency \'%s\' of plugin \'%s\' is not registered', 500),
   FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER: createError('FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER', 'The %s plugin being registered mixes async and callback styles. Async plugin should not mix async and callback style.', 500, TypeError),
-  FST_ERR_INSTANCE_ALREADY_STARTED: createError('FST_ERR_INSTANCE_ALREADY_STARTED', 'Weft instance is already started. %s', 500),
   // the plugin loader's own errors (Fastify passes avvio's through with these codes)
+  AVV_ERR_PLUGIN_NOT_VALID: createError('AVV_ERR_PLUGIN_NOT_VALID', 'Plugin must be a function or a promise. Received: \'%s\'', 500),
   AVV_ERR_ROOT_PLG_BOOTED: createError('AVV_ERR_ROOT_PLG_BOOTED', 'Root plugin has already booted', 500),
   AVV_ERR_PLUGIN_EXEC_TIMEOUT: createError('AVV_ERR_PLUGIN_EXEC_TIMEOUT', 'Plugin did not start in time: \'%s\'. You may have forgotten to call \'done\' function or to resolve a Promise', 500),
   AVV_ERR_READY_TIMEOUT: createError('AVV_ERR_READY_TIMEOUT', 'Plugin did not start in time: \'%s\'. You may have forgotten to call \'done\' function or to resolve a Promise', 500),
@@ -94,7 +96,7 @@ export const codes = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: createError('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 'Request body size did not match Content-Length', 400, RangeError),
   FST_ERR_CTP_EMPTY_JSON_BODY: createError('FST_ERR_CTP_EMPTY_JSON_BODY', 'Body cannot be empty when content-type is set to \'application/json\'', 400),
   FST_ERR_CTP_INVALID_JSON_BODY: createError('FST_ERR_CTP_INVALID_JSON_BODY', 'Body is not valid JSON but content-type is set to \'application/json\'', 400),
-  FST_ERR_CTP_INSTANCE_ALREADY_STARTED: createError('FST_ERR_CTP_INSTANCE_ALREADY_STARTED', 'Cannot call "%s" when weft instance is already started!', 400),
+  FST_ERR_CTP_INSTANCE_ALREADY_STARTED: createError('FST_ERR_CTP_INSTANCE_ALREADY_STARTED', 'Cannot call "%s" when fastify instance is already started!', 400),
   // reply
   FST_ERR_REP_INVALID_PAYLOAD_TYPE: createError('FST_ERR_REP_INVALID_PAYLOAD_TYPE', 'Attempted to send payload of invalid type \'%s\'. Expected a string or Buffer.', 500, TypeError),
   FST_ERR_REP_ALREADY_SENT: createError('FST_ERR_REP_ALREADY_SENT', 'Reply was already sent, did you forget to "return reply" in "%s" (%s)?', 500),

@@ -51,7 +51,7 @@ export class PluginHost {
     if (!isPromise && plugin !== null && typeof plugin === 'object' && typeof (plugin as { default?: unknown }).default === 'function') {
       plugin = (plugin as { default: Function }).default
     }
-    if (typeof plugin !== 'function' && !isPromise) throw new codes.FST_ERR_PLUGIN_NOT_VALID(typeof plugin)
+    if (typeof plugin !== 'function' && !isPromise) throw new codes.AVV_ERR_PLUGIN_NOT_VALID(typeof plugin)
     const entry: PluginEntry = {
       kind: 'plugin',
       name: isPromise ? 'import()' : loaderName(plugin),
@@ -61,7 +61,7 @@ export class PluginHost {
         if (isPromise) {
           const mod: any = await plugin
           fn = typeof mod === 'function' ? mod : mod?.default ?? mod
-          if (typeof fn !== 'function') throw new codes.FST_ERR_PLUGIN_NOT_VALID(typeof fn)
+          if (typeof fn !== 'function') throw new codes.AVV_ERR_PLUGIN_NOT_VALID(typeof fn)
           entry.name = node.name = loaderName(fn)
         }
         const target = enterPlugin(this, fn, opts)

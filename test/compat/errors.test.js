@@ -306,3 +306,22 @@ describe('one not-found handler per level (the root, or a plugin registered with
     assert.deepEqual([(await call(app, 'GET', '/api/nope')).body, (await call(app, 'GET', '/nope')).body], ['api', 'root'])
   })
 })
+
+describe("Fastify's errors by name and text", () => {
+  both('framework errors are FastifyErrors with Fastify\'s words: a route after listen, a plugin that is not one, listen after close', async (factory) => {
+    const app = factory()
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.throws(() => app.get('/late', async () => 'late'), (err) => {
+      assert.equal(err.name, 'FastifyError')
+      assert.equal(err.code, 'FST_ERR_INSTANCE_ALREADY_LISTENING')
+      assert.equal(err.message, 'Fastify instance is already listening. Cannot add route!')
+      assert.equal(String(err), 'FastifyError [FST_ERR_INSTANCE_ALREADY_LISTENING]: Fastify instance is already listening. Cannot add route!')
+      return true
+    })
+    await app.close()
+    const other = factory()
+    assert.throws(() => other.register(123), { name: 'FastifyError', code: 'AVV_ERR_PLUGIN_NOT_VALID', message: "Plugin must be a function or a promise. Received: 'number'" })
+    await other.close()
+    await assert.rejects(other.listen({ port: 0 }), { name: 'FastifyError', code: 'FST_ERR_REOPENED_CLOSE_SERVER', message: 'Fastify has already been closed and cannot be reopened' })
+  })
+})

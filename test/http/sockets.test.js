@@ -396,7 +396,7 @@ describe('inject() and close()', () => {
     app.get('/', async () => 'ok')
     await app.ready()
     const closing = app.close()
-    await assert.rejects(app.inject('/'), { code: 'FST_ERR_REOPENED_CLOSE_SERVER', message: 'Weft has already been closed and cannot be reopened' })
+    await assert.rejects(app.inject('/'), { code: 'FST_ERR_REOPENED_CLOSE_SERVER', message: 'Fastify has already been closed and cannot be reopened' })
     await closing
     await assert.rejects(app.inject('/'), { code: 'FST_ERR_REOPENED_CLOSE_SERVER' })
   })

@@ -35,34 +35,52 @@ interface Parser {
   readonly overridable: boolean
 }
 
-/** A parsed content-type: the lowercased media type and the lookup key (media type plus sorted, normalized parameters). */
+/** A parsed content-type: the lowercased media type and the lookup key, Fastify's normal form: the media type,
+ *  then each parameter as `; name="value"` in the order sent (names lowercased, values as sent, unquoted). */
 interface MediaType { media: string; key: string; hasParams: boolean }
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-const MEDIA_TYPE_RE = new RegExp(`^${TOKEN}/${TOKEN}$`)
-const PARAM_RE = new RegExp(`;\\s*(${TOKEN})\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"|${TOKEN})`, 'g')
+const TOKEN_RE = new RegExp(`^${TOKEN}$`)
+/** RFC 9110 §5.6.6: `name=value` at a parameter boundary, the value a token or a quoted-string (qdtext, quoted-pairs) */
+const PARAM_RE = new RegExp(`(?:^|;)\\s*(${TOKEN})=("(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\xff])*"|${TOKEN})`, 'g')
+const QUOTED_PAIR_RE = /\\([\t\x20-\xff])/g
 const CACHE_SIZE = 100
+/** The key a missing content-type is looked up by (Fastify tests its RegExps against it too). */
+const NO_TYPE_KEY = '/'
 
 /** What a content-type header selects: a parser, no parser for a valid media type, or an invalid header. */
 type Selection = Parser | 'none' | 'invalid'
 
 function parseMediaType (value: string): MediaType | null {
   const semi = value.indexOf(';')
-  const media = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase()
-  if (!MEDIA_TYPE_RE.test(media)) return null
+  const head = semi === -1 ? value : value.slice(0, semi)
+  const slash = head.indexOf('/')
+  if (slash === -1) return null
+  const type = head.slice(0, slash).trimStart().toLowerCase()
+  const subtype = head.slice(slash + 1).trimEnd().toLowerCase()
+  if (!TOKEN_RE.test(type) || !TOKEN_RE.test(subtype)) return null
+  const media = `${type}/${subtype}`
   if (semi === -1) return { media, key: media, hasParams: false }
-  const params: string[] = []
+  // a repeated name keeps its first place and its last value
+  const params = new Map<string, string>()
+  const list = value.slice(semi + 1).trim()
   PARAM_RE.lastIndex = 0
-  for (let m = PARAM_RE.exec(value); m !== null; m = PARAM_RE.exec(value)) {
-    const name = m[1].toLowerCase()
+  for (let m = PARAM_RE.exec(list); m !== null; m = PARAM_RE.exec(list)) {
     let v = m[2]
-    if (v.charCodeAt(0) === 34 /* " */) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
-    if (name === 'charset') v = v.toLowerCase()
-    params.push(`${name}=${v}`)
+    if (v.charCodeAt(0) === 34 /* " */) v = v.slice(1, -1).replace(QUOTED_PAIR_RE, '$1')
+    params.set(m[1].toLowerCase(), v)
   }
-  if (params.length === 0) return { media, key: media, hasParams: false }
-  params.sort()
-  return { media, key: `${media}; ${params.join('; ')}`, hasParams: true }
+  if (params.size === 0) return { media, key: media, hasParams: false }
+  let key = media
+  for (const [name, v] of params) key += `; ${name}="${v}"`
+  return { media, key, hasParams: true }
+}
+
+/** FSTSEC001: a RegExp neither anchored at the start nor allowing `;?` also matches a type named in a parameter. */
+function warnUnanchored (re: RegExp): void {
+  if (re.source[0] === '^' || re.source.includes(';?')) return
+  process.emitWarning(`You are using /${re.source}/ Content-Type which may be vulnerable to CORS attack. Please make sure your RegExp start with "^" or include ";?" to proper detection of the essence MIME type.`,
+    { type: 'FastifySecurity', code: 'FSTSEC001' })
 }
 
 // ---- default parsers -------------------------------------------------------------------------
@@ -132,44 +150,51 @@ export class ContentTypeParser {
     return getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)
   }
 
+  /** Fastify's checks, in its order, for each type: the type, the handler, an existing parser, parseAs, a valid media type. */
   add (contentType: string | string[] | RegExp, opts: AddContentTypeParserOptions, parser: ContentTypeParserFunction): void {
+    if (Array.isArray(contentType)) {
+      for (const type of contentType) this.#addOne(type, opts, parser)
+    } else {
+      this.#addOne(contentType, opts, parser)
+    }
+  }
+
+  #addOne (contentType: unknown, opts: AddContentTypeParserOptions, parser: ContentTypeParserFunction): void {
+    let name = ''
+    if (typeof contentType === 'string') {
+      name = contentType.trim().toLowerCase()
+      if (name.length === 0) throw new codes.FST_ERR_CTP_EMPTY_TYPE()
+    } else if (!(contentType instanceof RegExp)) {
+      throw new codes.FST_ERR_CTP_INVALID_TYPE()
+    }
     if (typeof parser !== 'function') throw new codes.FST_ERR_CTP_INVALID_HANDLER()
+    if (contentType instanceof RegExp) {
+      if (this.#regexps.some(r => sameRegExp(r.re, contentType))) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(String(contentType))
+    } else {
+      // '*' is never "present": a second one replaces the first
+      const existing = this.#types.get(typeKey(name) ?? NO_TYPE_KEY)
+      if (existing !== undefined && !existing.overridable) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(name)
+    }
     const parseAs = opts?.parseAs
     if (parseAs !== undefined && parseAs !== 'string' && parseAs !== 'buffer') {
       throw new codes.FST_ERR_CTP_INVALID_PARSE_TYPE(parseAs)
     }
     const limit = opts?.bodyLimit
     const entry = makeParser(parser, parseAs, typeof limit === 'number' && limit > 0 ? limit : undefined, false)
-    if (Array.isArray(contentType)) {
-      for (const type of contentType) this.#addOne(type, entry)
+    if (contentType instanceof RegExp) {
+      warnUnanchored(contentType)
+      this.#regexps.unshift({ re: contentType, parser: entry })
+    } else if (name === '*') {
+      this.#types.set('', entry)
     } else {
-      this.#addOne(contentType, entry)
+      const key = typeKey(name)
+      if (key === null) throw new codes.FST_ERR_CTP_INVALID_TYPE()
+      this.#types.set(key, entry)
     }
     this.#cache.clear()
   }
 
-  #addOne (contentType: unknown, entry: Parser): void {
-    if (contentType instanceof RegExp) {
-      if (this.#regexps.some(r => sameRegExp(r.re, contentType))) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(String(contentType))
-      this.#regexps.unshift({ re: contentType, parser: entry })
-      return
-    }
-    if (typeof contentType !== 'string') throw new codes.FST_ERR_CTP_INVALID_TYPE()
-    const trimmed = contentType.trim()
-    if (trimmed.length === 0) throw new codes.FST_ERR_CTP_EMPTY_TYPE()
-    let key: string
-    if (trimmed === '*') {
-      key = ''
-    } else {
-      const mt = parseMediaType(trimmed)
-      if (mt === null) throw new codes.FST_ERR_CTP_INVALID_TYPE()
-      key = mt.key
-    }
-    const existing = this.#types.get(key)
-    if (existing !== undefined && !existing.overridable) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(trimmed)
-    this.#types.set(key, entry)
-  }
-
+  /** Whether a parser is registered for exactly this type or RegExp ('*' and malformed types: never). */
   has (contentType: string | RegExp): boolean {
     if (contentType instanceof RegExp) return this.#regexps.some(r => sameRegExp(r.re, contentType))
     if (typeof contentType !== 'string') throw new codes.FST_ERR_CTP_INVALID_TYPE()
@@ -177,6 +202,7 @@ export class ContentTypeParser {
     return key !== null && this.#types.has(key)
   }
 
+  /** Removes the parser of exactly this type or RegExp ('*' is not removed this way: removeAll() does). */
   remove (contentType: string | string[] | RegExp): void {
     if (Array.isArray(contentType)) {
       for (const type of contentType) this.remove(type)
@@ -207,23 +233,26 @@ export class ContentTypeParser {
     return copy
   }
 
-  /** What a content-type header selects: exact type (with parameters), media type, RegExps, then '*'; 'invalid' for a malformed header. */
+  /** What a content-type header selects (see #select); 'invalid' for a malformed header. Cached by the header as sent. */
   #find (header: string): Selection {
     const cached = this.#cache.get(header)
     if (cached !== undefined) return cached
-    let found: Selection = 'invalid'
     const mt = parseMediaType(header)
-    if (mt !== null) {
-      let parser = this.#types.get(mt.key) ?? (mt.hasParams ? this.#types.get(mt.media) : undefined)
-      for (let i = 0; parser === undefined && i < this.#regexps.length; i++) {
-        const { re, parser: candidate } = this.#regexps[i]
-        if (testRegExp(re, mt.media) || (mt.hasParams && testRegExp(re, mt.key))) parser = candidate
-      }
-      found = parser ?? this.#types.get('') ?? 'none'
-    }
+    const found = mt === null ? 'invalid' : this.#select(mt.key, mt.media)
     if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
     this.#cache.set(header, found)
     return found
+  }
+
+  /** Fastify's order: the exact type with its parameters, the media type alone, the RegExps (last added first, tested
+   *  against the normal form with parameters), then '*'. */
+  #select (key: string, media: string | undefined): Parser | 'none' {
+    let parser = this.#types.get(key) ?? (media !== undefined && media !== key ? this.#types.get(media) : undefined)
+    for (let i = 0; parser === undefined && i < this.#regexps.length; i++) {
+      const { re, parser: candidate } = this.#regexps[i]
+      if (testRegExp(re, key)) parser = candidate
+    }
+    return parser ?? this.#types.get('') ?? 'none'
   }
 
   /** Decides whether `request`, of a method with a body, has one to parse and parses it from `payload` (the raw request, or the
@@ -233,9 +262,10 @@ export class ContentTypeParser {
    *  On success sets request.body and calls done(null); on failure calls done(err) where err has .statusCode and .code, and
    *  `refused` true when the request was refused on its headers alone (400 QUERY without content-type, 415), before any
    *  parser ran: Fastify closes the connection after a parser's error only.
-   *  `routeBodyLimit` is the effective limit for this route (route option, else the scope's). Never throws; never calls done twice.
+   *  `routeBodyLimit` is the route's own bodyLimit option (null: none): it wins over the parser's, which defaults to the
+   *  app's. Never throws; never calls done twice.
    *  done may be called synchronously (no body, 413 from Content-Length, 415). */
-  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number, is404: boolean, done: (err: Error | null, refused?: boolean) => void): void {
+  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number | null, is404: boolean, done: (err: Error | null, refused?: boolean) => void): void {
     const headers = request.headers
     const method = request.raw.method ?? ''
     const contentType = headers['content-type']
@@ -246,7 +276,7 @@ export class ContentTypeParser {
         done(null)
         return
       }
-      selected = this.#types.get('') ?? 'none'
+      selected = this.#select(NO_TYPE_KEY, undefined)
     } else {
       selected = this.#find(contentType)
     }
@@ -259,7 +289,7 @@ export class ContentTypeParser {
       reader.callParser(payload)
       return
     }
-    const limit = parser.bodyLimit ?? (Number.isFinite(routeBodyLimit) ? routeBodyLimit : this.#bodyLimit)
+    const limit = routeBodyLimit ?? parser.bodyLimit ?? this.#bodyLimit
     const length = headers['content-length']
     const expected = length === undefined ? NaN : Number(length)
     if (expected > limit) {
@@ -276,10 +306,9 @@ function makeParser (fn: ContentTypeParserFunction, parseAs: 'string' | 'buffer'
   return { fn, asString: parseAs === 'string', asBuffer: parseAs === 'buffer', bodyLimit, sync, overridable }
 }
 
+/** The registry key of a type given to add/has/remove; null for '*' and malformed types. */
 function typeKey (contentType: string): string | null {
-  const trimmed = contentType.trim()
-  if (trimmed === '*') return ''
-  return parseMediaType(trimmed)?.key ?? null
+  return parseMediaType(contentType)?.key ?? null
 }
 
 function sameRegExp (a: RegExp, b: RegExp): boolean {

@@ -61,6 +61,8 @@ export class RouteContext {
   errorHandler!: ErrorHandlerLink
   contentTypeParser!: ContentTypeParser
   bodyLimit: number
+  /** The route's own bodyLimit option: it wins over a content-type parser's limit; null: the parser's applies. */
+  ownBodyLimit: number | null = null
   /** ms a request may run before it gets 503 FST_ERR_HANDLER_TIMEOUT; 0: no limit. */
   handlerTimeout = 0
   logLevel: string | undefined

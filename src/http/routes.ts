@@ -126,6 +126,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   const bodyLimit = options.bodyLimit ?? host.settings.bodyLimit
   for (const m of methods) {
     const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, config)
+    context.ownBodyLimit = options.bodyLimit ?? null
     if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
     else addAutoHead(host, paths, options.constraints, context)
     host.declarations.push({ scope, instance, options, context, autoHead, paths })

@@ -190,3 +190,58 @@ describe('querystringParser (Fastify 5.12)', () => {
     assert.deepEqual(calls, ['', 'a=1'])
   })
 })
+
+describe('request-body schemas by content type (Fastify 5.12)', () => {
+  /** POST / validating its body against the schema of its media type; a PNG parser for a type with no schema. */
+  async function byType (factory) {
+    const app = factory()
+    app.addContentTypeParser('image/png', { parseAs: 'string' }, tagged('png'))
+    app.post('/', {
+      schema: {
+        body: {
+          content: {
+            'application/json': { schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
+            'text/plain': { schema: { type: 'string', maxLength: 3 } }
+          }
+        }
+      }
+    }, async (request) => ({ body: request.body }))
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    return app
+  }
+
+  both('a body is validated (and coerced) against the schema of its media type, parameters and case aside', async (factory) => {
+    const app = await byType(factory)
+    const ok = await send(app, { headers: { 'content-type': 'Application/JSON; charset=utf-8' }, body: '{"n":"7"}' })
+    assert.deepEqual(ok, { status: 200, body: { body: { n: 7 } } })
+    const missing = await send(app, { headers: { 'content-type': 'application/json' }, body: '{"m":1}' })
+    assert.equal(missing.status, 400)
+    assert.equal(missing.body.message, "body must have required property 'n'")
+    const long = await send(app, { headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'abcd' })
+    assert.equal(long.status, 400)
+    assert.equal(long.body.message, 'body must NOT have more than 3 characters')
+    assert.deepEqual(await send(app, { headers: { 'content-type': 'text/plain' }, body: 'abc' }), { status: 200, body: { body: 'abc' } })
+  })
+
+  both('a media type without a schema is not validated', async (factory) => {
+    const app = await byType(factory)
+    const res = await send(app, { headers: { 'content-type': 'image/png' }, body: 'anything' })
+    assert.deepEqual(res, { status: 200, body: { body: { parser: 'png', body: 'anything' } } })
+  })
+
+  both('a content entry without a schema fails ready() with FST_ERR_SCH_CONTENT_MISSING_SCHEMA', async (factory) => {
+    for (const schema of [
+      { body: { content: { 'text/plain': {} } } },
+      { body: { content: { 'application/json': { schema: null } } } },
+      { response: { 200: { content: { 'application/json': {} } } } }
+    ]) {
+      const app = factory()
+      app.post('/', { schema }, async () => 'x')
+      await assert.rejects(app.ready(), (err) => {
+        assert.equal(err.code, 'FST_ERR_SCH_CONTENT_MISSING_SCHEMA')
+        assert.match(err.message, /^Schema is missing for the content type '(text\/plain|application\/json)'$/)
+        return true
+      }, JSON.stringify(schema))
+    }
+  })
+})

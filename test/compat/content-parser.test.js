@@ -179,6 +179,16 @@ describe('body limits (Fastify 5.12)', () => {
   })
 })
 
+describe('the route bodyLimit option (Fastify 5.12)', () => {
+  both('an invalid route bodyLimit is refused before the url and methods are looked at', async (factory) => {
+    const app = factory()
+    assert.deepEqual(thrown(() => app.route({ method: 'PUT', bodyLimit: false, handler: () => null })),
+      { code: 'FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT', message: "'bodyLimit' option must be an integer > 0. Got 'false'" })
+    assert.equal(thrown(() => app.route({ method: 'NOPE', url: '/', bodyLimit: 1.5, handler: () => null })).code, 'FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT')
+    assert.equal(thrown(() => app.post('/', { bodyLimit: 10000.1 }, () => null)).message, "'bodyLimit' option must be an integer > 0. Got '10000.1'")
+  })
+})
+
 describe('querystringParser (Fastify 5.12)', () => {
   both('a custom querystringParser is called for a URL without a query too', async (factory) => {
     const calls = []

@@ -1,80 +1,21 @@
-// A scope's body parsers (Fastify 5's addContentTypeParser semantics): which parser a request's
-// content-type selects, reading the body within the body limit, and the default JSON and text parsers.
-import type { IncomingMessage, IncomingHttpHeaders } from 'node:http'
+// A scope's body parsers (Fastify 5's addContentTypeParser semantics): the registry (add, has, remove,
+// clone) and which parser a request's content-type selects; reading the body is body-reader.ts's.
 import type { Readable } from 'node:stream'
-import secureJsonParse from 'secure-json-parse'
 import { codes } from '../errors.js'
-import { callWithDone, type SettleRules } from '../hooks/user-call.js'
-import { captureAsyncContext, kAsyncContext, type RequestAsyncContext } from './request-context.js'
+import type { AddContentTypeParserOptions, ContentTypeParserFunction, ParsableRequest, PoisoningAction, RegisteredParser } from './body-parser-types.js'
+import { BodyReader } from './body-reader.js'
+import { defaultTextParser, getDefaultJsonParser, syncFormOf } from './default-body-parsers.js'
+import { parseMediaType } from './media-type-key.js'
 
-/** A parser that rejects without a reason fails the request (500), as Fastify's does. */
-const parserRules: SettleRules = { timeout: 0, emptyRejection: () => new codes.FST_ERR_SEND_UNDEFINED_ERR() }
+export type { AddContentTypeParserOptions, BodyParserDone, ContentTypeParserFunction, ParsableRequest, PoisoningAction } from './body-parser-types.js'
+export { defaultTextParser, getDefaultJsonParser } from './default-body-parsers.js'
 
-export type BodyParserDone = (err: Error | null, body?: unknown) => void
-/** A user parser: (request, payload, done) where payload is the body stream, or the string/Buffer when parseAs is set.
- *  It may call done, or return a promise (async parser). */
-export type ContentTypeParserFunction = (request: any, payload: any, done: BodyParserDone) => unknown
-export interface AddContentTypeParserOptions { parseAs?: 'string' | 'buffer'; bodyLimit?: number }
-export interface ParsableRequest { raw: IncomingMessage; headers: IncomingHttpHeaders; body: unknown; [kAsyncContext]: RequestAsyncContext | null }
-export type PoisoningAction = 'error' | 'remove' | 'ignore'
-
-type SyncParse = (body: string | Buffer) => unknown
-
-/** Built-in parsers carry a synchronous form, so the common JSON body is parsed without a `done` closure. */
-const kSyncParse = Symbol('weft.syncParse')
-
-
-interface Parser {
-  readonly fn: ContentTypeParserFunction
-  readonly asString: boolean
-  readonly asBuffer: boolean
-  /** the parser's own limit; undefined: the route's/scope's applies */
-  readonly bodyLimit: number | undefined
-  readonly sync: SyncParse | undefined
-  /** true for the two defaults the constructor installs: the user may replace them once */
-  readonly overridable: boolean
-}
-
-/** A parsed content-type: the lowercased media type and the lookup key, Fastify's normal form: the media type,
- *  then each parameter as `; name="value"` in the order sent (names lowercased, values as sent, unquoted). */
-interface MediaType { media: string; key: string; hasParams: boolean }
-
-const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-const TOKEN_RE = new RegExp(`^${TOKEN}$`)
-/** RFC 9110 §5.6.6: `name=value` at a parameter boundary, the value a token or a quoted-string (qdtext, quoted-pairs) */
-const PARAM_RE = new RegExp(`(?:^|;)\\s*(${TOKEN})=("(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\xff])*"|${TOKEN})`, 'g')
-const QUOTED_PAIR_RE = /\\([\t\x20-\xff])/g
 const CACHE_SIZE = 100
 /** The key a missing content-type is looked up by (Fastify tests its RegExps against it too). */
 const NO_TYPE_KEY = '/'
 
 /** What a content-type header selects: a parser, no parser for a valid media type, or an invalid header. */
-type Selection = Parser | 'none' | 'invalid'
-
-function parseMediaType (value: string): MediaType | null {
-  const semi = value.indexOf(';')
-  const head = semi === -1 ? value : value.slice(0, semi)
-  const slash = head.indexOf('/')
-  if (slash === -1) return null
-  const type = head.slice(0, slash).trimStart().toLowerCase()
-  const subtype = head.slice(slash + 1).trimEnd().toLowerCase()
-  if (!TOKEN_RE.test(type) || !TOKEN_RE.test(subtype)) return null
-  const media = `${type}/${subtype}`
-  if (semi === -1) return { media, key: media, hasParams: false }
-  // a repeated name keeps its first place and its last value
-  const params = new Map<string, string>()
-  const list = value.slice(semi + 1).trim()
-  PARAM_RE.lastIndex = 0
-  for (let m = PARAM_RE.exec(list); m !== null; m = PARAM_RE.exec(list)) {
-    let v = m[2]
-    if (v.charCodeAt(0) === 34 /* " */) v = v.slice(1, -1).replace(QUOTED_PAIR_RE, '$1')
-    params.set(m[1].toLowerCase(), v)
-  }
-  if (params.size === 0) return { media, key: media, hasParams: false }
-  let key = media
-  for (const [name, v] of params) key += `; ${name}="${v}"`
-  return { media, key, hasParams: true }
-}
+type Selection = RegisteredParser | 'none' | 'invalid'
 
 /** FSTSEC001: a RegExp neither anchored at the start nor allowing `;?` also matches a type named in a parameter. */
 function warnUnanchored (re: RegExp): void {
@@ -83,55 +24,15 @@ function warnUnanchored (re: RegExp): void {
     { type: 'FastifySecurity', code: 'FSTSEC001' })
 }
 
-// ---- default parsers -------------------------------------------------------------------------
-
-function syncJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): SyncParse {
-  const options = { protoAction: onProtoPoisoning, constructorAction: onConstructorPoisoning }
-  return function parseJson (body) {
-    if (body.length === 0) throw new codes.FST_ERR_CTP_EMPTY_JSON_BODY()
-    try {
-      return secureJsonParse(body, options)
-    } catch {
-      // prototype poisoning too: Fastify 5.12 answers it with this error's own message
-      throw new codes.FST_ERR_CTP_INVALID_JSON_BODY()
-    }
-  }
-}
-
-function callbackForm (sync: SyncParse): ContentTypeParserFunction {
-  const fn: ContentTypeParserFunction = (_request, body, done) => {
-    let value: unknown
-    try {
-      value = sync(body)
-    } catch (err) {
-      done(err as Error)
-      return
-    }
-    done(null, value)
-  }
-  ;(fn as any)[kSyncParse] = sync
-  return fn
-}
-
-/** `app.getDefaultJsonParser(proto, ctor)`: a parseAs 'string' parser with the given poisoning actions. */
-export function getDefaultJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): ContentTypeParserFunction {
-  return callbackForm(syncJsonParser(onProtoPoisoning, onConstructorPoisoning))
-}
-
-/** The text/plain parser: the body as a string. */
-export const defaultTextParser: ContentTypeParserFunction = callbackForm(body => body)
-
-// ---- the registry ----------------------------------------------------------------------------
-
 export class ContentTypeParser {
   readonly defaultTextParser: ContentTypeParserFunction = defaultTextParser
   #bodyLimit: number
   #onProto: PoisoningAction
   #onConstructor: PoisoningAction
   /** exact (normalized) content types; '' holds the catch-all ('*') parser */
-  #types: Map<string, Parser>
+  #types: Map<string, RegisteredParser>
   /** RegExp parsers, most recently added first (Fastify tries the last added first) */
-  #regexps: Array<{ re: RegExp; parser: Parser }>
+  #regexps: Array<{ re: RegExp; parser: RegisteredParser }>
   /** raw content-type header → what it selects, so a repeated header costs one Map lookup */
   #cache = new Map<string, Selection>()
 
@@ -246,7 +147,7 @@ export class ContentTypeParser {
 
   /** Fastify's order: the exact type with its parameters, the media type alone, the RegExps (last added first, tested
    *  against the normal form with parameters), then '*'. */
-  #select (key: string, media: string | undefined): Parser | 'none' {
+  #select (key: string, media: string | undefined): RegisteredParser | 'none' {
     let parser = this.#types.get(key) ?? (media !== undefined && media !== key ? this.#types.get(media) : undefined)
     for (let i = 0; parser === undefined && i < this.#regexps.length; i++) {
       const { re, parser: candidate } = this.#regexps[i]
@@ -301,8 +202,8 @@ export class ContentTypeParser {
   }
 }
 
-function makeParser (fn: ContentTypeParserFunction, parseAs: 'string' | 'buffer' | undefined, bodyLimit: number | undefined, overridable: boolean): Parser {
-  const sync = parseAs !== undefined ? (fn as any)[kSyncParse] as SyncParse | undefined : undefined
+function makeParser (fn: ContentTypeParserFunction, parseAs: 'string' | 'buffer' | undefined, bodyLimit: number | undefined, overridable: boolean): RegisteredParser {
+  const sync = parseAs !== undefined ? syncFormOf(fn) : undefined
   return { fn, asString: parseAs === 'string', asBuffer: parseAs === 'buffer', bodyLimit, sync, overridable }
 }
 
@@ -318,156 +219,4 @@ function sameRegExp (a: RegExp, b: RegExp): boolean {
 function testRegExp (re: RegExp, value: string): boolean {
   re.lastIndex = 0 // a g/y RegExp keeps state between calls
   return re.test(value)
-}
-
-// ---- reading one body ------------------------------------------------------------------------
-
-/** The per-request state of a body read. The stream listeners below are shared functions that find it on the stream. */
-const kReader = Symbol('weft.bodyReader')
-
-class BodyReader {
-  readonly request: ParsableRequest
-  readonly payload: Readable
-  readonly parser: Parser
-  readonly done: (err: Error | null) => void
-  /** The request's context: stream events and the parser's callback come from elsewhere; what follows the body runs in it. */
-  readonly context: RequestAsyncContext
-  settled = false
-  limit = 0
-  expected = NaN
-  received = 0
-  chunks: Buffer[] = []
-
-  constructor (request: ParsableRequest, payload: Readable, parser: Parser, done: (err: Error | null) => void) {
-    this.request = request
-    this.payload = payload
-    this.parser = parser
-    this.done = done
-    this.context = captureAsyncContext(request)
-  }
-
-  read (limit: number, expected: number): void {
-    this.limit = limit
-    this.expected = expected
-    const payload = this.payload as Readable & { [kReader]?: BodyReader }
-    if (payload.readableEnded) { this.end(); return }
-    if (payload.destroyed) { this.finish(new codes.WEFT_ERR_REQUEST_ABORTED()); return }
-    payload[kReader] = this
-    payload.on('data', onData)
-    payload.on('end', onEnd)
-    payload.on('close', onClose)
-    // stays attached: a stream error after we are done must not become an uncaught exception
-    payload.on('error', onError)
-    payload.resume()
-  }
-
-  data (chunk: Buffer | string): void {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-    this.received += buf.length
-    const encoded = (this.payload as { receivedEncodedLength?: unknown }).receivedEncodedLength
-    // the decoded body must stay within the limit too (a compressed "zip bomb")
-    if (this.received > this.limit || (typeof encoded === 'number' && encoded > this.limit)) {
-      // stop collecting; the stream keeps flowing with no data listener, so the rest is discarded
-      this.detach()
-      this.chunks = []
-      this.finish(new codes.FST_ERR_CTP_BODY_TOO_LARGE())
-      return
-    }
-    this.chunks.push(buf)
-  }
-
-  end (): void {
-    this.detach()
-    const encoded = (this.payload as { receivedEncodedLength?: unknown }).receivedEncodedLength
-    const received = typeof encoded === 'number' && this.payload !== this.request.raw ? encoded : this.received
-    if (!Number.isNaN(this.expected) && received !== this.expected) {
-      this.finish(new codes.FST_ERR_CTP_INVALID_CONTENT_LENGTH())
-      return
-    }
-    const chunks = this.chunks
-    this.chunks = []
-    let body: string | Buffer
-    if (this.parser.asString) {
-      body = chunks.length === 1 ? chunks[0].toString('utf8') : chunks.length === 0 ? '' : Buffer.concat(chunks, this.received).toString('utf8')
-    } else {
-      // always a copy: the parser never gets a view over the socket's read buffer
-      body = Buffer.concat(chunks, this.received)
-    }
-    const sync = this.parser.sync
-    if (sync === undefined) {
-      this.callParser(body)
-      return
-    }
-    let value: unknown
-    try {
-      value = sync(body)
-    } catch (err) {
-      this.finish(err)
-      return
-    }
-    this.finish(null, value)
-  }
-
-  /** Calls the user parser with the body (parseAs) or the stream: `done(err, body)` or a returned promise, first answer wins. */
-  callParser (payload: unknown): void {
-    callWithDone(this.parser.fn, undefined, [this.request, payload], parserRules, (err, body) => { this.finish(err, body) })
-  }
-
-  detach (): void {
-    const payload = this.payload as Readable & { [kReader]?: BodyReader }
-    payload.removeListener('data', onData)
-    payload.removeListener('end', onEnd)
-    payload.removeListener('close', onClose)
-    payload[kReader] = undefined
-  }
-
-  finish (err: unknown, body?: unknown): void {
-    if (this.settled) return
-    this.settled = true
-    this.context.runInAsyncScope(this.settle, this, err, body)
-  }
-
-  settle (err: unknown, body: unknown): void {
-    if (err != null) {
-      this.done(err as Error)
-      return
-    }
-    this.request.body = body
-    this.done(null)
-  }
-}
-
-function onData (this: Readable & { [kReader]?: BodyReader }, chunk: Buffer | string): void {
-  this[kReader]?.data(chunk)
-}
-
-function onEnd (this: Readable & { [kReader]?: BodyReader }): void {
-  const reader = this[kReader]
-  // a parseAs parser runs in the request's context, not the socket's
-  if (reader !== undefined) reader.context.runInAsyncScope(reader.end, reader)
-}
-
-function onClose (this: Readable & { [kReader]?: BodyReader }): void {
-  const reader = this[kReader]
-  if (reader === undefined) return
-  reader.detach()
-  reader.finish(new codes.WEFT_ERR_REQUEST_ABORTED())
-}
-
-function onError (this: Readable & { [kReader]?: BodyReader }, err: Error): void {
-  const reader = this[kReader]
-  if (reader === undefined) return
-  reader.detach()
-  reader.finish(asHttpError(err))
-}
-
-/** Errors in reading the body become client errors: a missing or non-error statusCode becomes 400.
- *  (A parser's own errors keep their status, else the error handler answers 500.) */
-function asHttpError (err: unknown): Error {
-  const error = err instanceof Error ? err : new Error(String(err))
-  const status = (error as { statusCode?: unknown }).statusCode
-  if (!(typeof status === 'number' && status >= 400)) {
-    try { (error as { statusCode?: number }).statusCode = 400 } catch {}
-  }
-  return error
 }

@@ -108,6 +108,17 @@ describe('the registry: add, has, remove (Fastify 5.12)', () => {
     assert.deepEqual(res.body, { parser: 'second', body: 'z' })
   })
 
+  both('the instance carries the default parsers for reuse: defaultTextParser and getDefaultJsonParser()', async (factory) => {
+    const app = await echo(factory, (app) => {
+      assert.equal(typeof app.defaultTextParser, 'function')
+      app.addContentTypeParser('text/csv', { parseAs: 'string' }, app.defaultTextParser)
+      app.addContentTypeParser('application/vnd.x+json', { parseAs: 'string' }, app.getDefaultJsonParser('remove', 'remove'))
+    })
+    assert.deepEqual(await send(app, { headers: { 'content-type': 'text/csv' }, body: 'a,b' }), { status: 200, body: 'a,b' })
+    const json = await send(app, { headers: { 'content-type': 'application/vnd.x+json' }, body: '{"a":1,"__proto__":{"b":2}}' })
+    assert.deepEqual(json, { status: 200, body: { a: 1 } })
+  })
+
   both('a parser already present is named lowercased and trimmed', async (factory) => {
     const app = factory()
     app.addContentTypeParser('text/html', tagged('html'))

@@ -2,7 +2,7 @@
 // lowercased media type, then each parameter as `; name="value"` in the order sent.
 
 /** A parsed content-type: the lowercased media type and the lookup key (the media type alone when there are no parameters). */
-export interface MediaType { media: string; key: string; hasParams: boolean }
+export interface MediaType { media: string; key: string }
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 const TOKEN_RE = new RegExp(`^${TOKEN}$`)
@@ -20,7 +20,7 @@ export function parseMediaType (value: string): MediaType | null {
   const subtype = head.slice(slash + 1).trimEnd().toLowerCase()
   if (!TOKEN_RE.test(type) || !TOKEN_RE.test(subtype)) return null
   const media = `${type}/${subtype}`
-  if (semi === -1) return { media, key: media, hasParams: false }
+  if (semi === -1) return { media, key: media }
   // a repeated name keeps its first place and its last value
   const params = new Map<string, string>()
   const list = value.slice(semi + 1).trim()
@@ -30,8 +30,8 @@ export function parseMediaType (value: string): MediaType | null {
     if (v.charCodeAt(0) === 34 /* " */) v = v.slice(1, -1).replace(QUOTED_PAIR_RE, '$1')
     params.set(m[1].toLowerCase(), v)
   }
-  if (params.size === 0) return { media, key: media, hasParams: false }
+  if (params.size === 0) return { media, key: media }
   let key = media
   for (const [name, v] of params) key += `; ${name}="${v}"`
-  return { media, key, hasParams: true }
+  return { media, key }
 }

@@ -293,8 +293,6 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       if (scope.notFound === null && scope !== this.rootScope) continue
       const declared = scope.notFound ?? { handler: defaultNotFound, options: {} }
       const context = new RouteContext(this, scope.instance, '*', scope.prefix + '*', declared.handler, true, this.settings.bodyLimit, {})
-      // as Fastify's not-found routes: the app's bodyLimit wins over a parser's own
-      context.ownBodyLimit = this.settings.bodyLimit
       context.handlerTimeout = this.settings.handlerTimeout
       bindHooks(context, scope, scope.instance, declared.options, this.requestLogging || this.observer !== null)
       this.router.addNotFound(scope.prefix, context)

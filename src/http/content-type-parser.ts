@@ -1,109 +1,28 @@
-// A scope's body parsers (Fastify 5's addContentTypeParser semantics): which parser a request's
-// content-type selects, reading the body within the body limit, and the default JSON and text parsers.
-import type { IncomingMessage, IncomingHttpHeaders } from 'node:http'
+// A scope's body parsers (Fastify 5's addContentTypeParser semantics): the registry (add, has, remove,
+// clone) and which parser a request's content-type selects; reading the body is body-reader.ts's.
 import type { Readable } from 'node:stream'
-import secureJsonParse from 'secure-json-parse'
 import { codes } from '../errors.js'
-import { callWithDone, type SettleRules } from '../hooks/user-call.js'
-import { captureAsyncContext, kAsyncContext, type RequestAsyncContext } from './request-context.js'
+import type { AddContentTypeParserOptions, ContentTypeParserFunction, ParsableRequest, PoisoningAction, RegisteredParser } from './body-parser-types.js'
+import { BodyReader } from './body-reader.js'
+import { defaultTextParser, getDefaultJsonParser, syncFormOf } from './default-body-parsers.js'
+import { parseMediaType } from './media-type-key.js'
 
-/** A parser that rejects without a reason fails the request (500), as Fastify's does. */
-const parserRules: SettleRules = { timeout: 0, emptyRejection: () => new codes.FST_ERR_SEND_UNDEFINED_ERR() }
+export type { AddContentTypeParserOptions, BodyParserDone, ContentTypeParserFunction, ParsableRequest, PoisoningAction } from './body-parser-types.js'
+export { defaultTextParser, getDefaultJsonParser } from './default-body-parsers.js'
 
-export type BodyParserDone = (err: Error | null, body?: unknown) => void
-/** A user parser: (request, payload, done) where payload is the body stream, or the string/Buffer when parseAs is set.
- *  It may call done, or return a promise (async parser). */
-export type ContentTypeParserFunction = (request: any, payload: any, done: BodyParserDone) => unknown
-export interface AddContentTypeParserOptions { parseAs?: 'string' | 'buffer'; bodyLimit?: number }
-export interface ParsableRequest { raw: IncomingMessage; headers: IncomingHttpHeaders; body: unknown; [kAsyncContext]: RequestAsyncContext | null }
-export type PoisoningAction = 'error' | 'remove' | 'ignore'
-
-type SyncParse = (body: string | Buffer) => unknown
-
-/** Built-in parsers carry a synchronous form, so the common JSON body is parsed without a `done` closure. */
-const kSyncParse = Symbol('weft.syncParse')
-
-
-interface Parser {
-  readonly fn: ContentTypeParserFunction
-  readonly asString: boolean
-  readonly asBuffer: boolean
-  /** the parser's own limit; undefined: the route's/scope's applies */
-  readonly bodyLimit: number | undefined
-  readonly sync: SyncParse | undefined
-  /** true for the two defaults the constructor installs: the user may replace them once */
-  readonly overridable: boolean
-}
-
-/** A parsed content-type: the lowercased media type and the lookup key (media type plus sorted, normalized parameters). */
-interface MediaType { media: string; key: string; hasParams: boolean }
-
-const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-const MEDIA_TYPE_RE = new RegExp(`^${TOKEN}/${TOKEN}$`)
-const PARAM_RE = new RegExp(`;\\s*(${TOKEN})\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"|${TOKEN})`, 'g')
 const CACHE_SIZE = 100
+/** The key a missing content-type is looked up by (Fastify tests its RegExps against it too). */
+const NO_TYPE_KEY = '/'
 
 /** What a content-type header selects: a parser, no parser for a valid media type, or an invalid header. */
-type Selection = Parser | 'none' | 'invalid'
+type Selection = RegisteredParser | 'none' | 'invalid'
 
-function parseMediaType (value: string): MediaType | null {
-  const semi = value.indexOf(';')
-  const media = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase()
-  if (!MEDIA_TYPE_RE.test(media)) return null
-  if (semi === -1) return { media, key: media, hasParams: false }
-  const params: string[] = []
-  PARAM_RE.lastIndex = 0
-  for (let m = PARAM_RE.exec(value); m !== null; m = PARAM_RE.exec(value)) {
-    const name = m[1].toLowerCase()
-    let v = m[2]
-    if (v.charCodeAt(0) === 34 /* " */) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
-    if (name === 'charset') v = v.toLowerCase()
-    params.push(`${name}=${v}`)
-  }
-  if (params.length === 0) return { media, key: media, hasParams: false }
-  params.sort()
-  return { media, key: `${media}; ${params.join('; ')}`, hasParams: true }
+/** FSTSEC001: a RegExp neither anchored at the start nor allowing `;?` also matches a type named in a parameter. */
+function warnUnanchored (re: RegExp): void {
+  if (re.source[0] === '^' || re.source.includes(';?')) return
+  process.emitWarning(`You are using /${re.source}/ Content-Type which may be vulnerable to CORS attack. Please make sure your RegExp start with "^" or include ";?" to proper detection of the essence MIME type.`,
+    { type: 'FastifySecurity', code: 'FSTSEC001' })
 }
-
-// ---- default parsers -------------------------------------------------------------------------
-
-function syncJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): SyncParse {
-  const options = { protoAction: onProtoPoisoning, constructorAction: onConstructorPoisoning }
-  return function parseJson (body) {
-    if (body.length === 0) throw new codes.FST_ERR_CTP_EMPTY_JSON_BODY()
-    try {
-      return secureJsonParse(body, options)
-    } catch {
-      // prototype poisoning too: Fastify 5.12 answers it with this error's own message
-      throw new codes.FST_ERR_CTP_INVALID_JSON_BODY()
-    }
-  }
-}
-
-function callbackForm (sync: SyncParse): ContentTypeParserFunction {
-  const fn: ContentTypeParserFunction = (_request, body, done) => {
-    let value: unknown
-    try {
-      value = sync(body)
-    } catch (err) {
-      done(err as Error)
-      return
-    }
-    done(null, value)
-  }
-  ;(fn as any)[kSyncParse] = sync
-  return fn
-}
-
-/** `app.getDefaultJsonParser(proto, ctor)`: a parseAs 'string' parser with the given poisoning actions. */
-export function getDefaultJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): ContentTypeParserFunction {
-  return callbackForm(syncJsonParser(onProtoPoisoning, onConstructorPoisoning))
-}
-
-/** The text/plain parser: the body as a string. */
-export const defaultTextParser: ContentTypeParserFunction = callbackForm(body => body)
-
-// ---- the registry ----------------------------------------------------------------------------
 
 export class ContentTypeParser {
   readonly defaultTextParser: ContentTypeParserFunction = defaultTextParser
@@ -111,9 +30,9 @@ export class ContentTypeParser {
   #onProto: PoisoningAction
   #onConstructor: PoisoningAction
   /** exact (normalized) content types; '' holds the catch-all ('*') parser */
-  #types: Map<string, Parser>
+  #types: Map<string, RegisteredParser>
   /** RegExp parsers, most recently added first (Fastify tries the last added first) */
-  #regexps: Array<{ re: RegExp; parser: Parser }>
+  #regexps: Array<{ re: RegExp; parser: RegisteredParser }>
   /** raw content-type header → what it selects, so a repeated header costs one Map lookup */
   #cache = new Map<string, Selection>()
 
@@ -132,44 +51,51 @@ export class ContentTypeParser {
     return getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)
   }
 
+  /** Fastify's checks, in its order, for each type: the type, the handler, an existing parser, parseAs, a valid media type. */
   add (contentType: string | string[] | RegExp, opts: AddContentTypeParserOptions, parser: ContentTypeParserFunction): void {
+    if (Array.isArray(contentType)) {
+      for (const type of contentType) this.#addOne(type, opts, parser)
+    } else {
+      this.#addOne(contentType, opts, parser)
+    }
+  }
+
+  #addOne (contentType: unknown, opts: AddContentTypeParserOptions, parser: ContentTypeParserFunction): void {
+    let name = ''
+    if (typeof contentType === 'string') {
+      name = contentType.trim().toLowerCase()
+      if (name.length === 0) throw new codes.FST_ERR_CTP_EMPTY_TYPE()
+    } else if (!(contentType instanceof RegExp)) {
+      throw new codes.FST_ERR_CTP_INVALID_TYPE()
+    }
     if (typeof parser !== 'function') throw new codes.FST_ERR_CTP_INVALID_HANDLER()
+    if (contentType instanceof RegExp) {
+      if (this.#regexps.some(r => sameRegExp(r.re, contentType))) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(String(contentType))
+    } else {
+      // '*' is never "present": a second one replaces the first
+      const existing = this.#types.get(typeKey(name) ?? NO_TYPE_KEY)
+      if (existing !== undefined && !existing.overridable) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(name)
+    }
     const parseAs = opts?.parseAs
     if (parseAs !== undefined && parseAs !== 'string' && parseAs !== 'buffer') {
       throw new codes.FST_ERR_CTP_INVALID_PARSE_TYPE(parseAs)
     }
     const limit = opts?.bodyLimit
     const entry = makeParser(parser, parseAs, typeof limit === 'number' && limit > 0 ? limit : undefined, false)
-    if (Array.isArray(contentType)) {
-      for (const type of contentType) this.#addOne(type, entry)
+    if (contentType instanceof RegExp) {
+      warnUnanchored(contentType)
+      this.#regexps.unshift({ re: contentType, parser: entry })
+    } else if (name === '*') {
+      this.#types.set('', entry)
     } else {
-      this.#addOne(contentType, entry)
+      const key = typeKey(name)
+      if (key === null) throw new codes.FST_ERR_CTP_INVALID_TYPE()
+      this.#types.set(key, entry)
     }
     this.#cache.clear()
   }
 
-  #addOne (contentType: unknown, entry: Parser): void {
-    if (contentType instanceof RegExp) {
-      if (this.#regexps.some(r => sameRegExp(r.re, contentType))) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(String(contentType))
-      this.#regexps.unshift({ re: contentType, parser: entry })
-      return
-    }
-    if (typeof contentType !== 'string') throw new codes.FST_ERR_CTP_INVALID_TYPE()
-    const trimmed = contentType.trim()
-    if (trimmed.length === 0) throw new codes.FST_ERR_CTP_EMPTY_TYPE()
-    let key: string
-    if (trimmed === '*') {
-      key = ''
-    } else {
-      const mt = parseMediaType(trimmed)
-      if (mt === null) throw new codes.FST_ERR_CTP_INVALID_TYPE()
-      key = mt.key
-    }
-    const existing = this.#types.get(key)
-    if (existing !== undefined && !existing.overridable) throw new codes.FST_ERR_CTP_ALREADY_PRESENT(trimmed)
-    this.#types.set(key, entry)
-  }
-
+  /** Whether a parser is registered for exactly this type or RegExp ('*' and malformed types: never). */
   has (contentType: string | RegExp): boolean {
     if (contentType instanceof RegExp) return this.#regexps.some(r => sameRegExp(r.re, contentType))
     if (typeof contentType !== 'string') throw new codes.FST_ERR_CTP_INVALID_TYPE()
@@ -177,6 +103,7 @@ export class ContentTypeParser {
     return key !== null && this.#types.has(key)
   }
 
+  /** Removes the parser of exactly this type or RegExp ('*' is not removed this way: removeAll() does). */
   remove (contentType: string | string[] | RegExp): void {
     if (Array.isArray(contentType)) {
       for (const type of contentType) this.remove(type)
@@ -207,23 +134,26 @@ export class ContentTypeParser {
     return copy
   }
 
-  /** What a content-type header selects: exact type (with parameters), media type, RegExps, then '*'; 'invalid' for a malformed header. */
+  /** What a content-type header selects (see #select); 'invalid' for a malformed header. Cached by the header as sent. */
   #find (header: string): Selection {
     const cached = this.#cache.get(header)
     if (cached !== undefined) return cached
-    let found: Selection = 'invalid'
     const mt = parseMediaType(header)
-    if (mt !== null) {
-      let parser = this.#types.get(mt.key) ?? (mt.hasParams ? this.#types.get(mt.media) : undefined)
-      for (let i = 0; parser === undefined && i < this.#regexps.length; i++) {
-        const { re, parser: candidate } = this.#regexps[i]
-        if (testRegExp(re, mt.media) || (mt.hasParams && testRegExp(re, mt.key))) parser = candidate
-      }
-      found = parser ?? this.#types.get('') ?? 'none'
-    }
+    const found = mt === null ? 'invalid' : this.#select(mt.key, mt.media)
     if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
     this.#cache.set(header, found)
     return found
+  }
+
+  /** Fastify's order: the exact type with its parameters, the media type alone, the RegExps (last added first, tested
+   *  against the normal form with parameters), then '*'. */
+  #select (key: string, media: string | undefined): RegisteredParser | 'none' {
+    let parser = this.#types.get(key) ?? (media !== undefined && media !== key ? this.#types.get(media) : undefined)
+    for (let i = 0; parser === undefined && i < this.#regexps.length; i++) {
+      const { re, parser: candidate } = this.#regexps[i]
+      if (testRegExp(re, key)) parser = candidate
+    }
+    return parser ?? this.#types.get('') ?? 'none'
   }
 
   /** Decides whether `request`, of a method with a body, has one to parse and parses it from `payload` (the raw request, or the
@@ -233,9 +163,10 @@ export class ContentTypeParser {
    *  On success sets request.body and calls done(null); on failure calls done(err) where err has .statusCode and .code, and
    *  `refused` true when the request was refused on its headers alone (400 QUERY without content-type, 415), before any
    *  parser ran: Fastify closes the connection after a parser's error only.
-   *  `routeBodyLimit` is the effective limit for this route (route option, else the scope's). Never throws; never calls done twice.
+   *  `routeBodyLimit` is the route's own bodyLimit option (null: none): it wins over the parser's, which defaults to the
+   *  app's. Never throws; never calls done twice.
    *  done may be called synchronously (no body, 413 from Content-Length, 415). */
-  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number, is404: boolean, done: (err: Error | null, refused?: boolean) => void): void {
+  run (request: ParsableRequest, payload: Readable, routeBodyLimit: number | null, is404: boolean, done: (err: Error | null, refused?: boolean) => void): void {
     const headers = request.headers
     const method = request.raw.method ?? ''
     const contentType = headers['content-type']
@@ -246,7 +177,7 @@ export class ContentTypeParser {
         done(null)
         return
       }
-      selected = this.#types.get('') ?? 'none'
+      selected = this.#select(NO_TYPE_KEY, undefined)
     } else {
       selected = this.#find(contentType)
     }
@@ -259,7 +190,7 @@ export class ContentTypeParser {
       reader.callParser(payload)
       return
     }
-    const limit = parser.bodyLimit ?? (Number.isFinite(routeBodyLimit) ? routeBodyLimit : this.#bodyLimit)
+    const limit = routeBodyLimit ?? parser.bodyLimit ?? this.#bodyLimit
     const length = headers['content-length']
     const expected = length === undefined ? NaN : Number(length)
     if (expected > limit) {
@@ -271,15 +202,14 @@ export class ContentTypeParser {
   }
 }
 
-function makeParser (fn: ContentTypeParserFunction, parseAs: 'string' | 'buffer' | undefined, bodyLimit: number | undefined, overridable: boolean): Parser {
-  const sync = parseAs !== undefined ? (fn as any)[kSyncParse] as SyncParse | undefined : undefined
+function makeParser (fn: ContentTypeParserFunction, parseAs: 'string' | 'buffer' | undefined, bodyLimit: number | undefined, overridable: boolean): RegisteredParser {
+  const sync = parseAs !== undefined ? syncFormOf(fn) : undefined
   return { fn, asString: parseAs === 'string', asBuffer: parseAs === 'buffer', bodyLimit, sync, overridable }
 }
 
+/** The registry key of a type given to add/has/remove; null for '*' and malformed types. */
 function typeKey (contentType: string): string | null {
-  const trimmed = contentType.trim()
-  if (trimmed === '*') return ''
-  return parseMediaType(trimmed)?.key ?? null
+  return parseMediaType(contentType)?.key ?? null
 }
 
 function sameRegExp (a: RegExp, b: RegExp): boolean {
@@ -289,156 +219,4 @@ function sameRegExp (a: RegExp, b: RegExp): boolean {
 function testRegExp (re: RegExp, value: string): boolean {
   re.lastIndex = 0 // a g/y RegExp keeps state between calls
   return re.test(value)
-}
-
-// ---- reading one body ------------------------------------------------------------------------
-
-/** The per-request state of a body read. The stream listeners below are shared functions that find it on the stream. */
-const kReader = Symbol('weft.bodyReader')
-
-class BodyReader {
-  readonly request: ParsableRequest
-  readonly payload: Readable
-  readonly parser: Parser
-  readonly done: (err: Error | null) => void
-  /** The request's context: stream events and the parser's callback come from elsewhere; what follows the body runs in it. */
-  readonly context: RequestAsyncContext
-  settled = false
-  limit = 0
-  expected = NaN
-  received = 0
-  chunks: Buffer[] = []
-
-  constructor (request: ParsableRequest, payload: Readable, parser: Parser, done: (err: Error | null) => void) {
-    this.request = request
-    this.payload = payload
-    this.parser = parser
-    this.done = done
-    this.context = captureAsyncContext(request)
-  }
-
-  read (limit: number, expected: number): void {
-    this.limit = limit
-    this.expected = expected
-    const payload = this.payload as Readable & { [kReader]?: BodyReader }
-    if (payload.readableEnded) { this.end(); return }
-    if (payload.destroyed) { this.finish(new codes.WEFT_ERR_REQUEST_ABORTED()); return }
-    payload[kReader] = this
-    payload.on('data', onData)
-    payload.on('end', onEnd)
-    payload.on('close', onClose)
-    // stays attached: a stream error after we are done must not become an uncaught exception
-    payload.on('error', onError)
-    payload.resume()
-  }
-
-  data (chunk: Buffer | string): void {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-    this.received += buf.length
-    const encoded = (this.payload as { receivedEncodedLength?: unknown }).receivedEncodedLength
-    // the decoded body must stay within the limit too (a compressed "zip bomb")
-    if (this.received > this.limit || (typeof encoded === 'number' && encoded > this.limit)) {
-      // stop collecting; the stream keeps flowing with no data listener, so the rest is discarded
-      this.detach()
-      this.chunks = []
-      this.finish(new codes.FST_ERR_CTP_BODY_TOO_LARGE())
-      return
-    }
-    this.chunks.push(buf)
-  }
-
-  end (): void {
-    this.detach()
-    const encoded = (this.payload as { receivedEncodedLength?: unknown }).receivedEncodedLength
-    const received = typeof encoded === 'number' && this.payload !== this.request.raw ? encoded : this.received
-    if (!Number.isNaN(this.expected) && received !== this.expected) {
-      this.finish(new codes.FST_ERR_CTP_INVALID_CONTENT_LENGTH())
-      return
-    }
-    const chunks = this.chunks
-    this.chunks = []
-    let body: string | Buffer
-    if (this.parser.asString) {
-      body = chunks.length === 1 ? chunks[0].toString('utf8') : chunks.length === 0 ? '' : Buffer.concat(chunks, this.received).toString('utf8')
-    } else {
-      // always a copy: the parser never gets a view over the socket's read buffer
-      body = Buffer.concat(chunks, this.received)
-    }
-    const sync = this.parser.sync
-    if (sync === undefined) {
-      this.callParser(body)
-      return
-    }
-    let value: unknown
-    try {
-      value = sync(body)
-    } catch (err) {
-      this.finish(err)
-      return
-    }
-    this.finish(null, value)
-  }
-
-  /** Calls the user parser with the body (parseAs) or the stream: `done(err, body)` or a returned promise, first answer wins. */
-  callParser (payload: unknown): void {
-    callWithDone(this.parser.fn, undefined, [this.request, payload], parserRules, (err, body) => { this.finish(err, body) })
-  }
-
-  detach (): void {
-    const payload = this.payload as Readable & { [kReader]?: BodyReader }
-    payload.removeListener('data', onData)
-    payload.removeListener('end', onEnd)
-    payload.removeListener('close', onClose)
-    payload[kReader] = undefined
-  }
-
-  finish (err: unknown, body?: unknown): void {
-    if (this.settled) return
-    this.settled = true
-    this.context.runInAsyncScope(this.settle, this, err, body)
-  }
-
-  settle (err: unknown, body: unknown): void {
-    if (err != null) {
-      this.done(err as Error)
-      return
-    }
-    this.request.body = body
-    this.done(null)
-  }
-}
-
-function onData (this: Readable & { [kReader]?: BodyReader }, chunk: Buffer | string): void {
-  this[kReader]?.data(chunk)
-}
-
-function onEnd (this: Readable & { [kReader]?: BodyReader }): void {
-  const reader = this[kReader]
-  // a parseAs parser runs in the request's context, not the socket's
-  if (reader !== undefined) reader.context.runInAsyncScope(reader.end, reader)
-}
-
-function onClose (this: Readable & { [kReader]?: BodyReader }): void {
-  const reader = this[kReader]
-  if (reader === undefined) return
-  reader.detach()
-  reader.finish(new codes.WEFT_ERR_REQUEST_ABORTED())
-}
-
-function onError (this: Readable & { [kReader]?: BodyReader }, err: Error): void {
-  const reader = this[kReader]
-  if (reader === undefined) return
-  reader.detach()
-  reader.finish(asHttpError(err))
-}
-
-/** Errors in reading the body become client errors: a missing or non-error statusCode becomes 400.
- *  (A parser's own errors keep their status, else the error handler answers 500.) */
-function asHttpError (err: unknown): Error {
-  const error = err instanceof Error ? err : new Error(String(err))
-  const status = (error as { statusCode?: unknown }).statusCode
-  if (!(typeof status === 'number' && status >= 400)) {
-    try { (error as { statusCode?: number }).statusCode = 400 } catch {}
-  }
-  return error
 }

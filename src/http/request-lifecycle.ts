@@ -176,7 +176,7 @@ function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
     preValidationStage(reply)
     return
   }
-  context.contentTypeParser.run(reply.request, payload as any, context.bodyLimit, context.is404, (err, refused) => {
+  context.contentTypeParser.run(reply.request, payload as any, context.ownBodyLimit, context.is404, (err, refused) => {
     if (err === null) {
       preValidationStage(reply)
     } else {

@@ -56,7 +56,8 @@ export class Request {
     if (q === undefined) {
       const search = this[kSearch]
       const parse = this[kContext].app.querystringParser
-      q = this[kQuery] = search.length === 0 ? {} : (parse !== null ? parse(search) : fastQuerystring.parse(search))
+      // a custom querystringParser is called with '' too, as Fastify's router does
+      q = this[kQuery] = parse !== null ? parse(search) : search.length === 0 ? {} : fastQuerystring.parse(search)
     }
     return q
   }

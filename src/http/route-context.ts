@@ -61,6 +61,9 @@ export class RouteContext {
   errorHandler!: ErrorHandlerLink
   contentTypeParser!: ContentTypeParser
   bodyLimit: number
+  /** The route's own bodyLimit option: it wins over a content-type parser's limit; null: the parser's applies.
+   *  A not-found route's is the app's (as Fastify's); routes.ts sets a route's. */
+  ownBodyLimit: number | null
   /** ms a request may run before it gets 503 FST_ERR_HANDLER_TIMEOUT; 0: no limit. */
   handlerTimeout = 0
   logLevel: string | undefined
@@ -79,6 +82,7 @@ export class RouteContext {
     this.handler = handler
     this.is404 = is404
     this.bodyLimit = bodyLimit
+    this.ownBodyLimit = is404 ? bodyLimit : null
     this.config = config
     this.routeOptions = Object.freeze({ method, url, config })
     this.logLevel = undefined

@@ -44,8 +44,12 @@ export interface RouteHost {
 export function route (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>): void {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new codes.FST_ERR_ROUTE_OPTIONS_NOT_OBJ(String((opts as any)?.method), String((opts as any)?.url))
   const path = opts.url ?? opts.path
-  if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
   const methods: unknown[] = Array.isArray(opts.method) ? opts.method : [opts.method]
+  // Fastify's order: the handler, errorHandler, bodyLimit and handlerTimeout options, then the methods, then the url
+  if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(methods[0]), path)
+  if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
+  if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
+  if (opts.handlerTimeout !== undefined && (!Number.isInteger(opts.handlerTimeout) || opts.handlerTimeout <= 0)) throw new codes.FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT(opts.handlerTimeout)
   if (methods.length === 0) throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
   for (const m of methods) {
     if (typeof m !== 'string') throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
@@ -53,10 +57,7 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
     if (!host.runtime.methods.has(upper)) throw new codes.FST_ERR_ROUTE_METHOD_NOT_SUPPORTED(upper)
     if (host.runtime.methods.bodyless.has(upper) && opts.schema?.body != null) throw new codes.FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED(upper, path)
   }
-  if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(methods[0]), path)
-  if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
-  if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
-  if (opts.handlerTimeout !== undefined && (!Number.isInteger(opts.handlerTimeout) || opts.handlerTimeout <= 0)) throw new codes.FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT(opts.handlerTimeout)
+  if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
   const method = Array.isArray(opts.method) ? methods.map(m => (m as string).toUpperCase()) : (opts.method as string).toUpperCase()
   declare(host, instance, scope, opts, method, path, false)
 }
@@ -127,6 +128,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   const bodyLimit = options.bodyLimit ?? host.settings.bodyLimit
   for (const m of methods) {
     const context = new RouteContext(host.runtime, instance, m, options.url, options.handler as HandlerFn, false, bodyLimit, config)
+    context.ownBodyLimit = options.bodyLimit ?? null
     if (!autoHead) for (const p of paths) host.router.add(m, p, options.constraints, context)
     else addAutoHead(host, paths, options.constraints, context)
     host.declarations.push({ scope, instance, options, context, autoHead, paths })

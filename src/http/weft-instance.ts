@@ -9,7 +9,7 @@ import { checkDependencies, isGetterSetter } from '../app/decorators.js'
 import { kApp, kScope } from '../app/symbols.js'
 import { codes } from '../errors.js'
 import type { ContentTypeParserFunction, AddContentTypeParserOptions, PoisoningAction } from './content-type-parser.js'
-import { getDefaultJsonParser } from './content-type-parser.js'
+import { defaultTextParser, getDefaultJsonParser } from './content-type-parser.js'
 import type { HttpScope } from './http-scope.js'
 import type { HookSignatures } from './hook-types.js'
 import type { AddHttpMethodOptions } from './http-methods.js'
@@ -336,6 +336,9 @@ export class WeftInstance extends PluginHost {
   getDefaultJsonParser (onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): ContentTypeParserFunction {
     return getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)
   }
+
+  /** The text/plain parser, (request, body, done) with the body as a string: for addContentTypeParser, as Fastify's. */
+  get defaultTextParser (): ContentTypeParserFunction { return defaultTextParser }
 
   /** Weft and Fastify type providers only change types: at run time this is the instance. */
   withTypeProvider (): this { return this }

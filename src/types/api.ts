@@ -328,6 +328,8 @@ export interface FastifyInstance<
   removeContentTypeParser(contentType: string | string[] | RegExp): this
   removeAllContentTypeParsers(): this
   getDefaultJsonParser(onProtoPoisoning: PoisoningAction, onConstructorPoisoning: PoisoningAction): ContentTypeParserFunction
+  /** The text/plain parser (the body as a string), to register for other types with `{ parseAs: 'string' }`. */
+  readonly defaultTextParser: ContentTypeParserFunction
 
   // serving
   listen(opts?: ListenOptions): Promise<string>

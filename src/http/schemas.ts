@@ -36,7 +36,20 @@ export function normaliseRouteSchema (schema: any): void {
   if (response !== null && typeof response === 'object') {
     for (const code of Object.keys(response)) if (isFluent(response[code])) response[code] = response[code].valueOf()
   }
+  // a schema split by content type needs a schema for each type: the error itself, as Fastify (not a build error)
+  if (isPlainObject(schema.body)) checkContent(schema.body.content)
+  if (response !== null && typeof response === 'object') {
+    for (const code of Object.keys(response)) if (isPlainObject(response[code])) checkContent(response[code].content)
+  }
   Object.defineProperty(schema, kNormalised, { value: true })
+}
+
+function checkContent (content: unknown): void {
+  if (content === null || typeof content !== 'object') return
+  for (const type of Object.keys(content)) {
+    const entry = (content as Record<string, any>)[type]
+    if (entry === null || entry === undefined || !entry.schema) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(type)
+  }
 }
 
 /** Compiles a route's schema option (normalised first). Throws FST_ERR_SCH_VALIDATION_BUILD / FST_ERR_SCH_SERIALIZATION_BUILD / FST_ERR_SCH_DUPLICATE. */
@@ -52,7 +65,7 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
     if (schema.headers !== undefined) {
       // header names arrive lowercased; a custom compiler (Joi, TypeBox...) gets the schema untouched, as in Fastify
       const headers = isDefaultValidatorCompiler(validatorCompiler) && isPlainObject(schema.headers)
-        ? lowerCaseHeaders(shorthand(schema.headers))
+        ? lowerCaseHeaders(schema.headers)
         : schema.headers
       validators.headers = validatorCompiler({ schema: headers, method, url, httpPart: 'headers' })
     }
@@ -60,14 +73,13 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
     if (content !== null && typeof content === 'object') {
       const byType: Record<string, ValidateFunction> = {}
       for (const contentType of Object.keys(content)) {
-        const contentSchema = content[contentType]?.schema
-        if (contentSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(contentType)
+        const contentSchema = content[contentType].schema
         setOwn(byType, contentType, (validatorCompiler as ContentTypeCompiler)({ schema: contentSchema, method, url, httpPart: 'body', contentType }))
       }
       validators.bodyByContentType = byType
-    } else if (schema.body !== undefined) validators.body = validatorCompiler({ schema: shorthand(schema.body), method, url, httpPart: 'body' })
-    if (querystring !== undefined) validators.querystring = validatorCompiler({ schema: shorthand(querystring), method, url, httpPart: 'querystring' })
-    if (schema.params !== undefined) validators.params = validatorCompiler({ schema: shorthand(schema.params), method, url, httpPart: 'params' })
+    } else if (schema.body !== undefined) validators.body = validatorCompiler({ schema: schema.body, method, url, httpPart: 'body' })
+    if (querystring !== undefined) validators.querystring = validatorCompiler({ schema: querystring, method, url, httpPart: 'querystring' })
+    if (schema.params !== undefined) validators.params = validatorCompiler({ schema: schema.params, method, url, httpPart: 'params' })
   } catch (err) {
     throw new codes.FST_ERR_SCH_VALIDATION_BUILD(method, url, (err as Error)?.message)
   }
@@ -89,9 +101,8 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
         const content = responseSchema.content
         const types: Record<string, SerializerFunction> = {}
         for (const mediaType of Object.keys(content)) {
-          const contentSchema = content[mediaType]?.schema
-          if (contentSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(mediaType)
-          setOwn(types, mediaType, serializerCompiler({ schema: shorthand(contentSchema), method, url, httpStatus, contentType: mediaType }))
+          const contentSchema = content[mediaType].schema
+          setOwn(types, mediaType, serializerCompiler({ schema: contentSchema, method, url, httpStatus, contentType: mediaType }))
         }
         byType ??= {}
         byType[httpStatus] = types
@@ -99,7 +110,7 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
         serializers[httpStatus] = types[contentType]
         continue
       }
-      serializers[httpStatus] = serializerCompiler({ schema: shorthand(responseSchema), method, url, httpStatus, contentType })
+      serializers[httpStatus] = serializerCompiler({ schema: responseSchema, method, url, httpStatus, contentType })
     }
   } catch (err) {
     throw new codes.FST_ERR_SCH_SERIALIZATION_BUILD(method, url, (err as Error)?.message)
@@ -109,23 +120,6 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
 
 const STATUS_KEY = /^[1-5](?:\d{2}|xx)$|^default$/
 
-
-/** Keys whose presence means "this is already a schema", not a map of property names to schemas. */
-const SCHEMA_KEYWORDS = new Set(['type', 'properties', '$ref', '$id', 'oneOf', 'allOf', 'anyOf', 'not', 'if', 'then', 'else',
-  'enum', 'const', '$merge', '$patch', 'additionalProperties', 'patternProperties', 'required', '$defs', 'definitions'])
-
-/** `{ name: { type: 'string' } }` (a bare properties map) means `{ type: 'object', properties: { name: ... } }`. */
-function shorthand (schema: unknown): unknown {
-  if (!isPlainObject(schema)) return schema
-  const keys = Object.keys(schema)
-  if (keys.length === 0) return schema
-  for (const key of keys) {
-    if (SCHEMA_KEYWORDS.has(key)) return schema
-    const value = schema[key]
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return schema
-  }
-  return { type: 'object', properties: schema }
-}
 
 /** Lowercases header names wherever a schema names properties (properties, required, dependencies), in nested subschemas too. */
 function lowerCaseHeaders (schema: unknown): unknown {

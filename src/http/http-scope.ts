@@ -9,7 +9,7 @@ import { defaultErrorHandler } from './error-handler.js'
 import type { ErrorHandlerLink } from './route-context.js'
 import { extendReply, Reply, type ReplyClass } from './reply.js'
 import { extendRequest, Request, type RequestClass } from './request.js'
-import { SchemaStore, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
+import { SchemaStore, type BucketFactory, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 
 export interface NotFoundDeclaration {
   handler: (this: any, request: any, reply: any) => unknown
@@ -22,6 +22,8 @@ export interface HttpScopeDefaults {
   onConstructorPoisoning: 'error' | 'remove' | 'ignore'
   schemaErrorFormatter?: SchemaErrorFormatter
   compilersFactory?: CompilersFactory
+  /** schemaController.bucket */
+  schemaBucket?: BucketFactory
   childLoggerFactory?: ChildLoggerFactory
 }
 
@@ -53,7 +55,7 @@ export class HttpScope extends PluginScope {
       this.Request = extendRequest(Request)
       this.Reply = extendReply(Reply)
       this.errorHandler = { fn: defaultErrorHandler, scope: instance, parent: null }
-      this.schemas = new SchemaStore()
+      this.schemas = new SchemaStore(defaults.schemaBucket ?? null)
       this.validatorCompiler = null
       this.serializerCompiler = null
       this.schemaErrorFormatter = defaults.schemaErrorFormatter
@@ -66,7 +68,7 @@ export class HttpScope extends PluginScope {
       this.Request = extendRequest(parent.Request)
       this.Reply = extendReply(parent.Reply)
       this.errorHandler = parent.errorHandler
-      this.schemas = parent.schemas.clone()
+      this.schemas = parent.schemas.child()
       this.validatorCompiler = parent.validatorCompiler
       this.serializerCompiler = parent.serializerCompiler
       this.schemaErrorFormatter = parent.schemaErrorFormatter
@@ -76,6 +78,17 @@ export class HttpScope extends PluginScope {
       this.contentTypeParser = parent.contentTypeParser.clone()
       this.genReqId = parent.genReqId
     }
+  }
+
+  /** addSchema(): into this scope, then into every child scope made before (as Fastify, which refuses an $id a child has). */
+  addSchema (schema: unknown): void {
+    this.schemas.add(schema)
+    for (const child of this.children) (child as HttpScope).addSchema(schema)
+  }
+
+  /** setSchemaController({ bucket }): a new bucket for this scope (and the scopes made from it), from the current one's schemas. */
+  useBucket (factory: BucketFactory): void {
+    this.schemas = this.schemas.child(factory)
   }
 
   /** The validator compiler routes of this scope use: the user's, or Ajv over this scope's schemas. */

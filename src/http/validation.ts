@@ -39,7 +39,7 @@ export function defaultValidatorCompiler (store: SchemaStore, ajvOptions?: objec
   }
   if (withFormats) addFormats(ajv)
   if (fastifyShape) opts.onCreate?.(ajv)
-  for (const schema of Object.values(store.getSchemas())) ajv.addSchema(schema)
+  for (const schema of Object.values((store.getSchemas() ?? {}) as Record<string, any>)) ajv.addSchema(schema)
 
   const compiler: ValidatorCompiler = ({ schema }) => {
     // Ajv refuses to compile a second schema with an $id it already holds: reuse the shared one

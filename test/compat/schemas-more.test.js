@@ -122,3 +122,137 @@ describe('serialization', () => {
     })
   })
 })
+
+/** Collects the process warnings with `code` (any, for '') emitted while `fn` runs (and the turns after it). */
+async function warningsDuring (code, fn) {
+  const seen = []
+  const listener = (warning) => { if (code === '' || warning.code === code) seen.push(warning) }
+  process.on('warning', listener)
+  try {
+    await fn()
+    await new Promise((resolve) => setImmediate(resolve))
+  } finally {
+    process.off('warning', listener)
+  }
+  return seen
+}
+
+describe('shared schemas and buckets', () => {
+  both('addSchema() on a parent reaches the child scopes made before it: the child sees it and cannot declare it again', async (factory) => {
+    const app = factory()
+    const seen = {}
+    app.register((child, opts, done) => {
+      child.get('/:id', { schema: { params: { $ref: 'late#' } } }, async (request) => request.params)
+      app.addSchema({ $id: 'late', type: 'object', properties: { id: { type: 'integer' } } })
+      seen.ids = Object.keys(child.getSchemas())
+      try { child.addSchema({ $id: 'late' }) } catch (err) { seen.code = err.code }
+      done()
+    })
+    const res = await over(app, '/42')
+    assert.deepEqual(JSON.parse(res.body), { id: 42 })
+    assert.deepEqual(seen, { ids: ['late'], code: 'FST_ERR_SCH_ALREADY_PRESENT' })
+  })
+
+  both('schemaController.bucket: a bucket per scope, each made from its parent\'s getSchemas(), used by addSchema/getSchema(s)', async (factory) => {
+    const made = []
+    const bucket = (parentSchemas) => {
+      const store = new Map(parentSchemas)
+      made.push(parentSchemas === undefined ? 'root' : [...parentSchemas.keys()].join(','))
+      return {
+        add (schema) { store.set(schema.$id, schema) },
+        getSchema (id) { return store.get(id) },
+        getSchemas () { return store }
+      }
+    }
+    const app = factory({ schemaController: { bucket } })
+    app.addSchema({ $id: 'one', type: 'string' })
+    const sizes = {}
+    app.register(async (child) => {
+      child.addSchema({ $id: 'two', type: 'string' })
+      sizes.child = child.getSchemas().size
+      child.register(async (grandchild) => { sizes.grandchild = grandchild.getSchemas().size })
+    })
+    app.register(async (sibling) => { sizes.sibling = sibling.getSchemas().size; sizes.one = sibling.getSchema('one') })
+    await app.ready()
+    assert.deepEqual(made, ['root', 'one', 'one,two', 'one'])
+    assert.deepEqual(sizes, { child: 2, grandchild: 2, sibling: 1, one: { $id: 'one', type: 'string' } })
+    assert.equal(app.getSchemas().size, 1)
+  })
+
+  both('setSchemaController({ bucket }) in a plugin gives that scope a bucket of its own', async (factory) => {
+    const app = factory()
+    app.addSchema({ $id: 'root', type: 'string' })
+    const seen = {}
+    app.register(async (child) => {
+      child.setSchemaController({
+        bucket: (parentSchemas) => {
+          seen.parent = Object.keys(parentSchemas)
+          const own = {}
+          return { add (schema) { own[schema.$id] = schema }, getSchema (id) { return own[id] }, getSchemas () { return own } }
+        }
+      })
+      child.addSchema({ $id: 'mine', type: 'number' })
+      seen.mine = child.getSchema('mine')
+      seen.ids = Object.keys(child.getSchemas())
+    })
+    await app.ready()
+    assert.deepEqual(seen, { parent: ['root'], mine: { $id: 'mine', type: 'number' }, ids: ['mine'] })
+    assert.deepEqual(Object.keys(app.getSchemas()), ['root'])
+  })
+
+  both('schemaController.bucket that is not a function: the factory throws FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN', async (factory) => {
+    assert.throws(() => factory({ schemaController: { bucket: {} } }), (err) => {
+      assert.equal(err.code, 'FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN')
+      assert.equal(err.message, "schemaController.bucket option should be a function, instead got 'object'")
+      return true
+    })
+  })
+})
+
+describe('request schemas', () => {
+  both('a part given as undefined warns FSTWRN001 once per route and part; false is a schema that refuses everything', async (factory) => {
+    const app = factory({ exposeHeadRoutes: false })
+    app.post('/undefined/:id', { schema: { headers: undefined, body: undefined, querystring: undefined, params: undefined } }, async () => 'reached')
+    app.post('/false', { schema: { body: false } }, async () => 'reached')
+    app.post('/absent', { schema: {} }, async () => 'reached')
+    const warnings = await warningsDuring('FSTWRN001', () => app.ready())
+    assert.deepEqual(warnings.map((w) => [w.name, w.message]), ['headers', 'body', 'querystring', 'params'].map((part) =>
+      ['FastifyWarning', `The ${part} schema for POST: /undefined/:id is missing. This may indicate the schema is not well specified.`]))
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.equal((await fetch(address + '/undefined/1', json('POST', {}))).status, 200)
+    assert.equal((await fetch(address + '/false', json('POST', {}))).status, 400)
+  })
+
+  both('a headers schema reaching a shared schema by $ref warns FSTSEC002; a local $ref under propertyNames warns FSTSEC003', async (factory) => {
+    const app = factory({ exposeHeadRoutes: false })
+    app.addSchema({ $id: 'auth', type: 'object', properties: { 'X-Token': { type: 'string' } } })
+    app.get('/external', { schema: { headers: { type: 'object', allOf: [{ $ref: 'auth#' }] } } }, async () => 'reached')
+    app.get('/names', {
+      schema: { headers: { type: 'object', definitions: { banned: { not: { enum: ['X-Banned'] } } }, propertyNames: { $ref: '#/definitions/banned' } } }
+    }, async () => 'reached')
+    app.get('/inline', { schema: { headers: { type: 'object', properties: { 'X-Token': { type: 'string' } } } } }, async () => 'reached')
+    const warnings = await warningsDuring('', () => app.ready())
+    const sec2 = warnings.filter((w) => w.code === 'FSTSEC002')
+    const sec3 = warnings.filter((w) => w.code === 'FSTSEC003')
+    assert.equal(sec2.length, 1)
+    assert.equal(sec2[0].name, 'FastifySecurity')
+    assert.match(sec2[0].message, /^The headers schema for GET: \/external references an external \$ref \(auth#\) that is not case-normalized\./)
+    assert.equal(sec3.length, 1)
+    assert.match(sec3[0].message, /^The headers schema for GET: \/names uses a \$ref \(#\/definitions\/banned\) inside propertyNames/)
+  })
+
+  both('header names are matched lowercased under propertyNames too: enum and const deny-lists, inside combinators', async (factory) => {
+    const app = factory()
+    app.get('/enum', { schema: { headers: { type: 'object', propertyNames: { not: { enum: ['X-Banned', 7] } } } } }, async () => 'reached')
+    app.get('/const', { schema: { headers: { type: 'object', propertyNames: { anyOf: [{ not: { const: 'X-Banned' } }] } } } }, async () => 'reached')
+    app.get('/value', { schema: { headers: { type: 'object', properties: { 'X-Mode': { enum: ['Fast'] } } } } }, async () => 'reached')
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    for (const path of ['/enum', '/const']) {
+      assert.equal((await fetch(address + path)).status, 200, path)
+      assert.equal((await fetch(address + path, { headers: { 'X-BANNED': '1' } })).status, 400, path)
+    }
+    // a header's value keeps its case
+    assert.equal((await fetch(address + '/value', { headers: { 'x-mode': 'Fast' } })).status, 200)
+    assert.equal((await fetch(address + '/value', { headers: { 'x-mode': 'fast' } })).status, 400)
+  })
+})

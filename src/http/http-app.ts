@@ -156,7 +156,9 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
     if (!Number.isInteger(handlerTimeout)) throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify([{ instancePath: '/handlerTimeout', message: 'must be integer' }]))
-    const schemaErrorFormatter = options.schemaErrorFormatter ? checkSchemaErrorFormatter(options.schemaErrorFormatter, this) : undefined
+    // checked now; the root scope binds it to the public instance, as Fastify does
+    if (options.schemaErrorFormatter) checkSchemaErrorFormatter(options.schemaErrorFormatter, null)
+    const schemaErrorFormatter = options.schemaErrorFormatter || undefined
     this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory, schemaBucket: typeof bucket === 'function' ? bucket : undefined, childLoggerFactory: options.childLoggerFactory }
     const routerOptions = { ...options, ...options.routerOptions }
     warnTopLevelRouterOptions(options)

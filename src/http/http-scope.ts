@@ -58,7 +58,7 @@ export class HttpScope extends PluginScope {
       this.schemas = new SchemaStore(defaults.schemaBucket ?? null)
       this.validatorCompiler = null
       this.serializerCompiler = null
-      this.schemaErrorFormatter = defaults.schemaErrorFormatter
+      this.schemaErrorFormatter = defaults.schemaErrorFormatter?.bind(instance)
       this.compilersFactory = defaults.compilersFactory
       this.childLoggerFactory = defaults.childLoggerFactory ?? null
       this.replySerializer = null

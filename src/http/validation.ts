@@ -68,7 +68,8 @@ export const defaultSchemaErrorFormatter: SchemaErrorFormatter = (errors, dataVa
     if (i > 0) text += ', '
     text += dataVar + (e.instancePath ?? '') + ' ' + e.message
   }
-  return new codes.FST_ERR_VALIDATION(text)
+  // a plain Error, as Fastify's: its status and code are added with the rest (`Error: body must ...` as a string)
+  return new Error(text)
 }
 
 /** Ajv can replace a root value (type coercion) only through its parent; reused, since validation is synchronous. */

@@ -256,3 +256,32 @@ describe('request schemas', () => {
     assert.equal((await fetch(address + '/value', { headers: { 'x-mode': 'fast' } })).status, 400)
   })
 })
+
+describe('validation errors', () => {
+  both('the schemaErrorFormatter option runs with the app instance as `this`', async (factory) => {
+    let self
+    const app = factory({ schemaErrorFormatter: function (errors, part) { self = this; return new Error(`${part}: ${errors.length} error(s)`) } })
+    app.post('/', { schema: { body: { type: 'object', required: ['name'] } } }, async () => 'reached')
+    const res = await over(app, '/', json('POST', {}))
+    assert.equal(res.status, 400)
+    assert.deepEqual(JSON.parse(res.body), { statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: 'body: 1 error(s)' })
+    assert.equal(self, app)
+  })
+
+  both('the default validation error is a plain Error with status, code, validation and validationContext', async (factory) => {
+    const app = factory()
+    app.post('/', { schema: { body: { type: 'object', required: ['name'] } }, attachValidation: true }, async (request) => {
+      const err = request.validationError
+      return { text: String(err), name: err.name, statusCode: err.statusCode, code: err.code, context: err.validationContext, keyword: err.validation[0].keyword }
+    })
+    const res = await over(app, '/', json('POST', {}))
+    assert.deepEqual(JSON.parse(res.body), {
+      text: "Error: body must have required property 'name'",
+      name: 'Error',
+      statusCode: 400,
+      code: 'FST_ERR_VALIDATION',
+      context: 'body',
+      keyword: 'required'
+    })
+  })
+})

@@ -48,6 +48,8 @@ export class HttpScope extends PluginScope {
   genReqId: ((req: IncomingMessage) => string) | null
   #defaultValidator: ValidatorCompiler | null = null
   #defaultSerializer: SerializerCompiler | null = null
+  /** addSchema() or setSchemaController({ bucket }) here: this scope's compilers are built over its own schemas */
+  #ownSchemas = false
 
   constructor (instance: unknown, parent: HttpScope | null, pluginName: string, prefix: string, defaults: HttpScopeDefaults) {
     super(instance, parent, pluginName, prefix)
@@ -83,22 +85,47 @@ export class HttpScope extends PluginScope {
   /** addSchema(): into this scope, then into every child scope made before (as Fastify, which refuses an $id a child has). */
   addSchema (schema: unknown): void {
     this.schemas.add(schema)
+    this.#ownSchemas = true
     for (const child of this.children) (child as HttpScope).addSchema(schema)
   }
 
   /** setSchemaController({ bucket }): a new bucket for this scope (and the scopes made from it), from the current one's schemas. */
   useBucket (factory: BucketFactory): void {
     this.schemas = this.schemas.child(factory)
+    this.#ownSchemas = true
   }
 
-  /** The validator compiler routes of this scope use: the user's, or Ajv over this scope's schemas. */
+  /**
+   * The validator compiler routes of this scope use: the user's, or one built over this scope's schemas, built
+   * once and shared with the child scopes that neither added schemas nor changed the compilersFactory (as Fastify).
+   */
   validatorCompilerFor (make: (store: SchemaStore) => ValidatorCompiler): ValidatorCompiler {
     if (this.validatorCompiler !== null) return this.validatorCompiler
+    const parent = this.sharesCompilers()
+    if (parent !== null) return parent.validatorCompilerFor(make)
     return this.#defaultValidator ??= make(this.schemas)
   }
 
   serializerCompilerFor (make: (store: SchemaStore) => SerializerCompiler): SerializerCompiler {
     if (this.serializerCompiler !== null) return this.serializerCompiler
+    const parent = this.sharesCompilers()
+    if (parent !== null) return parent.serializerCompilerFor(make)
     return this.#defaultSerializer ??= make(this.schemas)
+  }
+
+  /** The compilers readable on the instance: the user's, else the ones built for routes here or in a parent scope shared with. */
+  builtValidatorCompiler (): ValidatorCompiler | undefined {
+    return this.validatorCompiler ?? this.#defaultValidator ?? this.sharesCompilers()?.builtValidatorCompiler()
+  }
+
+  builtSerializerCompiler (): SerializerCompiler | undefined {
+    return this.serializerCompiler ?? this.#defaultSerializer ?? this.sharesCompilers()?.builtSerializerCompiler()
+  }
+
+  /** The parent whose built compilers this scope uses as they are, or null when it needs its own. */
+  private sharesCompilers (): HttpScope | null {
+    const parent = this.parent as HttpScope | null
+    if (parent === null || this.#ownSchemas || this.compilersFactory !== parent.compilersFactory) return null
+    return parent
   }
 }

@@ -267,8 +267,8 @@ export class WeftInstance extends PluginHost {
     return this
   }
 
-  get validatorCompiler () { return (this[kScope] as HttpScope).validatorCompiler ?? undefined }
-  get serializerCompiler () { return (this[kScope] as HttpScope).serializerCompiler ?? undefined }
+  get validatorCompiler () { return (this[kScope] as HttpScope).builtValidatorCompiler() }
+  get serializerCompiler () { return (this[kScope] as HttpScope).builtSerializerCompiler() }
 
   /** Makes the request loggers of this scope's routes (and its children's): `(logger, bindings, options, rawReq) => child`. */
   setChildLoggerFactory (factory: ChildLoggerFactory): this {

@@ -285,3 +285,26 @@ describe('validation errors', () => {
     })
   })
 })
+
+describe('compilers on the instance', () => {
+  both('validatorCompiler/serializerCompiler: unset before ready; in onReady, the built ones, shared by child scopes without schemas of their own', async (factory) => {
+    const app = factory()
+    const route = (scope) => scope.post(`/${scope.prefix || 'root'}-${Math.random()}`, {
+      schema: { body: { type: 'object', properties: { n: { type: 'integer' } } }, response: { 200: { type: 'object', properties: { n: { type: 'integer' } } } } }
+    }, async (request) => request.body)
+    route(app)
+    const seen = { before: app.validatorCompiler === undefined && app.serializerCompiler === undefined }
+    const scopes = {}
+    app.register(async (plain) => { scopes.plain = plain })
+    app.register(async (own) => { own.addSchema({ $id: 'own', type: 'string' }); route(own); scopes.own = own })
+    app.addHook('onReady', async function () {
+      seen.root = typeof this.validatorCompiler === 'function' && typeof this.serializerCompiler === 'function'
+      seen.plainShares = scopes.plain.validatorCompiler === this.validatorCompiler && scopes.plain.serializerCompiler === this.serializerCompiler
+      seen.ownDiffers = scopes.own.validatorCompiler !== this.validatorCompiler
+      const validate = this.validatorCompiler({ schema: { type: 'integer' }, method: 'GET', url: '/', httpPart: 'querystring' })
+      seen.validates = [validate(1), validate('x')]
+    })
+    await app.ready()
+    assert.deepEqual(seen, { before: true, root: true, plainShares: true, ownDiffers: true, validates: [true, false] })
+  })
+})

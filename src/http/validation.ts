@@ -103,7 +103,7 @@ export function validateRequest (validators: CompiledRouteSchemas['validators'],
     out = validatePart(validate, request, 'query', 'querystring', formatter)
     if (out !== null) return settle(out, validators, request, formatter, validate, 'querystring', 3)
   }
-  if ((validate = validators.headers) !== undefined) {
+  if (from <= 3 && (validate = validators.headers) !== undefined) {
     out = validatePart(validate, request, 'headers', 'headers', formatter)
     if (out !== null) return settle(out, validators, request, formatter, validate, 'headers', 4)
   }

@@ -286,6 +286,26 @@ describe('validation errors', () => {
   })
 })
 
+describe('async validators', () => {
+  both('an async validator on headers answers once: passes, or fails with its error as a 400', async (factory) => {
+    const app = factory({ exposeHeadRoutes: false })
+    let calls = 0
+    app.setValidatorCompiler(({ httpPart }) => async (data) => {
+      calls++
+      if (data['x-token'] !== 'good') throw new Error(`bad ${httpPart}`)
+      return data
+    })
+    app.get('/', { schema: { headers: { type: 'object' } } }, async (request) => ({ token: request.headers['x-token'] }))
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const ok = await fetch(address + '/', { headers: { 'x-token': 'good' } })
+    assert.deepEqual([ok.status, await ok.json()], [200, { token: 'good' }])
+    const bad = await fetch(address + '/', { headers: { 'x-token': 'bad' } })
+    assert.equal(bad.status, 400)
+    assert.deepEqual(await bad.json(), { statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: 'bad headers' })
+    assert.equal(calls, 2)
+  })
+})
+
 describe('compilers on the instance', () => {
   both('validatorCompiler/serializerCompiler: unset before ready; in onReady, the built ones, shared by child scopes without schemas of their own', async (factory) => {
     const app = factory()

@@ -113,6 +113,7 @@ export const codes = {
   FST_ERR_BAD_TRAILER_VALUE: createError('FST_ERR_BAD_TRAILER_VALUE', "Called reply.trailer('%s', fn) with an invalid type: %s. Expected a function.", 500),
   // schemas and validation
   FST_ERR_SCH_MISSING_ID: createError('FST_ERR_SCH_MISSING_ID', 'Missing schema $id property', 500),
+  FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN: createError('FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN', 'schemaController.bucket option should be a function, instead got \'%s\'', 500, TypeError),
   FST_ERR_SCH_ALREADY_PRESENT: createError('FST_ERR_SCH_ALREADY_PRESENT', 'Schema with id \'%s\' already declared!', 500),
   FST_ERR_SCH_DUPLICATE: createError('FST_ERR_SCH_DUPLICATE', 'Schema with \'%s\' already present!', 500),
   FST_ERR_SCH_VALIDATION_BUILD: createError('FST_ERR_SCH_VALIDATION_BUILD', 'Failed building the validation schema for %s: %s, due to error %s', 500),

@@ -53,6 +53,9 @@ export class AppLifecycle {
   }
 
   async #load (): Promise<void> {
+    // as avvio, loading starts on a later tick: code run from promises queued before ready() or
+    // listen() (a test runner starting its first test) may still register routes and plugins
+    for (let hop = 0; hop < 2; hop++) await new Promise<void>((resolve) => { process.nextTick(resolve) })
     let err = await this.loader.loadAll()
     this.state.started = true
     err = await this.loader.runReadyQueue(err)

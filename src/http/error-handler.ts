@@ -137,10 +137,17 @@ function errorPayload (reply: Reply, error: unknown): string {
   } catch (err) {
     reply.log.error({ err, statusCode }, 'The serializer for the given status code failed')
     reply.raw.statusCode = 500
-    payload = JSON.stringify(errorBody(new codes.FST_ERR_FAILED_ERROR_SERIALIZATION((err as Error)?.message, String(e.message)), 500))
+    payload = ownErrorBody(new codes.FST_ERR_FAILED_ERROR_SERIALIZATION((err as Error)?.message, String(e.message)))
   }
+  // a custom serializer that returns no string: that error's own body instead
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) payload = ownErrorBody(new codes.FST_ERR_REP_INVALID_PAYLOAD_TYPE(typeof payload))
   headers['content-length'] = '' + Buffer.byteLength(payload)
   return payload
+}
+
+/** The body of one of Weft's own errors raised while answering another: { statusCode, code, message }, no status name, as Fastify. */
+function ownErrorBody (error: { statusCode?: number, code: string, message: string }): string {
+  return JSON.stringify({ statusCode: error.statusCode ?? 500, code: error.code, message: error.message })
 }
 
 /** The standard error body: { statusCode, code, error, message }. */

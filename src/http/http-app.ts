@@ -20,7 +20,7 @@ import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
 import { type RequestStages, type WeftRuntime } from './runtime.js'
 import { createWeftServer } from './server-options.js'
-import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
+import { checkSchemaErrorFormatter, type BucketFactory, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
 import { compileTrust, type TrustFn } from './trust-proxy.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
@@ -63,7 +63,7 @@ export interface WeftOptions extends RouterOptions {
   querystringParser?: (search: string) => Record<string, unknown>
   ajv?: { customOptions?: object, plugins?: unknown[] }
   serializerOpts?: object
-  schemaController?: { compilersFactory?: CompilersFactory }
+  schemaController?: { compilersFactory?: CompilersFactory, bucket?: BucketFactory }
   /** The root scope's schema error formatter (setSchemaErrorFormatter() and route options override it). */
   schemaErrorFormatter?: SchemaErrorFormatter
   https?: Record<string, unknown> | boolean | null
@@ -149,10 +149,14 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     const gen = options.genReqId ?? defaultGenReqId()
     this.genReqId = this.withIdHeader(gen)
     checkAjvOptions(options.ajv)
+    const bucket = options.schemaController?.bucket
+    if (bucket && typeof bucket !== 'function') throw new codes.FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN(typeof bucket)
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
-    const schemaErrorFormatter = options.schemaErrorFormatter ? checkSchemaErrorFormatter(options.schemaErrorFormatter, this) : undefined
-    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory, childLoggerFactory: options.childLoggerFactory }
+    // checked now; the root scope binds it to the public instance, as Fastify does
+    if (options.schemaErrorFormatter) checkSchemaErrorFormatter(options.schemaErrorFormatter, null)
+    const schemaErrorFormatter = options.schemaErrorFormatter || undefined
+    this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory, schemaBucket: typeof bucket === 'function' ? bucket : undefined, childLoggerFactory: options.childLoggerFactory }
     const routerOptions = { ...options, ...options.routerOptions }
     warnTopLevelRouterOptions(options)
     this.settings = {

@@ -9,7 +9,7 @@ import { defaultErrorHandler } from './error-handler.js'
 import type { ErrorHandlerLink } from './route-context.js'
 import { extendReply, Reply, type ReplyClass } from './reply.js'
 import { extendRequest, Request, type RequestClass } from './request.js'
-import { SchemaStore, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
+import { SchemaStore, type BucketFactory, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 
 export interface NotFoundDeclaration {
   handler: (this: any, request: any, reply: any) => unknown
@@ -24,6 +24,8 @@ export interface HttpScopeDefaults {
   onConstructorPoisoning: 'error' | 'remove' | 'ignore'
   schemaErrorFormatter?: SchemaErrorFormatter
   compilersFactory?: CompilersFactory
+  /** schemaController.bucket */
+  schemaBucket?: BucketFactory
   childLoggerFactory?: ChildLoggerFactory
 }
 
@@ -48,6 +50,8 @@ export class HttpScope extends PluginScope {
   genReqId: ((req: IncomingMessage) => string) | null
   #defaultValidator: ValidatorCompiler | null = null
   #defaultSerializer: SerializerCompiler | null = null
+  /** addSchema() or setSchemaController({ bucket }) here: this scope's compilers are built over its own schemas */
+  #ownSchemas = false
 
   constructor (instance: unknown, parent: HttpScope | null, pluginName: string, prefix: string, defaults: HttpScopeDefaults) {
     super(instance, parent, pluginName, prefix)
@@ -55,10 +59,10 @@ export class HttpScope extends PluginScope {
       this.Request = extendRequest(Request)
       this.Reply = extendReply(Reply)
       this.errorHandler = { fn: defaultErrorHandler, scope: instance, parent: null }
-      this.schemas = new SchemaStore()
+      this.schemas = new SchemaStore(defaults.schemaBucket ?? null)
       this.validatorCompiler = null
       this.serializerCompiler = null
-      this.schemaErrorFormatter = defaults.schemaErrorFormatter
+      this.schemaErrorFormatter = defaults.schemaErrorFormatter?.bind(instance)
       this.compilersFactory = defaults.compilersFactory
       this.childLoggerFactory = defaults.childLoggerFactory ?? null
       this.replySerializer = null
@@ -68,7 +72,7 @@ export class HttpScope extends PluginScope {
       this.Request = extendRequest(parent.Request)
       this.Reply = extendReply(parent.Reply)
       this.errorHandler = parent.errorHandler
-      this.schemas = parent.schemas.clone()
+      this.schemas = parent.schemas.child()
       this.validatorCompiler = parent.validatorCompiler
       this.serializerCompiler = parent.serializerCompiler
       this.schemaErrorFormatter = parent.schemaErrorFormatter
@@ -80,14 +84,50 @@ export class HttpScope extends PluginScope {
     }
   }
 
-  /** The validator compiler routes of this scope use: the user's, or Ajv over this scope's schemas. */
+  /** addSchema(): into this scope, then into every child scope made before (as Fastify, which refuses an $id a child has). */
+  addSchema (schema: unknown): void {
+    this.schemas.add(schema)
+    this.#ownSchemas = true
+    for (const child of this.children) (child as HttpScope).addSchema(schema)
+  }
+
+  /** setSchemaController({ bucket }): a new bucket for this scope (and the scopes made from it), from the current one's schemas. */
+  useBucket (factory: BucketFactory): void {
+    this.schemas = this.schemas.child(factory)
+    this.#ownSchemas = true
+  }
+
+  /**
+   * The validator compiler routes of this scope use: the user's, or one built over this scope's schemas, built
+   * once and shared with the child scopes that neither added schemas nor changed the compilersFactory (as Fastify).
+   */
   validatorCompilerFor (make: (store: SchemaStore) => ValidatorCompiler): ValidatorCompiler {
     if (this.validatorCompiler !== null) return this.validatorCompiler
+    const parent = this.sharesCompilers()
+    if (parent !== null) return parent.validatorCompilerFor(make)
     return this.#defaultValidator ??= make(this.schemas)
   }
 
   serializerCompilerFor (make: (store: SchemaStore) => SerializerCompiler): SerializerCompiler {
     if (this.serializerCompiler !== null) return this.serializerCompiler
+    const parent = this.sharesCompilers()
+    if (parent !== null) return parent.serializerCompilerFor(make)
     return this.#defaultSerializer ??= make(this.schemas)
+  }
+
+  /** The compilers readable on the instance: the user's, else the ones built for routes here or in a parent scope shared with. */
+  builtValidatorCompiler (): ValidatorCompiler | undefined {
+    return this.validatorCompiler ?? this.#defaultValidator ?? this.sharesCompilers()?.builtValidatorCompiler()
+  }
+
+  builtSerializerCompiler (): SerializerCompiler | undefined {
+    return this.serializerCompiler ?? this.#defaultSerializer ?? this.sharesCompilers()?.builtSerializerCompiler()
+  }
+
+  /** The parent whose built compilers this scope uses as they are, or null when it needs its own. */
+  private sharesCompilers (): HttpScope | null {
+    const parent = this.parent as HttpScope | null
+    if (parent === null || this.#ownSchemas || this.compilersFactory !== parent.compilersFactory) return null
+    return parent
   }
 }

@@ -438,6 +438,8 @@ function serializeAndContinue (reply: Reply, payload: unknown): void {
   try {
     body = serializePayload(reply, payload)
   } catch (err) {
+    // the error handler can tell a serialization failure: `serialization` is the route's config
+    if (err !== null && typeof err === 'object') (err as { serialization?: unknown }).serialization = reply[kContext].config
     fail(reply, err)
     return
   }
@@ -448,13 +450,14 @@ export function serializePayload (reply: Reply, payload: unknown): string {
   const custom = reply[kSerializer]
   if (custom !== null) return custom(payload)
   const context = reply[kContext]
+  // setReplySerializer() wins over the response schemas, as on Fastify
+  if (context.replySerializer !== null) return context.replySerializer(payload, reply.raw.statusCode)
   if (context.serializers !== null) {
     const fn = context.serializersByType === null
       ? serializerFor(context.serializers, reply.raw.statusCode)
       : serializerForType(context, reply.raw.statusCode, reply[kHeaders]['content-type'])
     if (fn !== undefined) return fn(payload)
   }
-  if (context.replySerializer !== null) return context.replySerializer(payload, reply.raw.statusCode)
   // a value JSON has no text for (a Symbol, a function) is an empty body, as Fastify's
   return JSON.stringify(payload)
 }

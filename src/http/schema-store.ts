@@ -25,9 +25,23 @@ export interface CompiledRouteSchemas {
   serializersByType: Record<string, Record<string, SerializerFunction>> | null
 }
 
-/** The schemas added with app.addSchema(), by $id. A child scope gets a copy: what it adds stays in it. */
-export class SchemaStore {
+/** Fastify's schema bucket: where one scope keeps the schemas app.addSchema() gives it. */
+export interface SchemaBucket {
+  add: (schema: any) => void
+  getSchema: (id: string) => unknown
+  getSchemas: () => any
+}
+
+/** Fastify's `schemaController.bucket`: makes a scope's bucket, given the parent's getSchemas() (nothing for the root). */
+export type BucketFactory = (parentSchemas?: any) => SchemaBucket
+
+/** Weft's own bucket, by $id: each schema is copied (a fluent schema as its JSON Schema); a second $id is refused. */
+class OwnBucket implements SchemaBucket {
   #schemas: Record<string, any> = Object.create(null)
+
+  constructor (parentSchemas?: Record<string, any>) {
+    if (parentSchemas !== null && typeof parentSchemas === 'object') Object.assign(this.#schemas, parentSchemas)
+  }
 
   add (schema: any): void {
     const source = schema !== null && typeof schema === 'object' && (schema.isFluentSchema || schema.isFluentJSONSchema || schema[Symbol.for('fluent-schema-object')])
@@ -47,11 +61,28 @@ export class SchemaStore {
   getSchema (id: string): any {
     return this.#schemas[id]
   }
+}
 
-  clone (): SchemaStore {
-    const copy = new SchemaStore()
-    copy.#schemas = Object.assign(Object.create(null), this.#schemas)
-    return copy
+/** One scope's shared schemas: Weft's bucket, or the one `schemaController.bucket` makes. A child scope starts from its parent's. */
+export class SchemaStore {
+  readonly bucket: SchemaBucket
+  /** null: Weft's own bucket */
+  readonly factory: BucketFactory | null
+
+  /** The root's store: `factory()` is called with nothing, as Fastify's root bucket is. */
+  constructor (factory: BucketFactory | null = null, bucket?: SchemaBucket) {
+    this.factory = factory
+    this.bucket = bucket ?? (factory === null ? new OwnBucket() : factory())
+  }
+
+  add (schema: any): void { this.bucket.add(schema) }
+  getSchemas (): any { return this.bucket.getSchemas() }
+  getSchema (id: string): any { return this.bucket.getSchema(id) }
+
+  /** The store of a child scope (or of setSchemaController() with `factory`): a new bucket from this one's schemas. */
+  child (factory: BucketFactory | null = this.factory): SchemaStore {
+    const schemas = this.getSchemas()
+    return new SchemaStore(factory, factory === null ? new OwnBucket(schemas) : factory(schemas))
   }
 }
 

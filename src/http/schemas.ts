@@ -2,13 +2,14 @@
 // `schema` option into its validators and response serializers once, when the app becomes ready.
 import { codes } from '../errors.js'
 import { isDefaultValidatorCompiler } from './validation.js'
+import { externalRef, lowerCaseHeaders, propertyNamesRef } from './header-schema.js'
 
 import type { ValidatorCompiler, SerializerCompiler, CompiledRouteSchemas, SerializerFunction, ValidateFunction } from './schema-store.js'
 
 /** A body schema split by content type is compiled per type, and the compiler is told which (as Fastify does). */
 type ContentTypeCompiler = (opts: Parameters<ValidatorCompiler>[0] & { contentType: string }) => ValidateFunction
 import { isPlainObject, setOwn } from './schema-store.js'
-export type { CompilersFactory, HttpPart, ValidationResult, ValidateFunction, ValidatorCompiler, SerializerFunction, SerializerCompiler, SchemaErrorFormatter, CompiledRouteSchemas } from './schema-store.js'
+export type { BucketFactory, SchemaBucket, CompilersFactory, HttpPart, ValidationResult, ValidateFunction, ValidatorCompiler, SerializerFunction, SerializerCompiler, SchemaErrorFormatter, CompiledRouteSchemas } from './schema-store.js'
 export { SchemaStore } from './schema-store.js'
 export { checkSchemaErrorFormatter, defaultValidatorCompiler, validateRequest, defaultSchemaErrorFormatter } from './validation.js'
 export { defaultSerializerCompiler, serializerFor } from './serialization.js'
@@ -36,23 +37,19 @@ export function normaliseRouteSchema (schema: any): void {
   if (response !== null && typeof response === 'object') {
     for (const code of Object.keys(response)) if (isFluent(response[code])) response[code] = response[code].valueOf()
   }
+  // a schema split by content type needs a schema for each type: the error itself, as Fastify (not a build error)
+  if (isPlainObject(schema.body)) checkContent(schema.body.content)
+  if (response !== null && typeof response === 'object') {
+    for (const code of Object.keys(response)) if (isPlainObject(response[code])) checkContent(response[code].content)
+  }
   Object.defineProperty(schema, kNormalised, { value: true })
 }
 
-/** As Fastify, before any compiler runs: a `content` entry (body, or a response status) without a schema is
- *  FST_ERR_SCH_CONTENT_MISSING_SCHEMA itself, not a build error. */
-function checkContentSchemas (schema: any): void {
-  const check = (content: unknown): void => {
-    if (content === null || typeof content !== 'object') return
-    for (const type of Object.keys(content)) {
-      if (!(content as Record<string, { schema?: unknown } | null>)[type]?.schema) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(type)
-    }
-  }
-  if (isPlainObject(schema.body)) check(schema.body.content)
-  if (isPlainObject(schema.response)) {
-    for (const status of Object.keys(schema.response)) {
-      if (isPlainObject(schema.response[status])) check(schema.response[status].content)
-    }
+function checkContent (content: unknown): void {
+  if (content === null || typeof content !== 'object') return
+  for (const type of Object.keys(content)) {
+    const entry = (content as Record<string, any>)[type]
+    if (entry === null || entry === undefined || !entry.schema) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(type)
   }
 }
 
@@ -62,30 +59,36 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
   const validators: CompiledRouteSchemas['validators'] = {}
   if (schema === null || typeof schema !== 'object') return { validators, serializers: null, serializersByType: null }
   normaliseRouteSchema(schema)
-  checkContentSchemas(schema)
 
   const querystring = schema.querystring
 
   try {
     if (schema.headers !== undefined) {
       // header names arrive lowercased; a custom compiler (Joi, TypeBox...) gets the schema untouched, as in Fastify
-      const headers = isDefaultValidatorCompiler(validatorCompiler) && isPlainObject(schema.headers)
-        ? lowerCaseHeaders(shorthand(schema.headers))
-        : schema.headers
+      let headers = schema.headers
+      if (isDefaultValidatorCompiler(validatorCompiler) && isPlainObject(headers)) {
+        const outside = externalRef(headers)
+        if (outside !== undefined) process.emitWarning(fstsec002(method, url, outside), { type: 'FastifySecurity', code: 'FSTSEC002' })
+        const inNames = propertyNamesRef(headers)
+        if (inNames !== undefined) process.emitWarning(fstsec003(method, url, inNames), { type: 'FastifySecurity', code: 'FSTSEC003' })
+        headers = lowerCaseHeaders(headers)
+      }
       validators.headers = validatorCompiler({ schema: headers, method, url, httpPart: 'headers' })
-    }
+    } else missing(schema, 'headers', method, url)
     const content = isPlainObject(schema.body) ? schema.body.content : undefined
     if (content !== null && typeof content === 'object') {
       const byType: Record<string, ValidateFunction> = {}
       for (const contentType of Object.keys(content)) {
-        const contentSchema = content[contentType]?.schema
-        if (contentSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(contentType)
+        const contentSchema = content[contentType].schema
         setOwn(byType, contentType, (validatorCompiler as ContentTypeCompiler)({ schema: contentSchema, method, url, httpPart: 'body', contentType }))
       }
       validators.bodyByContentType = byType
-    } else if (schema.body !== undefined) validators.body = validatorCompiler({ schema: shorthand(schema.body), method, url, httpPart: 'body' })
-    if (querystring !== undefined) validators.querystring = validatorCompiler({ schema: shorthand(querystring), method, url, httpPart: 'querystring' })
-    if (schema.params !== undefined) validators.params = validatorCompiler({ schema: shorthand(schema.params), method, url, httpPart: 'params' })
+    } else if (schema.body !== undefined) validators.body = validatorCompiler({ schema: schema.body, method, url, httpPart: 'body' })
+    else missing(schema, 'body', method, url)
+    if (querystring !== undefined) validators.querystring = validatorCompiler({ schema: querystring, method, url, httpPart: 'querystring' })
+    else missing(schema, 'querystring', method, url)
+    if (schema.params !== undefined) validators.params = validatorCompiler({ schema: schema.params, method, url, httpPart: 'params' })
+    else missing(schema, 'params', method, url)
   } catch (err) {
     throw new codes.FST_ERR_SCH_VALIDATION_BUILD(method, url, (err as Error)?.message)
   }
@@ -107,9 +110,8 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
         const content = responseSchema.content
         const types: Record<string, SerializerFunction> = {}
         for (const mediaType of Object.keys(content)) {
-          const contentSchema = content[mediaType]?.schema
-          if (contentSchema === undefined) throw new codes.FST_ERR_SCH_CONTENT_MISSING_SCHEMA(mediaType)
-          setOwn(types, mediaType, serializerCompiler({ schema: shorthand(contentSchema), method, url, httpStatus, contentType: mediaType }))
+          const contentSchema = content[mediaType].schema
+          setOwn(types, mediaType, serializerCompiler({ schema: contentSchema, method, url, httpStatus, contentType: mediaType }))
         }
         byType ??= {}
         byType[httpStatus] = types
@@ -117,7 +119,7 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
         serializers[httpStatus] = types[contentType]
         continue
       }
-      serializers[httpStatus] = serializerCompiler({ schema: shorthand(responseSchema), method, url, httpStatus, contentType })
+      serializers[httpStatus] = serializerCompiler({ schema: responseSchema, method, url, httpStatus, contentType })
     }
   } catch (err) {
     throw new codes.FST_ERR_SCH_SERIALIZATION_BUILD(method, url, (err as Error)?.message)
@@ -125,70 +127,22 @@ export function compileRouteSchemas (schema: any, method: string, url: string,
   return { validators, serializers, serializersByType: byType }
 }
 
+/** A part given as `undefined` (not left out): likely a schema that failed to load; warned once per route, as Fastify's FSTWRN001. */
+function missing (schema: object, part: string, method: string, url: string): void {
+  if (Object.hasOwn(schema, part)) {
+    process.emitWarning(`The ${part} schema for ${method}: ${url} is missing. This may indicate the schema is not well specified.`, { type: 'FastifyWarning', code: 'FSTWRN001' })
+  }
+}
+
+const fstsec002 = (method: string, url: string, ref: string): string => `The headers schema for ${method}: ${url} references an external $ref (${ref}) that is not case-normalized. ` +
+  'Header names in the referenced schema keep their original case and will not match the lowercased request headers, so case-insensitive assertions such as required and dependencies may not apply. ' +
+  'Inline the header schema instead of referencing it with an external $ref.'
+
+const fstsec003 = (method: string, url: string, ref: string): string => `The headers schema for ${method}: ${url} uses a $ref (${ref}) inside propertyNames that is not case-normalized. ` +
+  'Header names held in the referenced schema keep their original case and will not match the lowercased request headers, so a case-insensitive deny-list or allow-list on header names may not apply. ' +
+  'Inline the propertyNames constraint instead of referencing it with a $ref.'
+
 const STATUS_KEY = /^[1-5](?:\d{2}|xx)$|^default$/
 
-
-/** Keys whose presence means "this is already a schema", not a map of property names to schemas. */
-const SCHEMA_KEYWORDS = new Set(['type', 'properties', '$ref', '$id', 'oneOf', 'allOf', 'anyOf', 'not', 'if', 'then', 'else',
-  'enum', 'const', '$merge', '$patch', 'additionalProperties', 'patternProperties', 'required', '$defs', 'definitions'])
-
-/** `{ name: { type: 'string' } }` (a bare properties map) means `{ type: 'object', properties: { name: ... } }`. */
-function shorthand (schema: unknown): unknown {
-  if (!isPlainObject(schema)) return schema
-  const keys = Object.keys(schema)
-  if (keys.length === 0) return schema
-  for (const key of keys) {
-    if (SCHEMA_KEYWORDS.has(key)) return schema
-    const value = schema[key]
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return schema
-  }
-  return { type: 'object', properties: schema }
-}
-
-/** Lowercases header names wherever a schema names properties (properties, required, dependencies), in nested subschemas too. */
-function lowerCaseHeaders (schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(lowerCaseHeaders)
-  if (!isPlainObject(schema)) return schema
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(schema)) {
-    const value = schema[key]
-    switch (key) {
-      case 'properties':
-      case 'dependentSchemas':
-      case 'dependencies':
-      case 'dependentRequired':
-        out[key] = isPlainObject(value) ? mapKeys(value, v => Array.isArray(v) ? v.map(lower) : lowerCaseHeaders(v)) : value
-        break
-      case 'required':
-        out[key] = Array.isArray(value) ? value.map(lower) : value
-        break
-      case 'allOf': case 'anyOf': case 'oneOf': case 'not': case 'if': case 'then': case 'else':
-        out[key] = lowerCaseHeaders(value)
-        break
-      case 'definitions': case '$defs':
-        out[key] = isPlainObject(value) ? mapValues(value, lowerCaseHeaders) : value
-        break
-      default:
-        out[key] = value
-    }
-  }
-  return out
-}
-
-function lower (value: unknown): unknown {
-  return typeof value === 'string' ? value.toLowerCase() : value
-}
-
-function mapKeys (obj: Record<string, any>, fn: (v: any) => unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(obj)) setOwn(out, key.toLowerCase(), fn(obj[key]))
-  return out
-}
-
-function mapValues (obj: Record<string, any>, fn: (v: any) => unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(obj)) setOwn(out, key, fn(obj[key]))
-  return out
-}
 
 /** A deep copy of the plain-object / array structure; other values (RegExp, functions, class instances) are shared. */

@@ -39,7 +39,7 @@ export function defaultValidatorCompiler (store: SchemaStore, ajvOptions?: objec
   }
   if (withFormats) addFormats(ajv)
   if (fastifyShape) opts.onCreate?.(ajv)
-  for (const schema of Object.values(store.getSchemas())) ajv.addSchema(schema)
+  for (const schema of Object.values((store.getSchemas() ?? {}) as Record<string, any>)) ajv.addSchema(schema)
 
   const compiler: ValidatorCompiler = ({ schema }) => {
     // Ajv refuses to compile a second schema with an $id it already holds: reuse the shared one
@@ -68,7 +68,8 @@ export const defaultSchemaErrorFormatter: SchemaErrorFormatter = (errors, dataVa
     if (i > 0) text += ', '
     text += dataVar + (e.instancePath ?? '') + ' ' + e.message
   }
-  return new codes.FST_ERR_VALIDATION(text)
+  // a plain Error, as Fastify's: its status and code are added with the rest (`Error: body must ...` as a string)
+  return new Error(text)
 }
 
 /** Ajv can replace a root value (type coercion) only through its parent; reused, since validation is synchronous. */
@@ -102,7 +103,7 @@ export function validateRequest (validators: CompiledRouteSchemas['validators'],
     out = validatePart(validate, request, 'query', 'querystring', formatter)
     if (out !== null) return settle(out, validators, request, formatter, validate, 'querystring', 3)
   }
-  if ((validate = validators.headers) !== undefined) {
+  if (from <= 3 && (validate = validators.headers) !== undefined) {
     out = validatePart(validate, request, 'headers', 'headers', formatter)
     if (out !== null) return settle(out, validators, request, formatter, validate, 'headers', 4)
   }

@@ -18,7 +18,7 @@ import { listen, originOf, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
-import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
+import { checkSchemaErrorFormatter, type BucketFactory, type CompilersFactory, type SchemaErrorFormatter, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 import type { HttpApp } from './http-app.js'
 import type { FoundRoute } from './router.js'
 import { declareNotFound } from './not-found.js'
@@ -267,8 +267,8 @@ export class WeftInstance extends PluginHost {
     return this
   }
 
-  get validatorCompiler () { return (this[kScope] as HttpScope).validatorCompiler ?? undefined }
-  get serializerCompiler () { return (this[kScope] as HttpScope).serializerCompiler ?? undefined }
+  get validatorCompiler () { return (this[kScope] as HttpScope).builtValidatorCompiler() }
+  get serializerCompiler () { return (this[kScope] as HttpScope).builtSerializerCompiler() }
 
   /** Makes the request loggers of this scope's routes (and its children's): `(logger, bindings, options, rawReq) => child`. */
   setChildLoggerFactory (factory: ChildLoggerFactory): this {
@@ -282,9 +282,10 @@ export class WeftInstance extends PluginHost {
   }
 
   /** Fastify's setSchemaController: `compilersFactory` builds the compilers of this scope's routes (and its children's). */
-  setSchemaController (options: { compilersFactory?: CompilersFactory }): this {
+  setSchemaController (options: { compilersFactory?: CompilersFactory, bucket?: BucketFactory }): this {
     assertNotStarted(this, 'setSchemaController')
     const scope = this[kScope] as HttpScope
+    if (typeof options?.bucket === 'function') scope.useBucket(options.bucket)
     // a function left out is the parent's (Fastify's "inherits buildSerializer from parent")
     if (options?.compilersFactory !== undefined) scope.compilersFactory = { ...scope.compilersFactory, ...options.compilersFactory }
     return this
@@ -305,7 +306,7 @@ export class WeftInstance extends PluginHost {
 
   addSchema (schema: Record<string, unknown>): this {
     assertNotStarted(this, 'addSchema')
-    ;(this[kScope] as HttpScope).schemas.add(schema)
+    ;(this[kScope] as HttpScope).addSchema(schema)
     return this
   }
 

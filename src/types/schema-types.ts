@@ -14,20 +14,11 @@ export interface FastifySchema {
   [keyword: string]: unknown
 }
 
-/** Keywords that make an object a schema rather than Weft's `{ name: { type } }` properties shorthand. */
-type SchemaKeyword = 'type' | 'properties' | '$ref' | '$id' | 'anyOf' | 'oneOf' | 'allOf' | 'not' | 'enum' | 'const' |
-  'items' | 'if' | 'required' | 'additionalProperties' | 'patternProperties' | '$schema' | 'definitions' | '$defs'
-
-/** `{ a: { type: 'string' } }` is read as `{ type: 'object', properties: { a: ... } }`, as the runtime does. */
-type Expand<S> = [Extract<keyof S, SchemaKeyword>] extends [never]
-  ? keyof S extends never ? S : { type: 'object', properties: S }
-  : S
-
 /** The type a schema describes once Ajv validated (and coerced, defaulted) the value; unknown when it is not readable as a literal. */
 export type FromAnySchema<S> =
   unknown extends S ? unknown
     : S extends { static: infer T } ? T // TypeBox: Static<S>
-      : Expand<S> extends infer E ? (E extends JSONSchema ? (boolean extends E ? unknown : FromSchema<E>) : unknown) : unknown
+      : S extends JSONSchema ? (boolean extends S ? unknown : FromSchema<S>) : unknown
 
 /** Header names arrive lowercased: a schema's `X-Count` is `request.headers['x-count']`. */
 export type LowercaseKeys<T> = T extends object ? { [K in keyof T as K extends string ? Lowercase<K> : K]: T[K] } : T

@@ -91,7 +91,9 @@ export class AppLifecycle {
       await runAppHook('onReady', hook, [], this.pluginTimeout)
       this.startup.hook('onReady', hook.fn, started)
     }
-    this.state.ready = true
+    // as Fastify's: what awaits ready() runs first (routes and hooks refused as after boot,
+    // setters and decorators still taken); the app counts as started from the next tick
+    process.nextTick(() => { this.state.ready = true })
     this.startup.ready()
     if ((this.log.isLevelEnabled as ((level: string) => boolean) | undefined)?.call(this.log, 'debug') === true) this.log.debug({ startup: this.startup.view() }, 'startup timeline\n' + this.startup.format())
   }

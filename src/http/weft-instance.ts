@@ -137,16 +137,16 @@ export class WeftInstance extends PluginHost {
     return app.router.findRoute(opts.method?.toUpperCase() ?? '', opts.url || '', opts.constraints, parse)
   }
 
-  /** Adds a constraint strategy (find-my-way's shape: name, storage, deriveConstraint, validate…); not once listening. */
+  /** Adds a constraint strategy (find-my-way's shape: name, storage, deriveConstraint, validate…); not once the app has started. */
   addConstraintStrategy (strategy: Record<string, unknown>): void {
-    // as Fastify: refused once the app listens (after ready() alone it is still accepted)
-    if (this[kApp].state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add constraint strategy!')
+    // as Fastify: refused once the app has started (a tick after ready() resolved)
+    if (this[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add constraint strategy!')
     ;(this[kApp] as HttpApp).router.addConstraintStrategy(strategy)
   }
 
   /** Sets how this scope (and its children) make request ids; the requestIdHeader option is still read first. */
   setGenReqId (fn: (this: WeftInstance, req: IncomingMessage) => string): this {
-    if (this[kApp].state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "setGenReqId"!')
+    if (this[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "setGenReqId"!')
     if (typeof fn !== 'function') throw new TypeError('setGenReqId expects a function')
     ;(this[kScope] as HttpScope).genReqId = (this[kApp] as HttpApp).withIdHeader(fn as (req: IncomingMessage) => string)
     return this

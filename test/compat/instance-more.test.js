@@ -1,0 +1,112 @@
+// The instance side by side, continued: when boot starts and when an app refuses more routes,
+// hooks, plugins, decorators and setters (ready()/listen() calls left running, the turn after).
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { both, turns, within } from './harness.js'
+
+/** GET over a real socket, on a new connection. */
+function get (origin, path) {
+  return within(new Promise((resolve, reject) => {
+    http.get(new URL(path, origin), { agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => { body += d })
+      res.on('end', () => resolve({ status: res.statusCode, body }))
+    }).on('error', reject)
+  }), `GET ${path}`)
+}
+
+/** The code of what `fn` throws, or 'ok'. */
+function outcome (fn) {
+  try {
+    fn()
+    return 'ok'
+  } catch (err) {
+    return err.code
+  }
+}
+
+both('routes added in the turn listen() was called in (sync, ticks, microtasks, awaits) are served over a socket', async (factory) => {
+  const app = factory()
+  const listening = app.listen({ port: 0, host: '127.0.0.1' })
+  const added = []
+  const add = (name) => { app.get(`/${name}`, async () => name); added.push(name) }
+  add('sync')
+  process.nextTick(() => add('tick'))
+  queueMicrotask(() => add('microtask'))
+  await Promise.resolve()
+  add('awaited')
+  const origin = await listening
+  assert.deepEqual(added.sort(), ['awaited', 'microtask', 'sync', 'tick'])
+  for (const name of added) assert.deepEqual(await get(origin, `/${name}`), { status: 200, body: name })
+})
+
+both('a turn after listen() was called, routes, hooks, plugins and decorators are refused', async (factory) => {
+  const app = factory()
+  const listening = app.listen({ port: 0, host: '127.0.0.1' })
+  await turns(1)
+  const seen = {
+    route: outcome(() => app.get('/late', async () => 'late')),
+    hook: outcome(() => app.addHook('onRequest', async () => {})),
+    register: outcome(() => app.register(async () => {})),
+    decorate: outcome(() => app.decorate('late', 1))
+  }
+  assert.deepEqual(seen, {
+    route: 'FST_ERR_INSTANCE_ALREADY_LISTENING',
+    hook: 'FST_ERR_INSTANCE_ALREADY_LISTENING',
+    register: 'AVV_ERR_ROOT_PLG_BOOTED',
+    decorate: 'FST_ERR_DEC_AFTER_START'
+  })
+  const origin = await listening
+  assert.equal((await get(origin, '/late')).status, 404)
+})
+
+both('a plugin registered in the turn ready() was called in still loads and routes', async (factory) => {
+  const app = factory()
+  const ready = app.ready()
+  process.nextTick(() => app.register(async (child) => { child.get('/from-plugin', async () => 'plugin') }, { prefix: '/p' }))
+  await ready
+  const res = await app.inject('/p/from-plugin')
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.body, 'plugin')
+})
+
+both('right after `await ready()` routes and hooks are refused as after boot, setters and decorators not yet; a tick later all are', async (factory) => {
+  const app = factory()
+  await app.ready()
+  const tryAll = (tag) => ({
+    route: outcome(() => app.get(`/${tag}`, async () => tag)),
+    hook: outcome(() => app.addHook('onRequest', async () => {})),
+    register: outcome(() => app.register(async () => {})),
+    decorate: outcome(() => app.decorate(`dec${tag}`, 1)),
+    setGenReqId: outcome(() => app.setGenReqId(() => tag)),
+    addSchema: outcome(() => app.addSchema({ $id: `schema-${tag}` })),
+    addConstraintStrategy: outcome(() => app.addConstraintStrategy({
+      name: `strategy${tag}`,
+      storage () { const m = new Map(); return { get: (k) => m.get(k) ?? null, set: (k, v) => m.set(k, v) } },
+      deriveConstraint: () => undefined,
+      validate () {}
+    }))
+  })
+  const now = tryAll('now')
+  await turns(1)
+  const later = tryAll('later')
+  assert.deepEqual(now, {
+    route: 'AVV_ERR_ROOT_PLG_BOOTED',
+    hook: 'AVV_ERR_ROOT_PLG_BOOTED',
+    register: 'AVV_ERR_ROOT_PLG_BOOTED',
+    decorate: 'ok',
+    setGenReqId: 'ok',
+    addSchema: 'ok',
+    addConstraintStrategy: 'ok'
+  })
+  assert.deepEqual(later, {
+    route: 'FST_ERR_INSTANCE_ALREADY_LISTENING',
+    hook: 'FST_ERR_INSTANCE_ALREADY_LISTENING',
+    register: 'AVV_ERR_ROOT_PLG_BOOTED',
+    decorate: 'FST_ERR_DEC_AFTER_START',
+    setGenReqId: 'FST_ERR_INSTANCE_ALREADY_LISTENING',
+    addSchema: 'FST_ERR_INSTANCE_ALREADY_LISTENING',
+    addConstraintStrategy: 'FST_ERR_INSTANCE_ALREADY_LISTENING'
+  })
+})

@@ -110,3 +110,26 @@ both('right after `await ready()` routes and hooks are refused as after boot, se
     addConstraintStrategy: 'FST_ERR_INSTANCE_ALREADY_LISTENING'
   })
 })
+
+both('the properties every request and reply gets count as decorators: has*Decorator, and as dependencies of one', async (factory) => {
+  const app = factory({ logger: false })
+  const requestOwn = ['id', 'params', 'raw', 'query', 'log', 'body']
+  const replyOwn = ['raw', 'request', 'log']
+  assert.deepEqual(requestOwn.filter((name) => !app.hasRequestDecorator(name)), [])
+  assert.deepEqual(replyOwn.filter((name) => !app.hasReplyDecorator(name)), [])
+  assert.equal(app.hasRequestDecorator('notThere'), false)
+  app.decorateRequest('describe', function () { return `${this.id}:${this.params.name}:${this.query.q}` }, ['id', 'params', 'query'])
+  await app.register(async (child) => {
+    child.decorateReply('sentFor', function () { return this.request.url }, ['request', 'raw'])
+    child.decorateRequest('sized', function () { return JSON.stringify(this.body).length }, ['body', 'describe'])
+    child.post('/in/:name', async (request, reply) => ({ describe: request.describe(), sentFor: reply.sentFor(), sized: request.sized() }))
+  })
+  assert.throws(() => app.decorateRequest('missing', () => 1, ['nope']), { code: 'FST_ERR_DEC_MISSING_DEPENDENCY' })
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  const res = await within(fetch(`${origin}/in/ada?q=x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' }), 'POST /in/ada')
+  const body = await res.json()
+  assert.equal(res.status, 200)
+  assert.match(body.describe, /^.+:ada:x$/)
+  assert.equal(body.sentFor, '/in/ada?q=x')
+  assert.equal(body.sized, 7)
+})

@@ -54,6 +54,7 @@ function routeFound (app: WeftRuntime, router: Router, req: IncomingMessage, res
   } else if (match.store === null) {
     match.handler(req, res) // records the routing error on req: a path that does not decode, a parameter too long
     const error = routingError(req)
+    if (error === null) return // routerOptions.onBadUrl, onMaxParamLength or defaultRoute answered it
     if (app.frameworkErrors !== null) frameworkError(app, error, req, res)
     else refuseRoute(error, res)
   } else {

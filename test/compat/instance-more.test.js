@@ -133,3 +133,64 @@ both('the properties every request and reply gets count as decorators: has*Decor
   assert.equal(body.sentFor, '/in/ada?q=x')
   assert.equal(body.sized, 7)
 })
+
+/** A raw HTTP request over a new connection: status and body. */
+function request (origin, method, path) {
+  return within(new Promise((resolve, reject) => {
+    http.request(new URL(path, origin), { method, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => { body += d })
+      res.on('end', () => resolve({ status: res.statusCode, body }))
+    }).on('error', reject).end()
+  }), `${method} ${path}`)
+}
+
+both('routerOptions defaultRoute, onBadUrl and onMaxParamLength answer with the raw request and response, over a socket', async (factory) => {
+  const calls = []
+  const app = factory({
+    frameworkErrors (err, request, reply) { calls.push(`frameworkErrors ${err.code}`); reply.code(499).send('framework') },
+    routerOptions: {
+      maxParamLength: 8,
+      defaultRoute (req, res) { calls.push(`default ${req.method} ${req.url}`); res.statusCode = 404; res.end(`nothing at ${req.url}`) },
+      onBadUrl (path, req, res) { calls.push(`bad ${req.method} ${path}`); res.statusCode = 400; res.end(`bad: ${path}`) },
+      onMaxParamLength (path, req, res) { calls.push(`long ${path}`); res.statusCode = 414; res.end(`long: ${path}`) }
+    }
+  })
+  app.setNotFoundHandler((request, reply) => { calls.push('notFoundHandler'); reply.code(404).send('not found handler') })
+  app.get('/item/:id', async (request) => request.params.id)
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  assert.deepEqual(await request(origin, 'GET', '/item/abc'), { status: 200, body: 'abc' })
+  assert.deepEqual(await request(origin, 'GET', '/nowhere'), { status: 404, body: 'nothing at /nowhere' })
+  assert.deepEqual(await request(origin, 'GET', '/item/%zz'), { status: 400, body: 'bad: /item/%zz' })
+  // no route of this method at all: defaultRoute takes it, bad URL or not
+  assert.deepEqual(await request(origin, 'DELETE', '/item/%zz'), { status: 404, body: 'nothing at /item/%zz' })
+  assert.deepEqual(await request(origin, 'GET', '/item/123456789'), { status: 414, body: 'long: /item/123456789' })
+  assert.deepEqual(calls, ['default GET /nowhere', 'bad GET /item/%zz', 'default DELETE /item/%zz', 'long /item/123456789'])
+})
+
+both('routerOptions.onBadUrl without defaultRoute: it answers for a method with no route too', async (factory) => {
+  const app = factory({ routerOptions: { onBadUrl (path, req, res) { res.statusCode = 400; res.end(`${req.method} bad: ${path}`) } } })
+  app.get('/item/:id', async (request) => request.params.id)
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  assert.deepEqual(await request(origin, 'GET', '/item/%zz'), { status: 400, body: 'GET bad: /item/%zz' })
+  assert.deepEqual(await request(origin, 'DELETE', '/item/%zz'), { status: 400, body: 'DELETE bad: /item/%zz' })
+  const missing = await request(origin, 'GET', '/nowhere')
+  assert.equal(missing.status, 404)
+  assert.equal(JSON.parse(missing.body).message, 'Route GET:/nowhere not found')
+})
+
+both('routerOptions.buildPrettyMeta decides what printRoutes({ includeMeta }) shows; router options that are not functions are refused', async (factory) => {
+  const app = factory({ routerOptions: { buildPrettyMeta: (route) => ({ where: route.path, how: route.method }) } })
+  app.get('/a', async () => 'a')
+  app.put('/a/b', async () => 'b')
+  await app.ready()
+  const printed = app.printRoutes({ includeMeta: true })
+  assert.match(printed, /• \(where\) "\/a"/)
+  assert.match(printed, /• \(where\) "\/a\/b"/)
+  assert.match(printed, /• \(how\) "PUT"/)
+  assert.doesNotMatch(printed, /errorHandler/)
+  for (const name of ['defaultRoute', 'onBadUrl', 'buildPrettyMeta']) {
+    assert.throws(() => factory({ routerOptions: { [name]: 'no' } }), { code: 'ERR_ASSERTION' }, name)
+  }
+})

@@ -14,7 +14,7 @@ import type { HttpScope } from './http-scope.js'
 import type { HookSignatures } from './hook-types.js'
 import type { AddHttpMethodOptions } from './http-methods.js'
 import { inject } from './inject.js'
-import { listen, originOf, type ListenOptions } from './listen.js'
+import { checkListenSignal, listen, originOf, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
@@ -169,6 +169,7 @@ export class WeftInstance extends PluginHost {
     if (typeof cb === 'function' && cb.constructor.name === 'AsyncFunction') {
       process.emitWarning(asyncListenCallbackWarning, { type: 'FastifyWarning', code: 'FSTWRN003' })
     }
+    checkListenSignal(opts)
     let p: Promise<string | undefined>
     try {
       p = listen(app, opts)

@@ -194,3 +194,14 @@ both('routerOptions.buildPrettyMeta decides what printRoutes({ includeMeta }) sh
     assert.throws(() => factory({ routerOptions: { [name]: 'no' } }), { code: 'ERR_ASSERTION' }, name)
   }
 })
+
+both('listen() with a signal that is not one throws at once, in the callback and promise forms, and binds nothing', async (factory) => {
+  const app = factory()
+  let called = false
+  const check = (err) => err.code === 'FST_ERR_LISTEN_OPTIONS_INVALID' && err.message === "Invalid listen options: 'Invalid options.signal'"
+  assert.throws(() => app.listen({ port: 0, signal: {} }, () => { called = true }), check)
+  assert.throws(() => app.listen({ port: 0, signal: { aborted: false } }), check)
+  await turns(2)
+  assert.equal(called, false)
+  assert.equal(app.server.listening, false)
+})

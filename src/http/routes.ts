@@ -42,8 +42,12 @@ export interface RouteHost {
 
 export function route (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>): void {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new codes.FST_ERR_ROUTE_OPTIONS_NOT_OBJ(String((opts as any)?.method), String((opts as any)?.url))
-  const path = opts.url ?? opts.path
-  if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
+  // in Fastify's order: the handler and the options about it, then the methods, then the path
+  const path = opts.url || opts.path || ''
+  if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(opts.method), String(path))
+  if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(opts.method), String(path))
+  if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
+  if (opts.handlerTimeout !== undefined && (!Number.isInteger(opts.handlerTimeout) || opts.handlerTimeout <= 0)) throw new codes.FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT(opts.handlerTimeout)
   const methods: unknown[] = Array.isArray(opts.method) ? opts.method : [opts.method]
   if (methods.length === 0) throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
   for (const m of methods) {
@@ -52,10 +56,7 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
     if (!host.runtime.methods.has(upper)) throw new codes.FST_ERR_ROUTE_METHOD_NOT_SUPPORTED(upper)
     if (host.runtime.methods.bodyless.has(upper) && opts.schema?.body != null) throw new codes.FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED(upper, path)
   }
-  if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(methods[0]), path)
-  if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
-  if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
-  if (opts.handlerTimeout !== undefined && (!Number.isInteger(opts.handlerTimeout) || opts.handlerTimeout <= 0)) throw new codes.FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT(opts.handlerTimeout)
+  if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
   const method = Array.isArray(opts.method) ? methods.map(m => (m as string).toUpperCase()) : (opts.method as string).toUpperCase()
   declare(host, instance, scope, opts, method, path, false)
 }

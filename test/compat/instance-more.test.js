@@ -205,3 +205,20 @@ both('listen() with a signal that is not one throws at once, in the callback and
   assert.equal(called, false)
   assert.equal(app.server.listening, false)
 })
+
+both('route() checks its options in Fastify\'s order: handler, errorHandler, bodyLimit, handlerTimeout, then the methods, then the path', (factory) => {
+  const app = factory()
+  const codeOf = (opts) => outcome(() => app.route(opts))
+  const handler = () => 'x'
+  assert.equal(codeOf({ method: 'PUT', bodyLimit: false, handler }), 'FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT')
+  assert.equal(codeOf({ method: 'PUT' }), 'FST_ERR_ROUTE_MISSING_HANDLER')
+  assert.equal(codeOf({ method: 'NOPE', url: '/a' }), 'FST_ERR_ROUTE_MISSING_HANDLER')
+  assert.equal(codeOf({ method: 'NOPE', url: '/a', handler, bodyLimit: -1 }), 'FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT')
+  assert.equal(codeOf({ method: 5, url: '/a', handler, handlerTimeout: 1.5 }), 'FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT')
+  assert.equal(codeOf({ method: 'GET', url: '/a', handler, errorHandler: 1, bodyLimit: -1 }), 'FST_ERR_ROUTE_HANDLER_NOT_FN')
+  assert.equal(codeOf({ method: 'NOPE', url: '/a', handler }), 'FST_ERR_ROUTE_METHOD_NOT_SUPPORTED')
+  assert.throws(() => app.route({ method: 'PUT', handler }), { message: 'The path could not be empty' })
+  assert.throws(() => app.route({ method: 'PUT' }), { message: 'Missing handler function for "PUT:" route.' })
+  assert.equal(codeOf({ method: 'GET', path: '/by-path', handler }), 'ok')
+  assert.equal(app.hasRoute({ method: 'GET', url: '/by-path' }), true)
+})

@@ -167,7 +167,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       ajv: options.ajv,
       serializerOpts: options.serializerOpts
     }
-    this.router = new Router(routerOptions)
+    this.router = new Router({ ...routerOptions, compile: options.routerOptions?.compile }) // compile: under routerOptions only, as Fastify
     this.stages = requestStages
     this.frameworkErrors = typeof options.frameworkErrors === 'function' ? options.frameworkErrors : null
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res)
@@ -298,6 +298,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       this.router.addNotFound(scope.prefix, context)
       notFound.set(scope, context)
     }
+    this.router.compileIfAsked()
     this.#rootContext = this.#frameworkContext()
     if (this.frameworkErrors !== null) this.frameworkContext = this.#rootContext
     // reply.callNotFound() goes to the not-found route of the scope the route was declared in

@@ -24,6 +24,8 @@ export interface RouterOptions {
   onBadUrl?: (path: string, req: IncomingMessage, res: ServerResponse) => void
   /** Answers a parameter over maxParamLength (replacing the 414 and frameworkErrors). */
   onMaxParamLength?: (path: string, req: IncomingMessage, res: ServerResponse) => void
+  /** Compile both routers' lookups once the app has booted (find-my-way's compile()); ajv-coerced like Fastify's. */
+  compile?: unknown
   /** What printRoutes({ includeMeta }) shows of a route (find-my-way's route: method, path, opts, store). */
   buildPrettyMeta?: (route: unknown) => Record<string, unknown>
 }
@@ -55,8 +57,10 @@ export class Router {
   readonly #constrainer: { strategiesInUse: Set<string>, asyncStrategiesInUse: Set<string>, deriveConstraints: Function }
   /** routerOptions.defaultRoute: what no route matches goes to it, not to the not-found handlers. */
   readonly #defaultRoute: RouteMatch | null
+  readonly #compile: boolean
 
   constructor (options: RouterOptions) {
+    this.#compile = compileOption(options.compile)
     const onBadUrl = options.onBadUrl === undefined ? recordBadUrl : answeredBy(option(options.onBadUrl, 'onBadUrl'))
     const onMaxParamLength = typeof options.onMaxParamLength !== 'function' ? recordMaxParamLength : answeredBy(options.onMaxParamLength)
     const defaultRoute = options.defaultRoute === undefined ? undefined : option(options.defaultRoute, 'defaultRoute')
@@ -145,12 +149,26 @@ export class Router {
     return match
   }
 
+  /** routerOptions.compile: compiles the lookups of both routers, once every route is in. */
+  compileIfAsked (): void {
+    if (!this.#compile) return
+    this.routes.compile()
+    this.notFound.compile()
+  }
+
   print (options?: Record<string, unknown>): string {
     return this.routes.prettyPrint(printOptions(options) as any)
   }
 }
 
 function noop (): void {}
+
+/** routerOptions.compile as Fastify's option schema reads it: a boolean, or what coerces to one. */
+export function compileOption (value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === 'false') return false
+  if (value === true || value === 1 || value === 'true') return true
+  throw new codes.FST_ERR_INIT_OPTS_INVALID(JSON.stringify(['must be boolean']))
+}
 
 /** find-my-way's words when a router option is not a function (it checks before it would see our wrapper). */
 const notAFunction: Record<string, string> = {

@@ -2,6 +2,8 @@
 // hooks, plugins, decorators and setters (ready()/listen() calls left running, the turn after).
 import assert from 'node:assert/strict'
 import http from 'node:http'
+import { mock } from 'node:test'
+import FindMyWay from 'find-my-way'
 import { both, turns, within } from './harness.js'
 
 /** GET over a real socket, on a new connection. */
@@ -221,4 +223,41 @@ both('route() checks its options in Fastify\'s order: handler, errorHandler, bod
   assert.throws(() => app.route({ method: 'PUT' }), { message: 'Missing handler function for "PUT:" route.' })
   assert.equal(codeOf({ method: 'GET', path: '/by-path', handler }), 'ok')
   assert.equal(app.hasRoute({ method: 'GET', url: '/by-path' }), true)
+})
+
+both('routerOptions.compile: the lookups are compiled at ready, and routes, params, wildcards, constraints and not-found handlers still answer over a socket', async (factory) => {
+  const compile = mock.method(Object.getPrototypeOf(FindMyWay()), 'compile')
+  try {
+    const app = factory({ routerOptions: { compile: true, ignoreTrailingSlash: true } })
+    assert.equal(app.initialConfig.routerOptions.compile, true)
+    app.get('/users/:id', async (request) => `user ${request.params.id}`)
+    app.get('/files/*', async (request) => `file ${request.params['*']}`)
+    app.get('/v', { constraints: { version: '1.0.0' } }, async () => 'v1')
+    app.get('/v', { constraints: { version: '2.0.0' } }, async () => 'v2')
+    await app.register(async (child) => {
+      child.setNotFoundHandler((request, reply) => reply.code(404).send('nothing under /api'))
+      child.get('/ping', async () => 'pong')
+    }, { prefix: '/api' })
+    assert.equal(compile.mock.callCount(), 0)
+    const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.ok(compile.mock.callCount() > 0)
+    assert.deepEqual(await get(origin, '/users/7/'), { status: 200, body: 'user 7' })
+    assert.deepEqual(await get(origin, '/files/a/b'), { status: 200, body: 'file a/b' })
+    assert.deepEqual(await get(origin, '/api/ping'), { status: 200, body: 'pong' })
+    assert.deepEqual(await get(origin, '/api/nope'), { status: 404, body: 'nothing under /api' })
+    assert.equal((await get(origin, '/nope')).status, 404)
+    const versioned = await within(fetch(`${origin}/v`, { headers: { 'accept-version': '2.x' } }), 'GET /v')
+    assert.equal(await versioned.text(), 'v2')
+  } finally {
+    compile.mock.restore()
+  }
+})
+
+both('routerOptions.compile is read as Fastify\'s option schema reads a boolean', (factory) => {
+  assert.equal(factory().initialConfig.routerOptions?.compile ?? false, false)
+  assert.equal(factory({ routerOptions: { compile: 'true' } }).initialConfig.routerOptions.compile, true)
+  assert.equal(factory({ routerOptions: { compile: 0 } }).initialConfig.routerOptions.compile, false)
+  for (const bad of ['yes', 2, '']) {
+    assert.throws(() => factory({ routerOptions: { compile: bad } }), (err) => err.code === 'FST_ERR_INIT_OPTS_INVALID' && err.message.includes('must be boolean'), String(bad))
+  }
 })

@@ -53,6 +53,7 @@ export const codes = {
   FST_ERR_REOPENED_CLOSE_SERVER: createError('FST_ERR_REOPENED_CLOSE_SERVER', 'Weft has already been closed and cannot be reopened', 500),
   FST_ERR_REOPENED_SERVER: createError('FST_ERR_REOPENED_SERVER', 'Weft is already listening', 500),
   FST_ERR_LOG_INVALID_LOGGER: createError('FST_ERR_LOG_INVALID_LOGGER', 'Invalid logger object provided. The logger instance should have these functions(s): \'%s\'.', 500, TypeError),
+  FST_ERR_LOG_INVALID_LOG_CONTROLLER: createError('FST_ERR_LOG_INVALID_LOG_CONTROLLER', 'logController option must be an instance of LogController, got \'%s\'.', 500, TypeError),
   FST_ERR_LOG_INVALID_LOGGER_INSTANCE: createError('FST_ERR_LOG_INVALID_LOGGER_INSTANCE', 'loggerInstance only accepts a logger instance.', 500, TypeError),
   FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED: createError('FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED', 'You cannot provide both logger and loggerInstance. Please provide only one.', 500, TypeError),
   FST_ERR_LOG_INVALID_DESTINATION: createError('FST_ERR_LOG_INVALID_DESTINATION', 'Cannot specify both logger.stream and logger.file options', 500),

@@ -18,7 +18,8 @@ import { RouteContext } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
-import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
+import type { RequestStages, WeftRuntime } from './runtime.js'
+import { logControllerOf, type LogController } from './log-controller.js'
 import { createWeftServer } from './server-options.js'
 import { checkSchemaErrorFormatter, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
 import { compileTrust, type TrustFn } from './trust-proxy.js'
@@ -43,6 +44,8 @@ export interface WeftOptions extends RouterOptions {
   /** The header whose value is the request id when present (true: 'request-id'; false or '': none). */
   requestIdHeader?: string | boolean
   requestIdLogLabel?: string
+  /** Writes the request lines: an instance of (a subclass of) LogController. */
+  logController?: LogController
   bodyLimit?: number
   pluginTimeout?: number
   connectionTimeout?: number
@@ -96,7 +99,8 @@ function defaultGenReqId (): () => string {
 }
 
 function defaultNotFound (request: Request, reply: Reply): void {
-  if (logsRequest(request[kContext].app, request)) request.log.info(`Route ${request.method}:${request.url} not found`)
+  const app = request[kContext].app
+  if (app.requestLogging) app.logController.routeNotFound(request, reply)
   reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
 }
 
@@ -108,7 +112,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly settings: RouteSettings
   readonly loggerEnabled: boolean
   readonly requestLogging: boolean
-  readonly requestLogFilter: ((request: any) => boolean) | null
+  readonly logController: LogController
   readonly return503OnClosing: boolean
   readonly trustProxy: TrustFn | null
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
@@ -137,8 +141,9 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     super(log, options.pluginTimeout ?? 10000)
     this.options = options
     this.loggerEnabled = loggerEnabled
-    this.requestLogging = loggerEnabled && options.disableRequestLogging !== true
-    this.requestLogFilter = typeof options.disableRequestLogging === 'function' ? options.disableRequestLogging : null
+    this.logController = logControllerOf(options)
+    // a logController of the user's decides on every request itself
+    this.requestLogging = options.logController != null || (loggerEnabled && options.disableRequestLogging !== true)
     this.return503OnClosing = options.return503OnClosing ?? true
     this.trustProxy = compileTrust(options.trustProxy)
     // a router option: under routerOptions (which wins) or at the top level; either must be a function
@@ -147,7 +152,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       if (given && typeof given !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof (options.querystringParser ?? options.routerOptions?.querystringParser))
     }
     this.querystringParser = typeof qsp === 'function' ? qsp : null
-    this.requestIdLogLabel = options.requestIdLogLabel ?? 'reqId'
+    this.requestIdLogLabel = this.logController.requestIdLogLabel
     const gen = options.genReqId ?? defaultGenReqId()
     this.genReqId = this.withIdHeader(gen)
     checkAjvOptions(options.ajv)

@@ -588,7 +588,7 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
       reply[kHeaders] = {}
       fail(reply, err)
     } else {
-      reply.log.warn({ err }, 'response terminated with an error with headers already sent')
+      reply[kContext].app.logController.streamError(err, reply.request, reply)
       res.destroy()
     }
   })
@@ -603,7 +603,7 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
   }
   res.once('close', () => {
     if (res.writableFinished || !sourceOpen) return
-    if (res.headersSent && !failed) reply.log.info({ res: reply }, 'stream closed prematurely')
+    if (res.headersSent && !failed) reply[kContext].app.logController.streamError(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), reply.request, reply)
     closeSource(reply, stream)
   })
   // with trailers, they end the response once the stream has ended (finished() above)

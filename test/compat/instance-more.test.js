@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { mock } from 'node:test'
 import FindMyWay from 'find-my-way'
-import { both, turns, within } from './harness.js'
+import { both, logLines, turns, within } from './harness.js'
 
 /** GET over a real socket, on a new connection. */
 function get (origin, path) {
@@ -260,4 +260,46 @@ both('routerOptions.compile is read as Fastify\'s option schema reads a boolean'
   for (const bad of ['yes', 2, '']) {
     assert.throws(() => factory({ routerOptions: { compile: bad } }), (err) => err.code === 'FST_ERR_INIT_OPTS_INVALID' && err.message.includes('must be boolean'), String(bad))
   }
+})
+
+both('logController: a subclass of the framework\'s LogController writes, changes or drops each request line, over a socket', async (factory, framework) => {
+  const { LogController } = framework.factory
+  const { lines, stream } = logLines()
+  class Quiet extends LogController {
+    isLogDisabled (request) { return request.url === '/quiet' }
+    incomingRequest (request, reply) { if (!this.isLogDisabled(request)) request.log.info({ path: request.url }, 'in') }
+    routeNotFound (request, reply) { request.log.warn('no route here') }
+  }
+  const app = factory({ logger: { level: 'info', stream }, logController: new Quiet({ requestIdLogLabel: 'rid' }) })
+  app.get('/loud', async () => 'loud')
+  app.get('/quiet', async () => 'quiet')
+  app.get('/boom', async () => { throw new Error('boom') })
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  for (const path of ['/loud', '/quiet', '/boom', '/missing']) await get(origin, path)
+  await turns(2)
+  const requestLines = lines.filter((l) => l.rid !== undefined).map((l) => [l.level, l.msg, l.path ?? l.res?.statusCode ?? null])
+  assert.deepEqual(requestLines, [
+    [30, 'in', '/loud'], [30, 'request completed', 200],
+    [30, 'in', '/boom'], [50, 'boom', 500], [30, 'request completed', 500],
+    [30, 'in', '/missing'], [40, 'no route here', null], [30, 'request completed', 404]
+  ])
+  assert.equal(lines.some((l) => l.reqId !== undefined), false)
+})
+
+both('logController must be an instance of LogController; without one, disableRequestLogging and requestIdLogLabel still apply', async (factory, framework) => {
+  assert.throws(() => factory({ logController: { isLogDisabled: () => true } }), (err) => err.code === 'FST_ERR_LOG_INVALID_LOG_CONTROLLER' &&
+    err.message === "logController option must be an instance of LogController, got 'object'.")
+  const controller = new framework.factory.LogController({ disableRequestLogging: (request) => request.url === '/off' })
+  assert.equal(controller.requestIdLogLabel, 'reqId')
+  assert.equal(controller.isLogDisabled({ url: '/off' }), true)
+  assert.equal(controller.isLogDisabled({ url: '/on' }), false)
+  const { lines, stream } = logLines()
+  const app = factory({ logger: { stream }, disableRequestLogging: (request) => request.url === '/off', requestIdLogLabel: 'id' })
+  app.get('/on', async () => 'on')
+  app.get('/off', async () => 'off')
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  await get(origin, '/on')
+  await get(origin, '/off')
+  await turns(2)
+  assert.deepEqual(lines.filter((l) => l.id !== undefined).map((l) => [l.msg, l.req?.url ?? l.res?.statusCode]), [['incoming request', '/on'], ['request completed', 200]])
 })

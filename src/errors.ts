@@ -143,6 +143,7 @@ export const codes = {
   FST_ERR_ROUTE_DUPLICATED_HANDLER: createError('FST_ERR_ROUTE_DUPLICATED_HANDLER', 'Duplicate handler for "%s:%s" route is not allowed!', 500),
   FST_ERR_ROUTE_HANDLER_NOT_FN: createError('FST_ERR_ROUTE_HANDLER_NOT_FN', 'Error Handler for %s:%s route, if defined, must be a function', 500, TypeError),
   FST_ERR_ROUTE_MISSING_HANDLER: createError('FST_ERR_ROUTE_MISSING_HANDLER', 'Missing handler function for "%s:%s" route.', 500),
+  FST_ERR_ROUTE_LOG_LEVEL_INVALID: createError('FST_ERR_ROUTE_LOG_LEVEL_INVALID', 'Log level for \'%s:%s\' route must be a valid logger level. Received: \'%s\'', 500, TypeError),
   FST_ERR_ROUTE_METHOD_INVALID: createError('FST_ERR_ROUTE_METHOD_INVALID', 'Provided method is invalid!', 500, TypeError),
   FST_ERR_ROUTE_METHOD_NOT_SUPPORTED: createError('FST_ERR_ROUTE_METHOD_NOT_SUPPORTED', '%s method is not supported.', 500),
   FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED: createError('FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED', 'Body validation schema for %s:%s route is not supported!', 500),

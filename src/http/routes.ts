@@ -61,6 +61,14 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
   declare(host, instance, scope, opts, method, path, false)
 }
 
+/** A route's log level must be one of the app logger's levels (a logger that lists none, as the silent one, takes any). */
+function checkLogLevel (level: unknown, method: unknown, url: string, log: unknown): void {
+  if (level === undefined || level === null || level === '') return
+  const known = (log as { levels?: { values?: Record<string, number> } } | null)?.levels?.values
+  if (known === undefined || known === null) return
+  if (typeof level !== 'string' || known[level] === undefined) throw new codes.FST_ERR_ROUTE_LOG_LEVEL_INVALID(String(method), url, String(level))
+}
+
 function checkRouteHooks (opts: Record<string, any>): void {
   for (const name of requestHooks) {
     const value = opts[name]
@@ -114,6 +122,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
     logLevel: opts.logLevel || scope.logLevel,
     attachValidation: opts.attachValidation ?? false
   }
+  checkLogLevel(options.logLevel, options.method, url, host.runtime.log)
   for (const hook of scope.hooks.onRoute) {
     const started = host.startup.now()
     hook.fn.call(hook.scope, options)

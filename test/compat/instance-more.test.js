@@ -303,3 +303,21 @@ both('logController must be an instance of LogController; without one, disableRe
   await turns(2)
   assert.deepEqual(lines.filter((l) => l.id !== undefined).map((l) => [l.msg, l.req?.url ?? l.res?.statusCode]), [['incoming request', '/on'], ['request completed', 200]])
 })
+
+both('a route log level must be one of the logger\'s levels (custom levels included); with the logger off any is taken', async (factory) => {
+  const { lines, stream } = logLines()
+  const app = factory({ logger: { stream, customLevels: { audit: 35 } } })
+  assert.throws(() => app.get('/bad', { logLevel: 'loud' }, async () => 'x'), (err) => err.code === 'FST_ERR_ROUTE_LOG_LEVEL_INVALID' &&
+    err.statusCode === 500 && err.message === "Log level for 'GET:/bad' route must be a valid logger level. Received: 'loud'")
+  await app.register(async (child) => {
+    assert.throws(() => child.get('/inherited', async () => 'x'), { code: 'FST_ERR_ROUTE_LOG_LEVEL_INVALID' })
+  }, { prefix: '/p', logLevel: 'nope' })
+  app.get('/audit', { logLevel: 'audit' }, async (request) => { request.log.info('hidden'); request.log.audit('kept'); return 'ok' })
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  assert.deepEqual(await get(origin, '/audit'), { status: 200, body: 'ok' })
+  await turns(2)
+  assert.deepEqual(lines.filter((l) => l.reqId !== undefined).map((l) => l.msg), ['kept'])
+  const quiet = factory()
+  quiet.get('/any', { logLevel: 'whatever' }, async () => 'x')
+  assert.equal(quiet.hasRoute({ method: 'GET', url: '/any' }), true)
+})

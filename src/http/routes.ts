@@ -234,7 +234,6 @@ export function bindRoutes (host: RouteHost): void {
     context.routeOptions = Object.freeze({
       method: context.method,
       url: context.url,
-      path: context.url,
       bodyLimit: context.bodyLimit,
       handlerTimeout: context.handlerTimeout,
       attachValidation: context.attachValidation,
@@ -244,7 +243,6 @@ export function bindRoutes (host: RouteHost): void {
       schema: options.schema,
       handler: options.handler,
       config: context.config,
-      constraints: options.constraints,
       version: options.constraints?.version
     })
   }

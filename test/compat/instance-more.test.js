@@ -321,3 +321,16 @@ both('a route log level must be one of the logger\'s levels (custom levels inclu
   quiet.get('/any', { logLevel: 'whatever' }, async () => 'x')
   assert.equal(quiet.hasRoute({ method: 'GET', url: '/any' }), true)
 })
+
+both('request.routeOptions holds the keys Fastify\'s does, no more, over a socket', async (factory) => {
+  const app = factory()
+  const describe = async (request) => Object.keys(request.routeOptions).sort().join(',')
+  app.get('/plain', describe)
+  app.get('/rich/:id', { constraints: { version: '1.0.0' }, config: { tag: 1 }, bodyLimit: 64, logLevel: 'info', schema: { params: { type: 'object' } } }, describe)
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  const keys = 'attachValidation,bodyLimit,config,exposeHeadRoute,handler,handlerTimeout,logLevel,method,prefixTrailingSlash,schema,url,version'
+  assert.deepEqual(await get(origin, '/plain'), { status: 200, body: keys })
+  const rich = await within(fetch(`${origin}/rich/1`, { headers: { 'accept-version': '1.x' } }), 'GET /rich/1')
+  assert.equal(rich.status, 200)
+  assert.equal(await rich.text(), keys)
+})

@@ -14,7 +14,7 @@ import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { initialConfig } from './initial-config.js'
 import { handleRequest, requestStages } from './request-lifecycle.js'
-import { RouteContext } from './route-context.js'
+import { RouteContext, unroutedOptions } from './route-context.js'
 import { bindHooks, bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
@@ -323,6 +323,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     context.errorHandler = root.errorHandler
     context.contentTypeParser = root.contentTypeParser
     context.replySerializer = root.replySerializer
+    context.routeOptions = unroutedOptions(context)
     return context
   }
 

@@ -334,3 +334,24 @@ both('request.routeOptions holds the keys Fastify\'s does, no more, over a socke
   assert.equal(rich.status, 200)
   assert.equal(await rich.text(), keys)
 })
+
+both('frameworkErrors: the request of a refused URL has Fastify\'s routeOptions, no url or method, over a socket', async (factory) => {
+  const app = factory({
+    frameworkErrors (err, request, reply) {
+      const o = request.routeOptions
+      reply.code(400).send({ code: err.code, keys: Object.keys(o).sort().join(','), url: o.url ?? null, method: o.method ?? null, logLevel: o.logLevel, config: o.config })
+    }
+  })
+  app.get('/item/:id', async () => 'x')
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  const res = await request(origin, 'GET', '/item/%zz')
+  assert.equal(res.status, 400)
+  assert.deepEqual(JSON.parse(res.body), {
+    code: 'FST_ERR_BAD_URL',
+    keys: 'attachValidation,bodyLimit,config,exposeHeadRoute,handler,handlerTimeout,logLevel,method,prefixTrailingSlash,schema,url,version',
+    url: null,
+    method: null,
+    logLevel: '',
+    config: {}
+  })
+})

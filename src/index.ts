@@ -5,6 +5,7 @@ import { codes, createError } from './errors.js'
 import { version } from './app/plugin-host.js'
 import { initializationChannel } from './http/diagnostics.js'
 import { HttpApp, type WeftOptions } from './http/http-app.js'
+import { LogController } from './http/log-controller.js'
 import { WeftInstance } from './http/weft-instance.js'
 import type { WeftInstance as PublicWeftInstance } from './types/api.js'
 
@@ -36,9 +37,11 @@ weft.weft = weft
 weft.fastify = weft
 weft.createError = createError
 weft.version = version
+weft.LogController = LogController
 
 export default weft
-export { weft as fastify, codes as errorCodes, createError }
+export { weft as fastify, codes as errorCodes, createError, LogController }
+export type { LogControllerOptions } from './http/log-controller.js'
 export type { WeftOptions } from './http/http-app.js'
 export type * from './types/public.js'
 export type { ListenOptions } from './http/listen.js'

@@ -94,8 +94,10 @@ export class AppLifecycle {
       await runAppHook('onReady', hook, [], this.pluginTimeout)
       this.startup.hook('onReady', hook.fn, started)
     }
-    this.state.ready = true
     // not logged: Fastify logs nothing at ready, and a log must read the same after the move (app.startupTimeline() has it)
+    // as Fastify's: what awaits ready() runs first (routes and hooks refused as after boot,
+    // setters and decorators still taken); the app counts as started from the next tick
+    process.nextTick(() => { this.state.ready = true })
     this.startup.ready()
   }
 

@@ -10,12 +10,15 @@ export function isGetterSetter (value: unknown): value is GetterSetter {
     Object.keys(value).every(k => k === 'getter' || k === 'setter')
 }
 
-/** Throws when a dependency list is malformed or names a decorator `target` does not have. */
-export function checkDependencies (target: object, name: string | symbol, dependencies: unknown): void {
-  if (dependencies === undefined) return
+/**
+ * Throws when a dependency list is malformed or names a decorator `target` does not have;
+ * `builtIn` names the properties every instance gets when made (a request's `body`), which count.
+ */
+export function checkDependencies (target: object, name: string | symbol, dependencies: unknown, builtIn?: ReadonlySet<unknown>): void {
+  if (dependencies === undefined || dependencies === null) return
   if (!Array.isArray(dependencies)) throw new codes.FST_ERR_DEC_DEPENDENCY_INVALID_TYPE(String(name))
   for (const dep of dependencies) {
-    if (!(dep in target)) throw new codes.FST_ERR_DEC_MISSING_DEPENDENCY(String(dep))
+    if (!(dep in target) && builtIn?.has(dep) !== true) throw new codes.FST_ERR_DEC_MISSING_DEPENDENCY(String(dep))
   }
 }
 

@@ -2,7 +2,8 @@
 // before its next sibling. Registrations go to the plugin currently loading; after() callbacks
 // (and queued hook insertions) run once everything queued before them has loaded; callbacks
 // that ready() queued from inside plugins run once every plugin has loaded. Progress needs
-// only promises: timers are used for timeouts alone, so booting works under mock timers.
+// only promises and process.nextTick: timers are used for timeouts alone, so booting works under
+// mock timers.
 import { codes } from '../errors.js'
 import type { StartupTimeline } from './startup-timeline.js'
 import { callSettled } from '../hooks/user-call.js'
@@ -64,6 +65,7 @@ export class PluginLoader {
   /** Callbacks of ready() calls made on plugin instances, run once every plugin has loaded. */
   readonly readyQueue: QueuedCallback[] = []
   #loading: Promise<void> | null = null
+  #deferred = false
 
   readonly #timeline: StartupTimeline
 
@@ -87,6 +89,13 @@ export class PluginLoader {
 
   /** Loads the root until nothing is left (what ready() waits for); resolves with the error left, or null. */
   async loadAll (): Promise<unknown> {
+    // as Fastify's boot: loading starts a few ticks later, so routes, hooks and plugins added in
+    // the same turn as ready()/listen() (or in its ticks and microtasks) are still taken
+    if (!this.#deferred) {
+      this.#deferred = true
+      await nextTick()
+      await nextTick()
+    }
     // entries may keep arriving while we load (an after() registering more); loop until quiet
     while (this.#loading !== null || this.root.queue.length > 0) {
       await (this.#loading ?? this.loadPending())
@@ -167,6 +176,10 @@ export class PluginLoader {
     walk(this.root, '', true, true)
     return lines.join('\n') + '\n'
   }
+}
+
+function nextTick (): Promise<void> {
+  return new Promise(resolve => { process.nextTick(resolve) })
 }
 
 /** How deep a plugin sits in the tree the user sees (after() holders are not counted). */

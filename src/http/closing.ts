@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Logger } from '../app/logger.js'
+import type { LogController } from './log-controller.js'
 
 const unavailableBody = '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}'
 
@@ -12,6 +13,8 @@ export interface ClosingSettings {
   readonly loggerEnabled: boolean
   readonly return503OnClosing: boolean
   readonly requestIdLogLabel: string
+  readonly logController: LogController
+  readonly rootScope: { readonly instance: unknown }
   genReqId (req: IncomingMessage): string
 }
 
@@ -26,7 +29,7 @@ export function answerWhileClosing (app: ClosingSettings, req: IncomingMessage, 
   res.end(unavailableBody)
   if (app.loggerEnabled) {
     const log = app.log.child({ [app.requestIdLogLabel]: app.genReqId(req) })
-    log.info({ res: { statusCode: 503 } }, 'request aborted - refusing to accept new requests as server is closing')
+    app.logController.serviceUnavailable(log, app.rootScope.instance)
   }
   return true
 }

@@ -14,7 +14,6 @@ import type { ErrorHandlerLink } from './route-context.js'
 import { Stage } from './request-observer.js'
 import { handlerTraceOf } from './diagnostics.js'
 import { serializerFor } from './schemas.js'
-import { logsRequest } from './runtime.js'
 
 export type ErrorHandlerFn = ErrorHandlerLink['fn']
 
@@ -103,11 +102,7 @@ export function defaultErrorHandler (this: unknown, error: unknown, request: Req
   applyError(reply, error)
   const statusCode = reply.raw.statusCode
   const app = reply[kContext].app
-  if (logsRequest(app, request)) {
-    const message = (error as Error | null | undefined)?.message
-    if (statusCode >= 500) reply.log.error({ req: request, res: reply, err: error }, message)
-    else reply.log.info({ res: reply, err: error }, message)
-  }
+  if (app.requestLogging) app.logController.defaultErrorLog(error, request, reply)
   if (!(error instanceof Error)) {
     // a thrown string or plain object is the body itself
     reply.send(error)
@@ -135,7 +130,7 @@ function errorPayload (reply: Reply, error: unknown): string {
         statusCode: { value: statusCode }
       }))
   } catch (err) {
-    reply.log.error({ err, statusCode }, 'The serializer for the given status code failed')
+    reply[kContext].app.logController.serializerError(err, reply.request, reply, { statusCode })
     reply.raw.statusCode = 500
     payload = ownErrorBody(new codes.FST_ERR_FAILED_ERROR_SERIALIZATION((err as Error)?.message, String(e.message)))
   }

@@ -13,12 +13,13 @@ import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { initialConfig } from './initial-config.js'
 import { checkServerOptions } from './options-validation.js'
 import { handleRequest, requestStages } from './request-lifecycle.js'
-import { RouteContext } from './route-context.js'
+import { RouteContext, unroutedOptions } from './route-context.js'
 import { bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { bindNotFoundRoutes, defaultNotFound } from './not-found.js'
 import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
-import { type RequestStages, type WeftRuntime } from './runtime.js'
+import type { RequestStages, WeftRuntime } from './runtime.js'
+import { logControllerOf, type LogController } from './log-controller.js'
 import { createWeftServer } from './server-options.js'
 import { checkSchemaErrorFormatter, type BucketFactory, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
 import { compileTrust, type TrustFn } from './trust-proxy.js'
@@ -43,6 +44,8 @@ export interface WeftOptions extends RouterOptions {
   /** The header whose value is the request id when present (true: 'request-id'; false or '': none). */
   requestIdHeader?: string | boolean
   requestIdLogLabel?: string
+  /** Writes the request lines: an instance of (a subclass of) LogController. */
+  logController?: LogController
   bodyLimit?: number
   pluginTimeout?: number
   connectionTimeout?: number
@@ -103,7 +106,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   readonly settings: RouteSettings
   readonly loggerEnabled: boolean
   readonly requestLogging: boolean
-  readonly requestLogFilter: ((request: any) => boolean) | null
+  readonly logController: LogController
   readonly return503OnClosing: boolean
   readonly trustProxy: TrustFn | null
   readonly querystringParser: ((search: string) => Record<string, unknown>) | null
@@ -135,8 +138,9 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     // Fastify's check of its documented options (types, coercion, defaults): the copy feeds initialConfig
     this.#checkedOptions = checkServerOptions(options)
     this.loggerEnabled = loggerEnabled
-    this.requestLogging = loggerEnabled && options.disableRequestLogging !== true
-    this.requestLogFilter = typeof options.disableRequestLogging === 'function' ? options.disableRequestLogging : null
+    this.logController = logControllerOf(options)
+    // a logController of the user's decides on every request itself
+    this.requestLogging = options.logController != null || (loggerEnabled && options.disableRequestLogging !== true)
     this.return503OnClosing = options.return503OnClosing ?? true
     this.trustProxy = compileTrust(options.trustProxy)
     // a router option: under routerOptions (which wins) or at the top level; either must be a function
@@ -145,7 +149,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       if (given && typeof given !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof (options.querystringParser ?? options.routerOptions?.querystringParser))
     }
     this.querystringParser = typeof qsp === 'function' ? qsp : null
-    this.requestIdLogLabel = options.requestIdLogLabel ?? 'reqId'
+    this.requestIdLogLabel = this.logController.requestIdLogLabel
     const gen = options.genReqId ?? defaultGenReqId()
     this.genReqId = this.withIdHeader(gen)
     checkAjvOptions(options.ajv)
@@ -168,7 +172,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
       ajv: options.ajv,
       serializerOpts: options.serializerOpts
     }
-    this.router = new Router(routerOptions)
+    this.router = new Router({ ...routerOptions, compile: options.routerOptions?.compile }) // compile: under routerOptions only, as Fastify
     this.stages = requestStages
     this.frameworkErrors = typeof options.frameworkErrors === 'function' ? options.frameworkErrors : null
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res)
@@ -290,6 +294,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   protected override async prepare (): Promise<void> {
     bindRoutes(this)
     bindNotFoundRoutes(this, this.rootScope as HttpScope, this.requestLogging || this.observer !== null)
+    this.router.compileIfAsked()
     this.#rootContext = this.#frameworkContext()
     if (this.frameworkErrors !== null) this.frameworkContext = this.#rootContext
   }
@@ -303,6 +308,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
     context.errorHandler = root.errorHandler
     context.contentTypeParser = root.contentTypeParser
     context.replySerializer = root.replySerializer
+    context.routeOptions = unroutedOptions(context)
     return context
   }
 

@@ -1,6 +1,7 @@
 // app.initialConfig: the server options Fastify documents there (and only those), each with its
 // default when not given, as a deep-frozen copy made once.
 import { initialHttps } from './server-options.js'
+import { compileOption } from './router.js'
 
 /** The documented options and their defaults (Fastify 5's; requestTimeout and keepAliveTimeout are read from the server). */
 const defaults: Record<string, unknown> = {
@@ -59,6 +60,7 @@ export function initialConfig (options: object, facts: ServerFacts): Readonly<Re
   if (router !== null && typeof router === 'object') {
     const out: Record<string, unknown> = { ...router }
     for (const key of Object.keys(routerDefaults)) out[key] = (router as Record<string, unknown>)[key] ?? routerDefaults[key]
+    out.compile = compileOption(out.compile)
     config.routerOptions = out
   }
   return deepFreeze(structuredCopy(config))

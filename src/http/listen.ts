@@ -82,11 +82,18 @@ async function bindOthers (app: HttpApp, host: string, options: Record<string, u
   }
 }
 
+/** What listen() refuses at once, thrown to its caller (not through its callback or promise), as Fastify. */
+export function checkListenSignal (opts: unknown): void {
+  const signal = (opts as ListenOptions | null | undefined)?.signal as (AbortSignal & { on?: unknown }) | undefined | null
+  if (signal === undefined || signal === null) return
+  if (typeof signal.on !== 'function' && typeof signal.addEventListener !== 'function') throw new codes.FST_ERR_LISTEN_OPTIONS_INVALID('Invalid options.signal')
+}
+
 export async function listen (app: HttpApp, opts: ListenOptions = {}): Promise<string | undefined> {
   if (opts === null || typeof opts !== 'object') throw new codes.FST_ERR_LISTEN_OPTIONS_INVALID(String(opts))
   const signal = opts.signal as (AbortSignal & { on?: unknown }) | undefined
   if (signal !== undefined && signal !== null) {
-    if (typeof signal.on !== 'function' && typeof signal.addEventListener !== 'function') throw new codes.FST_ERR_LISTEN_OPTIONS_INVALID('Invalid options.signal')
+    checkListenSignal(opts)
     // an aborted signal closes the app instead of binding it; an abort later closes it
     if (signal.aborted) { await app.close(); return undefined }
     signal.addEventListener('abort', () => { app.close().catch(() => {}) }, { once: true })

@@ -8,7 +8,6 @@ import { kContext, type Request } from './request.js'
 import type { Reply } from './reply.js'
 import { RouteContext } from './route-context.js'
 import { bindHooks, type RouteHost } from './routes.js'
-import { logsRequest } from './runtime.js'
 
 /** The scope whose not-found handler `scope`'s setNotFoundHandler() sets: itself when it is the root or has a prefix of its own. */
 export function notFoundLevel (scope: HttpScope): HttpScope {
@@ -37,7 +36,8 @@ export function notFoundFor (route: RouteContext, level: RouteContext): RouteCon
 
 /** The root's handler until one is set: Fastify's 404 body, a "not found" line at info. */
 export function defaultNotFound (request: Request, reply: Reply): void {
-  if (logsRequest(request[kContext].app, request)) request.log.info(`Route ${request.method}:${request.url} not found`)
+  const app = request[kContext].app
+  if (app.requestLogging) app.logController.routeNotFound(request, reply)
   reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
 }
 

@@ -591,7 +591,7 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
       // as Fastify, the headers stay set for the error's answer (the error flow re-chooses its content type)
       fail(reply, err)
     } else {
-      reply.log.warn({ err }, 'response terminated with an error with headers already sent')
+      reply[kContext].app.logController.streamError(err, reply.request, reply)
       res.destroy()
     }
   })
@@ -607,7 +607,7 @@ function sendStream (reply: Reply, stream: NodeJS.ReadableStream): void {
   // the response is over while the source still runs (the client left, or code ended reply.raw itself): stop it
   res.once('close', () => {
     if (!sourceOpen) return
-    if (!res.writableFinished && res.headersSent && !failed) reply.log.info({ res: reply }, 'stream closed prematurely')
+    if (!res.writableFinished && res.headersSent && !failed) reply[kContext].app.logController.streamError(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), reply.request, reply)
     closeSource(reply, stream)
   })
   // with trailers, they end the response once the stream has ended (finished() above)

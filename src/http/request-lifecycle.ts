@@ -54,6 +54,7 @@ function routeFound (app: WeftRuntime, router: Router, req: IncomingMessage, res
   } else if (match.store === null) {
     match.handler(req, res) // records the routing error on req: a path that does not decode, a parameter too long
     const error = routingError(req)
+    if (error === null) return // routerOptions.onBadUrl, onMaxParamLength or defaultRoute answered it
     if (app.frameworkErrors !== null) frameworkError(app, error, req, res)
     else refuseRoute(error, res)
   } else {
@@ -71,7 +72,7 @@ export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMes
   const log = childLogger(app, context, id, req)
   const request: Request = new context.Request(id, {}, req, searchOf(req.url ?? ''), log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
-  if (logsRequest(app, request)) log.info({ req: request }, 'incoming request')
+  if (app.requestLogging) app.logController.incomingRequest(request, reply)
   let result: unknown
   try {
     result = app.frameworkErrors!(error, request, reply)
@@ -109,7 +110,7 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
   watchRequest(reply) // request.signal's response, and the handlerTimeout timer if the route has one
-  if (logsRequest(app, request)) log.info({ req: request }, 'incoming request')
+  if (app.requestLogging) app.logController.incomingRequest(request, reply)
   if (context.watchResponse) {
     (res as any)[kReply] = reply
     res.on('finish', onResponseFinish) // on() avoids once()'s wrapper per request
@@ -356,9 +357,7 @@ function requestCompleted (reply: Reply, err: unknown): void {
   releaseAsyncContext(reply.request)
   const app = reply[kContext].app
   if (app.observer !== null) app.observer.stage(reply, Stage.done)
-  if (!logsRequest(app, reply.request)) return
-  if (err !== null) reply.log.error({ res: reply, err, responseTime: reply.elapsedTime }, 'request errored')
-  else reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
+  if (app.requestLogging) app.logController.requestCompleted(err, reply.request, reply)
 }
 
 /** The client went away before the response finished: onRequestAbort hooks. */

@@ -88,3 +88,21 @@ export class RouteContext {
     this.logLevel = undefined
   }
 }
+
+/** request.routeOptions for a request no route took (frameworkErrors, unknown methods): Fastify's keys, mostly unset. */
+export function unroutedOptions (context: RouteContext): Readonly<Record<string, any>> {
+  return Object.freeze({
+    method: undefined,
+    url: undefined,
+    bodyLimit: context.bodyLimit,
+    handlerTimeout: context.handlerTimeout,
+    attachValidation: undefined,
+    logLevel: '',
+    exposeHeadRoute: undefined,
+    prefixTrailingSlash: undefined,
+    schema: undefined,
+    handler: undefined,
+    config: context.config,
+    version: undefined
+  })
+}

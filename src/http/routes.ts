@@ -43,7 +43,8 @@ export interface RouteHost {
 
 export function route (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>): void {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new codes.FST_ERR_ROUTE_OPTIONS_NOT_OBJ(String((opts as any)?.method), String((opts as any)?.url))
-  const path = opts.url ?? opts.path
+  // as Fastify's: a missing url is '' (find-my-way then refuses the empty path)
+  const path = opts.url || opts.path || ''
   const methods: unknown[] = Array.isArray(opts.method) ? opts.method : [opts.method]
   // Fastify's order: the handler, errorHandler, bodyLimit and handlerTimeout options, then the methods, then the url
   if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(methods[0]), path)
@@ -60,6 +61,14 @@ export function route (host: RouteHost, instance: any, scope: HttpScope, opts: R
   if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
   const method = Array.isArray(opts.method) ? methods.map(m => (m as string).toUpperCase()) : (opts.method as string).toUpperCase()
   declare(host, instance, scope, opts, method, path, false)
+}
+
+/** A route's log level must be one of the app logger's levels (a logger that lists none, as the silent one, takes any). */
+function checkLogLevel (level: unknown, method: unknown, url: string, log: unknown): void {
+  if (level === undefined || level === null || level === '') return
+  const known = (log as { levels?: { values?: Record<string, number> } } | null)?.levels?.values
+  if (known === undefined || known === null) return
+  if (typeof level !== 'string' || known[level] === undefined) throw new codes.FST_ERR_ROUTE_LOG_LEVEL_INVALID(String(method), url, String(level))
 }
 
 function checkRouteHooks (opts: Record<string, any>): void {
@@ -115,6 +124,7 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
     logLevel: opts.logLevel || scope.logLevel,
     attachValidation: opts.attachValidation ?? false
   }
+  checkLogLevel(options.logLevel, options.method, url, host.runtime.log)
   for (const hook of scope.hooks.onRoute) {
     const started = host.startup.now()
     hook.fn.call(hook.scope, options)
@@ -227,7 +237,6 @@ export function bindRoutes (host: RouteHost): void {
     context.routeOptions = Object.freeze({
       method: context.method,
       url: context.url,
-      path: context.url,
       bodyLimit: context.bodyLimit,
       handlerTimeout: context.handlerTimeout,
       attachValidation: context.attachValidation,
@@ -237,7 +246,6 @@ export function bindRoutes (host: RouteHost): void {
       schema: options.schema,
       handler: options.handler,
       config: context.config,
-      constraints: options.constraints,
       version: options.constraints?.version
     })
   }

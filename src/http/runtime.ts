@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import type { LifecycleState } from '../app/app-lifecycle.js'
 import type { Logger } from '../app/logger.js'
 import type { HttpMethods } from './http-methods.js'
+import type { LogController } from './log-controller.js'
 import type { RequestObserver } from './request-observer.js'
 import type { TrustFn } from './trust-proxy.js'
 
@@ -12,8 +13,8 @@ export interface WeftRuntime {
   /** Per-request child loggers and the incoming/completed lines are on. */
   readonly requestLogging: boolean
   readonly loggerEnabled: boolean
-  /** `disableRequestLogging` given as a function: true drops that request's lines (null: the boolean decides alone). */
-  readonly requestLogFilter: ((request: any) => boolean) | null
+  /** Writes the request lines (the logController option, or one made from disableRequestLogging and requestIdLogLabel). */
+  readonly logController: LogController
   readonly return503OnClosing: boolean
   /** The trustProxy option as a trust function; null when off. */
   readonly trustProxy: TrustFn | null
@@ -36,7 +37,7 @@ export interface WeftRuntime {
 
 /** The incoming / completed / error / not-found lines are written for this request. */
 export function logsRequest (app: WeftRuntime, request: unknown): boolean {
-  return app.requestLogging && (app.requestLogFilter === null || app.requestLogFilter(request) !== true)
+  return app.requestLogging && !app.logController.isLogDisabled(request)
 }
 
 export interface RequestStages {

@@ -29,7 +29,7 @@ function answer (app: WeftRuntime, context: RouteContext, req: IncomingMessage, 
   const query = url.indexOf('?')
   const request: Request = new context.Request(id, {}, req, query < 0 ? '' : url.slice(query + 1), log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
-  if (app.requestLogging) log.info({ req: request }, 'incoming request')
+  if (app.requestLogging) app.logController.incomingRequest(request, reply)
   if (app.loggerEnabled) log.warn(`method ${req.method} is not routed by any tree: answered 404`)
   handleError(reply, new codes.FST_ERR_NOT_FOUND())
 }

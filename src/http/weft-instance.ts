@@ -14,7 +14,7 @@ import type { HttpScope } from './http-scope.js'
 import type { HookSignatures } from './hook-types.js'
 import type { AddHttpMethodOptions } from './http-methods.js'
 import { inject } from './inject.js'
-import { listen, originOf, type ListenOptions } from './listen.js'
+import { checkListenSignal, listen, originOf, type ListenOptions } from './listen.js'
 import type { Request } from './request.js'
 import type { Reply } from './reply.js'
 import { route } from './routes.js'
@@ -51,6 +51,9 @@ function shorthand (method: string | string[]): Shorthand {
   }
 }
 
+/** What every request and reply gets when made: decorators in Fastify's eyes (has*Decorator, dependencies). */
+const requestBuiltIns = new Set<unknown>(['id', 'params', 'raw', 'query', 'log', 'body'])
+const replyBuiltIns = new Set<unknown>(['raw', 'request', 'log'])
 /** Fields every Request / Reply owns (set in its constructor): a decorator may not take their names. */
 const requestFields = new Set<string | symbol>(['id', 'params', 'raw', 'query', 'log', 'body', 'validationError'])
 const replyFields = new Set<string | symbol>(['raw', 'request', 'log'])
@@ -60,14 +63,14 @@ const replyFields = new Set<string | symbol>(['raw', 'request', 'log'])
  * scope's class owns, a value decorator of an ancestor (copied into every request), or a
  * field; a parent's function decorator or a built-in method may be replaced.
  */
-function decorateClass (self: WeftInstance, Class: { prototype: object, props: Array<[string | symbol, unknown]> }, fields: Set<string | symbol>,
+function decorateClass (self: WeftInstance, Class: { prototype: object, props: Array<[string | symbol, unknown]> }, fields: Set<string | symbol>, builtIns: ReadonlySet<unknown>,
   name: string | symbol, value: unknown, dependencies?: string[]): void {
   if (self[kApp].state.ready) throw new codes.FST_ERR_DEC_AFTER_START(String(name))
   const getterSetter = isGetterSetter(value)
   if (!getterSetter && value !== null && typeof value === 'object') throw new codes.FST_ERR_DEC_REFERENCE_TYPE(String(name), typeof value)
   const proto = Class.prototype
   if (Object.hasOwn(proto, name) || fields.has(name) || Class.props.some(([key]) => key === name)) throw new codes.FST_ERR_DEC_ALREADY_PRESENT(String(name))
-  checkDependencies(proto, name, dependencies)
+  checkDependencies(proto, name, dependencies, builtIns)
   if (getterSetter) {
     Object.defineProperty(proto, name, { get: value.getter, set: value.setter, configurable: true })
     return
@@ -138,16 +141,16 @@ export class WeftInstance extends PluginHost {
     return app.router.findRoute(opts.method?.toUpperCase() ?? '', opts.url || '', opts.constraints, parse)
   }
 
-  /** Adds a constraint strategy (find-my-way's shape: name, storage, deriveConstraint, validate…); not once listening. */
+  /** Adds a constraint strategy (find-my-way's shape: name, storage, deriveConstraint, validate…); not once the app has started. */
   addConstraintStrategy (strategy: Record<string, unknown>): void {
-    // as Fastify: refused once the app listens (after ready() alone it is still accepted)
-    if (this[kApp].state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add constraint strategy!')
+    // as Fastify: refused once the app has started (a tick after ready() resolved)
+    if (this[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add constraint strategy!')
     ;(this[kApp] as HttpApp).router.addConstraintStrategy(strategy)
   }
 
   /** Sets how this scope (and its children) make request ids; the requestIdHeader option is still read first. */
   setGenReqId (fn: (this: WeftInstance, req: IncomingMessage) => string): this {
-    if (this[kApp].state.listening) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "setGenReqId"!')
+    if (this[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "setGenReqId"!')
     if (typeof fn !== 'function') throw new TypeError('setGenReqId expects a function')
     ;(this[kScope] as HttpScope).genReqId = (this[kApp] as HttpApp).withIdHeader(fn as (req: IncomingMessage) => string)
     return this
@@ -167,6 +170,7 @@ export class WeftInstance extends PluginHost {
     if (typeof cb === 'function' && cb.constructor.name === 'AsyncFunction') {
       process.emitWarning(asyncListenCallbackWarning, { type: 'FastifyWarning', code: 'FSTWRN003' })
     }
+    checkListenSignal(opts)
     let p: Promise<string | undefined>
     try {
       p = listen(app, opts)
@@ -218,17 +222,17 @@ export class WeftInstance extends PluginHost {
   get routing () { const app = this[kApp] as HttpApp; return app.dispatch.bind(app) }
 
   decorateRequest (name: string | symbol, value: unknown, dependencies?: string[]): this {
-    decorateClass(this, (this[kScope] as HttpScope).Request, requestFields, name, value, dependencies)
+    decorateClass(this, (this[kScope] as HttpScope).Request, requestFields, requestBuiltIns, name, value, dependencies)
     return this
   }
 
   decorateReply (name: string | symbol, value: unknown, dependencies?: string[]): this {
-    decorateClass(this, (this[kScope] as HttpScope).Reply, replyFields, name, value, dependencies)
+    decorateClass(this, (this[kScope] as HttpScope).Reply, replyFields, replyBuiltIns, name, value, dependencies)
     return this
   }
 
-  hasRequestDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Request.prototype }
-  hasReplyDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Reply.prototype }
+  hasRequestDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Request.prototype || requestBuiltIns.has(name) }
+  hasReplyDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Reply.prototype || replyBuiltIns.has(name) }
 
   setErrorHandler (fn: (this: WeftInstance, error: any, request: Request, reply: Reply) => unknown): this {
     assertNotStarted(this, 'setErrorHandler')

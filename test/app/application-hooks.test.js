@@ -566,6 +566,8 @@ describe('addHook checks', () => {
   test('addHook once the app is ready is rejected with FST_ERR_INSTANCE_ALREADY_LISTENING, for every hook', async () => {
     const app = weft()
     await app.ready()
+    // as Fastify's, the app counts as started a tick after ready() resolved
+    await new Promise((resolve) => setImmediate(resolve))
     for (const name of ['onRequest', 'onSend', 'onRoute', 'onRegister', 'onReady', 'onListen', 'preClose']) {
       assert.throws(() => app.addHook(name, async () => {}), (err) => err instanceof Error && err.code === 'FST_ERR_INSTANCE_ALREADY_LISTENING' &&
         err.message.endsWith('Cannot call "addHook"!'), name)

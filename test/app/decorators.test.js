@@ -180,6 +180,8 @@ describe('decorating after start', () => {
   test('decorating once the app has started is rejected with FST_ERR_DEC_AFTER_START', async () => {
     const app = weft()
     await app.ready()
+    // as Fastify's, the app counts as started a tick after ready() resolved
+    await new Promise((resolve) => setImmediate(resolve))
     assert.throws(() => app.decorate('late', 1), { code: 'FST_ERR_DEC_AFTER_START' })
     assert.throws(() => app.decorateRequest('late', 1), { code: 'FST_ERR_DEC_AFTER_START' })
     assert.throws(() => app.decorateReply('late', 1), { code: 'FST_ERR_DEC_AFTER_START' })

@@ -651,6 +651,8 @@ describe('setters once the app is ready', () => {
   test('each setter throws FST_ERR_INSTANCE_ALREADY_LISTENING naming itself instead of being ignored', async () => {
     const app = weft()
     await app.ready()
+    // as Fastify's, the app counts as started a tick after ready() resolved
+    await new Promise((resolve) => setImmediate(resolve))
     const setters = {
       addSchema: () => app.addSchema({ $id: 'late' }),
       setSchemaErrorFormatter: () => app.setSchemaErrorFormatter(() => new Error('x')),

@@ -319,9 +319,8 @@ describe("Fastify's errors by name and text", () => {
       return true
     })
     await app.close()
+    await assert.rejects(app.listen({ port: 0, host: '127.0.0.1' }), { name: 'FastifyError', code: 'FST_ERR_REOPENED_CLOSE_SERVER', message: 'Fastify has already been closed and cannot be reopened' })
     const other = factory()
     assert.throws(() => other.register(123), { name: 'FastifyError', code: 'AVV_ERR_PLUGIN_NOT_VALID', message: "Plugin must be a function or a promise. Received: 'number'" })
-    await other.close()
-    await assert.rejects(other.listen({ port: 0 }), { name: 'FastifyError', code: 'FST_ERR_REOPENED_CLOSE_SERVER', message: 'Fastify has already been closed and cannot be reopened' })
   })
 })

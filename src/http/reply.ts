@@ -46,7 +46,7 @@ export class Reply {
   [kSendCalled]: boolean
   [kHeaders]: Headers
   [kContext]: RouteContext
-  [kRun]: HookRun | null
+  [kRun]: HookRun<Reply> | null
   [kSerializer]: ((payload: unknown) => string) | null
   [kHijacked]: boolean
   [kErrorHandler]: ErrorHandlerLink | null
@@ -349,14 +349,14 @@ function clientWaiting (reply: Reply): boolean {
 
 /** A HookRun for the next chain of this reply: its own one, made on first use, unless that one is
  *  still waiting on a hook or the handler (an early reply, a send from a pending handler); then a new one. */
-export function hookRun (reply: Reply): HookRun {
+export function hookRun (reply: Reply): HookRun<Reply> {
   const run = reply[kRun]
   if (run === null) return (reply[kRun] = newHookRun(reply))
   return run.busy ? newHookRun(reply) : run
 }
 
 /** A HookRun that tells the observer (if one is plugged in) as each hook starts. */
-export function newHookRun (reply: Reply): HookRun {
+export function newHookRun (reply: Reply): HookRun<Reply> {
   return new HookRun(reply.request, reply, reply[kContext].app.observer?.hook ?? null)
 }
 
@@ -424,8 +424,8 @@ export function sendPayload (reply: Reply, payload: unknown): void {
   serializeAndContinue(reply, payload)
 }
 
-const afterPreSerialization: Continuation = (run, err, payload) => {
-  const reply = run.reply as Reply
+const afterPreSerialization: Continuation<Reply> = (run, err, payload) => {
+  const reply = run.reply
   if (err !== null) { fail(reply, err); return }
   serializeAndContinue(reply, payload)
 }
@@ -470,8 +470,8 @@ export function onSendStage (reply: Reply, payload: unknown): void {
   writeResponse(reply, payload)
 }
 
-const afterOnSend: Continuation = (run, err, payload) => {
-  const reply = run.reply as Reply
+const afterOnSend: Continuation<Reply> = (run, err, payload) => {
+  const reply = run.reply
   if (err !== null) { fail(reply, err); return }
   writeResponse(reply, payload)
 }

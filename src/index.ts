@@ -5,14 +5,17 @@ import { codes, createError } from './errors.js'
 import { version } from './app/plugin-host.js'
 import { initializationChannel } from './http/diagnostics.js'
 import { HttpApp, type WeftOptions } from './http/http-app.js'
-import { WeftInstance } from './http/weft-instance.js'
-import type { WeftInstance as PublicWeftInstance } from './types/api.js'
+import { HttpInstance } from './http/weft-instance.js'
+import type { PluginDeclaredMember, WeftInstance } from './types/api.js'
 
-export function weft (options: WeftOptions = {}): PublicWeftInstance {
+/** What plugins of Weft's own declare on WeftInstance and add by decorating, once registered. */
+type PluginDeclared = Pick<WeftInstance, Extract<keyof WeftInstance, PluginDeclaredMember>>
+
+export function weft (options: WeftOptions = {}): WeftInstance {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new codes.FST_ERR_OPTIONS_NOT_OBJ()
   const { log, enabled } = createLogger(options.logger, options.loggerInstance)
   const app = new HttpApp(options, log, enabled)
-  const instance = new WeftInstance()
+  const instance = new HttpInstance()
   Object.defineProperty(instance, kApp, { value: app, enumerable: false })
   const scope = app.createScope(instance, null, 'fastify', '')
   Object.defineProperty(instance, kScope, { value: scope, enumerable: false })
@@ -25,7 +28,10 @@ export function weft (options: WeftOptions = {}): PublicWeftInstance {
   // Fastify's `fastify.initialization` message, for APM agents (a subscriber's throw reaches
   // process 'uncaughtException' on the next tick, as diagnostics_channel does, never this call)
   if (initializationChannel.hasSubscribers) initializationChannel.publish({ fastify: instance })
-  return instance as unknown as PublicWeftInstance
+  // the one assertion is what those plugins add: every other member of WeftInstance is checked
+  // against the class by this assignment
+  const typed: WeftInstance = instance as HttpInstance & PluginDeclared
+  return typed
 }
 
 // as on Fastify's factory: `weft.errorCodes`, and the factory under `default` and its own name;

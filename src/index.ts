@@ -21,9 +21,9 @@ export function weft (options: WeftOptions = {}): WeftInstance {
   Object.defineProperty(instance, kScope, { value: scope, enumerable: false })
   app.rootScope = scope
   // `observe: { ... }` registers weft/observe first; its modules load only when asked for
-  const observeOptions = (options as { observe?: unknown }).observe
+  const observeOptions = options.observe
   if (observeOptions !== undefined && observeOptions !== false) {
-    instance.register(import('./observe/observe-plugin.js'), observeOptions === true ? {} : observeOptions as Record<string, unknown>)
+    instance.register(import('./observe/observe-plugin.js'), observeOptions === true ? {} : observeOptions)
   }
   // Fastify's `fastify.initialization` message, for APM agents (a subscriber's throw reaches
   // process 'uncaughtException' on the next tick, as diagnostics_channel does, never this call)

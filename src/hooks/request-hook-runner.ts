@@ -41,8 +41,12 @@ export const Guard = {
 } as const
 export type GuardValue = typeof Guard[keyof typeof Guard]
 
-/** Called once when the chain ends: with the error that stopped it, or null and the final value. */
-export type Continuation<R extends SendState = SendState> = (run: HookRun<R>, err: unknown, value: unknown) => void
+/**
+ * Called once when the chain ends: with the error that stopped it, or null and the final value.
+ * Declared as a method, whose parameters compare both ways, so that a run made for a Reply is also
+ * a run of the narrower view the send path has of it (HookRun<Reply> is a HookRun<ReplyState>).
+ */
+export type Continuation<R extends SendState = SendState> = { end (run: HookRun<R>, err: unknown, value: unknown): void }['end']
 
 export const kSendCalled = Symbol('weft.sendCalled')
 export const kHijacked = Symbol('weft.hijacked')

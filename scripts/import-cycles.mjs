@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 
-const root = resolve(import.meta.dirname, '..', 'src')
+// src/, or the directory given (test/scripts/import-cycles.test.js checks the script on its own)
+const root = process.argv[2] !== undefined ? resolve(process.argv[2]) : resolve(import.meta.dirname, '..', 'src')
 const files = []
 ;(function walk (dir) {
   for (const name of readdirSync(dir)) {
@@ -13,14 +14,30 @@ const files = []
   }
 })(root)
 
+// Drops comments (keeping strings, whose quotes the patterns below need), so an example in a
+// doc comment is no import
+function code (text) {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`)/g,
+    (all, str) => str ?? ' ')
+}
+
+// Every way a module names another: `import ... from`, `import type ... from`, `export ... from`,
+// a bare `import '...'`, and `import('...')`, a dynamic import or a type expression
+// (`typeof import('./x.js')`, `import('./x.js').T`)
+const importRes = [
+  /(?:^|[\n;])\s*(?:import|export)\s[^'"`;]*?\sfrom\s*['"](\.[^'"]+)['"]/g,
+  /(?:^|[\n;])\s*import\s*['"](\.[^'"]+)['"]/g,
+  /\bimport\s*\(\s*['"](\.[^'"]+)['"]\s*\)/g
+]
+const known = new Set(files)
 const edges = new Map()
-const importRe = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g
 for (const file of files) {
+  const text = code(readFileSync(file, 'utf8'))
   const deps = new Set()
-  for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
-    deps.add(resolve(dirname(file), m[1].replace(/\.js$/, '.ts')))
+  for (const re of importRes) {
+    for (const m of text.matchAll(re)) deps.add(resolve(dirname(file), m[1].replace(/\.js$/, '.ts')))
   }
-  edges.set(file, [...deps].filter((d) => edges.has(d) || files.includes(d)))
+  edges.set(file, [...deps].filter((d) => known.has(d)))
 }
 
 // Tarjan's strongly connected components: every component of more than one module is a cycle

@@ -6,27 +6,33 @@ import { version } from './app/plugin-host.js'
 import { initializationChannel } from './http/diagnostics.js'
 import { HttpApp, type WeftOptions } from './http/http-app.js'
 import { LogController } from './http/log-controller.js'
-import { WeftInstance } from './http/weft-instance.js'
-import type { WeftInstance as PublicWeftInstance } from './types/api.js'
+import { HttpInstance } from './http/weft-instance.js'
+import type { PluginDeclaredMember, WeftInstance } from './types/api.js'
 
-export function weft (options: WeftOptions = {}): PublicWeftInstance {
+/** What plugins of Weft's own declare on WeftInstance and add by decorating, once registered. */
+type PluginDeclared = Pick<WeftInstance, Extract<keyof WeftInstance, PluginDeclaredMember>>
+
+export function weft (options: WeftOptions = {}): WeftInstance {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new codes.FST_ERR_OPTIONS_NOT_OBJ()
   const { log, enabled } = createLogger(options.logger, options.loggerInstance)
   const app = new HttpApp(options, log, enabled)
-  const instance = new WeftInstance()
+  const instance = new HttpInstance()
   Object.defineProperty(instance, kApp, { value: app, enumerable: false })
   const scope = app.createScope(instance, null, 'fastify', '')
   Object.defineProperty(instance, kScope, { value: scope, enumerable: false })
   app.rootScope = scope
   // `observe: { ... }` registers weft/observe first; its modules load only when asked for
-  const observeOptions = (options as { observe?: unknown }).observe
+  const observeOptions = options.observe
   if (observeOptions !== undefined && observeOptions !== false) {
-    instance.register(import('./observe/observe-plugin.js'), observeOptions === true ? {} : observeOptions as Record<string, unknown>)
+    instance.register(import('./observe/observe-plugin.js'), observeOptions === true ? {} : observeOptions)
   }
   // Fastify's `fastify.initialization` message, for APM agents (a subscriber's throw reaches
   // process 'uncaughtException' on the next tick, as diagnostics_channel does, never this call)
   if (initializationChannel.hasSubscribers) initializationChannel.publish({ fastify: instance })
-  return instance as unknown as PublicWeftInstance
+  // the one assertion is what those plugins add: every other member of WeftInstance is checked
+  // against the class by this assignment
+  const typed: WeftInstance = instance as HttpInstance & PluginDeclared
+  return typed
 }
 
 // as on Fastify's factory: `weft.errorCodes`, and the factory under `default` and its own name;

@@ -7,7 +7,7 @@ import { callWithDone } from '../hooks/user-call.js'
 import type { Logger } from './logger.js'
 import { StartupTimeline } from './startup-timeline.js'
 import { PluginLoader, type QueuedCallback } from './plugin-loader.js'
-import { PluginScope } from './plugin-scope.js'
+import type { PluginScope } from './plugin-scope.js'
 
 export interface LifecycleState {
   /** Plugins have loaded: plugins, routes and request hooks can no longer be added. */
@@ -21,13 +21,14 @@ export interface LifecycleState {
 
 const noTimeout = { timeout: 0 }
 
-export class AppLifecycle {
+/** S: the kind of scope the app makes (the HTTP layer's HttpScope). */
+export abstract class AppLifecycle<S extends PluginScope = PluginScope> {
   readonly loader: PluginLoader
   readonly state: LifecycleState = { started: false, ready: false, listening: false, closing: false, closed: false }
   readonly onCloseHooks: AppHook[] = []
   log: Logger
   pluginTimeout: number
-  rootScope!: PluginScope
+  rootScope!: S
   #loadPromise: Promise<void> | null = null
   #readyQueueRan = false
   #readyPromise: Promise<void> | null = null
@@ -41,10 +42,8 @@ export class AppLifecycle {
     this.loader = new PluginLoader('root', this.startup)
   }
 
-  /** Makes the scope a plugin runs in; the HTTP layer returns its own kind. */
-  createScope (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string): PluginScope {
-    return new PluginScope(instance, parent, pluginName, prefix)
-  }
+  /** Makes the scope a plugin runs in (the HTTP layer's kind). */
+  abstract createScope (instance: unknown, parent: S | null, pluginName: string, prefix: string): S
 
   /** Loads every plugin, then runs the callbacks ready() queued from plugin instances. */
   loadPlugins (): Promise<void> {

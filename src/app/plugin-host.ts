@@ -31,9 +31,14 @@ function isInstance (value: object): boolean { return (value as Record<symbol, u
 /** The instance a promise is resolving with: its `then` must not be taken for a thenable's. */
 let skipThenFor: object | null = null
 
-export class PluginHost {
-  declare [kScope]: PluginScope
-  declare [kApp]: AppLifecycle
+/**
+ * S: the scope kind, A: the application making it (the HTTP half's HttpScope and HttpApp), so the
+ * half that extends this class reads both typed. The HTTP half answers the request / reply
+ * decorator queries a plugin's `decorators` meta needs.
+ */
+export abstract class PluginHost<S extends PluginScope = PluginScope, A extends AppLifecycle<S> = AppLifecycle<S>> {
+  declare [kScope]: S
+  declare [kApp]: A
   readonly [kInstance] = true
 
   get version (): string { return version }
@@ -167,12 +172,15 @@ export class PluginHost {
   }
 
   hasDecorator (name: string | symbol): boolean { return name in this }
+  abstract hasRequestDecorator (name: string | symbol): boolean
+  abstract hasReplyDecorator (name: string | symbol): boolean
 
   /** A decorator's value; a function comes bound to this instance. */
   getDecorator<T = unknown> (name: string | symbol): T {
     if (!(name in this)) throw new codes.FST_ERR_DEC_UNDECLARED(String(name), 'instance')
-    const value = (this as any)[name]
-    return typeof value === 'function' ? value.bind(this) : value
+    const value: unknown = Reflect.get(this, name)
+    // T is the caller's word for the decorator's type, as Fastify types it
+    return (typeof value === 'function' ? value.bind(this) : value) as T
   }
 
   printPlugins (): string { return this[kApp].loader.print() }
@@ -199,8 +207,8 @@ function enterPlugin (self: PluginHost, fn: any, opts: unknown): PluginHost {
   const name = instanceName(fn)
   const target: MetaTarget = {
     hasDecorator: (d) => d in self,
-    hasRequestDecorator: (d) => (self as any).hasRequestDecorator(d),
-    hasReplyDecorator: (d) => (self as any).hasReplyDecorator(d),
+    hasRequestDecorator: (d) => self.hasRequestDecorator(d),
+    hasReplyDecorator: (d) => self.hasReplyDecorator(d),
     registeredPlugins: () => scope.registeredSoFar()
   }
   checkPlugin(target, fn, hasMetaName ? metaName : name)

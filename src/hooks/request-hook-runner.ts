@@ -41,20 +41,25 @@ export const Guard = {
 } as const
 export type GuardValue = typeof Guard[keyof typeof Guard]
 
-/** Called once when the chain ends: with the error that stopped it, or null and the final value. */
-export type Continuation = (run: HookRun, err: unknown, value: unknown) => void
+/**
+ * Called once when the chain ends: with the error that stopped it, or null and the final value.
+ * Declared as a method, whose parameters compare both ways, so that a run made for a Reply is also
+ * a run of the narrower view the send path has of it (HookRun<Reply> is a HookRun<ReplyState>).
+ */
+export type Continuation<R extends SendState = SendState> = { end (run: HookRun<R>, err: unknown, value: unknown): void }['end']
 
 export const kSendCalled = Symbol('weft.sendCalled')
 export const kHijacked = Symbol('weft.hijacked')
 /** What the runner reads of a reply: whether it was sent (an early reply) or hijacked (Weft's handling ends), and its logger. */
 export interface SendState { [kSendCalled]: boolean, [kHijacked]: boolean, log?: { debug: (msg: string) => void } }
 
-export class HookRun {
+/** One chain's state; R is the reply type its continuations receive (the HTTP side's Reply). */
+export class HookRun<R extends SendState = SendState> {
   hooks: HookEntry[] = []
   i = 0
   shape: ShapeValue = 0
   value: unknown = undefined
-  next: Continuation = ignore
+  next: Continuation<R> = ignore
   /** What stops the chain silently (see Guard). */
   guard: GuardValue = 0
   /** A hook of this run is executing or pending: the run must not be reused until it settles. */
@@ -66,9 +71,9 @@ export class HookRun {
   resolve: ((value: unknown) => void) | null = null
   reject: ((err: unknown) => void) | null = null
   readonly request: unknown
-  readonly reply: SendState
+  readonly reply: R
 
-  constructor (request: unknown, reply: SendState, watch: ((reply: SendState, fn: Function) => void) | null = null) {
+  constructor (request: unknown, reply: R, watch: ((reply: SendState, fn: Function) => void) | null = null) {
     this.request = request
     this.reply = reply
     this.watch = watch
@@ -78,7 +83,7 @@ export class HookRun {
 function ignore (): void {}
 
 /** Runs `hooks` in order, then calls `next(run, null, value)`; a failing hook calls `next(run, err, value)` instead. */
-export function runHooks (run: HookRun, hooks: HookEntry[], shape: ShapeValue, value: unknown, guard: GuardValue, next: Continuation): void {
+export function runHooks<R extends SendState> (run: HookRun<R>, hooks: HookEntry[], shape: ShapeValue, value: unknown, guard: GuardValue, next: Continuation<R>): void {
   run.hooks = hooks
   run.i = 0
   run.shape = shape
@@ -88,7 +93,7 @@ export function runHooks (run: HookRun, hooks: HookEntry[], shape: ShapeValue, v
   step(run)
 }
 
-function step (run: HookRun): void {
+function step<R extends SendState> (run: HookRun<R>): void {
   const hooks = run.hooks
   while (run.i < hooks.length) {
     if (stopped(run)) { run.busy = false; return }
@@ -119,12 +124,12 @@ function step (run: HookRun): void {
 }
 
 /** The chain ends silently: the reply was hijacked, or (before the handler) a hook replied early. */
-function stopped (run: HookRun): boolean {
+function stopped<R extends SendState> (run: HookRun<R>): boolean {
   return run.guard !== Guard.none && (run.reply[kHijacked] || (run.guard === Guard.reply && run.reply[kSendCalled]))
 }
 
 /** An error from a hook after its reply was hijacked is dropped: Weft's handling has ended. */
-function dropped (run: HookRun): boolean {
+function dropped<R extends SendState> (run: HookRun<R>): boolean {
   return run.guard !== Guard.none && run.reply[kHijacked]
 }
 
@@ -134,7 +139,7 @@ function dropped (run: HookRun): boolean {
  * first, its `done()` or the promise settling; the other one is then ignored. (Rare: the closures
  * are made only here.)
  */
-function settleEither (run: HookRun, call: number, promise: PromiseLike<unknown>): void {
+function settleEither<R extends SendState> (run: HookRun<R>, call: number, promise: PromiseLike<unknown>): void {
   const waiting = (): boolean => run.calls === call && run.busy
   promise.then((value) => {
     if (!waiting()) return
@@ -149,7 +154,7 @@ function settleEither (run: HookRun, call: number, promise: PromiseLike<unknown>
   })
 }
 
-function callHook (run: HookRun, hook: HookEntry, call: number): unknown {
+function callHook<R extends SendState> (run: HookRun<R>, hook: HookEntry, call: number): unknown {
   const { fn, scope } = hook
   switch (run.shape) {
     case Shape.plain:
@@ -164,7 +169,7 @@ function callHook (run: HookRun, hook: HookEntry, call: number): unknown {
 }
 
 /** The `done` of one hook call: it moves the chain on only while that call is the one waiting. */
-function makeDone (run: HookRun, call: number) {
+function makeDone<R extends SendState> (run: HookRun<R>, call: number) {
   return function done (err?: unknown, value?: unknown): void {
     if (run.calls !== call || !run.busy) {
       // a second call, a call after the hook's promise moved on, or one from a hook long finished
@@ -182,7 +187,7 @@ function makeDone (run: HookRun, call: number) {
   }
 }
 
-function makeResolve (run: HookRun) {
+function makeResolve<R extends SendState> (run: HookRun<R>) {
   return function resolved (value: unknown): void {
     run.busy = false
     if (run.shape === Shape.payload && value !== undefined && value !== run.reply) run.value = value
@@ -190,7 +195,7 @@ function makeResolve (run: HookRun) {
   }
 }
 
-function makeReject (run: HookRun) {
+function makeReject<R extends SendState> (run: HookRun<R>) {
   return function rejected (err: unknown): void {
     run.busy = false
     if (dropped(run)) return

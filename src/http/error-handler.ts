@@ -47,8 +47,8 @@ export function handleError (reply: Reply, error: unknown): void {
   callErrorHandler(reply, error)
 }
 
-const afterOnError: Continuation = (run, hookError, error) => {
-  const reply = run.reply as Reply
+const afterOnError: Continuation<Reply> = (run, hookError, error) => {
+  const reply = run.reply
   reply[kRunningOnError] = false
   if (hookError !== null) reply.log.error({ err: hookError }, 'onError hook failed')
   const observer = reply[kContext].app.observer

@@ -98,7 +98,7 @@ function defaultGenReqId (): () => string {
   }
 }
 
-export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
+export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, RouteHost {
   readonly options: WeftOptions
   readonly router: Router
   readonly server: Server
@@ -255,8 +255,8 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
   }
   get runtime (): WeftRuntime { return this }
 
-  override createScope (instance: unknown, parent: PluginScope | null, pluginName: string, prefix: string): PluginScope {
-    return new HttpScope(instance, parent as HttpScope | null, pluginName, prefix, this.scopeDefaults)
+  override createScope (instance: unknown, parent: HttpScope | null, pluginName: string, prefix: string): HttpScope {
+    return new HttpScope(instance, parent, pluginName, prefix, this.scopeDefaults)
   }
 
   /** The request handler (what serverFactory receives, and what inject() drives). */
@@ -293,7 +293,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
 
   protected override async prepare (): Promise<void> {
     bindRoutes(this)
-    bindNotFoundRoutes(this, this.rootScope as HttpScope, this.requestLogging || this.observer !== null)
+    bindNotFoundRoutes(this, this.rootScope, this.requestLogging || this.observer !== null)
     this.router.compileIfAsked()
     this.#rootContext = this.#frameworkContext()
     if (this.frameworkErrors !== null) this.frameworkContext = this.#rootContext
@@ -301,7 +301,7 @@ export class HttpApp extends AppLifecycle implements WeftRuntime, RouteHost {
 
   /** The route of requests the router refused: the root's classes and error handler, no hooks. */
   #frameworkContext (): RouteContext {
-    const root = this.rootScope as HttpScope
+    const root = this.rootScope
     const context = new RouteContext(this, root.instance, '', '', defaultNotFound, false, this.settings.bodyLimit, {})
     context.Request = root.Request
     context.Reply = root.Reply

@@ -4,6 +4,7 @@
 // then, once the response finished, onResponse and the `request completed` line.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { handlerChannel, newHandlerTrace, traceError, type HandlerTrace } from './diagnostics.js'
 import { checkLogger, silentLogger, type Logger } from '../app/logger.js'
@@ -22,6 +23,10 @@ import { validateRequest } from './schemas.js'
 
 const kReply = Symbol('weft.reply')
 const kTimeoutReply = Symbol('weft.timeoutReply')
+/** The reply a raw request or response carries for its 'close' / 'finish' listener. */
+interface CarriesReply { [kReply]?: Reply | undefined }
+/** The reply of the request a socket serves now, for its 'timeout' listener. */
+interface CarriesTimeoutReply { [kTimeoutReply]?: Reply | undefined }
 
 /** The steps a reply hands over to (error flow, not-found), passed to the app at construction. */
 export const requestStages: RequestStages = {
@@ -112,10 +117,10 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
   watchRequest(reply) // request.signal's response, and the handlerTimeout timer if the route has one
   if (app.requestLogging) app.logController.incomingRequest(request, reply)
   if (context.watchResponse) {
-    (res as any)[kReply] = reply
+    (res as ServerResponse & CarriesReply)[kReply] = reply
     res.on('finish', onResponseFinish) // on() avoids once()'s wrapper per request
     if (context.onRequestAbort !== null) {
-      (req as any)[kReply] = reply
+      (req as IncomingMessage & CarriesReply)[kReply] = reply
       req.on('close', onRequestClose)
     }
   }
@@ -146,9 +151,9 @@ function childLogger (app: WeftRuntime, context: RouteContext, id: string, req: 
   return app.log.child(bindings)
 }
 
-const afterOnRequest: Continuation = (run, err) => {
-  if (err !== null) handleError(run.reply as Reply, err)
-  else preParsingStage(run.reply as Reply)
+const afterOnRequest: Continuation<Reply> = (run, err) => {
+  if (err !== null) handleError(run.reply, err)
+  else preParsingStage(run.reply)
 }
 
 function preParsingStage (reply: Reply): void {
@@ -162,12 +167,12 @@ function preParsingStage (reply: Reply): void {
   else parseStage(reply, reply.request.raw)
 }
 
-const afterPreParsing: Continuation = (run, err, payload) => {
-  if (err !== null) handleError(run.reply as Reply, err)
-  else parseStage(run.reply as Reply, payload as NodeJS.ReadableStream)
+const afterPreParsing: Continuation<Reply> = (run, err, payload) => {
+  if (err !== null) handleError(run.reply, err)
+  else parseStage(run.reply, payload as Readable) // a preParsing hook's stream, as Fastify takes it
 }
 
-function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
+function parseStage (reply: Reply, payload: Readable): void {
   const observer = reply[kContext].app.observer
   if (observer !== null) observer.stage(reply, Stage.parsing)
   const method = reply.request.raw.method!
@@ -177,7 +182,7 @@ function parseStage (reply: Reply, payload: NodeJS.ReadableStream): void {
     preValidationStage(reply)
     return
   }
-  context.contentTypeParser.run(reply.request, payload as any, context.ownBodyLimit, context.is404, (err, refused) => {
+  context.contentTypeParser.run(reply.request, payload, context.ownBodyLimit, context.is404, (err, refused) => {
     if (err === null) {
       preValidationStage(reply)
     } else {
@@ -197,9 +202,9 @@ function preValidationStage (reply: Reply): void {
   else validationStage(reply)
 }
 
-const afterPreValidation: Continuation = (run, err) => {
-  if (err !== null) handleError(run.reply as Reply, err)
-  else validationStage(run.reply as Reply)
+const afterPreValidation: Continuation<Reply> = (run, err) => {
+  if (err !== null) handleError(run.reply, err)
+  else validationStage(run.reply)
 }
 
 function validationStage (reply: Reply): void {
@@ -247,8 +252,8 @@ function preHandlerStage (reply: Reply): void {
   else handlerStage(reply)
 }
 
-const afterPreHandler: Continuation = (run, err) => {
-  const reply = run.reply as Reply
+const afterPreHandler: Continuation<Reply> = (run, err) => {
+  const reply = run.reply
   if (err === null) handlerStage(reply)
   else if (handlerChannel.hasSubscribers && !reply[kContext].is404) tracedFailure(reply, err)
   else handleError(reply, err)
@@ -335,22 +340,22 @@ function callNotFound (reply: Reply): void {
   preHandlerStage(reply)
 }
 
-function logHookError (run: HookRun, err: unknown): void {
-  if (err !== null) (run.reply as Reply).log.error({ err }, 'onRequestAborted hook failed')
+function logHookError (run: HookRun<Reply>, err: unknown): void {
+  if (err !== null) run.reply.log.error({ err }, 'onRequestAborted hook failed')
 }
 
 /** The response finished: onResponse hooks, then the `request completed` (or `request errored`) line. */
-function onResponseFinish (this: ServerResponse): void {
-  const reply: Reply | undefined = (this as any)[kReply]
+function onResponseFinish (this: ServerResponse & CarriesReply): void {
+  const reply = this[kReply]
   if (reply === undefined) return // some responses (light-my-request's) emit 'finish' twice
-  ;(this as any)[kReply] = undefined
+  this[kReply] = undefined
   const context = reply[kContext]
   if (context.app.observer !== null) context.app.observer.stage(reply, Stage.onResponse)
   if (context.onResponse !== null) runHooks(newHookRun(reply), context.onResponse, Shape.plain, undefined, Guard.none, afterOnResponse)
   else requestCompleted(reply, null)
 }
 
-const afterOnResponse: Continuation = (run, err) => { requestCompleted(run.reply as Reply, err) }
+const afterOnResponse: Continuation<Reply> = (run, err) => { requestCompleted(run.reply, err) }
 
 /** The request is over: the observer's last stage, then the `request completed` / `request errored` line. */
 function requestCompleted (reply: Reply, err: unknown): void {
@@ -361,10 +366,10 @@ function requestCompleted (reply: Reply, err: unknown): void {
 }
 
 /** The client went away before the response finished: onRequestAbort hooks. */
-function onRequestClose (this: IncomingMessage): void {
-  const reply: Reply | undefined = (this as any)[kReply]
+function onRequestClose (this: IncomingMessage & CarriesReply): void {
+  const reply = this[kReply]
   if (reply === undefined) return
-  ;(this as any)[kReply] = undefined
+  this[kReply] = undefined
   if (!this.aborted || reply.raw.writableFinished) return
   inRequestContext(reply.request, runAbortHooks, reply, undefined)
 }
@@ -373,13 +378,13 @@ function runAbortHooks (reply: Reply): void {
   runHooks(newHookRun(reply), reply[kContext].onRequestAbort!, Shape.request, undefined, Guard.none, logHookError)
 }
 
-function watchTimeout (socket: Socket, reply: Reply): void {
-  if ((socket as any)[kTimeoutReply] === undefined) socket.on('timeout', onSocketTimeout)
-  ;(socket as any)[kTimeoutReply] = reply
+function watchTimeout (socket: Socket & CarriesTimeoutReply, reply: Reply): void {
+  if (socket[kTimeoutReply] === undefined) socket.on('timeout', onSocketTimeout)
+  socket[kTimeoutReply] = reply
 }
 
-function onSocketTimeout (this: Socket): void {
-  const reply: Reply | undefined = (this as any)[kTimeoutReply]
+function onSocketTimeout (this: Socket & CarriesTimeoutReply): void {
+  const reply = this[kTimeoutReply]
   if (reply === undefined || reply.raw.writableFinished) return
   if (reply[kContext].onTimeout !== null) inRequestContext(reply.request, runTimeoutHooks, reply, undefined)
 }
@@ -388,6 +393,6 @@ function runTimeoutHooks (reply: Reply): void {
   runHooks(newHookRun(reply), reply[kContext].onTimeout!, Shape.plain, undefined, Guard.none, logOnTimeoutError)
 }
 
-function logOnTimeoutError (run: HookRun, err: unknown): void {
-  if (err !== null) (run.reply as Reply).log.error({ err }, 'onTimeout hook failed')
+function logOnTimeoutError (run: HookRun<Reply>, err: unknown): void {
+  if (err !== null) run.reply.log.error({ err }, 'onTimeout hook failed')
 }

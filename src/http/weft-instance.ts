@@ -23,21 +23,27 @@ import type { HttpApp } from './http-app.js'
 import type { FoundRoute } from './router.js'
 import { declareNotFound } from './not-found.js'
 
-export type RouteHandler = (this: WeftInstance, request: Request & Record<string, any>, reply: Reply & Record<string, any>) => unknown
+/**
+ * A user's function (a handler, an error or not-found handler, a logger factory) as the instance
+ * stores it: the runtime checks only that it is a function. What it is called with and returns is
+ * typed per route and scope by the public interface, WeftInstance (src/types/api.ts).
+ */
+export type UserFunction = (...args: any[]) => any
 export interface RouteShorthandOptions { [key: string]: any }
-export interface RouteOptions extends RouteShorthandOptions { method: string | string[], url: string, handler: RouteHandler }
+export interface RouteOptions extends RouteShorthandOptions { method: string | string[], url: string, handler: UserFunction }
 
-type Shorthand = (path: string, optsOrHandler: RouteShorthandOptions | RouteHandler, handler?: RouteHandler) => WeftInstance
+/** get(), post(), ...: I is the instance they are called on. */
+type Shorthand<I> = (path: string, optsOrHandler: RouteShorthandOptions | UserFunction, handler?: UserFunction) => I
 
-function shorthand (method: string | string[]): Shorthand {
-  return function (this: WeftInstance, path, optsOrHandler, handler) {
+function shorthand<I extends HttpInstance> (method: string | string[]): Shorthand<I> {
+  return function (this: I, path, optsOrHandler, handler) {
     if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
     let opts: RouteShorthandOptions | undefined
     if (handler === undefined && typeof optsOrHandler === 'function') {
-      handler = optsOrHandler as RouteHandler
+      handler = optsOrHandler as UserFunction // a function given as the options is the handler
       opts = {}
     } else {
-      opts = optsOrHandler as RouteShorthandOptions | undefined
+      opts = optsOrHandler
       if (typeof handler === 'function') {
         // Fastify's checks: options must be a plain object, and must not bring a handler of their own
         if (Object.prototype.toString.call(opts) !== '[object Object]') throw new codes.FST_ERR_ROUTE_OPTIONS_NOT_OBJ(String(method), path)
@@ -47,7 +53,7 @@ function shorthand (method: string | string[]): Shorthand {
         }
       }
     }
-    return this.route({ ...opts, method, url: path, handler: (handler || opts?.handler) as RouteHandler })
+    return this.route({ ...opts, method, url: path, handler: handler || opts?.handler })
   }
 }
 
@@ -63,7 +69,7 @@ const replyFields = new Set<string | symbol>(['raw', 'request', 'log'])
  * scope's class owns, a value decorator of an ancestor (copied into every request), or a
  * field; a parent's function decorator or a built-in method may be replaced.
  */
-function decorateClass (self: WeftInstance, Class: { prototype: object, props: Array<[string | symbol, unknown]> }, fields: Set<string | symbol>, builtIns: ReadonlySet<unknown>,
+function decorateClass (self: HttpInstance, Class: { prototype: object, props: Array<[string | symbol, unknown]> }, fields: Set<string | symbol>, builtIns: ReadonlySet<unknown>,
   name: string | symbol, value: unknown, dependencies?: string[]): void {
   if (self[kApp].state.ready) throw new codes.FST_ERR_DEC_AFTER_START(String(name))
   const getterSetter = isGetterSetter(value)
@@ -80,7 +86,7 @@ function decorateClass (self: WeftInstance, Class: { prototype: object, props: A
 }
 
 /** The error of a setter called once the app has booted, as Fastify words it. */
-function assertNotStarted (self: WeftInstance, method: string): void {
+function assertNotStarted (self: HttpInstance, method: string): void {
   if (self[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING(`Cannot call "${method}"!`)
 }
 
@@ -89,54 +95,58 @@ const asyncListenCallbackWarning = 'The listen method mixes async and callback s
 const errorHandlerOverrideWarning = 'It seems that you are overriding an errorHandler in the same scope, which can lead to subtle bugs. ' +
   'To disable this behavior, set \'allowErrorHandlerOverride\' to false.'
 
-export class WeftInstance extends PluginHost {
-  get server (): Server { return (this[kApp] as HttpApp).server }
-  get initialConfig (): Readonly<Record<string, unknown>> { return (this[kApp] as HttpApp).initialConfig }
+/**
+ * The runtime instance: the app half (PluginHost) and this HTTP half. Its public type is the
+ * WeftInstance interface (src/types/api.ts); weft() checks the class against it member by member.
+ */
+export class HttpInstance extends PluginHost<HttpScope, HttpApp> {
+  get server (): Server { return this[kApp].server }
+  get initialConfig (): Readonly<Record<string, unknown>> { return this[kApp].initialConfig }
 
   override addHook<K extends keyof HookSignatures<this>> (name: K, fn: HookSignatures<this>[K]): this {
     return super.addHook(name, fn as Function)
   }
 
   route (opts: RouteOptions): this {
-    const app = this[kApp] as HttpApp
+    const app = this[kApp]
     if (app.state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add route!')
     if (app.state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
-    route(app, this, this[kScope] as HttpScope, opts)
+    route(app, this, this[kScope], opts)
     return this
   }
 
-  get: Shorthand = shorthand('GET')
-  head: Shorthand = shorthand('HEAD')
-  post: Shorthand = shorthand('POST')
-  put: Shorthand = shorthand('PUT')
-  delete: Shorthand = shorthand('DELETE')
-  options: Shorthand = shorthand('OPTIONS')
-  patch: Shorthand = shorthand('PATCH')
-  trace: Shorthand = shorthand('TRACE')
-  query: Shorthand = shorthand('QUERY')
+  get: Shorthand<this> = shorthand<this>('GET')
+  head: Shorthand<this> = shorthand<this>('HEAD')
+  post: Shorthand<this> = shorthand<this>('POST')
+  put: Shorthand<this> = shorthand<this>('PUT')
+  delete: Shorthand<this> = shorthand<this>('DELETE')
+  options: Shorthand<this> = shorthand<this>('OPTIONS')
+  patch: Shorthand<this> = shorthand<this>('PATCH')
+  trace: Shorthand<this> = shorthand<this>('TRACE')
+  query: Shorthand<this> = shorthand<this>('QUERY')
 
   /** Every method the app routes when it is called (Fastify's `supportedMethods`, addHttpMethod's included). */
-  all (path: string, optsOrHandler: RouteShorthandOptions | RouteHandler, handler?: RouteHandler): WeftInstance {
-    return shorthand((this[kApp] as HttpApp).methods.list()).call(this, path, optsOrHandler, handler)
+  all (path: string, optsOrHandler: RouteShorthandOptions | UserFunction, handler?: UserFunction): this {
+    return shorthand<this>(this[kApp].methods.list()).call(this, path, optsOrHandler, handler)
   }
 
-  get supportedMethods (): string[] { return (this[kApp] as HttpApp).methods.list() }
+  get supportedMethods (): string[] { return this[kApp].methods.list() }
 
   /** Routes `method` (one Node knows, as Node spells it), parsing its body when `hasBody`; adds a lowercase shorthand for it. */
   addHttpMethod (method: string, opts?: AddHttpMethodOptions): this {
-    (this[kApp] as HttpApp).methods.add(method, opts)
+    this[kApp].methods.add(method, opts)
     const name = method.toLowerCase()
     if (!this.hasDecorator(name)) this.decorate(name, shorthand(method))
     return this
   }
 
   hasRoute (opts: { method?: string, url?: string, constraints?: Record<string, unknown> }): boolean {
-    return (this[kApp] as HttpApp).router.has(opts.method?.toUpperCase() ?? '', opts.url || '', opts.constraints)
+    return this[kApp].router.has(opts.method?.toUpperCase() ?? '', opts.url || '', opts.constraints)
   }
 
   /** The route a request with this method, url and constraints would reach: its handler, params and parsed query; null if none. */
   findRoute (opts: { method?: string, url?: string, constraints?: Record<string, unknown> }): FoundRoute | null {
-    const app = this[kApp] as HttpApp
+    const app = this[kApp]
     const parse = app.querystringParser ?? fastQuerystring.parse
     return app.router.findRoute(opts.method?.toUpperCase() ?? '', opts.url || '', opts.constraints, parse)
   }
@@ -145,28 +155,28 @@ export class WeftInstance extends PluginHost {
   addConstraintStrategy (strategy: Record<string, unknown>): void {
     // as Fastify: refused once the app has started (a tick after ready() resolved)
     if (this[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot add constraint strategy!')
-    ;(this[kApp] as HttpApp).router.addConstraintStrategy(strategy)
+    ;this[kApp].router.addConstraintStrategy(strategy)
   }
 
   /** Sets how this scope (and its children) make request ids; the requestIdHeader option is still read first. */
-  setGenReqId (fn: (this: WeftInstance, req: IncomingMessage) => string): this {
+  setGenReqId (fn: (this: this, req: IncomingMessage) => string): this {
     if (this[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "setGenReqId"!')
     if (typeof fn !== 'function') throw new TypeError('setGenReqId expects a function')
-    ;(this[kScope] as HttpScope).genReqId = (this[kApp] as HttpApp).withIdHeader(fn as (req: IncomingMessage) => string)
+    ;this[kScope].genReqId = this[kApp].withIdHeader(fn as (req: IncomingMessage) => string)
     return this
   }
 
   /** This scope's request id generator. */
-  get genReqId (): (req: IncomingMessage) => string { return (this[kScope] as HttpScope).genReqId ?? (this[kApp] as HttpApp).genReqId }
+  get genReqId (): (req: IncomingMessage) => string { return this[kScope].genReqId ?? this[kApp].genReqId }
 
   /** Whether a strategy of this name is custom, or one a route uses (version, host). */
-  hasConstraintStrategy (name: string): boolean { return (this[kApp] as HttpApp).router.hasConstraintStrategy(name) }
+  hasConstraintStrategy (name: string): boolean { return this[kApp].router.hasConstraintStrategy(name) }
 
-  printRoutes (options?: Record<string, unknown>): string { return (this[kApp] as HttpApp).router.print(options) }
+  printRoutes (options?: Record<string, unknown>): string { return this[kApp].router.print(options) }
 
-  listen (opts?: ListenOptions | ((err: Error | null, address?: string | null) => void), cb?: (err: Error | null, address?: string | null) => void): any {
+  listen (opts?: ListenOptions | UserFunction, cb?: UserFunction): any {
     if (typeof opts === 'function') { cb = opts; opts = {} }
-    const app = this[kApp] as HttpApp
+    const app = this[kApp]
     if (typeof cb === 'function' && cb.constructor.name === 'AsyncFunction') {
       process.emitWarning(asyncListenCallbackWarning, { type: 'FastifyWarning', code: 'FSTWRN003' })
     }
@@ -196,7 +206,7 @@ export class WeftInstance extends PluginHost {
 
   /** Every address the app is bound at: the extra bindings of listen('localhost') first, then app.server's. */
   addresses (): AddressInfo[] {
-    const app = this[kApp] as HttpApp
+    const app = this[kApp]
     const out: AddressInfo[] = [] // a unix socket's path too, typed as Fastify types it
     for (const b of app.bindings) { const a = b.server.address(); if (a !== null) out.push(a as AddressInfo) }
     const main = this.server.address()
@@ -208,38 +218,38 @@ export class WeftInstance extends PluginHost {
   get listeningOrigin (): string {
     const address = this.server.address()
     if (address === null) throw new TypeError('listeningOrigin: the app is not listening')
-    return originOf(address, Boolean((this[kApp] as HttpApp).options.https))
+    return originOf(address, Boolean(this[kApp].options.https))
   }
 
   /** `await using app = weft()`: closes the app. */
   [Symbol.asyncDispose] (): Promise<void> { return this.close() }
 
-  inject (opts?: unknown, cb?: (err: Error | null, res?: any) => void): any {
-    return inject(this[kApp] as HttpApp, opts, cb)
+  inject (opts?: unknown, cb?: UserFunction): any {
+    return inject(this[kApp], opts, cb)
   }
 
   /** The raw request handler (for custom servers). */
-  get routing () { const app = this[kApp] as HttpApp; return app.dispatch.bind(app) }
+  get routing () { const app = this[kApp]; return app.dispatch.bind(app) }
 
   decorateRequest (name: string | symbol, value: unknown, dependencies?: string[]): this {
-    decorateClass(this, (this[kScope] as HttpScope).Request, requestFields, requestBuiltIns, name, value, dependencies)
+    decorateClass(this, this[kScope].Request, requestFields, requestBuiltIns, name, value, dependencies)
     return this
   }
 
   decorateReply (name: string | symbol, value: unknown, dependencies?: string[]): this {
-    decorateClass(this, (this[kScope] as HttpScope).Reply, replyFields, replyBuiltIns, name, value, dependencies)
+    decorateClass(this, this[kScope].Reply, replyFields, replyBuiltIns, name, value, dependencies)
     return this
   }
 
-  hasRequestDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Request.prototype || requestBuiltIns.has(name) }
-  hasReplyDecorator (name: string | symbol): boolean { return name in (this[kScope] as HttpScope).Reply.prototype || replyBuiltIns.has(name) }
+  hasRequestDecorator (name: string | symbol): boolean { return name in this[kScope].Request.prototype || requestBuiltIns.has(name) }
+  hasReplyDecorator (name: string | symbol): boolean { return name in this[kScope].Reply.prototype || replyBuiltIns.has(name) }
 
-  setErrorHandler (fn: (this: WeftInstance, error: any, request: Request, reply: Reply) => unknown): this {
+  setErrorHandler (fn: UserFunction): this {
     assertNotStarted(this, 'setErrorHandler')
     if (typeof fn !== 'function') throw new codes.FST_ERR_ERROR_HANDLER_NOT_FN()
-    const scope = this[kScope] as HttpScope
+    const scope = this[kScope]
     if (scope.errorHandlerSet) {
-      if ((this[kApp] as HttpApp).options.allowErrorHandlerOverride === false) throw new codes.FST_ERR_ERROR_HANDLER_ALREADY_SET()
+      if (this[kApp].options.allowErrorHandlerOverride === false) throw new codes.FST_ERR_ERROR_HANDLER_ALREADY_SET()
       process.emitWarning(errorHandlerOverrideWarning, { type: 'FastifyWarning', code: 'FSTWRN004' })
     }
     scope.errorHandlerSet = true
@@ -247,13 +257,13 @@ export class WeftInstance extends PluginHost {
     return this
   }
 
-  get errorHandler () { return (this[kScope] as HttpScope).errorHandler.fn }
+  get errorHandler () { return this[kScope].errorHandler.fn }
 
-  setNotFoundHandler (opts: Record<string, any> | RouteHandler, handler?: RouteHandler): this {
-    if (typeof opts === 'function') { handler = opts as RouteHandler; opts = {} }
+  setNotFoundHandler (opts: Record<string, any> | UserFunction, handler?: UserFunction): this {
+    if (typeof opts === 'function') { handler = opts as UserFunction; opts = {} }
     assertNotStarted(this, 'setNotFoundHandler')
     if (this[kApp].state.started) throw new codes.AVV_ERR_ROOT_PLG_BOOTED()
-    const scope = this[kScope] as HttpScope
+    const scope = this[kScope]
     if (typeof handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER('*', scope.prefix + '*')
     declareNotFound(scope, handler, opts ?? {})
     return this
@@ -261,34 +271,34 @@ export class WeftInstance extends PluginHost {
 
   setValidatorCompiler (compiler: ValidatorCompiler): this {
     assertNotStarted(this, 'setValidatorCompiler')
-    ;(this[kScope] as HttpScope).validatorCompiler = compiler
+    ;this[kScope].validatorCompiler = compiler
     return this
   }
 
   setSerializerCompiler (compiler: SerializerCompiler): this {
     assertNotStarted(this, 'setSerializerCompiler')
-    ;(this[kScope] as HttpScope).serializerCompiler = compiler
+    ;this[kScope].serializerCompiler = compiler
     return this
   }
 
-  get validatorCompiler () { return (this[kScope] as HttpScope).builtValidatorCompiler() }
-  get serializerCompiler () { return (this[kScope] as HttpScope).builtSerializerCompiler() }
+  get validatorCompiler () { return this[kScope].builtValidatorCompiler() }
+  get serializerCompiler () { return this[kScope].builtSerializerCompiler() }
 
   /** Makes the request loggers of this scope's routes (and its children's): `(logger, bindings, options, rawReq) => child`. */
-  setChildLoggerFactory (factory: ChildLoggerFactory): this {
+  setChildLoggerFactory (factory: UserFunction): this {
     assertNotStarted(this, 'setChildLoggerFactory')
-    ;(this[kScope] as HttpScope).childLoggerFactory = factory
+    ;this[kScope].childLoggerFactory = factory
     return this
   }
 
   get childLoggerFactory (): ChildLoggerFactory {
-    return (this[kScope] as HttpScope).childLoggerFactory ?? defaultChildLoggerFactory
+    return this[kScope].childLoggerFactory ?? defaultChildLoggerFactory
   }
 
   /** Fastify's setSchemaController: `compilersFactory` builds the compilers of this scope's routes (and its children's). */
   setSchemaController (options: { compilersFactory?: CompilersFactory, bucket?: BucketFactory }): this {
     assertNotStarted(this, 'setSchemaController')
-    const scope = this[kScope] as HttpScope
+    const scope = this[kScope]
     if (typeof options?.bucket === 'function') scope.useBucket(options.bucket)
     // a function left out is the parent's (Fastify's "inherits buildSerializer from parent")
     if (options?.compilersFactory !== undefined) scope.compilersFactory = { ...scope.compilersFactory, ...options.compilersFactory }
@@ -297,44 +307,44 @@ export class WeftInstance extends PluginHost {
 
   setSchemaErrorFormatter (formatter: SchemaErrorFormatter): this {
     assertNotStarted(this, 'setSchemaErrorFormatter')
-    ;(this[kScope] as HttpScope).schemaErrorFormatter = checkSchemaErrorFormatter(formatter, this)
+    ;this[kScope].schemaErrorFormatter = checkSchemaErrorFormatter(formatter, this)
     return this
   }
 
   setReplySerializer (fn: (payload: unknown, statusCode: number) => string): this {
     assertNotStarted(this, 'setReplySerializer')
     if (typeof fn !== 'function') throw new codes.WEFT_ERR_REPLY_SERIALIZER_NOT_FN(typeof fn)
-    ;(this[kScope] as HttpScope).replySerializer = fn
+    ;this[kScope].replySerializer = fn
     return this
   }
 
   addSchema (schema: Record<string, unknown>): this {
     assertNotStarted(this, 'addSchema')
-    ;(this[kScope] as HttpScope).addSchema(schema)
+    ;this[kScope].addSchema(schema)
     return this
   }
 
-  getSchemas (): Record<string, unknown> { return (this[kScope] as HttpScope).schemas.getSchemas() }
-  getSchema (id: string): unknown { return (this[kScope] as HttpScope).schemas.getSchema(id) }
+  getSchemas (): Record<string, unknown> { return this[kScope].schemas.getSchemas() }
+  getSchema (id: string): unknown { return this[kScope].schemas.getSchema(id) }
 
   addContentTypeParser (contentType: string | string[] | RegExp, opts: AddContentTypeParserOptions | ContentTypeParserFunction, parser?: ContentTypeParserFunction): this {
     if (this[kApp].state.ready) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('addContentTypeParser')
     if (typeof opts === 'function') { parser = opts; opts = {} }
-    ;(this[kScope] as HttpScope).contentTypeParser.add(contentType, opts ?? {}, parser as ContentTypeParserFunction)
+    ;this[kScope].contentTypeParser.add(contentType, opts ?? {}, parser as ContentTypeParserFunction)
     return this
   }
 
-  hasContentTypeParser (contentType: string | RegExp): boolean { return (this[kScope] as HttpScope).contentTypeParser.has(contentType) }
+  hasContentTypeParser (contentType: string | RegExp): boolean { return this[kScope].contentTypeParser.has(contentType) }
 
   removeContentTypeParser (contentType: string | string[] | RegExp): this {
     if (this[kApp].state.ready) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('removeContentTypeParser')
-    ;(this[kScope] as HttpScope).contentTypeParser.remove(contentType)
+    ;this[kScope].contentTypeParser.remove(contentType)
     return this
   }
 
   removeAllContentTypeParsers (): this {
     if (this[kApp].state.ready) throw new codes.FST_ERR_CTP_INSTANCE_ALREADY_STARTED('removeAllContentTypeParsers')
-    ;(this[kScope] as HttpScope).contentTypeParser.removeAll()
+    ;this[kScope].contentTypeParser.removeAll()
     return this
   }
 

@@ -360,6 +360,15 @@ export type WithTypeProvider<I, RawServer extends RawServerBase, RawRequest exte
   RawReply extends RawReplyDefaultExpression<RawServer>, Logger extends FastifyBaseLogger, P extends FastifyTypeProvider> =
   WeftInstance<RawServer, RawRequest, RawReply, Logger, P> & Omit<I, keyof FastifyInstance> & (ScopeOf<I> extends infer S extends ScopeTypes ? HasScopeTypes<S> : {})
 
+/**
+ * Members a plugin of Weft's own declares on the instance type by augmentation and adds at run
+ * time by decorating (weft/observe's `observe`, there once the plugin is registered): the only
+ * members of WeftInstance the runtime instance class does not define itself.
+ */
+export type PluginDeclaredMember = 'observe'
+/** The same on requests (weft/observe's `activity`). */
+export type PluginDeclaredRequestMember = 'activity'
+
 /** The instance `weft()` returns; augment either this or FastifyInstance (`declare module 'weft'`). */
 export interface WeftInstance<
   RawServer extends RawServerBase = RawServerDefault,

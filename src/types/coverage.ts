@@ -1,6 +1,6 @@
 // Build-time check that the public interfaces and the runtime classes name the same members: a
 // method added to the instance, Request or Reply without its public type fails `npm run build`.
-import type { WeftInstance as InstanceClass } from '../http/weft-instance.js'
+import type { HttpInstance as InstanceClass } from '../http/weft-instance.js'
 import type { Reply as ReplyClass } from '../http/reply.js'
 import type { Request as RequestClass } from '../http/request.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from './api.js'

@@ -2,7 +2,7 @@
 // observe core calls per request (start a SERVER span, end it with the finished activity).
 import type { IncomingHttpHeaders } from 'node:http'
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
-import type { RequestActivity } from '../types.js'
+import type { RequestActivity } from '../activity-types.js'
 
 export interface TracingOptions {
   /** `service.name`. Default: `OTEL_SERVICE_NAME`, else the `name` in the working directory's package.json, else `weft`. */

@@ -114,12 +114,15 @@ describe('the clock and the loop wait in what observe hands out', () => {
       })
       app.get('/yields', async () => 'ok')
       app.get('/spins', async () => { await started; spinsArrived(); await sleep(5); spin(40); return 'ok' })
+      app.get('/warm', async () => 'ok')
     })
+    // a first request of the new app does its one-time work (compiling, first calls) apart
+    await get('/warm')
     await Promise.all([get('/yields'), get('/spins')])
-    const { '/yields': yields } = await activitiesOf(app, 2)
+    const { '/yields': yields } = await activitiesOf(app, 3)
     assert.ok(yields.loopWaitMs >= 30, `loop wait ${yields.loopWaitMs}`)
     // the other's 40 ms spin would show here if it were charged to this request; what is left is its
-    // own first run (12-14 ms seen now and then on Node 24's thread clock, a first request of a new app)
+    // own work (a first request of a new app, done apart above, took 12-20 ms on a loaded machine)
     assert.ok(yields.cpuMs < Math.max(idleBound, 20), `cpu ${yields.cpuMs}`)
     assert.equal(yields.cpuClock, clock)
     assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(yields))).filter((k) => k === 'cpuClock' || k === 'loopWaitMs'), ['cpuClock', 'loopWaitMs'])

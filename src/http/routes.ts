@@ -235,7 +235,8 @@ export function bindRoutes (host: RouteHost): void {
       context.serializersByType = compiled.serializersByType
     }
     context.routeOptions = Object.freeze({
-      method: context.method,
+      // the route's declared method, as Fastify: an array stays one (['GET', 'POST'] on both)
+      method: options.method ?? context.method,
       url: context.url,
       bodyLimit: context.bodyLimit,
       handlerTimeout: context.handlerTimeout,

@@ -446,3 +446,17 @@ async function onFastify (fn) {
   for (const app of apps) await app.close()
   return result
 }
+
+describe('request.routeOptions.method', () => {
+  both('is the route\'s declared method, upper-cased: an array stays an array, also of one', async (factory) => {
+    const app = factory()
+    app.route({ method: ['get', 'pOSt'], url: '/a', handler: async (request) => ({ method: request.routeOptions.method }) })
+    app.route({ method: ['pOSt'], url: '/b', handler: async (request) => ({ method: request.routeOptions.method }) })
+    app.route({ method: 'get', url: '/c', handler: async (request) => ({ method: request.routeOptions.method }) })
+    const seen = []
+    for (const [method, url] of [['GET', '/a'], ['POST', '/a'], ['POST', '/b'], ['GET', '/c']]) {
+      seen.push(JSON.parse((await inject(app, { method, url })).body).method)
+    }
+    assert.deepEqual(seen, [['GET', 'POST'], ['GET', 'POST'], ['POST'], 'GET'])
+  })
+})

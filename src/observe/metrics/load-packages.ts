@@ -1,6 +1,6 @@
 // Loads the optional OpenTelemetry metrics packages on first use; a missing one is reported by name
 // (WEFT_ERR_OTEL_PACKAGE_MISSING) with the command that installs them.
-import { codes } from '../../errors.js'
+import { importOptional } from '../otel/load-packages.js'
 
 const INSTALL = '@opentelemetry/api @opentelemetry/resources @opentelemetry/sdk-metrics @opentelemetry/exporter-prometheus @opentelemetry/exporter-metrics-otlp-http'
 
@@ -11,19 +11,8 @@ export interface MetricsPackages {
   prometheus: typeof import('@opentelemetry/exporter-prometheus')
 }
 
-function isMissing (error: unknown, name: string): boolean {
-  const { code, message } = error as { code?: unknown, message?: unknown }
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
-    typeof message === 'string' && message.includes(`'${name}'`)
-}
-
-async function load<T> (name: string, importIt: () => Promise<T>): Promise<T> {
-  try {
-    return await importIt()
-  } catch (error) {
-    if (isMissing(error, name)) throw new codes.WEFT_ERR_OTEL_PACKAGE_MISSING(name, INSTALL)
-    throw error
-  }
+function load<T> (name: string, importIt: () => Promise<T>): Promise<T> {
+  return importOptional(name, INSTALL, importIt)
 }
 
 export async function loadMetricsPackages (): Promise<MetricsPackages> {

@@ -19,13 +19,18 @@ function isMissing (error: unknown, name: string): boolean {
     typeof message === 'string' && message.includes(`'${name}'`)
 }
 
-async function importPackage<T> (name: string, load: () => Promise<T>): Promise<T> {
+/** Imports optional package `name` through `load`; missing, it is WEFT_ERR_OTEL_PACKAGE_MISSING naming `install`. */
+export async function importOptional<T> (name: string, install: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load()
   } catch (error) {
-    if (isMissing(error, name)) throw new codes.WEFT_ERR_OTEL_PACKAGE_MISSING(name, required.join(' ') + ' ' + EXPORTER)
+    if (isMissing(error, name)) throw new codes.WEFT_ERR_OTEL_PACKAGE_MISSING(name, install)
     throw error
   }
+}
+
+function importPackage<T> (name: string, load: () => Promise<T>): Promise<T> {
+  return importOptional(name, required.join(' ') + ' ' + EXPORTER, load)
 }
 
 export async function loadOtelPackages (): Promise<OtelPackages> {

@@ -289,17 +289,26 @@ function handlerStage (reply: Reply): void {
   try {
     result = context.handler.call(context.instance, reply.request, reply)
   } catch (err) {
-    // after a send or a hijack this only warns (FST_ERR_REP_ALREADY_SENT), as Fastify does
-    if (reply[kSendCalled] || reply[kHijacked]) reply.send(err)
-    else handleError(reply, err)
+    handlerThrew(reply, err)
     return
   }
+  handlerReturned(reply, result, undefined)
+}
+
+/** A handler threw: after a send or a hijack this only warns (FST_ERR_REP_ALREADY_SENT), as Fastify does. */
+function handlerThrew (reply: Reply, err: unknown): void {
+  if (reply[kSendCalled] || reply[kHijacked]) reply.send(err)
+  else handleError(reply, err)
+}
+
+/** What a handler returned: nothing or the reply (it sends later), a promise to settle, or the payload. */
+function handlerReturned (reply: Reply, result: unknown, trace: HandlerTrace | undefined): void {
   if (result === undefined || result === reply) {
     // the handler sends later, maybe from another async context
     if (!reply[kSendCalled]) sendLater(reply)
     return
   }
-  if (isThenable(result)) settleReply(reply, result)
+  if (isThenable(result)) settleReply(reply, result, trace)
   else reply.send(result)
 }
 
@@ -311,16 +320,10 @@ function tracedHandler (reply: Reply, context: RouteContext, trace: HandlerTrace
       result = context.handler.call(context.instance, reply.request, reply)
     } catch (err) {
       traceError(reply, trace, err)
-      if (reply[kSendCalled] || reply[kHijacked]) reply.send(err)
-      else handleError(reply, err)
+      handlerThrew(reply, err)
       return
     }
-    if (result === undefined || result === reply) {
-      if (!reply[kSendCalled]) sendLater(reply)
-      return
-    }
-    if (isThenable(result)) settleReply(reply, result, trace)
-    else reply.send(result)
+    handlerReturned(reply, result, trace)
   } finally {
     handlerChannel.end.publish(trace)
   }

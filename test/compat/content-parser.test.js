@@ -3,29 +3,17 @@
 // FSTSEC001 warning, body limits (route, parser, not-found) over real sockets, querystringParser.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import http from 'node:http'
-import { both, turns } from './harness.js'
+import { both, request, turns } from './harness.js'
 
 /**
  * Sends `method path` with `headers` and `body` (a string, or null for none) over a real socket
  * to a listening app, resolving { status, body } (the body parsed as JSON when it is JSON).
  */
-function send (app, { method = 'POST', path = '/', headers = {}, body = null }) {
-  const { port } = app.server.address()
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => { text += c })
-      res.on('end', () => {
-        let parsed = text
-        try { parsed = JSON.parse(text) } catch {}
-        resolve({ status: res.statusCode, body: parsed })
-      })
-    })
-    req.on('error', reject)
-    req.end(body ?? undefined)
-  })
+async function send (app, { method = 'POST', path = '/', headers = {}, body = null }) {
+  const { status, text } = await request(app, method, path, { headers, body: body ?? undefined })
+  let parsed = text
+  try { parsed = JSON.parse(text) } catch {}
+  return { status, body: parsed }
 }
 
 /** A parser answering which one ran and what it read (the body as a string). */

@@ -3,24 +3,15 @@
 // route's answer when its GET's payload is a stream; over real sockets where the feature meets one.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import http, { STATUS_CODES } from 'node:http'
+import { STATUS_CODES } from 'node:http'
 import net from 'node:net'
 import { Readable } from 'node:stream'
-import { both, deferred, inject, logLines } from './harness.js'
+import { both, deferred, inject, logLines, request } from './harness.js'
 
 /** Sends `method path` to a listening app; resolves { status, headers, body } once the answer ended. */
-function call (app, method, path, { headers = {}, body } = {}) {
-  const { port } = app.server.address()
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => { text += c })
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
+async function call (app, method, path, options) {
+  const { status, headers, text } = await request(app, method, path, options)
+  return { status, headers, body: text }
 }
 
 async function listening (app) {

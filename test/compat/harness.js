@@ -1,5 +1,6 @@
 // The side-by-side harness: one case, written once against a factory, runs on Fastify (the ground
 // truth, never todo) and on Weft; every app a case makes is closed, and every wait is bounded.
+import http from 'node:http'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import weft from 'weft'
@@ -25,6 +26,24 @@ export function within (promise, what, ms = 2000) {
 export function inject (app, opts) {
   const what = typeof opts === 'string' ? `inject GET ${opts}` : `inject ${opts.method ?? 'GET'} ${opts.url ?? opts.path}`
   return within(app.inject(opts), what)
+}
+
+/**
+ * Sends `method path` with `headers` and `body` (a string, or undefined for none) over a real socket,
+ * no agent, to a listening app; resolves { status, headers, text } once the answer ended.
+ */
+export function request (app, method, path, { headers = {}, body } = {}) {
+  const { port } = app.server.address()
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => { text += c })
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
 }
 
 /** A promise and the functions that settle it. */

@@ -124,7 +124,7 @@ export const codes = {
   FST_ERR_SCH_CONTENT_MISSING_SCHEMA: createError('FST_ERR_SCH_CONTENT_MISSING_SCHEMA', 'Schema is missing for the content type \'%s\'', 500),
   // Weft's own, where Fastify throws a plain Error or does not check
   WEFT_ERR_REPLY_SERIALIZER_NOT_FN: createError('WEFT_ERR_REPLY_SERIALIZER_NOT_FN', 'The reply serializer must be a function, got %s', 500, TypeError),
-  WEFT_ERR_NOT_FOUND_HANDLER_ALREADY_SET: createError('WEFT_ERR_NOT_FOUND_HANDLER_ALREADY_SET', 'Not found handler already set for Weft instance with prefix: \'%s\'', 500),
+  WEFT_ERR_NOT_FOUND_HANDLER_ALREADY_SET: createError('WEFT_ERR_NOT_FOUND_HANDLER_ALREADY_SET', 'Not found handler already set for Fastify instance with prefix: \'%s\'', 500),
   WEFT_ERR_ASYNC_VALIDATOR: createError('WEFT_ERR_ASYNC_VALIDATOR', 'Asynchronous validators are not supported (%s)', 500),
   // weft/observe
   WEFT_ERR_OBSERVE_OPTION: createError('WEFT_ERR_OBSERVE_OPTION', 'weft/observe: option "%s" must be %s, got %s', 500, TypeError),

@@ -4,7 +4,8 @@
 // that error answer, the request is answered directly (no hooks), or cut if its answer had started.
 import { codes } from '../errors.js'
 import { kSendCalled } from '../hooks/request-hook-runner.js'
-import { answerDirectly, handleError } from './error-handler.js'
+import { answerDirectly } from './error-handler.js'
+import { fail } from './reply-flow.js'
 import type { Reply } from './reply.js'
 import { kContext } from './request.js'
 import { inRequestContext } from './request-context.js'
@@ -51,7 +52,7 @@ function handlerTimedOut (reply: Reply, ms: number): void {
     answerDirectly(reply, err)
     return
   }
-  handleError(reply, err)
+  fail(reply, err)
   // the error answer runs onError, the error handler and onSend: guard it the same way
   if (!reply.sent && !reply.raw.destroyed) {
     (reply.raw as Reply['raw'] & { [kTimer]?: NodeJS.Timeout })[kTimer] = setTimeout(onAnswerTimeout, ms, reply, err)

@@ -10,6 +10,7 @@ import { handlerChannel, newHandlerTrace, traceError, type HandlerTrace } from '
 import { checkLogger, silentLogger, type Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
 import { handleError } from './error-handler.js'
+import { fail } from './reply-flow.js'
 import { watchRequest } from './handler-timeout.js'
 import { hookRun, kErrorHandler, kHeaders, newHookRun, sendLater, settleReply, type Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
@@ -28,7 +29,10 @@ interface CarriesReply { [kReply]?: Reply | undefined }
 /** The reply of the request a socket serves now, for its 'timeout' listener. */
 interface CarriesTimeoutReply { [kTimeoutReply]?: Reply | undefined }
 
-/** The steps a reply hands over to (error flow, not-found), passed to the app at construction. */
+/**
+ * The steps a reply hands over to, passed to the app at construction: the error flow (reached only
+ * through reply-flow's fail(), its one entry) and not-found.
+ */
 export const requestStages: RequestStages = {
   fail: handleError as RequestStages['fail'],
   notFound: callNotFound as RequestStages['notFound']
@@ -82,7 +86,7 @@ export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMes
   try {
     result = app.frameworkErrors!(error, request, reply)
   } catch (err) {
-    handleError(reply, err)
+    fail(reply, err)
     return
   }
   if (isThenable(result)) settleReply(reply, result)
@@ -152,7 +156,7 @@ function childLogger (app: WeftRuntime, context: RouteContext, id: string, req: 
 }
 
 const afterOnRequest: Continuation<Reply> = (run, err) => {
-  if (err !== null) handleError(run.reply, err)
+  if (err !== null) fail(run.reply, err)
   else preParsingStage(run.reply)
 }
 
@@ -168,7 +172,7 @@ function preParsingStage (reply: Reply): void {
 }
 
 const afterPreParsing: Continuation<Reply> = (run, err, payload) => {
-  if (err !== null) handleError(run.reply, err)
+  if (err !== null) fail(run.reply, err)
   else parseStage(run.reply, payload as Readable) // a preParsing hook's stream, as Fastify takes it
 }
 
@@ -189,7 +193,7 @@ function parseStage (reply: Reply, payload: Readable): void {
       // a parser failed: the client may still be sending the body, the connection ends after this answer
       // (a request refused on its headers alone keeps it, as in Fastify)
       if (refused !== true) reply[kHeaders].connection = 'close'
-      handleError(reply, err)
+      fail(reply, err)
     }
   })
 }
@@ -203,7 +207,7 @@ function preValidationStage (reply: Reply): void {
 }
 
 const afterPreValidation: Continuation<Reply> = (run, err) => {
-  if (err !== null) handleError(run.reply, err)
+  if (err !== null) fail(run.reply, err)
   else validationStage(run.reply)
 }
 
@@ -229,7 +233,7 @@ function validationStage (reply: Reply): void {
 function afterValidation (reply: Reply, err: Error | null): void {
   if (err !== null) {
     if (!reply[kContext].attachValidation) {
-      handleError(reply, err)
+      fail(reply, err)
       return
     }
     reply.request.validationError = err
@@ -256,7 +260,7 @@ const afterPreHandler: Continuation<Reply> = (run, err) => {
   const reply = run.reply
   if (err === null) handlerStage(reply)
   else if (handlerChannel.hasSubscribers && !reply[kContext].is404) tracedFailure(reply, err)
-  else handleError(reply, err)
+  else fail(reply, err)
 }
 
 /** A preHandler hook failed: Fastify traces it as the handler call (start, error, end). */
@@ -269,7 +273,7 @@ function tracedFailure (reply: Reply, err: unknown): void {
 function failTraced (reply: Reply, trace: HandlerTrace, err: unknown): void {
   try {
     traceError(reply, trace, err)
-    handleError(reply, err)
+    fail(reply, err)
   } finally {
     handlerChannel.end.publish(trace)
   }
@@ -298,7 +302,7 @@ function handlerStage (reply: Reply): void {
 /** A handler threw: after a send or a hijack this only warns (FST_ERR_REP_ALREADY_SENT), as Fastify does. */
 function handlerThrew (reply: Reply, err: unknown): void {
   if (reply[kSendCalled] || reply[kHijacked]) reply.send(err)
-  else handleError(reply, err)
+  else fail(reply, err)
 }
 
 /** What a handler returned: nothing or the reply (it sends later), a promise to settle, or the payload. */

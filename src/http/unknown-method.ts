@@ -3,7 +3,7 @@
 import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http'
 import { silentLogger } from '../app/logger.js'
 import { codes } from '../errors.js'
-import { handleError } from './error-handler.js'
+import { fail } from './reply-flow.js'
 import type { Reply } from './reply.js'
 import type { Request } from './request.js'
 import type { RouteContext } from './route-context.js'
@@ -31,5 +31,5 @@ function answer (app: WeftRuntime, context: RouteContext, req: IncomingMessage, 
   const reply: Reply = new context.Reply(res, request, log, context)
   if (app.requestLogging) app.logController.incomingRequest(request, reply)
   if (app.loggerEnabled) log.warn(`method ${req.method} is not routed by any tree: answered 404`)
-  handleError(reply, new codes.FST_ERR_NOT_FOUND())
+  fail(reply, new codes.FST_ERR_NOT_FOUND())
 }

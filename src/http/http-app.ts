@@ -9,6 +9,7 @@ import { codes } from '../errors.js'
 import { HttpMethods } from './http-methods.js'
 import { answerMissingHost, defaultClientErrorHandler, lacksRequiredHost, type ClientErrorHandler } from './client-errors.js'
 import { answerWhileClosing, TrackedSockets } from './closing.js'
+import { guardDispatch } from './dispatch-guard.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { initialConfig } from './initial-config.js'
 import { checkServerOptions } from './options-validation.js'
@@ -175,7 +176,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     this.router = new Router({ ...routerOptions, compile: options.routerOptions?.compile }) // compile: under routerOptions only, as Fastify
     this.stages = requestStages
     this.frameworkErrors = typeof options.frameworkErrors === 'function' ? options.frameworkErrors : null
-    const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res)
+    const handler = guardDispatch(this)
     this.server = this.#createServer(options, handler)
     this.forceCloseConnections = this.#forceCloseMode(options.forceCloseConnections)
     const clientErrorHandler = options.clientErrorHandler ?? defaultClientErrorHandler
@@ -197,7 +198,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
 
   /** One more server of the same kind serving this app (listen on 'localhost' binds one per address). */
   createBinding (): Server {
-    const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res)
+    const handler = guardDispatch(this)
     const options = this.options
     let server: Server
     let closeSessions: (() => void) | null = null

@@ -56,6 +56,22 @@ export function defaultClientErrorHandler (this: { log: Logger }, err: NodeJS.Er
   socket.destroy(err)
 }
 
+/**
+ * The server's 'clientError' listener: the handler (the option's, or the default) with `this` the
+ * root instance. One that throws has its error logged and the socket destroyed, instead of an
+ * uncaught exception from Node's listener (which kills Fastify's process).
+ */
+export function clientErrorListener<T> (app: { readonly log: Logger, instance (): T }, handler: (this: T, err: NodeJS.ErrnoException, socket: Duplex) => void): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (err, socket) => {
+    try {
+      handler.call(app.instance(), err, socket)
+    } catch (thrown) {
+      try { app.log.error({ err: thrown }, 'clientErrorHandler threw') } catch {}
+      socket.destroy()
+    }
+  }
+}
+
 /** An HTTP/1.1 request without Host (Weft asks Node not to answer it with a bare 400 itself). As with
  *  Node's requireHostHeader, an upgrade request (handed to `routing` by an 'upgrade' listener) is not checked. */
 export function lacksRequiredHost (req: IncomingMessage): boolean {

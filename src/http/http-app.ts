@@ -2,12 +2,13 @@
 // declarations. At boot it binds routes and not-found handlers; at close it stops accepting,
 // lets in-flight requests finish and closes idle keep-alive connections (or all of them).
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { AppLifecycle } from '../app/app-lifecycle.js'
 import type { ChildLoggerFactory, Logger } from '../app/logger.js'
 import type { PluginScope } from '../app/plugin-scope.js'
 import { codes } from '../errors.js'
 import { HttpMethods } from './http-methods.js'
-import { answerMissingHost, defaultClientErrorHandler, lacksRequiredHost, type ClientErrorHandler } from './client-errors.js'
+import { answerMissingHost, clientErrorListener, defaultClientErrorHandler, lacksRequiredHost, type ClientErrorHandler } from './client-errors.js'
 import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { guardDispatch } from './dispatch-guard.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
@@ -179,8 +180,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     const handler = guardDispatch(this)
     this.server = this.#createServer(options, handler)
     this.forceCloseConnections = this.#forceCloseMode(options.forceCloseConnections)
-    const clientErrorHandler = options.clientErrorHandler ?? defaultClientErrorHandler
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientErrorHandler.call(this.rootScope?.instance ?? this, err, socket) })
+    this.server.on('clientError', this.#clientErrorListener())
   }
 
   #createServer (options: WeftOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
@@ -196,6 +196,14 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     return server
   }
 
+  /** The 'clientError' listener of each server: the clientErrorHandler option (or Fastify's default), `this` the root instance. */
+  #clientErrorListener (): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+    const app = this
+    // the root instance (the app itself before its scope exists) has the `log` the default handler reads
+    const root = { get log () { return app.log }, instance: () => (app.rootScope?.instance ?? app) as { log: Logger } }
+    return clientErrorListener(root, this.options.clientErrorHandler ?? defaultClientErrorHandler)
+  }
+
   /** One more server of the same kind serving this app (listen on 'localhost' binds one per address). */
   createBinding (): Server {
     const handler = guardDispatch(this)
@@ -209,8 +217,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     } else {
       ({ server, closeSessions } = createWeftServer(options, handler))
     }
-    const clientErrorHandler = options.clientErrorHandler ?? defaultClientErrorHandler
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientErrorHandler.call(this.rootScope?.instance ?? this, err, socket) })
+    server.on('clientError', this.#clientErrorListener())
     // upgrades reach the listeners of app.server (websocket plugins listen there)
     server.on('upgrade', (...args: unknown[]) => { this.server.emit('upgrade', ...args) })
     this.bindings.push({ server, closeSessions })

@@ -1,7 +1,7 @@
 // User code that runs before the request lifecycle owns a request (genReqId, a constraint
-// strategy's deriveConstraint) and throws synchronously: over real sockets and HTTP/2 the client
-// gets a JSON 500, the error is logged, and the server keeps serving. Fastify's process crashes
-// there (an uncaught exception from the server's 'request' listener).
+// strategy's deriveConstraint) or a clientErrorHandler that throws: over real sockets and HTTP/2
+// the client gets a JSON 500 (or its socket closed), the error is logged, and the server keeps
+// serving. Fastify's process crashes there (an uncaught exception from the server's listener).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from 'node:http2'
@@ -97,4 +97,29 @@ test('over HTTP/2 too: the stream gets the 500, the session keeps serving', asyn
     assert.equal(JSON.parse(first.body).message, 'no id')
     assert.deepEqual(await get(), { status: 200, body: 'h2 ok' })
   })
+})
+
+test('a clientErrorHandler that throws: the socket is closed, the error logged, the server keeps serving', async (t) => {
+  const { connect: connectTcp } = await import('node:net')
+  const log = logSink()
+  const app = weft({ logger: { stream: log.stream }, clientErrorHandler () { throw new Error('handler broke') } })
+  t.after(() => app.close())
+  app.get('/', async () => 'ok')
+  await app.listen({ port: 0 })
+  const port = app.server.address().port
+  await noUncaught(async () => {
+    const closed = await new Promise((resolve) => {
+      const socket = connectTcp(port, '127.0.0.1', () => { socket.write('NOT HTTP AT ALL\r\n\r\n') })
+      let bytes = 0
+      socket.on('data', (d) => { bytes += d.length })
+      socket.on('error', () => {})
+      socket.on('close', () => resolve(bytes))
+    })
+    assert.equal(closed, 0) // nothing was answered: the handler threw before writing
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'ok')
+  })
+  const errors = log.lines.filter((l) => l.level === 50)
+  assert.equal(errors.length, 1)
+  assert.equal(errors[0].err.message, 'handler broke')
+  assert.equal(errors[0].msg, 'clientErrorHandler threw')
 })

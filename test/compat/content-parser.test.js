@@ -108,6 +108,17 @@ describe('the registry: add, has, remove (Fastify 5.12)', () => {
     assert.deepEqual(json, { status: 200, body: { a: 1 } })
   })
 
+  both('has() knows RegExps by source and flags and types by their normal form; has() and remove() of anything else throw', async (factory) => {
+    const app = factory()
+    app.addContentTypeParser(/^image\/.*/, tagged('images'))
+    app.addContentTypeParser('image/gif', tagged('gif'))
+    assert.deepEqual([/^image\/.*/, /^image\/.*/i, 'IMAGE/GIF ', 'image/png', '  text/plain  ', 'application/jsoff'].map((t) => app.hasContentTypeParser(t)),
+      [true, false, true, false, true, false])
+    const invalid = { code: 'FST_ERR_CTP_INVALID_TYPE', message: 'The content type should be a string or a RegExp' }
+    assert.deepEqual(thrown(() => app.hasContentTypeParser(123)), invalid)
+    assert.deepEqual(thrown(() => app.removeContentTypeParser(12)), invalid)
+  })
+
   both('a parser already present is named lowercased and trimmed', async (factory) => {
     const app = factory()
     app.addContentTypeParser('text/html', tagged('html'))

@@ -82,6 +82,8 @@ const KNOWN: Record<string, TypeSpec> = {
   // Weft's own: a request's context, re-entered where its lifecycle resumes from someone else's
   // (a body's end, a timeout): a scheduling step of the request, whose callbacks are the request's.
   WEFT_REQUEST_CONTEXT: spec(K_SCHED, F_SCHED, 0, 'request context'),
+  // Fastify's (and Weft's) body parse: made in the request's context, the parse and what follows it run in it.
+  'content-type-parser:run': spec(K_SCHED, F_SCHED, 0, 'body parse'),
 
   FSREQCALLBACK: spec(K_FS, F_ONESHOT | (fsJobs !== undefined ? F_MAY_BE_JOB : 0), bit(K_FS), 'fs'),
   FSREQPROMISE: spec(K_FS, F_ONESHOT | F_HANDLE_REQ, bit(K_FS), 'fs.promises'),

@@ -1,9 +1,10 @@
 // Reading one request body for a parseAs parser (within its limit, checked against Content-Length) or
-// handing a streaming parser the payload, then settling in the request's async context.
+// handing a streaming parser the payload, then settling in the parse's async resource (Fastify's
+// content-type-parser:run, made in the request's context).
 import type { Readable } from 'node:stream'
 import { codes } from '../errors.js'
 import { callWithDone, type SettleRules } from '../hooks/user-call.js'
-import { captureAsyncContext, type RequestAsyncContext } from './request-context.js'
+import { captureAsyncContext, kAsyncContext, parserAsyncContext, type ParserAsyncContext } from './request-context.js'
 import type { ParsableRequest, RegisteredParser } from './body-parser-types.js'
 
 /** A parser that rejects without a reason fails the request (500), as Fastify's does. */
@@ -17,8 +18,9 @@ export class BodyReader {
   readonly payload: Readable
   readonly parser: RegisteredParser
   readonly done: (err: Error | null) => void
-  /** The request's context: stream events and the parser's callback come from elsewhere; what follows the body runs in it. */
-  readonly context: RequestAsyncContext
+  /** The parse's resource, made in the request's context: stream events and the parser's callback come from
+   *  elsewhere; what follows the body runs in it. */
+  readonly context: ParserAsyncContext
   settled = false
   limit = 0
   expected = NaN
@@ -30,7 +32,7 @@ export class BodyReader {
     this.payload = payload
     this.parser = parser
     this.done = done
-    this.context = captureAsyncContext(request)
+    this.context = parserAsyncContext()
   }
 
   read (limit: number, expected: number): void {
@@ -115,6 +117,9 @@ export class BodyReader {
   }
 
   settle (err: unknown, body: unknown): void {
+    this.context.emitDestroy()
+    // a watcher armed before the body (timeouts, abort hooks) resumes from here on in the context the parse ran in
+    if (this.request[kAsyncContext] !== null) captureAsyncContext(this.request)
     if (err != null) {
       this.done(err as Error)
       return

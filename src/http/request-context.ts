@@ -1,12 +1,16 @@
 // The only node:async_hooks use in src/http: where the lifecycle resumes from someone else's async
 // context (body stream events, a parser's late callback, timers, socket events), it is put back
 // into the request's own, which AsyncLocalStorage users (and weft/observe) see. Made per request
-// only when such a resume can happen: a body is read, a timeout or abort watcher is armed, or the
-// handler returned before sending. Type WEFT_REQUEST_CONTEXT, destroyed when the request completes.
+// only when such a resume can happen: a timeout or abort watcher is armed, request.signal is read,
+// or the handler returned before sending. Type WEFT_REQUEST_CONTEXT, destroyed when the request
+// completes. A body parse has a resource of its own, as Fastify's: see parserAsyncContext.
 import { AsyncResource } from 'node:async_hooks'
 
 /** The async context a request runs in, captured where it was current. */
 export type RequestAsyncContext = AsyncResource
+
+/** The async resource a body parse settles in. */
+export type ParserAsyncContext = AsyncResource
 
 /** Set on the Request (null until captured). */
 export const kAsyncContext = Symbol('weft.asyncContext')
@@ -18,6 +22,13 @@ export function captureAsyncContext (request: HoldsAsyncContext): RequestAsyncCo
   const previous = request[kAsyncContext]
   if (previous != null) previous.emitDestroy()
   return (request[kAsyncContext] = new AsyncResource('WEFT_REQUEST_CONTEXT'))
+}
+
+/** The resource a body parse settles in, made in the request's context when a parser is chosen (Fastify's type,
+ *  `content-type-parser:run`): the body's stream events and the parser's answer run in it, and so does the lifecycle
+ *  after the parse (the handler included), as Fastify runs them. Its destroy is emitted when the parser answers. */
+export function parserAsyncContext (): ParserAsyncContext {
+  return new AsyncResource('content-type-parser:run')
 }
 
 /** The request is over: its captured context (if any) is destroyed now rather than at garbage collection. */

@@ -181,8 +181,8 @@ function parseStage (reply: Reply, payload: Readable): void {
   if (observer !== null) observer.stage(reply, Stage.parsing)
   const method = reply.request.raw.method!
   const context = reply[kContext]
-  // only the methods with a body (POST, PUT, PATCH, DELETE, OPTIONS, QUERY and addHttpMethod's) are parsed
-  if (method === 'GET' || method === 'HEAD' || !context.app.methods.bodywith.has(method)) {
+  // only the methods with a body (POST, PUT, PATCH, DELETE, OPTIONS, QUERY and addHttpMethod's, GET included) are parsed
+  if (!context.app.methods.bodywith.has(method)) {
     preValidationStage(reply)
     return
   }

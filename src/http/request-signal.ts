@@ -1,7 +1,7 @@
 // request.signal: an AbortSignal made on first read (no AbortController per request otherwise)
 // that aborts when the client goes away before the response finished, or at handlerTimeout.
 import type { ServerResponse } from 'node:http'
-import { inRequestContext, type HoldsAsyncContext } from './request-context.js'
+import { captureAsyncContext, inRequestContext, kAsyncContext, type HoldsAsyncContext } from './request-context.js'
 
 export const kResponse = Symbol('weft.response')
 const kController = Symbol('weft.signalController')
@@ -26,7 +26,8 @@ export function requestSignal (request: object): AbortSignal {
   const res = holder[kResponse]
   if (res !== undefined && !res.writableEnded && !res.destroyed) {
     const signalController = controller
-    // abort listeners run in the request's context, not the socket's
+    // abort listeners run in the request's context (the one it is read in, unless one was captured), not the socket's
+    if ((request as HoldsAsyncContext)[kAsyncContext] === null) captureAsyncContext(request as HoldsAsyncContext)
     res.once('close', () => { if (!res.writableEnded) inRequestContext(request as HoldsAsyncContext, abort, signalController, undefined) })
   }
   return controller.signal

@@ -3,6 +3,7 @@
 // FSTSEC001 warning, body limits (route, parser, not-found) over real sockets, querystringParser.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
+import { AsyncLocalStorage, AsyncResource, createHook, executionAsyncId } from 'node:async_hooks'
 import { both, request, turns } from './harness.js'
 
 /**
@@ -107,6 +108,17 @@ describe('the registry: add, has, remove (Fastify 5.12)', () => {
     assert.deepEqual(json, { status: 200, body: { a: 1 } })
   })
 
+  both('has() knows RegExps by source and flags and types by their normal form; has() and remove() of anything else throw', async (factory) => {
+    const app = factory()
+    app.addContentTypeParser(/^image\/.*/, tagged('images'))
+    app.addContentTypeParser('image/gif', tagged('gif'))
+    assert.deepEqual([/^image\/.*/, /^image\/.*/i, 'IMAGE/GIF ', 'image/png', '  text/plain  ', 'application/jsoff'].map((t) => app.hasContentTypeParser(t)),
+      [true, false, true, false, true, false])
+    const invalid = { code: 'FST_ERR_CTP_INVALID_TYPE', message: 'The content type should be a string or a RegExp' }
+    assert.deepEqual(thrown(() => app.hasContentTypeParser(123)), invalid)
+    assert.deepEqual(thrown(() => app.removeContentTypeParser(12)), invalid)
+  })
+
   both('a parser already present is named lowercased and trimmed', async (factory) => {
     const app = factory()
     app.addContentTypeParser('text/html', tagged('html'))
@@ -146,6 +158,69 @@ describe('the registry: add, has, remove (Fastify 5.12)', () => {
     assert.deepEqual(seen.map(([name]) => name), ['FastifySecurity', 'FastifySecurity'])
     assert.match(seen[0][1], /^You are using \/text\\\/plain\/ Content-Type /)
     assert.match(seen[1][1], /^You are using \/text\\\/csv\/ Content-Type /)
+  })
+})
+
+describe("a parser's async resource (Fastify 5.12: content-type-parser:run)", () => {
+  /** Records the ids of the resources of type content-type-parser:run made and destroyed while `fn` runs. */
+  async function parserResources (fn) {
+    const made = new Set()
+    const destroyed = new Set()
+    const hook = createHook({
+      init (id, type) { if (type === 'content-type-parser:run') made.add(id) },
+      destroy (id) { if (made.has(id)) destroyed.add(id) }
+    }).enable()
+    try {
+      await fn(made)
+      await turns(2)
+    } finally {
+      hook.disable()
+    }
+    return { made, destroyed }
+  }
+
+  both("a parser answering from another async context: the handler and the error handler run in one, with the request's AsyncLocalStorage", async (factory) => {
+    const storage = new AsyncLocalStorage()
+    const elsewhere = new AsyncResource('elsewhere')
+    const { made, destroyed } = await parserResources(async (made) => {
+      const app = factory()
+      app.addHook('onRequest', (request, reply, done) => { storage.run(request.headers['x-id'], done) })
+      app.addContentTypeParser('text/custom', { parseAs: 'string' }, (request, body, done) => {
+        elsewhere.runInAsyncScope(() => setImmediate(() => body === 'fail' ? done(new Error('no')) : done(null, body)))
+      })
+      const where = () => ({ id: storage.getStore(), inParserResource: made.has(executionAsyncId()) })
+      app.setErrorHandler((error, request, reply) => { reply.code(400).send({ error: error.message, ...where() }) })
+      app.post('/', (request) => ({ body: request.body, ...where() }))
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const answers = await Promise.all(['a', 'fail'].map((id) => send(app, { headers: { 'content-type': 'text/custom', 'x-id': id }, body: id })))
+      assert.deepEqual(answers, [
+        { status: 200, body: { body: 'a', id: 'a', inParserResource: true } },
+        { status: 400, body: { error: 'no', id: 'fail', inParserResource: true } }
+      ])
+    })
+    elsewhere.emitDestroy()
+    assert.equal(made.size, 2)
+    assert.deepEqual(destroyed, made)
+  })
+
+  both('a stream parser, an async parser and the default JSON parser each have one too; a request without a body none', async (factory) => {
+    const { made, destroyed } = await parserResources(async (made) => {
+      const app = factory()
+      app.addContentTypeParser('text/stream', (request, payload, done) => {
+        let text = ''
+        payload.on('data', (chunk) => { text += chunk })
+        payload.on('end', () => done(null, text))
+      })
+      app.addContentTypeParser('text/async', { parseAs: 'string' }, async (request, body) => body)
+      app.post('/', (request) => ({ body: request.body, inParserResource: made.has(executionAsyncId()) }))
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      for (const [type, body, parsed] of [['text/stream', 's', 's'], ['text/async', 'a', 'a'], ['application/json', '"j"', 'j']]) {
+        assert.deepEqual(await send(app, { headers: { 'content-type': type }, body }), { status: 200, body: { body: parsed, inParserResource: true } })
+      }
+      assert.deepEqual(await send(app, {}), { status: 200, body: { inParserResource: false } })
+    })
+    assert.equal(made.size, 3)
+    assert.deepEqual(destroyed, made)
   })
 })
 

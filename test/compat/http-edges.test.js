@@ -177,6 +177,25 @@ describe('supported methods and addHttpMethod()', () => {
     }
   })
 
+  both('addHttpMethod() can give GET and HEAD a body: it is parsed, and a body schema is then allowed', async (factory) => {
+    const app = factory()
+    app.addHttpMethod('GET', { hasBody: true, overrideExisting: true })
+    app.addHttpMethod('HEAD', { hasBody: true, overrideExisting: true })
+    app.route({ method: 'GET', url: '/g', exposeHeadRoute: false, schema: { body: { type: 'object', required: ['a'] } }, handler: async (request) => request.body })
+    app.route({ method: 'HEAD', url: '/h', handler: async (request, reply) => { reply.header('x-body', JSON.stringify(request.body)).send() } })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = app.server.address().port
+    let res = await exchange(port, ['GET /g HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 7'], '{"a":1}')
+    assert.deepEqual([res.status, JSON.parse(res.body)], [200, { a: 1 }])
+    res = await exchange(port, ['GET /g HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 5'], '{"b"}')
+    assert.deepEqual([res.status, codeOf(res.body)], [400, 'FST_ERR_CTP_INVALID_JSON_BODY'])
+    res = await exchange(port, ['GET /g HTTP/1.1', 'Host: x'])
+    assert.deepEqual([res.status, codeOf(res.body)], [400, 'FST_ERR_VALIDATION'])
+    res = await exchange(port, ['HEAD /h HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 7'], '{"h":2}')
+    assert.equal(res.status, 200)
+    assert.match(res.raw, /\r\nx-body: \{"h":2\}\r\n/)
+  })
+
   both('all() takes the supported methods: QUERY is routed, PROPFIND is not', async (factory) => {
     const app = factory()
     app.all('/any', async (request) => ({ method: request.method }))

@@ -243,6 +243,23 @@ describe('HTTP/2 cleartext (http2: true)', () => {
       await within(app.close(), 'close() with an open h2 session', 2000)
       assert.deepEqual(await within(ended, 'the client session to close'), { goaway: true })
     })
+
+    // on Node 20/22 Fastify answers such a request 503 (or serves it with return503OnClosing: false),
+    // Weft refuses it there too (test/http/http2.test.js)
+    h2both('a request sent as close() starts is refused, with return503OnClosing or without (Node 24+)', async (factory) => {
+      for (const return503OnClosing of [true, false]) {
+        const app = factory({ http2: true, return503OnClosing })
+        app.get('/', async () => 'ok')
+        const address = await app.listen({ port: 0, host: '127.0.0.1' })
+        const session = await connect(address)
+        const ended = sessionEnd(session)
+        const refused = request(session, { ':path': '/' }).then(() => null, (err) => err.message)
+        const closing = app.close()
+        assert.match(await refused, /NGHTTP2_REFUSED_STREAM/, String(return503OnClosing))
+        await within(closing, 'close()')
+        assert.deepEqual(await within(ended, 'the client session to close'), { goaway: true })
+      }
+    })
   }
 })
 

@@ -352,4 +352,32 @@ for (const { name: fw, factory } of weftFrameworks) {
     assert.equal(stages.get('gone').handler, 'gone')
     assert.equal(stages.get('gone').onRequestAbort, 'gone')
   })
+
+  for (const method of ['GET', 'POST']) {
+    test(`${fw}: request.signal's abort listeners run in the request's context when the client goes away (${method}, no timeouts)`, async (t) => {
+      const aborted = new Map()
+      const { port, stages } = await watchedApp(t, factory, {}, (app, record) => {
+        app.route({
+          method,
+          url: '/x',
+          handler: async (req) => {
+            record(req, 'handler')
+            req.signal.addEventListener('abort', () => { record(req, 'signal'); aborted.get(req.headers['x-tag'])() })
+            await pause(2000)
+            return 'late'
+          }
+        })
+      })
+      for (const tag of ['a', 'b']) {
+        const done = new Promise((resolve) => aborted.set(tag, resolve))
+        const req = http.request({ host: '127.0.0.1', port, method, path: '/x', headers: { 'x-tag': tag, ...(method === 'POST' ? json : {}) } })
+        req.on('error', () => {})
+        req.end(method === 'POST' ? '{"a":1}' : undefined)
+        await within(new Promise((resolve) => { const check = () => stages.get(tag)?.handler ? resolve() : setTimeout(check, 5); check() }), `handler of ${tag}`, 5000)
+        req.destroy()
+        await within(done, `abort of ${tag}`, 5000)
+        assert.deepEqual(stages.get(tag), { handler: tag, signal: tag })
+      }
+    })
+  }
 }

@@ -88,6 +88,22 @@ for (const secure of [false, true]) {
   })
 }
 
+for (const return503OnClosing of [true, false]) {
+  test(`h2c: a request sent as close() starts is refused (REFUSED_STREAM), return503OnClosing ${return503OnClosing}, on every Node`, async (t) => {
+    // Fastify on Node 20/22 answers it 503 (or serves it); on Node 24+ it refuses it as here (test/compat/http2.test.js)
+    const app = weft({ http2: true, return503OnClosing })
+    t.after(() => app.close())
+    app.get('/', async () => 'ok')
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const { session, closed } = await connect(t, address)
+    const refused = request(session, '/').then(() => null, (err) => err.message)
+    const closing = app.close()
+    assert.match(await within(refused, 'the refused request'), /NGHTTP2_REFUSED_STREAM/)
+    await within(closing, 'close()')
+    assert.deepEqual(await within(closed, 'the client session to close'), { goaway: true })
+  })
+}
+
 test('allowHTTP1: an idle HTTP/1.1 keep-alive connection is closed after keepAliveTimeout', async (t) => {
   const app = weft({ http2: true, https: { key, cert, allowHTTP1: true }, keepAliveTimeout: 300 })
   t.after(() => app.close())

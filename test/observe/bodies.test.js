@@ -104,8 +104,8 @@ test('tracing: a fetch from the handler of a POST with a JSON body carries the r
   await app.close() // exports its spans while the collector still listens
 })
 
-// The AsyncResource that carries a body-reading request's context (type WEFT_REQUEST_CONTEXT, made
-// in src/http/request-context.ts) is not work of the request: it should fold like a scheduling
+// The AsyncResource a body parse settles in (type content-type-parser:run, as Fastify's, made in
+// src/http/request-context.ts) is not work of the request: it should fold like a scheduling
 // step (src/async/resource-types.ts), never an operation of its own.
 test('resources and promises: a POST with a body reports the same operations as the same work without one', async (t) => {
   for (const detail of ['resources', 'promises']) {

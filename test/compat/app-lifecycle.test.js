@@ -2,8 +2,11 @@
 // ready() and after(), onListen, plugin errors, names, hasPlugin, decorators, close and inject.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import fp from 'fastify-plugin'
 import { both, inject, logLines, turns, within } from './harness.js'
+
+const fastifyPackage = createRequire(import.meta.url)('fastify/package.json')
 
 describe('request hooks run in source order across plugins', () => {
   both('addHook(A); register(fp(adds B)); addHook(C) runs A, B, C', async (factory) => {
@@ -137,6 +140,71 @@ describe('plugin errors reach the caller unchanged', () => {
       assert.match(e.message, /^fastify-plugin: old - expected '4\.x' fastify version, '5\.\d+\.\d+' is installed$/)
       return true
     })
+  })
+
+  both('instance.version is the Fastify API version (5.12.8)', async (factory) => {
+    const app = factory()
+    assert.equal(app.version, fastifyPackage.version)
+  })
+
+  /** Registers a plain plugin per `fastify` range on an app whose `version` is redefined; resolves what ready() gave. */
+  async function loadWithVersion (factory, version, ranges) {
+    const app = factory()
+    Object.defineProperty(app, 'version', { value: version })
+    const loaded = []
+    for (const range of ranges) {
+      const plugin = (instance, opts, done) => { loaded.push(range); done() }
+      plugin[Symbol.for('plugin-meta')] = { name: `wants ${range}`, fastify: range }
+      app.register(plugin)
+    }
+    try {
+      await within(app.ready(), 'ready()')
+      return { loaded }
+    } catch (err) {
+      return { loaded, err: { name: err.name, code: err.code, message: err.message } }
+    }
+  }
+
+  both('a release candidate instance loads plugins for the release before it (rc, pre, alpha)', async (factory) => {
+    assert.deepEqual(await loadWithVersion(factory, '99.0.0-rc.1', ['^98.1.0', '98.x', '99.x', '^99.0.0-rc.0']),
+      { loaded: ['^98.1.0', '98.x', '99.x', '^99.0.0-rc.0'] })
+    assert.deepEqual(await loadWithVersion(factory, '99.0.0-pre.1', ['^98.x']), { loaded: ['^98.x'] })
+    assert.deepEqual(await loadWithVersion(factory, '99.0.0-alpha.3', ['>=97 <98', '5.x']), { loaded: ['>=97 <98', '5.x'] })
+  })
+
+  both('a release candidate refuses a range above it, naming its own version', async (factory) => {
+    assert.deepEqual(await loadWithVersion(factory, '99.0.0-rc.1', ['98.x', '^100.0.0']), {
+      loaded: ['98.x'],
+      err: { name: 'FastifyError', code: 'FST_ERR_PLUGIN_VERSION_MISMATCH', message: "fastify-plugin: wants ^100.0.0 - expected '^100.0.0' fastify version, '99.0.0-rc.1' is installed" }
+    })
+  })
+
+  both('a release candidate and a range naming no version: a TypeError', async (factory) => {
+    const { err } = await loadWithVersion(factory, '99.0.0-rc.1', ['latest'])
+    assert.equal(err.name, 'TypeError')
+    assert.equal(err.message, 'Invalid version. Must be a string. Got type "object".')
+  })
+
+  both('any other version is checked as semver checks it (a prerelease only where the range names one)', async (factory) => {
+    assert.deepEqual(await loadWithVersion(factory, '6.0.0', ['6.x', '>=5 <7', '~6.0']), { loaded: ['6.x', '>=5 <7', '~6.0'] })
+    assert.deepEqual((await loadWithVersion(factory, '6.0.0', ['5.x'])).err.message,
+      "fastify-plugin: wants 5.x - expected '5.x' fastify version, '6.0.0' is installed")
+    assert.deepEqual(await loadWithVersion(factory, '6.1.0-beta.2', ['>=6.1.0-beta.1 <7', '']), { loaded: ['>=6.1.0-beta.1 <7', ''] })
+    assert.equal((await loadWithVersion(factory, '6.1.0-beta.2', ['6.x'])).err.code, 'FST_ERR_PLUGIN_VERSION_MISMATCH')
+  })
+
+  both("a plugin's child instance is checked against the version it inherits", async (factory) => {
+    const app = factory()
+    Object.defineProperty(app, 'version', { value: '7.0.0' })
+    const seen = []
+    app.register(async (child) => {
+      seen.push(child.version)
+      const inner = async () => { seen.push('inner loaded') }
+      inner[Symbol.for('plugin-meta')] = { name: 'inner', fastify: '7.x' }
+      child.register(inner)
+    })
+    await within(app.ready(), 'ready()')
+    assert.deepEqual(seen, ['7.0.0', 'inner loaded'])
   })
 
   both('plugin-meta decorators missing: FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', async (factory) => {

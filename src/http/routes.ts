@@ -191,7 +191,7 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
   }
   context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || watch
   context.Request = scope.Request
-  context.genReqId = scope.genReqId
+  context.genReqId = scope.idGenerator()
   context.Reply = scope.Reply
   context.contentTypeParser = scope.contentTypeParser
   context.replySerializer = scope.replySerializer

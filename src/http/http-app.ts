@@ -136,6 +136,8 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
+    // Fastify sets its default not-found handler through its plugin loader first: printPlugins() shows that step
+    this.loader.mark()
     this.options = options
     // Fastify's check of its documented options (types, coercion, defaults): the copy feeds initialConfig
     this.#checkedOptions = checkServerOptions(options)

@@ -39,6 +39,8 @@ export interface RouteHost {
   readonly started: boolean
   /** Boot-time figures (onRoute calls and their time). */
   readonly startup: { now (): number, onRoute (startMs: number): void }
+  /** The plugin loader, which shows a route's binding step in printPlugins(). */
+  readonly loader: { mark (): void }
 }
 
 export function route (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>): void {
@@ -145,6 +147,8 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
     host.declarations.push({ scope, instance, options, context, autoHead, paths })
   }
   if (methods.length === 0) for (const p of paths) host.router.checkPath(p)
+  // Fastify binds each path it adds through its plugin loader: printPlugins() shows each step
+  for (let i = 0; i < paths.length; i++) host.loader.mark()
   // Fastify then declares the second path with the same options object, set to it: what an onRoute
   // hook kept (@fastify/swagger keeps them) ends with the url '/p/'
   if (extra !== null) {

@@ -268,6 +268,8 @@ export class HttpInstance extends PluginHost<HttpScope, HttpApp> {
     const scope = this[kScope]
     if (typeof handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER('*', scope.prefix + '*')
     declareNotFound(scope, handler, opts ?? {})
+    // a step of Fastify's plugin loader, which printPlugins() shows
+    this[kApp].loader.mark()
     return this
   }
 

@@ -227,6 +227,61 @@ describe('plugin errors reach the caller unchanged', () => {
   })
 })
 
+describe('printPlugins()', () => {
+  /** The tree with each load time replaced by `N` (the times differ run to run). */
+  const shape = (tree) => tree.replace(/ \d+ ms$/gm, ' N ms')
+
+  both('each node with its load time in ms; after() callbacks, hooks, routes and not-found handlers as `bound _after` steps', async (factory) => {
+    const app = factory()
+    app.register(async function api (instance) {
+      instance.register(async function users () { await new Promise((resolve) => setTimeout(resolve, 20)) })
+      instance.get('/orders', async () => [])
+      instance.setNotFoundHandler((request, reply) => reply.code(404).send())
+    }, { prefix: '/api' })
+    app.after(() => { app.register(async function fromAfter () {}) })
+    app.addHook('onRequest', async () => {})
+    app.register(fp(async function shared () {}, { name: 'shared-meta' }))
+    assert.equal(app.printPlugins(), 'root -1 ms\n')
+    await within(app.ready(), 'ready()')
+    const tree = app.printPlugins()
+    assert.equal(shape(tree), [
+      'root N ms',
+      '├── bound _after N ms',
+      '├─┬ api N ms',
+      '│ ├── users N ms',
+      '│ ├── bound _after N ms',
+      '│ ├── bound _after N ms',
+      '│ └── bound _after N ms',
+      '├─┬ bound _after N ms',
+      '│ └── fromAfter N ms',
+      '├── bound _after N ms',
+      '└── shared-meta N ms',
+      ''
+    ].join('\n'))
+    const ms = (name) => Number(new RegExp(`${name} (\\d+) ms`).exec(tree)[1])
+    assert.ok(ms('users') >= 15 && ms('api') >= ms('users') && ms('root') >= ms('api'), tree)
+  })
+
+  both('a failed plugin skips the plugins after it until an after() takes its error; awaiting registrations is a step too', async (factory) => {
+    const app = factory()
+    app.register(async function fails () { throw new Error('boom') })
+    app.register(async function skipped () {})
+    app.after((err) => { assert.equal(err.message, 'boom') })
+    app.register(async function loads (instance) { await instance.register(async function inner () {}) })
+    await within(app.ready(), 'ready()')
+    assert.equal(shape(app.printPlugins()), [
+      'root N ms',
+      '├── bound _after N ms',
+      '├── fails N ms',
+      '├── bound _after N ms',
+      '└─┬ loads N ms',
+      '  ├── inner N ms',
+      '  └── bound _after N ms',
+      ''
+    ].join('\n'))
+  })
+})
+
 describe('plugin names and hasPlugin', () => {
   both('pluginName: root, named, anonymous (source preview) and skip-override chains', async (factory) => {
     const app = factory()

@@ -237,8 +237,7 @@ function enterPlugin (self: PluginHost, fn: any, opts: unknown): PluginHost {
 /** Loads what is registered so far; a failure stays pending, so catching it does not make the app bootable. */
 function loadedSoFar (self: PluginHost): Promise<void> {
   const loader = self[kApp].loader
-  // Fastify waits through a step of its loader, which printPlugins() shows
-  if (!self[kApp].state.started) loader.mark()
+  if (!self[kApp].state.started) return loader.registeredSoFar()
   return loader.loadPending().then(() => {
     const err = loader.pendingError
     if (err !== null) throw err

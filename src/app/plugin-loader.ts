@@ -1,7 +1,9 @@
 // Loads plugins in order: each plugin's body runs, then the plugins it registered, depth-first,
 // before its next sibling. Registrations go to the plugin currently loading; after() callbacks
-// (and queued hook insertions) run once everything queued before them has loaded; callbacks
-// that ready() queued from inside plugins run once every plugin has loaded. Progress needs
+// (and queued hook insertions) run once everything queued before them has loaded, and what they
+// register loads right after them; awaiting registrations is such a step too (what is registered
+// right after the wait loads at once); callbacks that ready() queued from inside plugins run once
+// every plugin has loaded. The tree it keeps is what printPlugins() shows. Progress needs
 // only promises and process.nextTick: timers are used for timeouts alone, so booting works under
 // mock timers.
 import { codes } from '../errors.js'
@@ -26,11 +28,13 @@ export type QueuedCallback = (err: unknown) => Promise<unknown> | unknown
 export interface AfterEntry {
   kind: 'after'
   run: QueuedCallback
+  /** A wait for registrations (not a callback): the loading error stays pending while it runs. */
+  keepsError?: boolean
 }
 
 /**
- * A step Fastify takes through its loader with nothing to load (binding a route, a not-found
- * handler, waiting for what is registered so far): shown by printPlugins() as it shows them.
+ * A step Fastify takes through its loader with nothing to load (binding a route's path, setting
+ * a not-found handler): printPlugins() shows it as Fastify shows them.
  */
 interface MarkEntry {
   kind: 'mark'
@@ -62,6 +66,8 @@ export class PluginNode {
   /** When it started loading and when it and its children had loaded (Date.now(): whole ms, as printPlugins() shows them). */
   readonly startedAt = Date.now()
   loadedAt: number | null = null
+  /** Its queue being loaded (see PluginLoader's drain), else null. */
+  draining: Promise<void> | null = null
   constructor (name: string, parent: PluginNode | null, hidden = false) {
     this.name = name
     this.parent = parent
@@ -91,6 +97,27 @@ export class PluginLoader {
 
   enqueue (entry: PluginEntry | AfterEntry): void {
     this.current.queue.push(entry)
+  }
+
+  /**
+   * Loads what is registered so far where registrations go now, then settles with its error (which
+   * stays pending: a caught failure still fails ready()). Fastify waits through a step of its loader:
+   * what is registered right after the wait (before the next tick) joins that step and loads at once.
+   */
+  registeredSoFar (): Promise<void> {
+    const settled = new Deferred()
+    this.current.queue.push({
+      kind: 'after',
+      keepsError: true,
+      run: async (err) => {
+        if (err !== null) settled.reject(err)
+        else settled.resolve()
+        await nextTick()
+        return err
+      }
+    })
+    this.loadPending().catch(ignore)
+    return settled.promise
   }
 
   /** Queues a mark where the next registration would go (see MarkEntry). */
@@ -137,7 +164,17 @@ export class PluginLoader {
     return err
   }
 
-  async #drain (node: PluginNode): Promise<void> {
+  /** Loads a node's queue; a node being loaded already is loaded again once that ends (never two at once). */
+  #drain (node: PluginNode): Promise<void> {
+    if (node.draining !== null) return node.draining.then(() => this.#drain(node))
+    const draining: Promise<void> = this.#drainQueue(node).finally(() => {
+      if (node.draining === draining) node.draining = null
+    })
+    node.draining = draining
+    return draining
+  }
+
+  async #drainQueue (node: PluginNode): Promise<void> {
     while (node.queue.length > 0) {
       const entry = node.queue.shift()!
       if (entry.kind === 'mark') {
@@ -146,15 +183,16 @@ export class PluginLoader {
       }
       if (entry.kind === 'after') {
         const err = this.pendingError
-        this.pendingError = null
-        // what the callback registers loads right after it, before the entries queued behind it
+        if (entry.keepsError !== true) this.pendingError = null
+        // what the callback registers loads right after it, before the entries queued behind it, under
+        // the error it ends with (a plugin registered behind an unhandled error is skipped)
         const holder = new PluginNode(afterEntryName, node, true)
         const previous = this.current
         this.current = holder
         try {
           const carried = await entry.run(err)
-          await this.#drain(holder)
           if (this.pendingError === null) this.pendingError = carried
+          await this.#drain(holder)
         } catch (e) {
           this.pendingError = e
         } finally {

@@ -308,6 +308,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     if (this.#notFoundContexts === null) return
     for (const d of this.declarations) d.context.genReqId = d.scope.idGenerator()
     for (const { context, scope } of this.#notFoundContexts) context.genReqId = scope.idGenerator()
+    if (this.#rootContext !== null) this.#rootContext.genReqId = this.rootScope.idGenerator()
   }
 
   /** The route of requests the router refused: the root's classes and error handler, no hooks. */
@@ -319,6 +320,8 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     context.errorHandler = root.errorHandler
     context.contentTypeParser = root.contentTypeParser
     context.replySerializer = root.replySerializer
+    // the root's setGenReqId() generator names framework errors' requests, as Fastify's root instance does
+    context.genReqId = root.idGenerator()
     context.routeOptions = unroutedOptions(context)
     return context
   }

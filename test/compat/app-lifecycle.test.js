@@ -227,6 +227,61 @@ describe('plugin errors reach the caller unchanged', () => {
   })
 })
 
+describe('awaiting registrations', () => {
+  both('what is registered right after `await after()` (root or plugin body) loads at once, under the wait in printPlugins()', async (factory) => {
+    const app = factory()
+    const log = []
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 20))
+    app.register(async function one () { log.push('one') })
+    await app.after()
+    app.register(async function two () { log.push('two') })
+    await pause()
+    log.push('paused')
+    app.register(async function outer (instance) {
+      await instance.after()
+      instance.register(async function inner () { log.push('inner') })
+      await pause()
+      log.push('outer body done')
+    })
+    await within(app.ready(), 'ready()')
+    assert.deepEqual(log, ['one', 'two', 'paused', 'inner', 'outer body done'])
+    assert.equal(app.printPlugins().replace(/ \d+ ms$/gm, ''), [
+      'root',
+      '├── bound _after',
+      '├── one',
+      '├─┬ bound _after',
+      '│ └── two',
+      '└─┬ outer',
+      '  └─┬ bound _after',
+      '    └── inner',
+      ''
+    ].join('\n'))
+  })
+
+  both('a failure caught by `await register()` skips what is registered right after, and the next wait rejects with it', async (factory) => {
+    const app = factory()
+    const ran = []
+    const kaboom = new Error('kaboom')
+    await assert.rejects(async () => { await app.register(async () => { throw kaboom }) }, kaboom)
+    app.register(async function skipped () { ran.push('skipped') })
+    await assert.rejects(app.after(), kaboom)
+    app.register(async function alsoSkipped () { ran.push('alsoSkipped') })
+    await assert.rejects(within(app.ready(), 'ready()'), kaboom)
+    assert.deepEqual(ran, [])
+  })
+
+  both('an after() callback ending with an error skips what it registered', async (factory) => {
+    const app = factory()
+    const ran = []
+    app.after((err, done) => {
+      app.register(async function inside () { ran.push('inside') })
+      done(err ?? new Error('from after'))
+    })
+    await assert.rejects(within(app.ready(), 'ready()'), { message: 'from after' })
+    assert.deepEqual(ran, [])
+  })
+})
+
 describe('printPlugins()', () => {
   /** The tree with each load time replaced by `N` (the times differ run to run). */
   const shape = (tree) => tree.replace(/ \d+ ms$/gm, ' N ms')

@@ -224,6 +224,14 @@ describe('request ids', () => {
     assert.deepEqual(ids, ['late-/root', 'late-/same', 'late-/missing'])
   })
 
+  both("the root's setGenReqId names the request frameworkErrors gets (a url that does not decode)", async (factory) => {
+    const app = factory({ frameworkErrors: (error, request, reply) => reply.code(400).send({ id: request.id, code: error.code }) })
+    app.setGenReqId(() => 'root-made')
+    app.get('/:param', (request) => request.params.param)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.deepEqual(await get(app, '/%E0%A4%A'), [400, { id: 'root-made', code: 'FST_ERR_BAD_URL' }])
+  })
+
   both("a scope's setGenReqId reaches the child scopes made before it, unless they set their own", async (factory) => {
     const app = factory()
     app.register(async (child) => {

@@ -132,6 +132,19 @@ describe('plugin errors reach the caller unchanged', () => {
     assert.equal(ran, false)
   })
 
+  both('an async plugin that declares done is named by its plugin-meta name, else its variable', async (factory) => {
+    const app = factory()
+    app.register(fp(async (instance, opts, done) => { done() }, { name: 'error-plugin' }))
+    await assert.rejects(within(app.ready(), 'ready()'), {
+      code: 'FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER',
+      message: 'The error-plugin plugin being registered mixes async and callback styles. Async plugin should not mix async and callback style.'
+    })
+    const other = factory()
+    const anonymousPlugin = async (instance, opts, done) => { done() }
+    other.register(anonymousPlugin)
+    await assert.rejects(within(other.ready(), 'ready()'), { message: /^The anonymousPlugin plugin being registered/ })
+  })
+
   both('plugin-meta fastify range is checked: FST_ERR_PLUGIN_VERSION_MISMATCH', async (factory) => {
     const app = factory()
     app.register(fp(async () => {}, { fastify: '4.x', name: 'old' }))

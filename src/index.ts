@@ -2,7 +2,7 @@
 import { createLogger } from './app/logger.js'
 import { kApp, kScope } from './app/symbols.js'
 import { codes, createError } from './errors.js'
-import { version } from './app/plugin-host.js'
+import { weftVersion } from './app/plugin-host.js'
 import { initializationChannel } from './http/diagnostics.js'
 import { HttpApp, type WeftOptions } from './http/http-app.js'
 import { LogController } from './http/log-controller.js'
@@ -42,7 +42,7 @@ weft.default = weft
 weft.weft = weft
 weft.fastify = weft
 weft.createError = createError
-weft.version = version
+weft.weftVersion = weftVersion
 weft.LogController = LogController
 
 export default weft
@@ -52,4 +52,5 @@ export type { WeftOptions } from './http/http-app.js'
 export type * from './types/public.js'
 export type { ListenOptions } from './http/listen.js'
 export type { WeftError, WeftErrorConstructor } from './errors.js'
-export { version }
+/** Weft's own version; an instance's `version` is the Fastify API version Weft implements. */
+export { weftVersion }

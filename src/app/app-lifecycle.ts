@@ -45,7 +45,7 @@ export abstract class AppLifecycle<S extends PluginScope = PluginScope> {
   /** Makes the scope a plugin runs in (the HTTP layer's kind). */
   abstract createScope (instance: unknown, parent: S | null, pluginName: string, prefix: string): S
 
-  /** Loads every plugin, then runs the callbacks ready() queued from plugin instances. */
+  /** Loads every plugin, prepares what the app serves, then runs the callbacks ready() queued from plugin instances. */
   loadPlugins (): Promise<void> {
     this.#loadPromise ??= this.#load()
     return this.#loadPromise
@@ -57,6 +57,14 @@ export abstract class AppLifecycle<S extends PluginScope = PluginScope> {
     for (let hop = 0; hop < 2; hop++) await new Promise<void>((resolve) => { process.nextTick(resolve) })
     let err = await this.loader.loadAll()
     this.state.started = true
+    // as Fastify's preReady: routes are bound and their schemas compiled once every plugin has
+    // loaded, before the callbacks ready() queued (a plugin's ready() sees its compilers); the
+    // loading error, if any, stays the one reported
+    try {
+      await this.prepare()
+    } catch (prepareError) {
+      err ??= prepareError
+    }
     err = await this.loader.runReadyQueue(err)
     this.#readyQueueRan = true
     if (err !== null) throw err
@@ -76,7 +84,7 @@ export abstract class AppLifecycle<S extends PluginScope = PluginScope> {
     this.loadPlugins().catch(() => {})
   }
 
-  /** Loads every plugin, prepares what the app serves, then runs onReady once. */
+  /** Loads every plugin (preparing what the app serves), then runs onReady once. */
   ready (): Promise<void> {
     this.#readyPromise ??= this.#boot()
     return this.#readyPromise
@@ -84,7 +92,6 @@ export abstract class AppLifecycle<S extends PluginScope = PluginScope> {
 
   async #boot (): Promise<void> {
     await this.loadPlugins()
-    await this.prepare()
     // the hooks as they are now: an onReady hook added by one of them does not run
     const hooks: AppHook[] = []
     for (const scope of this.rootScope.walk()) hooks.push(...scope.own.onReady)
@@ -94,9 +101,12 @@ export abstract class AppLifecycle<S extends PluginScope = PluginScope> {
       this.startup.hook('onReady', hook.fn, started)
     }
     // not logged: Fastify logs nothing at ready, and a log must read the same after the move (app.startupTimeline() has it)
-    // as Fastify's: what awaits ready() runs first (routes and hooks refused as after boot,
-    // setters and decorators still taken); the app counts as started from the next tick
-    process.nextTick(() => { this.state.ready = true })
+    // as Fastify's: an app with onReady hooks or a plugin instance counts as started before
+    // ready() resolves; a bare one (a root with no child instance, no onReady hook) a tick after,
+    // so what awaits its ready() runs first (routes and hooks refused as after boot, setters and
+    // decorators still taken)
+    if (hooks.length > 0 || this.rootScope.children.length > 0) this.state.ready = true
+    else process.nextTick(() => { this.state.ready = true })
     this.startup.ready()
   }
 

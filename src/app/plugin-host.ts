@@ -9,12 +9,13 @@ import { guardSyncHook } from '../hooks/app-hook-runner.js'
 import { validateHook, type HookName } from '../hooks/names.js'
 import type { AppLifecycle } from './app-lifecycle.js'
 import { defineDecorator } from './decorators.js'
-import { checkPlugin, instanceName, loaderName, metaOf, skipsOverride, type MetaTarget } from './plugin-meta.js'
+import { checkPlugin, fastifyApiVersion, instanceName, loaderName, metaOf, skipsOverride, type MetaTarget } from './plugin-meta.js'
 import { Deferred, pluginTimeoutError, runLoadCallback, type PluginEntry } from './plugin-loader.js'
 import type { PluginScope } from './plugin-scope.js'
 import { kApp, kInstance, kScope } from './symbols.js'
 
-export const version = '0.1.0'
+/** Weft's own version (package.json's); an instance's `version` is the Fastify API version it implements. */
+export const weftVersion: string = '0.1.0'
 
 export type PluginOptions = Record<string, any> & { prefix?: string }
 
@@ -41,7 +42,7 @@ export abstract class PluginHost<S extends PluginScope = PluginScope, A extends 
   declare [kApp]: A
   readonly [kInstance] = true
 
-  get version (): string { return version }
+  get version (): string { return fastifyApiVersion }
   get errorCodes () { return codes }
   get pluginTimeout (): number { return this[kApp].pluginTimeout }
   get prefix (): string { return this[kScope].prefix }
@@ -209,7 +210,8 @@ function enterPlugin (self: PluginHost, fn: any, opts: unknown): PluginHost {
     hasDecorator: (d) => d in self,
     hasRequestDecorator: (d) => self.hasRequestDecorator(d),
     hasReplyDecorator: (d) => self.hasReplyDecorator(d),
-    registeredPlugins: () => scope.registeredSoFar()
+    registeredPlugins: () => scope.registeredSoFar(),
+    get version () { return self.version }
   }
   checkPlugin(target, fn, hasMetaName ? metaName : name)
   if (skipsOverride(fn)) {
@@ -235,6 +237,7 @@ function enterPlugin (self: PluginHost, fn: any, opts: unknown): PluginHost {
 /** Loads what is registered so far; a failure stays pending, so catching it does not make the app bootable. */
 function loadedSoFar (self: PluginHost): Promise<void> {
   const loader = self[kApp].loader
+  if (!self[kApp].state.started) return loader.registeredSoFar()
   return loader.loadPending().then(() => {
     const err = loader.pendingError
     if (err !== null) throw err

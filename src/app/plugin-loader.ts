@@ -1,7 +1,9 @@
 // Loads plugins in order: each plugin's body runs, then the plugins it registered, depth-first,
 // before its next sibling. Registrations go to the plugin currently loading; after() callbacks
-// (and queued hook insertions) run once everything queued before them has loaded; callbacks
-// that ready() queued from inside plugins run once every plugin has loaded. Progress needs
+// (and queued hook insertions) run once everything queued before them has loaded, and what they
+// register loads right after them; awaiting registrations is such a step too (what is registered
+// right after the wait loads at once); callbacks that ready() queued from inside plugins run once
+// every plugin has loaded. The tree it keeps is what printPlugins() shows. Progress needs
 // only promises and process.nextTick: timers are used for timeouts alone, so booting works under
 // mock timers.
 import { codes } from '../errors.js'
@@ -26,9 +28,22 @@ export type QueuedCallback = (err: unknown) => Promise<unknown> | unknown
 export interface AfterEntry {
   kind: 'after'
   run: QueuedCallback
+  /** A wait for registrations (not a callback): the loading error stays pending while it runs. */
+  keepsError?: boolean
 }
 
-type Entry = PluginEntry | AfterEntry
+/**
+ * A step Fastify takes through its loader with nothing to load (binding a route's path, setting
+ * a not-found handler): printPlugins() shows it as Fastify shows them.
+ */
+interface MarkEntry {
+  kind: 'mark'
+}
+
+type Entry = PluginEntry | AfterEntry | MarkEntry
+
+/** The name printPlugins() shows for an after() callback and for a mark, as Fastify's loader names them. */
+const afterEntryName = 'bound _after'
 
 export class Deferred {
   promise: Promise<void>
@@ -46,8 +61,13 @@ export class PluginNode {
   readonly parent: PluginNode | null
   readonly children: PluginNode[] = []
   readonly queue: Entry[] = []
-  /** An after() callback's node: it holds what the callback registers and is not printed. */
+  /** An after() callback's node (it holds what the callback registers) or a mark: not a plugin. */
   readonly hidden: boolean
+  /** When it started loading and when it and its children had loaded (Date.now(): whole ms, as printPlugins() shows them). */
+  readonly startedAt = Date.now()
+  loadedAt: number | null = null
+  /** Its queue being loaded (see PluginLoader's drain), else null. */
+  draining: Promise<void> | null = null
   constructor (name: string, parent: PluginNode | null, hidden = false) {
     this.name = name
     this.parent = parent
@@ -75,8 +95,34 @@ export class PluginLoader {
     this.#timeline = timeline
   }
 
-  enqueue (entry: Entry): void {
+  enqueue (entry: PluginEntry | AfterEntry): void {
     this.current.queue.push(entry)
+  }
+
+  /**
+   * Loads what is registered so far where registrations go now, then settles with its error (which
+   * stays pending: a caught failure still fails ready()). Fastify waits through a step of its loader:
+   * what is registered right after the wait (before the next tick) joins that step and loads at once.
+   */
+  registeredSoFar (): Promise<void> {
+    const settled = new Deferred()
+    this.current.queue.push({
+      kind: 'after',
+      keepsError: true,
+      run: async (err) => {
+        if (err !== null) settled.reject(err)
+        else settled.resolve()
+        await nextTick()
+        return err
+      }
+    })
+    this.loadPending().catch(ignore)
+    return settled.promise
+  }
+
+  /** Queues a mark where the next registration would go (see MarkEntry). */
+  mark (): void {
+    this.current.queue.push({ kind: 'mark' })
   }
 
   /** Loads everything queued so far under the current node; concurrent callers share one run. */
@@ -100,6 +146,7 @@ export class PluginLoader {
     while (this.#loading !== null || this.root.queue.length > 0) {
       await (this.#loading ?? this.loadPending())
     }
+    this.root.loadedAt ??= Date.now()
     const err = this.pendingError
     this.pendingError = null
     return err
@@ -117,24 +164,40 @@ export class PluginLoader {
     return err
   }
 
-  async #drain (node: PluginNode): Promise<void> {
+  /** Loads a node's queue; a node being loaded already is loaded again once that ends (never two at once). */
+  #drain (node: PluginNode): Promise<void> {
+    if (node.draining !== null) return node.draining.then(() => this.#drain(node))
+    const draining: Promise<void> = this.#drainQueue(node).finally(() => {
+      if (node.draining === draining) node.draining = null
+    })
+    node.draining = draining
+    return draining
+  }
+
+  async #drainQueue (node: PluginNode): Promise<void> {
     while (node.queue.length > 0) {
       const entry = node.queue.shift()!
+      if (entry.kind === 'mark') {
+        new PluginNode(afterEntryName, node, true).loadedAt = Date.now()
+        continue
+      }
       if (entry.kind === 'after') {
         const err = this.pendingError
-        this.pendingError = null
-        // what the callback registers loads right after it, before the entries queued behind it
-        const holder = new PluginNode('after', node, true)
+        if (entry.keepsError !== true) this.pendingError = null
+        // what the callback registers loads right after it, before the entries queued behind it, under
+        // the error it ends with (a plugin registered behind an unhandled error is skipped)
+        const holder = new PluginNode(afterEntryName, node, true)
         const previous = this.current
         this.current = holder
         try {
           const carried = await entry.run(err)
-          await this.#drain(holder)
           if (this.pendingError === null) this.pendingError = carried
+          await this.#drain(holder)
         } catch (e) {
           this.pendingError = e
         } finally {
           this.current = previous
+          holder.loadedAt = Date.now()
         }
         continue
       }
@@ -157,24 +220,28 @@ export class PluginLoader {
         entry.loaded.reject(err)
       } finally {
         this.current = previous
+        child.loadedAt = Date.now()
         this.#timeline.pluginLoaded(timing, child.name)
       }
     }
   }
 
-  /** The plugin tree as indented text. */
+  /**
+   * The load tree as Fastify prints it: each node with its load time in whole ms (-1 while
+   * loading), after() callbacks and marks as 'bound _after', children drawn below their parent.
+   */
   print (): string {
-    const lines: string[] = []
-    // an after() node is not shown: its plugins appear as children of the plugin that called after()
-    const visible = (node: PluginNode): PluginNode[] => node.children.flatMap(c => c.hidden ? visible(c) : [c])
-    const walk = (node: PluginNode, prefix: string, last: boolean, top: boolean): void => {
-      lines.push(top ? node.name : `${prefix}${last ? '└── ' : '├── '}${node.name}`)
-      const childPrefix = top ? '' : prefix + (last ? '    ' : '│   ')
-      const children = visible(node)
-      children.forEach((c, i) => walk(c, childPrefix, i === children.length - 1, false))
+    const line = (node: PluginNode): string =>
+      `${node.name} ${node.loadedAt === null ? -1 : node.loadedAt - node.startedAt} ms\n`
+    const draw = (node: PluginNode, indent: string): string => {
+      let out = line(node)
+      node.children.forEach((child, i) => {
+        const last = i === node.children.length - 1
+        out += indent + (last ? '└─' : '├─') + (child.children.length === 0 ? '─ ' : '┬ ') + draw(child, indent + (last ? '  ' : '│ '))
+      })
+      return out
     }
-    walk(this.root, '', true, true)
-    return lines.join('\n') + '\n'
+    return draw(this.root, '')
   }
 }
 
@@ -196,9 +263,6 @@ export function pluginTimeoutError (name: string): Error {
   err.cause = cause
   return err
 }
-
-/** Fastify's name for the loader entry an after() callback runs in (timeouts name it). */
-const afterEntryName = 'bound _after'
 
 /**
  * Runs an after() callback, or a ready() callback queued by a plugin instance, by its arity:

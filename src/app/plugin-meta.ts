@@ -2,10 +2,13 @@
 // its fastify-plugin metadata, checked against the registering instance.
 import { createRequire } from 'node:module'
 import { codes } from '../errors.js'
-import { satisfies } from './semver-range.js'
+import { isAboveRange, satisfies } from './semver-range.js'
 
-/** The Fastify API version Weft implements: plugin-meta `fastify` ranges are checked against it. */
+/** The Fastify API version Weft implements: an instance's `version`, which plugin-meta `fastify` ranges are checked against. */
 export const fastifyApiVersion = '5.12.8'
+
+/** A release candidate (`-rc`, `-pre`, `-alpha`) loads plugins written for the release before it. */
+const candidate = /-(?:rc|pre|alpha).+$/u
 
 const kSkipOverride = Symbol.for('skip-override')
 const kDisplayName = Symbol.for('fastify.display-name')
@@ -26,6 +29,8 @@ export interface MetaTarget {
   hasReplyDecorator (name: string | symbol): boolean
   /** Plugin-meta names registered so far in this instance and its ancestors. */
   registeredPlugins (): string[]
+  /** The instance's `version`, which a plugin's `fastify` range is checked against. */
+  readonly version: unknown
 }
 
 export function metaOf (fn: any): PluginMeta | undefined { return fn[kPluginMeta] }
@@ -55,14 +60,25 @@ export function instanceName (fn: any): string {
   return fn.name !== '' && fn.name !== undefined ? fn.name : preview(fn)
 }
 
+/**
+ * The plugin's `fastify` range against the instance's version. A release candidate accepts any
+ * plugin whose range starts below it; otherwise the range decides (a candidate's prerelease counts).
+ */
+function checkVersion (version: unknown, meta: PluginMeta): void {
+  const range: unknown = meta.fastify
+  if (range === undefined || range === null) return
+  const rc = candidate.test(String(version))
+  if (rc && isAboveRange(version, range)) return
+  // an empty range ('', false, 0) asks for nothing
+  if (range !== '' && range !== false && range !== 0 && !Number.isNaN(range) && !satisfies(version, range, rc)) throw new codes.FST_ERR_PLUGIN_VERSION_MISMATCH(meta.name, range, version)
+}
+
 /** Fastify's checks, in its order: async plugin declaring done, version range, decorators, dependencies. */
 export function checkPlugin (target: MetaTarget, fn: any, name: string): void {
   if (fn.constructor?.name === 'AsyncFunction' && fn.length === 3) throw new codes.FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER(name)
   const meta = metaOf(fn)
   if (meta === undefined) return
-  if (typeof meta.fastify === 'string' && meta.fastify !== '' && !satisfies(fastifyApiVersion, meta.fastify)) {
-    throw new codes.FST_ERR_PLUGIN_VERSION_MISMATCH(meta.name, meta.fastify, fastifyApiVersion)
-  }
+  checkVersion(target.version, meta)
   const decorators = meta.decorators
   if (decorators !== undefined) {
     const requiredBy = typeof meta.name === 'string' ? ` required by '${meta.name}'` : ''

@@ -122,6 +122,8 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
   frameworkContext: RouteContext | null = null
   /** Hookless, with the root's classes and error handler: requests the router has no tree for. */
   #rootContext: RouteContext | null = null
+  /** The not-found routes bound at boot, each with the scope that set it (null before boot). */
+  #notFoundContexts: Array<{ context: RouteContext, scope: HttpScope }> | null = null
   /** weft/observe plugs in here (before the app is ready); null costs one check per stage. */
   observer: RequestObserver | null = null
   /** Sockets Weft destroys itself at close: forceCloseConnections on a server without closeAllConnections. */
@@ -136,6 +138,8 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
 
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
+    // Fastify sets its default not-found handler through its plugin loader first: printPlugins() shows that step
+    this.loader.mark()
     this.options = options
     // Fastify's check of its documented options (types, coercion, defaults): the copy feeds initialConfig
     this.#checkedOptions = checkServerOptions(options)
@@ -301,10 +305,18 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
 
   protected override async prepare (): Promise<void> {
     bindRoutes(this)
-    bindNotFoundRoutes(this, this.rootScope, this.requestLogging || this.observer !== null)
+    this.#notFoundContexts = bindNotFoundRoutes(this, this.rootScope, this.requestLogging || this.observer !== null)
     this.router.compileIfAsked()
     this.#rootContext = this.#frameworkContext()
     if (this.frameworkErrors !== null) this.frameworkContext = this.#rootContext
+  }
+
+  /** After boot, a setGenReqId() (still taken in the turn ready() resolves in) reaches the bound routes. */
+  rebindIdGenerators (): void {
+    if (this.#notFoundContexts === null) return
+    for (const d of this.declarations) d.context.genReqId = d.scope.idGenerator()
+    for (const { context, scope } of this.#notFoundContexts) context.genReqId = scope.idGenerator()
+    if (this.#rootContext !== null) this.#rootContext.genReqId = this.rootScope.idGenerator()
   }
 
   /** The route of requests the router refused: the root's classes and error handler, no hooks. */
@@ -316,6 +328,8 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     context.errorHandler = root.errorHandler
     context.contentTypeParser = root.contentTypeParser
     context.replySerializer = root.replySerializer
+    // the root's setGenReqId() generator names framework errors' requests, as Fastify's root instance does
+    context.genReqId = root.idGenerator()
     context.routeOptions = unroutedOptions(context)
     return context
   }

@@ -46,8 +46,8 @@ export class HttpScope extends PluginScope {
   replySerializer: ((payload: unknown, statusCode: number) => string) | null
   contentTypeParser: ContentTypeParser
   notFound: NotFoundDeclaration | null = null
-  /** setGenReqId()'s generator (the requestIdHeader read first), inherited by child scopes; null: the app's. */
-  genReqId: ((req: IncomingMessage) => string) | null
+  /** This scope's own setGenReqId() generator (the requestIdHeader read first); null: inherited (idGenerator()). */
+  genReqId: ((req: IncomingMessage) => string) | null = null
   #defaultValidator: ValidatorCompiler | null = null
   #defaultSerializer: SerializerCompiler | null = null
   /** addSchema() or setSchemaController({ bucket }) here: this scope's compilers are built over its own schemas */
@@ -67,7 +67,6 @@ export class HttpScope extends PluginScope {
       this.childLoggerFactory = defaults.childLoggerFactory ?? null
       this.replySerializer = null
       this.contentTypeParser = new ContentTypeParser(defaults.bodyLimit, defaults.onProtoPoisoning, defaults.onConstructorPoisoning)
-      this.genReqId = null
     } else {
       this.Request = extendRequest(parent.Request)
       this.Reply = extendReply(parent.Reply)
@@ -80,8 +79,18 @@ export class HttpScope extends PluginScope {
       this.childLoggerFactory = parent.childLoggerFactory
       this.replySerializer = parent.replySerializer
       this.contentTypeParser = parent.contentTypeParser.clone()
-      this.genReqId = parent.genReqId
     }
+  }
+
+  /**
+   * The id generator this scope's routes use: its own setGenReqId()'s, else the nearest ancestor's
+   * as it is now (a parent's later call reaches children that set none, as Fastify's); null: the app's.
+   */
+  idGenerator (): ((req: IncomingMessage) => string) | null {
+    for (let scope: HttpScope | null = this; scope !== null; scope = scope.parent as HttpScope | null) {
+      if (scope.genReqId !== null) return scope.genReqId
+    }
+    return null
   }
 
   /** addSchema(): into this scope, then into every child scope made before (as Fastify, which refuses an $id a child has). */

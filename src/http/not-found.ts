@@ -44,10 +44,12 @@ export function defaultNotFound (request: Request, reply: Reply): void {
 /**
  * At boot: a not-found route per level that has a handler (the root always), in the router under
  * its prefix, and each declared route linked to its level's (what reply.callNotFound() runs).
- * `watch`: the response's end must be seen even without onResponse hooks.
+ * `watch`: the response's end must be seen even without onResponse hooks. Returns the not-found
+ * contexts with the scope that set each.
  */
-export function bindNotFoundRoutes (host: RouteHost, root: HttpScope, watch: boolean): void {
+export function bindNotFoundRoutes (host: RouteHost, root: HttpScope, watch: boolean): Array<{ context: RouteContext, scope: HttpScope }> {
   const levels = new Map<PluginScope, RouteContext>()
+  const bound: Array<{ context: RouteContext, scope: HttpScope }> = []
   for (const scope of root.walk() as Iterable<HttpScope>) {
     if (scope.notFound === null && scope !== root) continue
     const declared = scope.notFound ?? { handler: defaultNotFound, options: {}, scope }
@@ -57,10 +59,12 @@ export function bindNotFoundRoutes (host: RouteHost, root: HttpScope, watch: boo
     bindHooks(context, owner, owner.instance, declared.options, watch)
     host.router.addNotFound(scope.prefix, context)
     levels.set(scope, context)
+    bound.push({ context, scope: owner })
   }
   for (const d of host.declarations) {
     let scope: PluginScope | null = d.scope
     while (scope !== null && !levels.has(scope)) scope = scope.parent
     d.context.notFound = notFoundFor(d.context, levels.get(scope ?? root)!)
   }
+  return bound
 }

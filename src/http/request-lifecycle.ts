@@ -77,7 +77,7 @@ function routeFound (app: WeftRuntime, router: Router, req: IncomingMessage, res
  */
 export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMessage, res: ServerResponse): void {
   const context = app.frameworkContext as RouteContext
-  const id = app.genReqId(req)
+  const id = context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
   const log = childLogger(app, context, id, req)
   const request: Request = new context.Request(id, {}, req, searchOf(req.url ?? ''), log, context)
   const reply: Reply = new context.Reply(res, request, log, context)

@@ -125,6 +125,11 @@ export class Router {
     }
   }
 
+  /** What find-my-way checks of a route's path (not empty, starting with '/' or '*'), for a route declared with no method. */
+  checkPath (url: string): void {
+    this.routes.on([], url, noop)
+  }
+
   has (method: string, url: string, constraints?: Record<string, unknown>): boolean {
     // find-my-way stores a route declared as '*' under '/*', and finds it only by that name
     return this.routes.hasRoute(method as FindMyWay.HTTPMethod, url === '*' ? '/*' : url, (constraints ?? {}) as any)

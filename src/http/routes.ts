@@ -39,26 +39,29 @@ export interface RouteHost {
   readonly started: boolean
   /** Boot-time figures (onRoute calls and their time). */
   readonly startup: { now (): number, onRoute (startMs: number): void }
+  /** The plugin loader, which shows a route's binding step in printPlugins(). */
+  readonly loader: { mark (): void }
 }
 
 export function route (host: RouteHost, instance: any, scope: HttpScope, opts: Record<string, any>): void {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new codes.FST_ERR_ROUTE_OPTIONS_NOT_OBJ(String((opts as any)?.method), String((opts as any)?.url))
-  // as Fastify's: a missing url is '' (find-my-way then refuses the empty path)
-  const path = opts.url || opts.path || ''
+  // as Fastify's: a missing url is '' (find-my-way then refuses the empty path); one that is not a
+  // string is joined to the prefix as it converts (find-my-way then judges the path it makes)
+  const given: unknown = opts.url || opts.path || ''
+  const path = typeof given === 'string' ? given : '' + (given as string)
   const methods: unknown[] = Array.isArray(opts.method) ? opts.method : [opts.method]
   // Fastify's order: the handler, errorHandler, bodyLimit and handlerTimeout options, then the methods, then the url
   if (typeof opts.handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER(String(methods[0]), path)
   if (opts.errorHandler !== undefined && typeof opts.errorHandler !== 'function') throw new codes.FST_ERR_ROUTE_HANDLER_NOT_FN(String(methods[0]), path)
   if (opts.bodyLimit !== undefined && (!Number.isInteger(opts.bodyLimit) || opts.bodyLimit <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(opts.bodyLimit)
   if (opts.handlerTimeout !== undefined && (!Number.isInteger(opts.handlerTimeout) || opts.handlerTimeout <= 0)) throw new codes.FST_ERR_ROUTE_HANDLER_TIMEOUT_OPTION_NOT_INT(opts.handlerTimeout)
-  if (methods.length === 0) throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
+  // `method: []` is a route with no method: onRoute sees it, find-my-way checks its path, nothing is routed
   for (const m of methods) {
     if (typeof m !== 'string') throw new codes.FST_ERR_ROUTE_METHOD_INVALID()
     const upper = m.toUpperCase()
     if (!host.runtime.methods.has(upper)) throw new codes.FST_ERR_ROUTE_METHOD_NOT_SUPPORTED(upper)
     if (host.runtime.methods.bodyless.has(upper) && opts.schema?.body != null) throw new codes.FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED(upper, path)
   }
-  if (typeof path !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof path)
   const method = Array.isArray(opts.method) ? methods.map(m => (m as string).toUpperCase()) : (opts.method as string).toUpperCase()
   declare(host, instance, scope, opts, method, path, false)
 }
@@ -143,6 +146,9 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
     else addAutoHead(host, paths, options.constraints, context)
     host.declarations.push({ scope, instance, options, context, autoHead, paths })
   }
+  if (methods.length === 0) for (const p of paths) host.router.checkPath(p)
+  // Fastify binds each path it adds through its plugin loader: printPlugins() shows each step
+  for (let i = 0; i < paths.length; i++) host.loader.mark()
   // Fastify then declares the second path with the same options object, set to it: what an onRoute
   // hook kept (@fastify/swagger keeps them) ends with the url '/p/'
   if (extra !== null) {
@@ -153,8 +159,11 @@ function declare (host: RouteHost, instance: any, scope: HttpScope, opts: Record
   // an automatic HEAD route for each path (declared and seen by onRoute as Fastify does), unless the
   // declaration lists HEAD itself or a HEAD route already has the path
   if (autoHead || !methods.includes('GET') || methods.includes('HEAD') || !(options.exposeHeadRoute ?? host.settings.exposeHeadRoutes)) return
+  // the automatic HEAD route is declared as get() would declare it: with the url as given, which must be a string
+  const given: unknown = opts.url || opts.path || ''
   for (const headPath of headPaths) {
     if (host.router.has('HEAD', joinPath(scope.prefix, headPath), options.constraints)) continue
+    if (typeof given !== 'string') throw new codes.FST_ERR_INVALID_URL(typeof given)
     declare(host, instance, scope, { ...opts, method: 'HEAD', onSend: withHeadOnSend(opts.onSend) }, 'HEAD', headPath, true)
   }
 }
@@ -191,7 +200,7 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
   }
   context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || watch
   context.Request = scope.Request
-  context.genReqId = scope.genReqId
+  context.genReqId = scope.idGenerator()
   context.Reply = scope.Reply
   context.contentTypeParser = scope.contentTypeParser
   context.replySerializer = scope.replySerializer

@@ -163,11 +163,13 @@ export class HttpInstance extends PluginHost<HttpScope, HttpApp> {
     if (this[kApp].state.ready) throw new codes.FST_ERR_INSTANCE_ALREADY_LISTENING('Cannot call "setGenReqId"!')
     if (typeof fn !== 'function') throw new TypeError('setGenReqId expects a function')
     ;this[kScope].genReqId = this[kApp].withIdHeader(fn as (req: IncomingMessage) => string)
+    // in the turn `await ready()` resumes in, routes are bound but still take a new generator (as Fastify's read it per request)
+    this[kApp].rebindIdGenerators()
     return this
   }
 
   /** This scope's request id generator. */
-  get genReqId (): (req: IncomingMessage) => string { return this[kScope].genReqId ?? this[kApp].genReqId }
+  get genReqId (): (req: IncomingMessage) => string { return this[kScope].idGenerator() ?? this[kApp].genReqId }
 
   /** Whether a strategy of this name is custom, or one a route uses (version, host). */
   hasConstraintStrategy (name: string): boolean { return this[kApp].router.hasConstraintStrategy(name) }
@@ -266,6 +268,8 @@ export class HttpInstance extends PluginHost<HttpScope, HttpApp> {
     const scope = this[kScope]
     if (typeof handler !== 'function') throw new codes.FST_ERR_ROUTE_MISSING_HANDLER('*', scope.prefix + '*')
     declareNotFound(scope, handler, opts ?? {})
+    // a step of Fastify's plugin loader, which printPlugins() shows
+    this[kApp].loader.mark()
     return this
   }
 

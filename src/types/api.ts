@@ -208,6 +208,7 @@ export interface FastifyInstance<
 > extends HasScopeTypes, HasTypeProvider<TypeProvider> {
   readonly server: RawServer
   readonly log: Logger
+  /** The Fastify API version Weft implements (plugin-meta `fastify` ranges are checked against it); Weft's own is the `weftVersion` export. */
   readonly version: string
   readonly errorCodes: typeof codes
   readonly pluginTimeout: number

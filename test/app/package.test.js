@@ -4,7 +4,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import weft, { weft as namedWeft, errorCodes } from 'weft'
+import weft, { weft as namedWeft, errorCodes, weftVersion } from 'weft'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
 
@@ -42,11 +42,17 @@ describe('the factory carries what Fastify\'s does', () => {
   })
 })
 
-describe('app.version', () => {
-  test("app.version is the package's version string", () => {
+describe('versions', () => {
+  test("app.version is the Fastify API version Weft implements, as plugins read Fastify's", () => {
     const app = weft()
-    assert.equal(typeof app.version, 'string')
-    assert.equal(app.version, pkg.version)
+    const fastifyPkg = createRequire(import.meta.url)('fastify/package.json')
+    assert.equal(app.version, fastifyPkg.version)
+  })
+
+  test("the weftVersion export (and the factory's weftVersion, for require()) is the package's version", () => {
+    assert.equal(weftVersion, pkg.version)
+    assert.equal(weft.weftVersion, pkg.version)
+    assert.equal(createRequire(import.meta.url)('weft').weftVersion, pkg.version)
   })
 })
 

@@ -2,8 +2,11 @@
 // ready() and after(), onListen, plugin errors, names, hasPlugin, decorators, close and inject.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import fp from 'fastify-plugin'
 import { both, inject, logLines, turns, within } from './harness.js'
+
+const fastifyPackage = createRequire(import.meta.url)('fastify/package.json')
 
 describe('request hooks run in source order across plugins', () => {
   both('addHook(A); register(fp(adds B)); addHook(C) runs A, B, C', async (factory) => {
@@ -129,6 +132,19 @@ describe('plugin errors reach the caller unchanged', () => {
     assert.equal(ran, false)
   })
 
+  both('an async plugin that declares done is named by its plugin-meta name, else its variable', async (factory) => {
+    const app = factory()
+    app.register(fp(async (instance, opts, done) => { done() }, { name: 'error-plugin' }))
+    await assert.rejects(within(app.ready(), 'ready()'), {
+      code: 'FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER',
+      message: 'The error-plugin plugin being registered mixes async and callback styles. Async plugin should not mix async and callback style.'
+    })
+    const other = factory()
+    const anonymousPlugin = async (instance, opts, done) => { done() }
+    other.register(anonymousPlugin)
+    await assert.rejects(within(other.ready(), 'ready()'), { message: /^The anonymousPlugin plugin being registered/ })
+  })
+
   both('plugin-meta fastify range is checked: FST_ERR_PLUGIN_VERSION_MISMATCH', async (factory) => {
     const app = factory()
     app.register(fp(async () => {}, { fastify: '4.x', name: 'old' }))
@@ -137,6 +153,71 @@ describe('plugin errors reach the caller unchanged', () => {
       assert.match(e.message, /^fastify-plugin: old - expected '4\.x' fastify version, '5\.\d+\.\d+' is installed$/)
       return true
     })
+  })
+
+  both('instance.version is the Fastify API version (5.12.8)', async (factory) => {
+    const app = factory()
+    assert.equal(app.version, fastifyPackage.version)
+  })
+
+  /** Registers a plain plugin per `fastify` range on an app whose `version` is redefined; resolves what ready() gave. */
+  async function loadWithVersion (factory, version, ranges) {
+    const app = factory()
+    Object.defineProperty(app, 'version', { value: version })
+    const loaded = []
+    for (const range of ranges) {
+      const plugin = (instance, opts, done) => { loaded.push(range); done() }
+      plugin[Symbol.for('plugin-meta')] = { name: `wants ${range}`, fastify: range }
+      app.register(plugin)
+    }
+    try {
+      await within(app.ready(), 'ready()')
+      return { loaded }
+    } catch (err) {
+      return { loaded, err: { name: err.name, code: err.code, message: err.message } }
+    }
+  }
+
+  both('a release candidate instance loads plugins for the release before it (rc, pre, alpha)', async (factory) => {
+    assert.deepEqual(await loadWithVersion(factory, '99.0.0-rc.1', ['^98.1.0', '98.x', '99.x', '^99.0.0-rc.0']),
+      { loaded: ['^98.1.0', '98.x', '99.x', '^99.0.0-rc.0'] })
+    assert.deepEqual(await loadWithVersion(factory, '99.0.0-pre.1', ['^98.x']), { loaded: ['^98.x'] })
+    assert.deepEqual(await loadWithVersion(factory, '99.0.0-alpha.3', ['>=97 <98', '5.x']), { loaded: ['>=97 <98', '5.x'] })
+  })
+
+  both('a release candidate refuses a range above it, naming its own version', async (factory) => {
+    assert.deepEqual(await loadWithVersion(factory, '99.0.0-rc.1', ['98.x', '^100.0.0']), {
+      loaded: ['98.x'],
+      err: { name: 'FastifyError', code: 'FST_ERR_PLUGIN_VERSION_MISMATCH', message: "fastify-plugin: wants ^100.0.0 - expected '^100.0.0' fastify version, '99.0.0-rc.1' is installed" }
+    })
+  })
+
+  both('a release candidate and a range naming no version: a TypeError', async (factory) => {
+    const { err } = await loadWithVersion(factory, '99.0.0-rc.1', ['latest'])
+    assert.equal(err.name, 'TypeError')
+    assert.equal(err.message, 'Invalid version. Must be a string. Got type "object".')
+  })
+
+  both('any other version is checked as semver checks it (a prerelease only where the range names one)', async (factory) => {
+    assert.deepEqual(await loadWithVersion(factory, '6.0.0', ['6.x', '>=5 <7', '~6.0']), { loaded: ['6.x', '>=5 <7', '~6.0'] })
+    assert.deepEqual((await loadWithVersion(factory, '6.0.0', ['5.x'])).err.message,
+      "fastify-plugin: wants 5.x - expected '5.x' fastify version, '6.0.0' is installed")
+    assert.deepEqual(await loadWithVersion(factory, '6.1.0-beta.2', ['>=6.1.0-beta.1 <7', '']), { loaded: ['>=6.1.0-beta.1 <7', ''] })
+    assert.equal((await loadWithVersion(factory, '6.1.0-beta.2', ['6.x'])).err.code, 'FST_ERR_PLUGIN_VERSION_MISMATCH')
+  })
+
+  both("a plugin's child instance is checked against the version it inherits", async (factory) => {
+    const app = factory()
+    Object.defineProperty(app, 'version', { value: '7.0.0' })
+    const seen = []
+    app.register(async (child) => {
+      seen.push(child.version)
+      const inner = async () => { seen.push('inner loaded') }
+      inner[Symbol.for('plugin-meta')] = { name: 'inner', fastify: '7.x' }
+      child.register(inner)
+    })
+    await within(app.ready(), 'ready()')
+    assert.deepEqual(seen, ['7.0.0', 'inner loaded'])
   })
 
   both('plugin-meta decorators missing: FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', async (factory) => {
@@ -156,6 +237,116 @@ describe('plugin errors reach the caller unchanged', () => {
       code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED',
       message: "The dependency 'other-plugin' of plugin 'needs-dep' is not registered"
     })
+  })
+})
+
+describe('awaiting registrations', () => {
+  both('what is registered right after `await after()` (root or plugin body) loads at once, under the wait in printPlugins()', async (factory) => {
+    const app = factory()
+    const log = []
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 20))
+    app.register(async function one () { log.push('one') })
+    await app.after()
+    app.register(async function two () { log.push('two') })
+    await pause()
+    log.push('paused')
+    app.register(async function outer (instance) {
+      await instance.after()
+      instance.register(async function inner () { log.push('inner') })
+      await pause()
+      log.push('outer body done')
+    })
+    await within(app.ready(), 'ready()')
+    assert.deepEqual(log, ['one', 'two', 'paused', 'inner', 'outer body done'])
+    assert.equal(app.printPlugins().replace(/ \d+ ms$/gm, ''), [
+      'root',
+      '├── bound _after',
+      '├── one',
+      '├─┬ bound _after',
+      '│ └── two',
+      '└─┬ outer',
+      '  └─┬ bound _after',
+      '    └── inner',
+      ''
+    ].join('\n'))
+  })
+
+  both('a failure caught by `await register()` skips what is registered right after, and the next wait rejects with it', async (factory) => {
+    const app = factory()
+    const ran = []
+    const kaboom = new Error('kaboom')
+    await assert.rejects(async () => { await app.register(async () => { throw kaboom }) }, kaboom)
+    app.register(async function skipped () { ran.push('skipped') })
+    await assert.rejects(app.after(), kaboom)
+    app.register(async function alsoSkipped () { ran.push('alsoSkipped') })
+    await assert.rejects(within(app.ready(), 'ready()'), kaboom)
+    assert.deepEqual(ran, [])
+  })
+
+  both('an after() callback ending with an error skips what it registered', async (factory) => {
+    const app = factory()
+    const ran = []
+    app.after((err, done) => {
+      app.register(async function inside () { ran.push('inside') })
+      done(err ?? new Error('from after'))
+    })
+    await assert.rejects(within(app.ready(), 'ready()'), { message: 'from after' })
+    assert.deepEqual(ran, [])
+  })
+})
+
+describe('printPlugins()', () => {
+  /** The tree with each load time replaced by `N` (the times differ run to run). */
+  const shape = (tree) => tree.replace(/ \d+ ms$/gm, ' N ms')
+
+  both('each node with its load time in ms; after() callbacks, hooks, routes and not-found handlers as `bound _after` steps', async (factory) => {
+    const app = factory()
+    app.register(async function api (instance) {
+      instance.register(async function users () { await new Promise((resolve) => setTimeout(resolve, 20)) })
+      instance.get('/orders', async () => [])
+      instance.setNotFoundHandler((request, reply) => reply.code(404).send())
+    }, { prefix: '/api' })
+    app.after(() => { app.register(async function fromAfter () {}) })
+    app.addHook('onRequest', async () => {})
+    app.register(fp(async function shared () {}, { name: 'shared-meta' }))
+    assert.equal(app.printPlugins(), 'root -1 ms\n')
+    await within(app.ready(), 'ready()')
+    const tree = app.printPlugins()
+    assert.equal(shape(tree), [
+      'root N ms',
+      '├── bound _after N ms',
+      '├─┬ api N ms',
+      '│ ├── users N ms',
+      '│ ├── bound _after N ms',
+      '│ ├── bound _after N ms',
+      '│ └── bound _after N ms',
+      '├─┬ bound _after N ms',
+      '│ └── fromAfter N ms',
+      '├── bound _after N ms',
+      '└── shared-meta N ms',
+      ''
+    ].join('\n'))
+    const ms = (name) => Number(new RegExp(`${name} (\\d+) ms`).exec(tree)[1])
+    assert.ok(ms('users') >= 15 && ms('api') >= ms('users') && ms('root') >= ms('api'), tree)
+  })
+
+  both('a failed plugin skips the plugins after it until an after() takes its error; awaiting registrations is a step too', async (factory) => {
+    const app = factory()
+    app.register(async function fails () { throw new Error('boom') })
+    app.register(async function skipped () {})
+    app.after((err) => { assert.equal(err.message, 'boom') })
+    app.register(async function loads (instance) { await instance.register(async function inner () {}) })
+    await within(app.ready(), 'ready()')
+    assert.equal(shape(app.printPlugins()), [
+      'root N ms',
+      '├── bound _after N ms',
+      '├── fails N ms',
+      '├── bound _after N ms',
+      '└─┬ loads N ms',
+      '  ├── inner N ms',
+      '  └── bound _after N ms',
+      ''
+    ].join('\n'))
   })
 })
 

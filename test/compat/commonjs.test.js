@@ -47,7 +47,7 @@ test('weft: ESM import is unchanged: the default export is the factory, with the
   assert.equal(typeof weft, 'function')
   assert.equal(weft.errorCodes, namespace.errorCodes)
   assert.equal(weft.createError, namespace.createError)
-  assert.equal(weft.version, namespace.version)
+  assert.equal(weft.weftVersion, namespace.weftVersion)
 })
 
 test('weft: require() of weft/observe and weft/async gives their named exports', async () => {

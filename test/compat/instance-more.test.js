@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { mock } from 'node:test'
 import FindMyWay from 'find-my-way'
+import fp from 'fastify-plugin'
 import { both, logLines, turns, within } from './harness.js'
 
 /** GET over a real socket, on a new connection. */
@@ -110,6 +111,32 @@ both('right after `await ready()` routes and hooks are refused as after boot, se
     setGenReqId: 'FST_ERR_INSTANCE_ALREADY_LISTENING',
     addSchema: 'FST_ERR_INSTANCE_ALREADY_LISTENING',
     addConstraintStrategy: 'FST_ERR_INSTANCE_ALREADY_LISTENING'
+  })
+})
+
+both('an app with a plugin instance or an onReady hook counts as started when `await ready()` resumes; a bare one (skip-override plugins only) a tick later', async (factory) => {
+  const setups = {
+    bare: () => {},
+    skipOverride: (app) => app.register(fp(async (same) => { same.decorate('shared', 1) })),
+    skipOverrideOnReady: (app) => app.register(fp(async (same) => { same.addHook('onReady', async () => {}) })),
+    pluginInstance: (app) => app.register(async () => {}),
+    onReady: (app) => app.addHook('onReady', (done) => done())
+  }
+  const seen = {}
+  for (const [name, setup] of Object.entries(setups)) {
+    const app = factory()
+    setup(app)
+    await app.ready()
+    seen[name] = { decorate: outcome(() => app.decorate('late', 1)), route: outcome(() => app.get('/late', async () => 'late')) }
+    await app.close()
+  }
+  const started = { decorate: 'FST_ERR_DEC_AFTER_START', route: 'FST_ERR_INSTANCE_ALREADY_LISTENING' }
+  assert.deepEqual(seen, {
+    bare: { decorate: 'ok', route: 'AVV_ERR_ROOT_PLG_BOOTED' },
+    skipOverride: { decorate: 'ok', route: 'AVV_ERR_ROOT_PLG_BOOTED' },
+    skipOverrideOnReady: started,
+    pluginInstance: started,
+    onReady: started
   })
 })
 

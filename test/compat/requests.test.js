@@ -4,6 +4,7 @@
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
+import fp from 'fastify-plugin'
 import { both, inject, logLines } from './harness.js'
 
 /** GET `path` on a listening app with `headers` (Host included as given), resolving [status, parsed JSON body]. */
@@ -207,6 +208,40 @@ describe('request ids', () => {
     })
     assert.equal((await inject(app, { url: '/c', headers: { 'x-id': 'given' } })).body, 'given')
     assert.equal((await inject(app, '/c')).body, 'made-/c')
+  })
+
+  both('setGenReqId in the turn `await ready()` resumes in (a bare app) reaches routes already bound and not-found', async (factory) => {
+    const app = factory()
+    app.get('/root', (request) => request.id)
+    app.setNotFoundHandler((request, reply) => reply.code(404).send(request.id))
+    // a skip-override plugin makes no instance of its own: the app stays bare
+    app.register(fp(async (same) => { same.get('/same', (request) => request.id) }))
+    await app.ready()
+    app.setGenReqId((req) => `late-${req.url}`)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const ids = []
+    for (const url of ['/root', '/same', '/missing']) ids.push((await get(app, url))[1])
+    assert.deepEqual(ids, ['late-/root', 'late-/same', 'late-/missing'])
+  })
+
+  both("the root's setGenReqId names the request frameworkErrors gets (a url that does not decode)", async (factory) => {
+    const app = factory({ frameworkErrors: (error, request, reply) => reply.code(400).send({ id: request.id, code: error.code }) })
+    app.setGenReqId(() => 'root-made')
+    app.get('/:param', (request) => request.params.param)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.deepEqual(await get(app, '/%E0%A4%A'), [400, { id: 'root-made', code: 'FST_ERR_BAD_URL' }])
+  })
+
+  both("a scope's setGenReqId reaches the child scopes made before it, unless they set their own", async (factory) => {
+    const app = factory()
+    app.register(async (child) => {
+      child.register(async (grandchild) => { grandchild.get('/g', (request) => request.id) })
+      child.register(async (mine) => { mine.setGenReqId(() => 'mine'); mine.get('/m', (request) => request.id) })
+      await child.after()
+      child.setGenReqId((req) => `child-${req.url}`)
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.deepEqual([(await get(app, '/g'))[1], (await get(app, '/m'))[1]], ['child-/g', 'mine'])
   })
 
   both('setGenReqId is refused once listening', async (factory) => {

@@ -3,7 +3,7 @@
 // their trailing-slash rules, printRoutes() options.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { both, frameworks, inject } from './harness.js'
+import { both, frameworks, inject, request } from './harness.js'
 
 /** [status, body] of each url, in order. */
 async function answers (app, urls) {
@@ -94,6 +94,67 @@ describe('route shorthand forms', () => {
   both('a path that is not a string throws FST_ERR_INVALID_URL', async (factory) => {
     const app = factory()
     assert.throws(() => app.get(42, () => 1), { code: 'FST_ERR_INVALID_URL' })
+  })
+
+  /** Declares with `declare(app)` under onRoute: what it threw (name, code, message) and the [method, url] onRoute saw. */
+  function declared (factory, declare) {
+    const app = factory()
+    const seen = []
+    app.addHook('onRoute', (options) => { seen.push([options.method, options.url]) })
+    try {
+      declare(app)
+      return { app, thrown: null, seen }
+    } catch (err) {
+      return { app, thrown: { name: err.name, code: err.code, message: err.message }, seen }
+    }
+  }
+
+  const notAPath = { name: 'AssertionError', code: 'ERR_ASSERTION', message: 'The first character of a path should be `/` or `*`' }
+  const emptyPath = { name: 'AssertionError', code: 'ERR_ASSERTION', message: 'The path could not be empty' }
+
+  both("route() with a url that is not a string: joined to the prefix as it converts, onRoute sees that, find-my-way's assertion judges the path", async (factory) => {
+    const cases = [
+      [{ method: 'GET', url: 42 }, notAPath, [['GET', '42']]],
+      [{ method: 'POST', url: { x: 1 } }, notAPath, [['POST', '[object Object]']]],
+      [{ method: 'GET', path: true }, notAPath, [['GET', 'true']]],
+      [{ method: 'GET', url: null }, emptyPath, [['GET', '']]],
+      [{ method: 'GET' }, emptyPath, [['GET', '']]]
+    ]
+    for (const [options, thrown, seen] of cases) {
+      const got = declared(factory, (app) => app.route({ ...options, handler: () => 1 }))
+      assert.deepEqual({ thrown: got.thrown, seen: got.seen }, { thrown, seen }, JSON.stringify(options))
+      await got.app.ready()
+      await got.app.close()
+    }
+  })
+
+  both('route() with a url converting to a path: the route is routed; its automatic HEAD route, declared as get() would, throws FST_ERR_INVALID_URL', async (factory) => {
+    const got = declared(factory, (app) => app.route({ method: 'GET', url: ['/listed'], handler: () => 'listed' }))
+    assert.deepEqual({ thrown: got.thrown, seen: got.seen }, {
+      thrown: { name: 'FastifyError', code: 'FST_ERR_INVALID_URL', message: "URL must be a string. Received 'object'" },
+      seen: [['GET', '/listed']]
+    })
+    await got.app.listen({ port: 0, host: '127.0.0.1' })
+    const [get, head] = [await request(got.app, 'GET', '/listed'), await request(got.app, 'HEAD', '/listed')]
+    assert.deepEqual([get.status, get.text, head.status], [200, 'listed', 404])
+    const post = declared(factory, (app) => app.route({ method: 'POST', url: ['/listed'], handler: () => 'posted' }))
+    assert.equal(post.thrown, null)
+  })
+
+  both('route() with `method: []`: onRoute sees it, find-my-way checks its path, nothing is routed', async (factory) => {
+    const got = declared(factory, (app) => {
+      app.route({ method: [], url: '/none', handler: () => 'none' })
+      app.register(async (child) => { child.route({ method: [], url: '/', handler: () => 'none' }) }, { prefix: '/p' })
+    })
+    assert.equal(got.thrown, null)
+    await got.app.listen({ port: 0, host: '127.0.0.1' })
+    assert.deepEqual(got.seen, [[[], '/none'], [[], '/p']])
+    const answers = []
+    for (const [method, path] of [['GET', '/none'], ['POST', '/none'], ['GET', '/p']]) answers.push((await request(got.app, method, path)).status)
+    assert.deepEqual(answers, [404, 404, 404])
+    assert.deepEqual(declared(factory, (app) => app.route({ method: [], url: 'x', handler: () => 1 })).thrown, notAPath)
+    assert.deepEqual(declared(factory, (app) => app.route({ method: [], url: '', handler: () => 1 })).thrown, emptyPath)
+    assert.deepEqual(declared(factory, (app) => app.route({ url: '/u', handler: () => 1 })).thrown.code, 'FST_ERR_ROUTE_METHOD_INVALID')
   })
 
   both('no handler at all throws FST_ERR_ROUTE_MISSING_HANDLER', async (factory) => {

@@ -333,4 +333,17 @@ describe('compilers on the instance', () => {
     await app.ready()
     assert.deepEqual(seen, { before: true, root: true, plainShares: true, ownDiffers: true, validates: [true, false] })
   })
+
+  both("a plugin's ready() and after() callbacks: after() runs before its routes' schemas are compiled, ready() after (the compilers are built)", async (factory) => {
+    const app = factory()
+    const seen = []
+    app.register(function sibling (instance, opts, done) {
+      instance.post('/body', { schema: { body: { type: 'object' } } }, async () => 'ok')
+      instance.ready(() => { seen.push(['ready', typeof instance.validatorCompiler]) })
+      instance.after(() => { seen.push(['after', typeof instance.validatorCompiler]) })
+      done()
+    })
+    await app.ready()
+    assert.deepEqual(seen, [['after', 'undefined'], ['ready', 'function']])
+  })
 })

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Server as HttpsServer } from 'node:https'
 import { describe, expect, test } from 'tstyche'
-import weft, { createError, errorCodes, fastify } from 'weft'
+import weft, { createError, errorCodes, fastify, weftVersion } from 'weft'
 import type { FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RouteGenericInterface } from 'weft'
 
 describe('server options', () => {
@@ -22,12 +22,13 @@ describe('server options', () => {
 })
 
 describe('the factory carries its named exports', () => {
-  test('fastify, default, errorCodes, createError and version are properties', () => {
+  test('fastify, default, errorCodes, createError and weftVersion are properties', () => {
     expect(weft.fastify).type.toBe<typeof fastify>()
     expect(weft.default).type.toBe<typeof weft>()
     expect(weft.errorCodes).type.toBe<typeof errorCodes>()
     expect(weft.createError).type.toBe<typeof createError>()
-    expect(weft.version).type.toBe<string>()
+    expect(weft.weftVersion).type.toBe<string>()
+    expect(weftVersion).type.toBe<string>()
   })
 })
 

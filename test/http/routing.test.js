@@ -396,3 +396,11 @@ describe('reply.callNotFound()', () => {
     assert.deepEqual(scoped.json(), { scope: 'v1', url: '/v1/maybe' })
   })
 })
+
+test('a handler that is truthy but not a function is refused with FST_ERR_ROUTE_MISSING_HANDLER (Fastify: a TypeError from inside)', () => {
+  const app = weft({ logger: false })
+  for (const handler of ['str', 42, {}]) {
+    assert.throws(() => app.route({ method: 'GET', url: '/', handler }), { code: 'FST_ERR_ROUTE_MISSING_HANDLER', message: 'Missing handler function for "GET:/" route.' })
+  }
+  assert.throws(() => app.get('/x', {}, 'str'), { code: 'FST_ERR_ROUTE_MISSING_HANDLER' })
+})

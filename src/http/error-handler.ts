@@ -68,16 +68,20 @@ function callErrorHandler (reply: Reply, error: unknown): void {
   delete headers['content-type']
   delete headers['content-length']
   reply[kSendCalled] = false
-  let result: unknown
   try {
-    result = link.fn.call(link.scope, error, reply.request, reply)
+    const result: unknown = link.fn.call(link.scope, error, reply.request, reply)
+    if (result === undefined) return
+    if (isThenable(result)) settleReply(reply, result, handlerTraceOf(reply))
+    else reply.send(result)
   } catch (err) {
-    reply.send(err) // an Error goes on to the next handler up; anything else is sent as it is
-    return
+    // what the handler threw, or what its send() threw (FST_ERR_REP_INVALID_PAYLOAD_TYPE): an Error
+    // goes on to the next handler up; anything else is sent as it is, unless send() refuses it too
+    try {
+      reply.send(err)
+    } catch (refused) {
+      handleError(reply, refused)
+    }
   }
-  if (result === undefined) return
-  if (isThenable(result)) settleReply(reply, result, handlerTraceOf(reply))
-  else reply.send(result)
 }
 
 function inErrorRange (value: unknown): value is number {

@@ -227,4 +227,34 @@ describe('requests during close()', () => {
       await client.close().catch(() => {})
     }
   })
+
+  both('a handler calling close() after its send while a pipelined request is still handled: that one is served, the next one on the connection gets the 503', async (factory) => {
+    const { Client } = await import('undici')
+    const app = factory({ return503OnClosing: true, forceCloseConnections: false })
+    // the second request's send comes right after the first's close(), in the next turn: by then
+    // the server must already be closing with that request in flight, so its connection stays open
+    let served = 0
+    const second = deferred()
+    app.get('/', async (request, reply) => {
+      const n = ++served
+      if (n === 1) await new Promise((resolve) => setTimeout(resolve, 5))
+      else await second.promise
+      reply.send({ n })
+      app.close()
+      if (n === 1) setImmediate(second.resolve)
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const client = new Client(`http://127.0.0.1:${app.server.address().port}`, { pipelining: 2 })
+    try {
+      const answers = await within(Promise.allSettled([1, 2, 3].map(() => client.request({ path: '/', method: 'GET', blocking: false }))), 'three pipelined requests')
+      const outcomes = await Promise.all(answers.map(async (a) => a.status === 'fulfilled' ? [a.value.statusCode, a.value.headers.connection, await a.value.body.text()] : a.reason.code))
+      assert.deepEqual(outcomes, [
+        [200, 'keep-alive', '{"n":1}'],
+        [200, 'keep-alive', '{"n":2}'],
+        [503, 'close', '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}']
+      ])
+    } finally {
+      await client.close().catch(() => {})
+    }
+  })
 })

@@ -16,7 +16,7 @@ export function writeResponse (reply: ReplyState, payload: unknown): void {
   if (reply[kHijacked]) return
   const res = reply.raw
   if (res.headersSent || res.writableEnded) {
-    reply.log.warn(`Reply was already sent, did you forget to "return reply" in the "${reply.request.raw.url}" (${reply.request.raw.method}) route?`)
+    warnAlreadySent(reply)
     return
   }
   const app = reply[kContext].app
@@ -133,7 +133,12 @@ function writeHead (reply: ReplyState, status: number): boolean {
     reply.raw.writeHead(status, reply[kHeaders])
     return true
   } catch (err) {
+    if ((err as { code?: unknown } | null)?.code === 'ERR_HTTP_HEADERS_SENT') warnAlreadySent(reply)
     fail(reply, err)
     return false
   }
+}
+
+function warnAlreadySent (reply: ReplyState): void {
+  reply.log.warn(`Reply was already sent, did you forget to "return reply" in the "${reply.request.raw.url}" (${reply.request.raw.method}) route?`)
 }

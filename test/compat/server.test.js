@@ -51,6 +51,12 @@ describe('node:http server options', () => {
     assert.equal(app.server.timeout, 6000)
   })
 
+  both('an explicit requestTimeout: 0 is no request timeout, headersTimeout stays node:http\'s default, initialConfig says 0', async (factory) => {
+    const app = factory({ requestTimeout: 0 })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.deepEqual([app.server.requestTimeout, app.server.headersTimeout, app.initialConfig.requestTimeout], [0, new http.Server().headersTimeout, 0])
+  })
+
   both('by default headersTimeout is node:http\'s own', async (factory) => {
     const app = factory()
     await app.listen({ port: 0, host: '127.0.0.1' })

@@ -247,8 +247,9 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
   get initialConfig (): Readonly<Record<string, unknown>> {
     if (this.#initialConfig !== null) return this.#initialConfig
     this.#initialConfig = initialConfig(this.#checkedOptions, {
-      requestTimeout: this.server.requestTimeout ?? 0,
-      keepAliveTimeout: this.server.keepAliveTimeout ?? 0,
+      // an HTTP/2 server has neither: the options say them, as on Fastify
+      requestTimeout: this.server.requestTimeout ?? this.#checkedOptions.requestTimeout ?? 0,
+      keepAliveTimeout: this.server.keepAliveTimeout ?? this.#checkedOptions.keepAliveTimeout ?? 0,
       requestIdHeader: requestIdHeaderName(this.options.requestIdHeader)
     })
     return this.#initialConfig

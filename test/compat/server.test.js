@@ -57,6 +57,13 @@ describe('node:http server options', () => {
     assert.deepEqual([app.server.requestTimeout, app.server.headersTimeout, app.initialConfig.requestTimeout], [0, new http.Server().headersTimeout, 0])
   })
 
+  both('a headersTimeout given above requestTimeout is taken (no ERR_OUT_OF_RANGE); initialConfig follows the options, for HTTP/2 too', async (factory) => {
+    const app = factory({ requestTimeout: 1000, http: { headersTimeout: 1234 } })
+    const h2 = factory({ http2: true, requestTimeout: 1000 })
+    assert.deepEqual([app.server.requestTimeout, app.server.headersTimeout, app.initialConfig.requestTimeout, h2.initialConfig.requestTimeout, h2.initialConfig.keepAliveTimeout],
+      [1000, 1234, 1000, 1000, 72000])
+  })
+
   both('by default headersTimeout is node:http\'s own', async (factory) => {
     const app = factory()
     await app.listen({ port: 0, host: '127.0.0.1' })

@@ -68,16 +68,20 @@ function callErrorHandler (reply: Reply, error: unknown): void {
   delete headers['content-type']
   delete headers['content-length']
   reply[kSendCalled] = false
-  let result: unknown
   try {
-    result = link.fn.call(link.scope, error, reply.request, reply)
+    const result: unknown = link.fn.call(link.scope, error, reply.request, reply)
+    if (result === undefined) return
+    if (isThenable(result)) settleReply(reply, result, handlerTraceOf(reply))
+    else reply.send(result)
   } catch (err) {
-    reply.send(err) // an Error goes on to the next handler up; anything else is sent as it is
-    return
+    // what the handler threw, or what its send() threw (FST_ERR_REP_INVALID_PAYLOAD_TYPE): an Error
+    // goes on to the next handler up; anything else is sent as it is, unless send() refuses it too
+    try {
+      reply.send(err)
+    } catch (refused) {
+      handleError(reply, refused)
+    }
   }
-  if (result === undefined) return
-  if (isThenable(result)) settleReply(reply, result, handlerTraceOf(reply))
-  else reply.send(result)
 }
 
 function inErrorRange (value: unknown): value is number {
@@ -183,8 +187,15 @@ function writeFallback (reply: Reply, error: unknown): void {
   const payload = errorPayload(reply, error instanceof Error ? error : new codes.FST_ERR_SEND_UNDEFINED_ERR())
   try {
     res.writeHead(res.statusCode, reply[kHeaders])
-  } catch {
-    // HTTP/2 keeps a header it refuses (Transfer-Encoding, Upgrade…) until the stream responds
+  } catch (err) {
+    reply[kContext].app.logController.writeHeadError(err, reply.request, reply)
+    if ((err as { code?: unknown } | null)?.code === 'ERR_HTTP_HEADERS_SENT' || res.headersSent || res.destroyed) {
+      // the answer started after all (or writeHead cannot tell): trying again would throw the same, so cut it
+      res.destroy(err as Error)
+      return
+    }
+    // a header value Node refuses: once more without any; HTTP/2 keeps a header it refuses
+    // (Transfer-Encoding, Upgrade…) until the stream responds, so the raw response's go too
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     res.writeHead(res.statusCode)
   }

@@ -259,8 +259,9 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
   get initialConfig (): Readonly<Record<string, unknown>> {
     if (this.#initialConfig !== null) return this.#initialConfig
     this.#initialConfig = initialConfig(this.#checkedOptions, {
-      requestTimeout: this.server.requestTimeout ?? 0,
-      keepAliveTimeout: this.server.keepAliveTimeout ?? 0,
+      // an HTTP/2 server has neither: the options say them, as on Fastify
+      requestTimeout: this.server.requestTimeout ?? this.#checkedOptions.requestTimeout ?? 0,
+      keepAliveTimeout: this.server.keepAliveTimeout ?? this.#checkedOptions.keepAliveTimeout ?? 0,
       requestIdHeader: requestIdHeaderName(this.options.requestIdHeader)
     })
     return this.#initialConfig
@@ -335,11 +336,13 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
   }
 
   protected override async stopServing (): Promise<void> {
-    // One event-loop turn first, as Fastify's close takes: Node's server.close() destroys every
+    // One tick first, about what Fastify's close takes: Node's server.close() destroys every
     // connection it deems idle, and one whose response was ended in this very turn (a handler
-    // calling close() after its send) still counts as idle until that response has flushed —
-    // a pipelined request already read on it would be lost. After the turn it carries that next one.
-    if (this.server.listening) await new Promise<void>((resolve) => { nextTurn(resolve) })
+    // calling close() after its send) counts as idle until that response's write has completed (a
+    // tick later) — a pipelined request already read on it would be lost. No longer than that: a
+    // pipelined request still being handled meanwhile would finish, leave its connection idle and
+    // have it destroyed, so a request the client sends on it next would get no 503.
+    if (this.server.listening) await new Promise<void>((resolve) => { process.nextTick(resolve) })
     await Promise.all([this.#stopMain(), ...this.bindings.splice(0).map((b) => this.#stopBinding(b.server, b.closeSessions))])
   }
 
@@ -378,8 +381,6 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
 }
 
 
-/** setImmediate as it was at load: node:test's mock timers, mocking the global, do not stall close(). */
-const nextTurn = setImmediate
 /** The lowercase header name a request id is read from, or false (Fastify's reading of requestIdHeader). */
 function requestIdHeaderName (option: unknown): string | false {
   if (typeof option === 'string') return option.length > 0 ? option.toLowerCase() : false

@@ -83,7 +83,12 @@ export function sendPayload (reply: ReplyState, payload: unknown): void {
 const afterPreSerialization: Continuation<ReplyState> = (run, err, payload) => {
   const reply = run.reply
   if (err !== null) { fail(reply, err); return }
-  serializeAndContinue(reply, payload)
+  try {
+    serializeAndContinue(reply, payload)
+  } catch (thrown) {
+    // after a hook, the write's refusal (FST_ERR_REP_INVALID_PAYLOAD_TYPE) is the request's error
+    fail(reply, thrown)
+  }
 }
 
 function serializeAndContinue (reply: ReplyState, payload: unknown): void {
@@ -132,5 +137,9 @@ export function onSendStage (reply: ReplyState, payload: unknown): void {
 const afterOnSend: Continuation<ReplyState> = (run, err, payload) => {
   const reply = run.reply
   if (err !== null) { fail(reply, err); return }
-  writeResponse(reply, payload)
+  try {
+    writeResponse(reply, payload)
+  } catch (thrown) {
+    fail(reply, thrown)
+  }
 }

@@ -36,7 +36,8 @@ export function sendStream (reply: ReplyState, stream: NodeJS.ReadableStream): v
   }
   // the response is over while the source still runs (the client left, or code ended reply.raw itself): stop it
   res.once('close', () => {
-    if (!sourceOpen) return
+    // a source that has ended is done, though finished() may not have said so yet (inject's response closes at once)
+    if (!sourceOpen || (stream as { readableEnded?: boolean }).readableEnded === true) return
     if (!res.writableFinished && res.headersSent && !failed) reply[kContext].app.logController.streamError(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), reply.request, reply)
     closeSource(reply, stream)
   })

@@ -11,11 +11,12 @@ import { sendStream } from './reply-stream.js'
 import { sendTrailers, trailerNames, type Trailers } from './reply-trailers.js'
 import { isWebResponse, isWebStream, unwrapResponse, webStreamReadable } from './reply-web.js'
 
+/** Throws FST_ERR_REP_INVALID_PAYLOAD_TYPE for a payload that is no string, bytes, stream or Response. */
 export function writeResponse (reply: ReplyState, payload: unknown): void {
   if (reply[kHijacked]) return
   const res = reply.raw
   if (res.headersSent || res.writableEnded) {
-    reply.log.warn(`Reply was already sent, did you forget to "return reply" in the "${reply.request.raw.url}" (${reply.request.raw.method}) route?`)
+    warnAlreadySent(reply)
     return
   }
   const app = reply[kContext].app
@@ -72,20 +73,50 @@ export function writeResponse (reply: ReplyState, payload: unknown): void {
     sendStream(reply, readable)
     return
   }
-  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
-    fail(reply, new codes.FST_ERR_REP_INVALID_PAYLOAD_TYPE(typeof payload))
-    return
-  }
+  // thrown, as Fastify: out of send() to its caller, or into the error flow from a hook's continuation
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) throw new codes.FST_ERR_REP_INVALID_PAYLOAD_TYPE(typeof payload)
+  const length = Buffer.byteLength(payload)
   if (trailers === null) {
-    const length = Buffer.byteLength(payload)
     const declared = headers['content-length']
     if (declared === undefined || (reply.request.raw.method !== 'HEAD' && Number(declared) !== length)) headers['content-length'] = '' + length
-    if (writeHead(reply, status)) res.end(payload)
+    if (!writeHead(reply, status)) return
+    if (length > http2ChunkSize && reply.request.raw.httpVersionMajor === 2) writeInChunks(res, payload, length, () => { res.end() })
+    else res.end(payload)
     return
   }
   if (!writeHead(reply, status)) return
+  if (length > http2ChunkSize && reply.request.raw.httpVersionMajor === 2) {
+    writeInChunks(res, payload, length, () => { sendTrailers(reply, trailers, res, payload) })
+    return
+  }
   res.write(payload)
   sendTrailers(reply, trailers, res, payload)
+}
+
+/** An HTTP/2 body above this is written in pieces of this size, each after the stream drained. */
+const http2ChunkSize = 64 * 1024
+
+/**
+ * A large HTTP/2 body, as Fastify writes it: one piece at a time, waiting for 'drain', so a stream
+ * the client cancels (or stops reading) does not leave the whole body queued in the session.
+ */
+function writeInChunks (res: ServerResponse, payload: string | Buffer, length: number, done: () => void): void {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload
+  let offset = 0
+  const writeMore = (): void => {
+    while (offset < length) {
+      if (res.destroyed || res.writableEnded) return
+      const end = Math.min(offset + http2ChunkSize, length)
+      const more = res.write(bytes.subarray(offset, end))
+      offset = end
+      if (!more) {
+        res.once('drain', writeMore)
+        return
+      }
+    }
+    done()
+  }
+  writeMore()
 }
 
 function ignore (): void {}
@@ -102,7 +133,12 @@ function writeHead (reply: ReplyState, status: number): boolean {
     reply.raw.writeHead(status, reply[kHeaders])
     return true
   } catch (err) {
+    if ((err as { code?: unknown } | null)?.code === 'ERR_HTTP_HEADERS_SENT') warnAlreadySent(reply)
     fail(reply, err)
     return false
   }
+}
+
+function warnAlreadySent (reply: ReplyState): void {
+  reply.log.warn(`Reply was already sent, did you forget to "return reply" in the "${reply.request.raw.url}" (${reply.request.raw.method}) route?`)
 }

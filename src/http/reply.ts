@@ -18,6 +18,7 @@ import type { SchemaStore, SerializerCompiler, SerializerFunction } from './sche
 import { FORBIDDEN_TRAILERS, type TrailerFn, type Trailers } from './reply-trailers.js'
 import { replyMediaType } from './reply-content-type.js'
 import { sendLater } from './reply-flow.js'
+import { unwatchTimeout } from './socket-timeout.js'
 import { sendNow, serializePayload } from './reply-send.js'
 import {
   kErrorHandler, kHeaders, kOnErrorRan, kRun, kRunningOnError, kSendLater, kSerializer, kStart, kTrailers,
@@ -151,6 +152,7 @@ export class Reply implements ReplyState {
 
   hijack (): this {
     this[kHijacked] = true
+    if (this[kContext].onTimeout !== null) unwatchTimeout(this) // Weft's handling ends: its socket lets go of the reply
     return this
   }
 
@@ -253,13 +255,24 @@ export class Reply implements ReplyState {
       return this
     }
     this[kSendCalled] = true
-    if (this[kSendLater]) {
-      // the handler left earlier: what follows the send runs in the context it left
-      this[kSendLater] = false
-      inRequestContext(this.request, sendNow, this, payload)
-      return this
+    const later = this[kSendLater]
+    try {
+      if (later) {
+        // the handler left earlier: what follows the send runs in the context it left
+        this[kSendLater] = false
+        inRequestContext(this.request, sendNow, this, payload)
+      } else {
+        sendNow(this, payload)
+      }
+    } catch (err) {
+      // as Fastify: a payload the write cannot carry (FST_ERR_REP_INVALID_PAYLOAD_TYPE, reached
+      // without a hook in between) is thrown to the caller; nothing was written, so it may send again
+      if (!this.raw.headersSent) {
+        this[kSendCalled] = false
+        this[kSendLater] = later
+      }
+      throw err
     }
-    sendNow(this, payload)
     return this
   }
 

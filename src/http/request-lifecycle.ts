@@ -3,7 +3,6 @@
 // route → onRequest → preParsing → parse → preValidation → validate → preHandler → handler → send;
 // then, once the response finished, onResponse and the `request completed` line.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { handlerChannel, newHandlerTrace, traceError, type HandlerTrace } from './diagnostics.js'
@@ -15,6 +14,7 @@ import { watchRequest } from './handler-timeout.js'
 import { hookRun, kErrorHandler, kHeaders, newHookRun, sendLater, settleReply, type Reply } from './reply.js'
 import { kContext, type Request } from './request.js'
 import { captureAsyncContext, inRequestContext, releaseAsyncContext } from './request-context.js'
+import { unwatchTimeout, watchTimeout } from './socket-timeout.js'
 import type { RouteContext } from './route-context.js'
 import type { RouteMatch, Router } from './router.js'
 import { routingError } from './routing-errors.js'
@@ -23,11 +23,8 @@ import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
 import { validateRequest } from './schemas.js'
 
 const kReply = Symbol('weft.reply')
-const kTimeoutReply = Symbol('weft.timeoutReply')
 /** The reply a raw request or response carries for its 'close' / 'finish' listener. */
 interface CarriesReply { [kReply]?: Reply | undefined }
-/** The reply of the request a socket serves now, for its 'timeout' listener. */
-interface CarriesTimeoutReply { [kTimeoutReply]?: Reply | undefined }
 
 /**
  * The steps a reply hands over to, passed to the app at construction: the error flow (reached only
@@ -312,8 +309,15 @@ function handlerReturned (reply: Reply, result: unknown, trace: HandlerTrace | u
     if (!reply[kSendCalled]) sendLater(reply)
     return
   }
-  if (isThenable(result)) settleReply(reply, result, trace)
-  else reply.send(result)
+  if (isThenable(result)) {
+    settleReply(reply, result, trace)
+    return
+  }
+  try {
+    reply.send(result)
+  } catch (err) {
+    fail(reply, err) // a returned value send() refuses (FST_ERR_REP_INVALID_PAYLOAD_TYPE) is the request's error
+  }
 }
 
 /** handlerStage under a trace: `error` when the handler throws, `end` once it returned. */
@@ -357,6 +361,7 @@ function onResponseFinish (this: ServerResponse & CarriesReply): void {
   if (reply === undefined) return // some responses (light-my-request's) emit 'finish' twice
   this[kReply] = undefined
   const context = reply[kContext]
+  if (context.onTimeout !== null) unwatchTimeout(reply)
   if (context.app.observer !== null) context.app.observer.stage(reply, Stage.onResponse)
   if (context.onResponse !== null) runHooks(newHookRun(reply), context.onResponse, Shape.plain, undefined, Guard.none, afterOnResponse)
   else requestCompleted(reply, null)
@@ -383,23 +388,4 @@ function onRequestClose (this: IncomingMessage & CarriesReply): void {
 
 function runAbortHooks (reply: Reply): void {
   runHooks(newHookRun(reply), reply[kContext].onRequestAbort!, Shape.request, undefined, Guard.none, logHookError)
-}
-
-function watchTimeout (socket: Socket & CarriesTimeoutReply, reply: Reply): void {
-  if (socket[kTimeoutReply] === undefined) socket.on('timeout', onSocketTimeout)
-  socket[kTimeoutReply] = reply
-}
-
-function onSocketTimeout (this: Socket & CarriesTimeoutReply): void {
-  const reply = this[kTimeoutReply]
-  if (reply === undefined || reply.raw.writableFinished) return
-  if (reply[kContext].onTimeout !== null) inRequestContext(reply.request, runTimeoutHooks, reply, undefined)
-}
-
-function runTimeoutHooks (reply: Reply): void {
-  runHooks(newHookRun(reply), reply[kContext].onTimeout!, Shape.plain, undefined, Guard.none, logOnTimeoutError)
-}
-
-function logOnTimeoutError (run: HookRun<Reply>, err: unknown): void {
-  if (err !== null) run.reply.log.error({ err }, 'onTimeout hook failed')
 }

@@ -198,7 +198,8 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
     if (own !== undefined && own !== null) for (const fn of Array.isArray(own) ? own : [own]) entries.push(hookEntry(name, fn, instance))
     context[name] = entries.length > 0 ? entries : null
   }
-  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || watch
+  // onTimeout: the socket lets go of the reply when its response finished (socket-timeout.ts)
+  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || context.onTimeout !== null || watch
   context.Request = scope.Request
   context.genReqId = scope.idGenerator()
   context.Reply = scope.Reply

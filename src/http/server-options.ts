@@ -42,7 +42,9 @@ export function nodeServerOptions (settings: ServerSettings): Record<string, unk
   // top-level Weft options win over the same field in the http/https object
   const requestTimeout = settings.requestTimeout ?? given.requestTimeout ?? defaultRequestTimeout
   given.requestTimeout = requestTimeout
-  // Node derives headersTimeout from requestTimeout, which would make it 0 (none) with requestTimeout 0
+  // Node derives headersTimeout from requestTimeout, which would make it 0 (none) with requestTimeout 0.
+  // (Derived, it is min(60 s, requestTimeout): with one above requestTimeout, node:http would time a
+  // request's body by headersTimeout instead, and Weft cuts slow bodies at requestTimeout.)
   if (given.headersTimeout === undefined && requestTimeout === 0) given.headersTimeout = defaultHeadersTimeout
   given.keepAliveTimeout = settings.keepAliveTimeout ?? given.keepAliveTimeout ?? defaultKeepAliveTimeout
   // unless the user decides, Weft answers Host-less HTTP/1.1 requests itself (a JSON 400)
@@ -60,7 +62,13 @@ export function createWeftServer (settings: ServerSettings, handler: (req: Incom
   const answersMissingHost = typeof given !== 'object' || given === null || (given as ServerOptions).requireHostHeader === undefined
   const options = nodeServerOptions(settings)
   const secure = settings.https != null && settings.https !== false
+  // a headersTimeout given above requestTimeout: Node refuses it when making the server, Fastify
+  // (setting requestTimeout afterwards) does not; so it is set once the server is made
+  const headersTimeout = options.headersTimeout
+  const late = typeof headersTimeout === 'number' && typeof options.requestTimeout === 'number' && options.requestTimeout > 0 && headersTimeout > options.requestTimeout
+  if (late) delete options.headersTimeout
   const server = secure ? createHttpsServer(options, handler) as unknown as Server : createServer(options, handler)
+  if (late) server.headersTimeout = headersTimeout
   server.keepAliveTimeout = options.keepAliveTimeout as number
   const maxRequestsPerSocket = settings.maxRequestsPerSocket ?? (options.maxRequestsPerSocket as number | undefined) ?? 0
   if (maxRequestsPerSocket > 0) server.maxRequestsPerSocket = maxRequestsPerSocket

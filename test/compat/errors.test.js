@@ -315,3 +315,31 @@ describe("Fastify's errors by name and text", () => {
     assert.throws(() => other.register(123), { name: 'FastifyError', code: 'AVV_ERR_PLUGIN_NOT_VALID', message: "Plugin must be a function or a promise. Received: 'number'" })
   })
 })
+
+describe('writing the answer fails', () => {
+  both('writeHead throwing ERR_HTTP_HEADERS_SENT every time: warned, the default answer tried, then the response is cut; the server lives', async (factory) => {
+    const log = logLines()
+    const app = factory({ logger: { level: 'warn', stream: log.stream } })
+    app.get('/', {
+      onSend: async (request, reply, payload) => {
+        reply.raw.writeHead = function () {
+          throw Object.assign(new Error('Cannot write headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' })
+        }
+        return payload
+      }
+    }, async () => 'ok')
+    await listening(app)
+    await assert.rejects(call(app, 'GET', '/'))
+    for (let i = 0; i < 50 && log.lines.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    const sent = 'Reply was already sent, did you forget to "return reply" in the "/" (GET) route?'
+    const headersSent = 'Cannot write headers after they are sent to the client'
+    assert.deepEqual(log.lines.map((l) => [l.level, l.msg, l.err?.code]), [
+      [40, sent, undefined],
+      [50, headersSent, 'ERR_HTTP_HEADERS_SENT'],
+      [40, sent, undefined],
+      [40, headersSent, 'ERR_HTTP_HEADERS_SENT']
+    ])
+    assert.equal(app.server.listening, true)
+    assert.equal((await call(app, 'GET', '/nowhere')).status, 404)
+  })
+})

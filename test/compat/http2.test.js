@@ -393,3 +393,49 @@ describe('serverFactory', () => {
     assert.deepEqual(await within(ended, 'the client session to close'), { goaway: true })
   })
 })
+
+describe('large HTTP/2 bodies', () => {
+  h2both('a large buffer reply the client cancels does not break the session: the next stream is answered', async (factory) => {
+    const app = factory({ http2: true })
+    const payload = Buffer.alloc(32 * 1024 * 1024, 'a')
+    app.get('/large', async (req, reply) => {
+      reply.header('content-type', 'application/octet-stream').header('content-length', payload.length)
+      return payload
+    })
+    app.get('/small', async () => 'ok')
+    const session = await connect(await app.listen({ port: 0, host: '127.0.0.1' }))
+    const large = session.request({ ':path': '/large' })
+    large.on('error', () => {})
+    await within(new Promise((resolve) => large.once('response', resolve)), 'the large reply\'s headers')
+    large.pause()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    large.close(http2.constants.NGHTTP2_CANCEL)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const small = await request(session, { ':path': '/small' })
+    assert.deepEqual([small.status, small.body], [200, 'ok'])
+  })
+
+  h2both('a large string reply with a trailer arrives whole, then its trailer', async (factory) => {
+    const app = factory({ http2: true })
+    const text = 'abcdefgh'.repeat(40000) // 320 000 bytes: several pieces
+    app.get('/', (req, reply) => {
+      reply.trailer('x-length', (reply, payload, done) => { done(null, String(payload.length)) })
+      reply.send(text)
+    })
+    const session = await connect(await app.listen({ port: 0, host: '127.0.0.1' }))
+    const stream = session.request({ ':path': '/' })
+    const result = await within(new Promise((resolve, reject) => {
+      let body = ''
+      let trailers
+      stream.setEncoding('utf8')
+      stream.on('trailers', (t) => { trailers = t })
+      stream.on('data', (chunk) => { body += chunk })
+      stream.on('end', () => resolve({ body, trailers }))
+      stream.on('error', reject)
+      stream.end()
+    }), 'the large reply')
+    assert.equal(result.body.length, text.length)
+    assert.equal(result.body, text)
+    assert.equal(result.trailers['x-length'], String(text.length))
+  })
+})

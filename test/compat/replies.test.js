@@ -5,7 +5,7 @@ import http from 'node:http'
 import http2 from 'node:http2'
 import net from 'node:net'
 import { Readable } from 'node:stream'
-import { both, deferred, inject, within } from './harness.js'
+import { both, deferred, inject, logLines, within } from './harness.js'
 
 /** Listens on an ephemeral port and returns its base URL. */
 async function listen (app) {
@@ -643,4 +643,89 @@ both('reply.code() takes any number from 100 to 599 (404.5 goes out as 404); nul
     answers[code] = response === null ? 'no answer' : response.status === 500 ? (await response.json()).code : response.status
   }
   assert.deepEqual(answers, { 404.5: 404, 100.2: 'no answer', 599: 599, null: 'FST_ERR_BAD_STATUS_CODE', undefined: 'FST_ERR_BAD_STATUS_CODE', 600: 'FST_ERR_BAD_STATUS_CODE', 99.9: 'FST_ERR_BAD_STATUS_CODE' })
+})
+
+both('send() of a payload its content type cannot carry throws FST_ERR_REP_INVALID_PAYLOAD_TYPE to the caller (who may send again); past a hook, or left uncaught, it is a 500, over a socket', async (factory) => {
+  const app = factory()
+  const thrown = []
+  const attempt = (path, fn) => {
+    try {
+      fn()
+      thrown.push([path, 'returned'])
+    } catch (err) {
+      thrown.push([path, err.code, err instanceof TypeError, err.message])
+    }
+  }
+  app.get('/caught', (req, reply) => {
+    attempt('/caught', () => reply.type('text/html').send({}))
+    reply.send('<p>again</p>')
+  })
+  app.get('/serializer', (req, reply) => {
+    attempt('/serializer', () => reply.serializer((payload) => payload).send({ a: 1 }))
+    reply.send('as a string')
+  })
+  app.get('/later', (req, reply) => {
+    setTimeout(() => {
+      attempt('/later', () => reply.type('text/html').send([1]))
+      reply.send('late')
+    }, 5)
+  })
+  app.get('/uncaught', (req, reply) => { reply.type('text/html').send({}) })
+  app.get('/returned', (req, reply) => { reply.type('text/html'); return {} })
+  app.get('/async', async (req, reply) => { reply.type('text/html'); return {} })
+  app.get('/on-send', {
+    onSend: (req, reply, payload, done) => done()
+  }, (req, reply) => { attempt('/on-send', () => reply.type('text/html').send({})) })
+  app.register(async (child) => {
+    child.setErrorHandler((err, req, reply) => {
+      attempt('/child/error-handler', () => reply.type('text/html').send({ failed: err.message }))
+      reply.send('handled')
+    })
+    child.get('/error-handler', () => { throw new Error('boom') })
+    child.get('/error-handler-returns', () => { throw new Error('boom') })
+  }, { prefix: '/child' })
+  app.register(async (child) => {
+    child.setErrorHandler((err, req, reply) => { reply.type('text/html'); return { failed: err.message } })
+    child.get('/', () => { throw new Error('boom') })
+  }, { prefix: '/returning-handler' })
+  const base = await listen(app)
+  const seen = {}
+  for (const path of ['/caught', '/serializer', '/later', '/uncaught', '/returned', '/async', '/on-send', '/child/error-handler', '/returning-handler']) {
+    const res = await get(base + path)
+    seen[path] = [res.status, res.headers['content-type'], res.status === 500 ? JSON.parse(res.body).code : res.body]
+  }
+  const message = "Attempted to send payload of invalid type 'object'. Expected a string or Buffer."
+  assert.deepEqual(thrown, [
+    ['/caught', 'FST_ERR_REP_INVALID_PAYLOAD_TYPE', true, message],
+    ['/serializer', 'FST_ERR_REP_INVALID_PAYLOAD_TYPE', true, message],
+    ['/later', 'FST_ERR_REP_INVALID_PAYLOAD_TYPE', true, message],
+    ['/on-send', 'returned'],
+    ['/child/error-handler', 'FST_ERR_REP_INVALID_PAYLOAD_TYPE', true, message]
+  ])
+  const failed = 'FST_ERR_REP_INVALID_PAYLOAD_TYPE'
+  assert.deepEqual(seen, {
+    '/caught': [200, 'text/html', '<p>again</p>'],
+    '/serializer': [200, 'text/plain; charset=utf-8', 'as a string'],
+    '/later': [200, 'text/html', 'late'],
+    '/uncaught': [500, 'application/json; charset=utf-8', failed],
+    '/returned': [500, 'application/json; charset=utf-8', failed],
+    '/async': [500, 'application/json; charset=utf-8', failed],
+    '/on-send': [500, 'application/json; charset=utf-8', failed],
+    '/child/error-handler': [200, 'text/html', 'handled'],
+    '/returning-handler': [500, 'application/json; charset=utf-8', failed]
+  })
+})
+
+both('a stream reply that ends normally logs no premature close, under inject() as over a socket', async (factory) => {
+  const log = logLines()
+  const app = factory({ logger: { level: 'info', stream: log.stream } })
+  app.get('/', async (req, reply) => reply.send(Readable.from(['a', 'b'])))
+  const injected = await inject(app, '/')
+  const base = await listen(app)
+  const fetched = await get(base + '/')
+  assert.deepEqual([injected.statusCode, injected.payload, fetched.status, fetched.body], [200, 'ab', 200, 'ab'])
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.deepEqual(log.lines.filter((l) => l.msg !== 'Server listening at ' + base).map((l) => l.msg), [
+    'incoming request', 'request completed', 'incoming request', 'request completed'
+  ])
 })

@@ -51,6 +51,19 @@ describe('node:http server options', () => {
     assert.equal(app.server.timeout, 6000)
   })
 
+  both('an explicit requestTimeout: 0 is no request timeout, headersTimeout stays node:http\'s default, initialConfig says 0', async (factory) => {
+    const app = factory({ requestTimeout: 0 })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.deepEqual([app.server.requestTimeout, app.server.headersTimeout, app.initialConfig.requestTimeout], [0, new http.Server().headersTimeout, 0])
+  })
+
+  both('a headersTimeout given above requestTimeout is taken (no ERR_OUT_OF_RANGE); initialConfig follows the options, for HTTP/2 too', async (factory) => {
+    const app = factory({ requestTimeout: 1000, http: { headersTimeout: 1234 } })
+    const h2 = factory({ http2: true, requestTimeout: 1000 })
+    assert.deepEqual([app.server.requestTimeout, app.server.headersTimeout, app.initialConfig.requestTimeout, h2.initialConfig.requestTimeout, h2.initialConfig.keepAliveTimeout],
+      [1000, 1234, 1000, 1000, 72000])
+  })
+
   both('by default headersTimeout is node:http\'s own', async (factory) => {
     const app = factory()
     await app.listen({ port: 0, host: '127.0.0.1' })
@@ -223,6 +236,36 @@ describe('requests during close()', () => {
       const outcomes = await Promise.all(answers.map(async (a) => a.status === 'fulfilled' ? [a.value.statusCode, await a.value.body.json()] : a.reason.code))
       assert.deepEqual(outcomes.map((o) => Array.isArray(o) ? o[0] : o), [200, 200])
       assert.deepEqual(outcomes.map((o) => o[1].n).sort(), [1, 2])
+    } finally {
+      await client.close().catch(() => {})
+    }
+  })
+
+  both('a handler calling close() after its send while a pipelined request is still handled: that one is served, the next one on the connection gets the 503', async (factory) => {
+    const { Client } = await import('undici')
+    const app = factory({ return503OnClosing: true, forceCloseConnections: false })
+    // the second request's send comes right after the first's close(), in the next turn: by then
+    // the server must already be closing with that request in flight, so its connection stays open
+    let served = 0
+    const second = deferred()
+    app.get('/', async (request, reply) => {
+      const n = ++served
+      if (n === 1) await new Promise((resolve) => setTimeout(resolve, 5))
+      else await second.promise
+      reply.send({ n })
+      app.close()
+      if (n === 1) setImmediate(second.resolve)
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const client = new Client(`http://127.0.0.1:${app.server.address().port}`, { pipelining: 2 })
+    try {
+      const answers = await within(Promise.allSettled([1, 2, 3].map(() => client.request({ path: '/', method: 'GET', blocking: false }))), 'three pipelined requests')
+      const outcomes = await Promise.all(answers.map(async (a) => a.status === 'fulfilled' ? [a.value.statusCode, a.value.headers.connection, await a.value.body.text()] : a.reason.code))
+      assert.deepEqual(outcomes, [
+        [200, 'keep-alive', '{"n":1}'],
+        [200, 'keep-alive', '{"n":2}'],
+        [503, 'close', '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}']
+      ])
     } finally {
       await client.close().catch(() => {})
     }

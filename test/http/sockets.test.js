@@ -5,6 +5,8 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import net from 'node:net'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { once } from 'node:events'
 import Fastify from 'fastify'
 import weft from 'weft'
@@ -92,6 +94,33 @@ describe('onTimeout', () => {
     await sleep(200) // the idle keep-alive socket times out: no request is in flight
     assert.equal(calls, 0)
   })
+  for (const how of ['answered', 'hijacked']) {
+    test(`the keep-alive socket lets go of a request once it was ${how} (its reply can be collected)`, async (t) => {
+      v8.setFlagsFromString('--expose-gc')
+      const gc = vm.runInNewContext('gc')
+      const app = weft({ connectionTimeout: 5000 })
+      app.addHook('onTimeout', (req, reply, done) => { done() })
+      let ref
+      app.get('/', (req, reply) => {
+        ref = new WeakRef(reply)
+        if (how === 'hijacked') {
+          reply.hijack()
+          reply.raw.end('ok')
+        } else {
+          reply.send('ok')
+        }
+      })
+      const { port } = await listening(t, app)
+      const agent = new http.Agent({ keepAlive: true })
+      t.after(() => agent.destroy())
+      assert.equal((await request(port, '/', { agent })).body, 'ok')
+      for (let i = 0; i < 5 && ref.deref() !== undefined; i++) {
+        await new Promise((resolve) => setImmediate(resolve))
+        gc()
+      }
+      assert.equal(ref.deref(), undefined, 'the reply is still held')
+    })
+  }
 })
 
 describe('onRequestAbort', () => {

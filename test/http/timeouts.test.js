@@ -35,6 +35,12 @@ describe('the http and https options reach node:http', () => {
     assert.equal(app.server.headersTimeout, 4321)
   })
 
+  test('a requestTimeout given only in the http object is used (Fastify replaces it with its default, 0)', () => {
+    const app = weft({ logger: false, http: { requestTimeout: 5000 } })
+    assert.equal(app.server.requestTimeout, 5000)
+    assert.equal(app.initialConfig.requestTimeout, 5000)
+  })
+
   test('top-level requestTimeout, keepAliveTimeout and maxRequestsPerSocket win over the http object', async (t) => {
     const app = routes(weft({ requestTimeout: 2000, keepAliveTimeout: 3000, maxRequestsPerSocket: 1, http: { requestTimeout: 9000, keepAliveTimeout: 9000 } }))
     const port = await listenOn(t, app)

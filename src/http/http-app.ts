@@ -106,6 +106,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
   readonly settings: RouteSettings
   readonly loggerEnabled: boolean
   readonly requestLogging: boolean
+  readonly requestLinesWanted: boolean
   readonly logController: LogController
   readonly return503OnClosing: boolean
   readonly trustProxy: TrustFn | null
@@ -140,7 +141,9 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     this.loggerEnabled = loggerEnabled
     this.logController = logControllerOf(options)
     // a logController of the user's decides on every request itself
-    this.requestLogging = options.logController != null || (loggerEnabled && options.disableRequestLogging !== true)
+    const ownController = Boolean(options.logController)
+    this.requestLinesWanted = ownController || options.disableRequestLogging !== true
+    this.requestLogging = ownController || (loggerEnabled && this.requestLinesWanted)
     this.return503OnClosing = options.return503OnClosing ?? true
     this.trustProxy = compileTrust(options.trustProxy)
     // a router option: under routerOptions (which wins) or at the top level; either must be a function
@@ -293,7 +296,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
 
   protected override async prepare (): Promise<void> {
     bindRoutes(this)
-    bindNotFoundRoutes(this, this.rootScope, this.requestLogging || this.observer !== null)
+    bindNotFoundRoutes(this, this.rootScope, this.observer !== null)
     this.router.compileIfAsked()
     this.#rootContext = this.#frameworkContext()
     if (this.frameworkErrors !== null) this.frameworkContext = this.#rootContext
@@ -308,6 +311,9 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     context.errorHandler = root.errorHandler
     context.contentTypeParser = root.contentTypeParser
     context.replySerializer = root.replySerializer
+    // the childLoggerFactory option (not a later setChildLoggerFactory()), as Fastify's context made at construction has
+    context.childLoggerFactory = this.scopeDefaults.childLoggerFactory ?? null
+    context.requestLogging = this.requestLogging || (context.childLoggerFactory !== null && this.requestLinesWanted)
     context.routeOptions = unroutedOptions(context)
     return context
   }

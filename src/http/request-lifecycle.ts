@@ -7,7 +7,7 @@ import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { handlerChannel, newHandlerTrace, traceError, type HandlerTrace } from './diagnostics.js'
-import { checkLogger, silentLogger, type Logger } from '../app/logger.js'
+import { checkLogger, defaultChildLoggerFactory, silentLogger, type Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
 import { handleError } from './error-handler.js'
 import { fail } from './reply-flow.js'
@@ -81,7 +81,7 @@ export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMes
   const log = childLogger(app, context, id, req)
   const request: Request = new context.Request(id, {}, req, searchOf(req.url ?? ''), log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
-  if (app.requestLogging) app.logController.incomingRequest(request, reply)
+  if (context.requestLogging) app.logController.incomingRequest(request, reply)
   let result: unknown
   try {
     result = app.frameworkErrors!(error, request, reply)
@@ -119,7 +119,7 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
   watchRequest(reply) // request.signal's response, and the handlerTimeout timer if the route has one
-  if (app.requestLogging) app.logController.incomingRequest(request, reply)
+  if (context.requestLogging) app.logController.incomingRequest(request, reply)
   if (context.watchResponse) {
     (res as ServerResponse & CarriesReply)[kReply] = reply
     res.on('finish', onResponseFinish) // on() avoids once()'s wrapper per request
@@ -135,7 +135,8 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
 }
 
 /** The request's logger: the app logger's child bound to the request id (with the route's level and serializers),
- *  or what a childLoggerFactory makes of it (called even with the logger off, as in Fastify). */
+ *  or what a childLoggerFactory makes of it (called even with the logger off, as in Fastify). A factory that throws,
+ *  or returns something not a logger (FST_ERR_LOG_INVALID_LOGGER), throws out of the request's dispatch as in Fastify. */
 function childLogger (app: WeftRuntime, context: RouteContext, id: string, req: IncomingMessage): Logger {
   const factory = context.childLoggerFactory
   if (factory === null) {
@@ -144,15 +145,10 @@ function childLogger (app: WeftRuntime, context: RouteContext, id: string, req: 
     const options = context.childLoggerOptions
     return options !== undefined ? app.log.child(bindings, options) : app.log.child(bindings)
   }
-  const bindings = { [app.requestIdLogLabel]: id }
-  try {
-    const made: unknown = factory.call(context.instance, app.log, bindings, context.childLoggerOptions ?? {}, req)
-    if (checkLogger(made, true)) return made
-  } catch (err) {
-    // Fastify throws FST_ERR_LOG_INVALID_LOGGER into the server here; Weft logs it and keeps the request
-    app.log.error({ err }, 'childLoggerFactory failed: the request logs through logger.child()')
-  }
-  return app.log.child(bindings)
+  const made: unknown = factory.call(context.instance, app.log, { [app.requestIdLogLabel]: id }, context.childLoggerOptions ?? {}, req)
+  if (factory === defaultChildLoggerFactory) return made as Logger
+  checkLogger(made, true)
+  return made as Logger
 }
 
 const afterOnRequest: Continuation<Reply> = (run, err) => {
@@ -367,9 +363,10 @@ const afterOnResponse: Continuation<Reply> = (run, err) => { requestCompleted(ru
 /** The request is over: the observer's last stage, then the `request completed` / `request errored` line. */
 function requestCompleted (reply: Reply, err: unknown): void {
   releaseAsyncContext(reply.request)
-  const app = reply[kContext].app
+  const context = reply[kContext]
+  const app = context.app
   if (app.observer !== null) app.observer.stage(reply, Stage.done)
-  if (app.requestLogging) app.logController.requestCompleted(err, reply.request, reply)
+  if (context.completedLogging) app.logController.requestCompleted(err, reply.request, reply)
 }
 
 /** The client went away before the response finished: onRequestAbort hooks. */

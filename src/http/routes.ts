@@ -180,7 +180,7 @@ function hookEntry (name: RequestHookName, fn: Function, scope: unknown): HookEn
 }
 
 /** Fills a context's hook arrays from its scope's hooks and the route's own. */
-/** `watch`: the response's end must be seen even without onResponse hooks (request logging, an observer). */
+/** `watch`: the response's end must be seen even without onResponse hooks or request lines (an observer). */
 export function bindHooks (context: RouteContext, scope: HttpScope, instance: unknown, options: Record<string, any>, watch: boolean): void {
   for (const name of requestHooks) {
     // `this` in a request hook is the route's scope, wherever the hook was added
@@ -189,7 +189,6 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
     if (own !== undefined && own !== null) for (const fn of Array.isArray(own) ? own : [own]) entries.push(hookEntry(name, fn, instance))
     context[name] = entries.length > 0 ? entries : null
   }
-  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || watch
   context.Request = scope.Request
   context.genReqId = scope.genReqId
   context.Reply = scope.Reply
@@ -203,6 +202,11 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
     ? undefined
     : { ...(context.logLevel !== undefined ? { level: context.logLevel } : {}), ...(logSerializers !== undefined ? { serializers: logSerializers } : {}) }
   context.childLoggerFactory = typeof options.childLoggerFactory === 'function' ? options.childLoggerFactory : scope.childLoggerFactory
+  const app = context.app
+  context.requestLogging = app.requestLogging || (context.childLoggerFactory !== null && app.requestLinesWanted)
+  // as Fastify, which watches a response's end only with the logger on, onResponse hooks or a handlerTimeout
+  context.completedLogging = context.requestLogging && (app.loggerEnabled || context.onResponse !== null || context.handlerTimeout > 0)
+  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || context.completedLogging || watch
   context.errorHandler = typeof options.errorHandler === 'function'
     ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler }
     : scope.errorHandler
@@ -213,9 +217,9 @@ export function bindRoutes (host: RouteHost): void {
   const { settings } = host
   for (const d of host.declarations) {
     const { context, options, scope, instance } = d
-    bindHooks(context, scope, instance, options, host.runtime.requestLogging || host.runtime.observer !== null)
-    context.attachValidation = options.attachValidation === true
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout
+    bindHooks(context, scope, instance, options, host.runtime.observer !== null)
+    context.attachValidation = options.attachValidation === true
     if (options.schema !== undefined && options.schema !== null) {
       // a route's own compilers win over its scope's, which win over the compilersFactory's, then Ajv's and the default serializer
       const factory = scope.compilersFactory

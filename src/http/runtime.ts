@@ -10,8 +10,11 @@ import type { TrustFn } from './trust-proxy.js'
 export interface WeftRuntime {
   readonly state: LifecycleState
   readonly log: Logger
-  /** Per-request child loggers and the incoming/completed lines are on. */
+  /** Per-request child loggers and the incoming/completed lines are on (a route may still turn the lines on: RouteContext.requestLogging). */
   readonly requestLogging: boolean
+  /** The lines are wanted wherever a request's logger can write them: false only for disableRequestLogging: true
+   *  without a logController. With the logger off, a route's childLoggerFactory may give its requests such a logger. */
+  readonly requestLinesWanted: boolean
   readonly loggerEnabled: boolean
   /** Writes the request lines (the logController option, or one made from disableRequestLogging and requestIdLogLabel). */
   readonly logController: LogController

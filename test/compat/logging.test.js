@@ -233,8 +233,61 @@ describe('childLoggerFactory', () => {
     app.get('/', async (request) => { request.log.info('through the factory'); return 'ok' })
     await inject(app, '/')
     await turns(3)
-    // (Fastify also sends it the incoming request line here, not request completed: Weft writes neither with the logger off)
     assert.ok(got.includes('through the factory'))
+  })
+
+  both('with the logger off, a childLoggerFactory\'s logger gets the incoming, error and not-found lines; request completed only with onResponse hooks', async (factory) => {
+    const { lines, stream } = logLines()
+    const own = pino({ level: 'info' }, stream)
+    const app = factory()
+    app.register(async (child) => {
+      child.setChildLoggerFactory((logger, bindings, opts) => own.child(bindings, opts))
+      child.get('/fine', async () => 'ok')
+      child.get('/boom', async () => { throw new Error('kaboom') })
+      child.get('/hooked', { onResponse: async () => {} }, async () => 'ok')
+      child.get('/missing', async (request, reply) => { reply.callNotFound() })
+    })
+    app.get('/outside', async () => 'ok')
+    const byPath = {}
+    for (const path of ['/fine', '/boom', '/hooked', '/missing', '/outside']) {
+      const before = lines.length
+      await get(app, path)
+      byPath[path] = msgs(lines.slice(before))
+    }
+    assert.deepEqual(byPath, {
+      '/fine': ['incoming request'],
+      '/boom': ['incoming request', 'kaboom'],
+      '/hooked': ['incoming request', 'request completed'],
+      '/missing': ['incoming request', 'Route GET:/missing not found'],
+      '/outside': []
+    })
+  })
+
+  both('with the logger off and disableRequestLogging, a childLoggerFactory\'s logger gets no request lines', async (factory) => {
+    const { lines, stream } = logLines()
+    const own = pino({ level: 'info' }, stream)
+    const app = factory({ disableRequestLogging: true, childLoggerFactory: (logger, bindings, opts) => own.child(bindings, opts) })
+    app.get('/', async (request) => { request.log.info('mine'); return 'ok' })
+    await get(app, '/')
+    assert.deepEqual(msgs(lines), ['mine'])
+  })
+
+  both('a childLoggerFactory returning no logger: inject() throws FST_ERR_LOG_INVALID_LOGGER, its callback never runs', async (factory) => {
+    const app = factory()
+    app.setChildLoggerFactory(() => undefined)
+    app.get('/', async () => 'ok')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    let called = false
+    assert.throws(() => app.inject('/', () => { called = true }), { code: 'FST_ERR_LOG_INVALID_LOGGER' })
+    await turns(3)
+    assert.equal(called, false)
+  })
+
+  both('a childLoggerFactory returning a partial logger throws the missing methods\' names', async (factory) => {
+    const app = factory({ childLoggerFactory: () => ({ info () {}, error () {} }) })
+    app.get('/', async () => 'ok')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.throws(() => app.inject('/', () => {}), { code: 'FST_ERR_LOG_INVALID_LOGGER', message: /debug,fatal,warn,trace,child/ })
   })
 })
 

@@ -2,9 +2,12 @@
 // loggerInstance, the request and response lines, disableRequestLogging, serializers, childLoggerFactory.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import pino from 'pino'
 import { both, inject, logLines, turns } from './harness.js'
 
@@ -15,6 +18,15 @@ async function get (app, path, init) {
   const body = await res.text()
   await turns(3)
   return { status: res.status, body, port: app.server.address().port }
+}
+
+const require = createRequire(import.meta.url)
+
+/** Runs `code` in a fresh Node process (no module loaded yet) with `ENTRY` set to the framework's entry; its stdout. */
+async function fresh (framework, code, type = 'commonjs') {
+  const entry = framework.name === 'fastify' ? require.resolve('fastify') : type === 'module' ? import.meta.resolve('weft') : require.resolve('weft')
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=' + type, '-e', code], { env: { ...process.env, ENTRY: entry } })
+  return stdout.trim()
 }
 
 /** The lines without pino's changing fields, to compare shapes. */
@@ -192,6 +204,42 @@ describe('loggerInstance', () => {
     assert.throws(() => factory({ logger: instance }), { code: 'FST_ERR_LOG_INVALID_LOGGER_CONFIG' })
     assert.throws(() => factory({ loggerInstance: { info () {} } }), { code: 'FST_ERR_LOG_INVALID_LOGGER' })
   })
+})
+
+describe('loading pino', () => {
+  const probe = `
+    const pinoPath = require.resolve('pino', { paths: [require('node:path').dirname(process.env.ENTRY)] })
+    const loaded = () => require.cache[pinoPath] !== undefined
+    const seen = []
+    const factory = require(process.env.ENTRY)
+    factory(); seen.push(loaded())
+    factory({ logger: true }); seen.push(loaded())
+    console.log(JSON.stringify(seen))`
+
+  both('pino is loaded by the first app with a logger (require), not by the module or an app without one', async (factory, framework) => {
+    assert.deepEqual(JSON.parse(await fresh(framework, probe)), [false, true])
+  }, { ms: 15000 })
+
+  both('an app with a loggerInstance loads pino too', async (factory, framework) => {
+    const code = probe.replace('factory({ logger: true })', 'const l = { fatal () {}, error () {}, warn () {}, info () {}, debug () {}, trace () {}, child () { return l } }; factory({ loggerInstance: l })')
+    assert.deepEqual(JSON.parse(await fresh(framework, code)), [false, true])
+  }, { ms: 15000 })
+
+  both('pino is not loaded by importing the module (ESM) and making an app without a logger', async (factory, framework) => {
+    const code = `
+      import { createRequire } from 'node:module'
+      import { dirname } from 'node:path'
+      import { fileURLToPath } from 'node:url'
+      const entry = process.env.ENTRY.startsWith('file:') ? fileURLToPath(process.env.ENTRY) : process.env.ENTRY
+      const require = createRequire(entry)
+      const { default: factory } = await import(process.env.ENTRY.startsWith('file:') ? process.env.ENTRY : 'file://' + entry)
+      const loaded = () => require.cache[require.resolve('pino', { paths: [dirname(entry)] })] !== undefined
+      const seen = []
+      factory(); seen.push(loaded())
+      factory({ logger: { level: 'silent' } }); seen.push(loaded())
+      console.log(JSON.stringify(seen))`
+    assert.deepEqual(JSON.parse(await fresh(framework, code, 'module')), [false, true])
+  }, { ms: 15000 })
 })
 
 describe('childLoggerFactory', () => {

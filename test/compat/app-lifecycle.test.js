@@ -56,6 +56,15 @@ describe('onListen', () => {
     assert.deepEqual(order, ['callback hook', 'async hook', 'listen resolved', 'slow hook'])
   })
 
+  both('onListen hooks (callback and async) see the server listening, with its addresses', async (factory) => {
+    const app = factory()
+    const seen = []
+    app.addHook('onListen', function (done) { seen.push(['callback', app.server.listening, app.addresses().length > 0]); done() })
+    app.addHook('onListen', async function () { seen.push(['async', app.server.listening, app.addresses().length > 0]) })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.deepEqual(seen, [['callback', true, true], ['async', true, true]])
+  })
+
   both('an onListen error is logged with its message and the chain goes on', async (factory) => {
     const { lines, stream } = logLines()
     const app = factory({ logger: { stream } })
@@ -306,5 +315,45 @@ describe('inject() and close()', () => {
     const res = await inject(app, '/')
     assert.equal(res.statusCode, 200)
     assert.equal(res.body, 'booted')
+  })
+})
+
+describe('the errorHandler getter', () => {
+  both('is the default handler at the root, and in a plugin its setErrorHandler function bound to the plugin', async (factory) => {
+    const app = factory()
+    const rootHandler = app.errorHandler
+    assert.equal(typeof rootHandler, 'function')
+    assert.equal(rootHandler.name, 'defaultErrorHandler')
+    let inPlugin
+    let self
+    app.register(async (child) => {
+      child.setErrorHandler(function pluginHandler (err, request, reply) { self = this; reply.code(418).send({ caught: err.message }) })
+      inPlugin = child.errorHandler
+      assert.notEqual(child.errorHandler, app.errorHandler)
+      child.get('/boom', async () => { throw new Error('boom') })
+      self = child
+    })
+    await app.ready()
+    const pluginInstance = self
+    self = undefined
+    assert.equal(inPlugin.name, 'bound pluginHandler')
+    assert.equal(app.errorHandler, rootHandler)
+    const res = await inject(app, '/boom')
+    assert.equal(res.statusCode, 418)
+    assert.deepEqual(res.json(), { caught: 'boom' })
+    assert.equal(self, pluginInstance)
+  })
+
+  both('childLoggerFactory: the root\'s default, a plugin\'s own after setChildLoggerFactory, the same function (not bound)', async (factory) => {
+    const app = factory()
+    const rootFactory = app.childLoggerFactory
+    assert.equal(typeof rootFactory, 'function')
+    function pluginFactory (logger, bindings, opts) { return logger.child(bindings, opts) }
+    app.register(async (child) => {
+      child.setChildLoggerFactory(pluginFactory)
+      assert.equal(child.childLoggerFactory, pluginFactory)
+    })
+    await app.ready()
+    assert.equal(app.childLoggerFactory, rootFactory)
   })
 })

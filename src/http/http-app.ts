@@ -333,7 +333,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     await new Promise<void>((resolve) => {
       server.close(() => { resolve() })
       if (this.forceCloseConnections === true && typeof server.closeAllConnections === 'function') server.closeAllConnections()
-      else if (this.forceCloseConnections === 'idle' && typeof server.closeIdleConnections === 'function') server.closeIdleConnections()
+      else if (this.forceCloseConnections === 'idle' && this.options.serverFactory && typeof server.closeIdleConnections === 'function') server.closeIdleConnections()
       if (closeSessions !== null) closeSessions()
     })
   }
@@ -348,7 +348,8 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
       if (this.#trackedSockets !== null) this.#trackedSockets.destroyAll()
       else if (this.forceCloseConnections === true) server.closeAllConnections()
       else if (this.forceCloseConnections === 'idle') {
-        server.closeIdleConnections()
+        // node:http's own close() closes the idle connections: only a serverFactory's server is asked again, as on Fastify
+        if (this.options.serverFactory) server.closeIdleConnections()
         // a keep-alive connection whose in-flight response finishes later is idle from then on:
         // close it then, rather than waiting out keepAliveTimeout (Fastify waits). Not at once:
         // a request the client sends on it right after still gets its 503 + Connection: close.

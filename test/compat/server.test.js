@@ -228,3 +228,31 @@ describe('requests during close()', () => {
     }
   })
 })
+
+describe('forceCloseConnections: \'idle\' at close()', () => {
+  /** Counts the app's server's closeIdleConnections calls during close(). */
+  async function closeIdleCalls (factory, options) {
+    const app = factory({ forceCloseConnections: 'idle', ...options })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    let calls = 0
+    const own = app.server.closeIdleConnections
+    app.server.closeIdleConnections = function (...args) { calls++; return own.apply(this, args) }
+    await within(app.close(), 'close()')
+    return calls
+  }
+
+  both('a node:http server is asked once (its own close() does it)', async (factory) => {
+    assert.equal(await closeIdleCalls(factory), 1)
+  })
+
+  both('a serverFactory\'s server is asked once more', async (factory) => {
+    assert.equal(await closeIdleCalls(factory, { serverFactory: (handler) => http.createServer(handler) }), 2)
+  })
+
+  both('a serverFactory\'s server without closeIdleConnections is refused at construction', async (factory) => {
+    assert.throws(() => factory({ forceCloseConnections: 'idle', serverFactory: () => ({ on () {} }) }), {
+      code: 'FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE',
+      message: "Cannot set forceCloseConnections to 'idle' as your HTTP server does not support closeIdleConnections method"
+    })
+  })
+})

@@ -232,6 +232,35 @@ describe('decorators', () => {
     assert.equal((await inject(app, '/parent')).body, 'parent')
   })
 
+  both('a child shadows instance, request and reply decorators of one name at once; the parent keeps all three', async (factory) => {
+    const app = factory()
+    const rootFunc = function rootFunc () {}
+    app.decorate('test', rootFunc)
+    app.decorateRequest('test', rootFunc)
+    app.decorateReply('test', rootFunc)
+    app.register((child, opts, done) => {
+      const func = function func () {}
+      child.decorate('test', func)
+      child.decorateRequest('test', func)
+      child.decorateReply('test', func)
+      assert.equal(child.test, func)
+      child.get('/child', (request, reply) => { reply.send([request.test.name, reply.test.name]) })
+      done()
+    })
+    app.get('/parent', (request, reply) => { reply.send([request.test.name, reply.test.name]) })
+    await within(app.ready(), 'ready()')
+    assert.equal(app.test, rootFunc)
+    assert.deepEqual((await inject(app, '/child')).json(), ['func', 'func'])
+    assert.deepEqual((await inject(app, '/parent')).json(), ['rootFunc', 'rootFunc'])
+  })
+
+  both('`use` is no built-in: it may be decorated once, a second time is FST_ERR_DEC_ALREADY_PRESENT', async (factory) => {
+    const app = factory()
+    app.decorate('use', () => true)
+    assert.equal(app.use(), true)
+    assert.throws(() => app.decorate('use', () => true), { code: 'FST_ERR_DEC_ALREADY_PRESENT' })
+  })
+
   both('built-in reply methods may be replaced; real request fields may not', async (factory) => {
     const app = factory()
     app.decorateReply('getHeader', function (name) { return `custom:${name}` })

@@ -339,6 +339,33 @@ describe('childLoggerFactory', () => {
   })
 })
 
+describe('the logController option with the logger off', () => {
+  both('incomingRequest runs for every request, requestCompleted only for routes with onResponse hooks or a handlerTimeout', async (factory, framework) => {
+    const calls = []
+    class Recording extends framework.factory.LogController {
+      incomingRequest (request) { calls.push(['incoming', request.url]) }
+      requestCompleted (error, request) { calls.push(['completed', request.url, error ?? null]) }
+      routeNotFound (request) { calls.push(['not found', request.url]) }
+    }
+    const app = factory({ logController: new Recording() })
+    app.get('/plain', async () => 'ok')
+    app.get('/hooked', { onResponse: async () => {} }, async () => 'ok')
+    app.get('/timed', { handlerTimeout: 1000 }, async () => 'ok')
+    for (const path of ['/plain', '/hooked', '/timed', '/nowhere']) await get(app, path)
+    assert.deepEqual(calls, [
+      ['incoming', '/plain'],
+      ['incoming', '/hooked'], ['completed', '/hooked', null],
+      ['incoming', '/timed'], ['completed', '/timed', null],
+      ['incoming', '/nowhere'], ['not found', '/nowhere']
+    ])
+  })
+
+  both('a falsy logController (0, \'\', false, null) means none', async (factory) => {
+    for (const logController of [0, '', false, null]) factory({ logController })
+    assert.throws(() => factory({ logController: {} }), { code: 'FST_ERR_LOG_INVALID_LOG_CONTROLLER', message: "logController option must be an instance of LogController, got 'object'." })
+  })
+})
+
 describe('register options', () => {
   both('register logSerializers reach the routes of the plugin and its children only', async (factory) => {
     const { lines, stream } = logLines()

@@ -12,7 +12,7 @@ import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { initialConfig } from './initial-config.js'
 import { checkServerOptions } from './options-validation.js'
-import { handleRequest, requestStages } from './request-lifecycle.js'
+import { handleRequest, requestLogger, requestStages } from './request-lifecycle.js'
 import { RouteContext, unroutedOptions } from './route-context.js'
 import { bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { bindNotFoundRoutes, defaultNotFound } from './not-found.js'
@@ -260,6 +260,14 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
 
   override createScope (instance: unknown, parent: HttpScope | null, pluginName: string, prefix: string): HttpScope {
     return new HttpScope(instance, parent, pluginName, prefix, this.scopeDefaults)
+  }
+
+  /** A request refused while closing gets its logger as Fastify's: an id, then the childLoggerFactory option's
+   *  child (or the logger's), even with the logger off. */
+  refusedRequestLogger (req: IncomingMessage): Logger {
+    const context = this.#rootContext
+    if (context === null) return this.log
+    return requestLogger(this, context, this.genReqId(req), req)
   }
 
   /** The request handler (what serverFactory receives, and what inject() drives). */

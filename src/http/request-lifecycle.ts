@@ -78,7 +78,7 @@ function routeFound (app: WeftRuntime, router: Router, req: IncomingMessage, res
 export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMessage, res: ServerResponse): void {
   const context = app.frameworkContext as RouteContext
   const id = app.genReqId(req)
-  const log = childLogger(app, context, id, req)
+  const log = requestLogger(app, context, id, req)
   const request: Request = new context.Request(id, {}, req, searchOf(req.url ?? ''), log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
   if (context.requestLogging) app.logController.incomingRequest(request, reply)
@@ -115,7 +115,7 @@ function searchOf (url: string): string {
 function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse,
   params: Record<string, string>, search: string): void {
   const id = context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
-  const log = childLogger(app, context, id, req)
+  const log = requestLogger(app, context, id, req)
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
   watchRequest(reply) // request.signal's response, and the handlerTimeout timer if the route has one
@@ -137,7 +137,7 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
 /** The request's logger: the app logger's child bound to the request id (with the route's level and serializers),
  *  or what a childLoggerFactory makes of it (called even with the logger off, as in Fastify). A factory that throws,
  *  or returns something not a logger (FST_ERR_LOG_INVALID_LOGGER), throws out of the request's dispatch as in Fastify. */
-function childLogger (app: WeftRuntime, context: RouteContext, id: string, req: IncomingMessage): Logger {
+export function requestLogger (app: WeftRuntime, context: RouteContext, id: string, req: IncomingMessage): Logger {
   const factory = context.childLoggerFactory
   if (factory === null) {
     if (!app.loggerEnabled) return silentLogger

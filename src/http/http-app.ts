@@ -140,10 +140,12 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     this.#checkedOptions = checkServerOptions(options)
     this.loggerEnabled = loggerEnabled
     this.logController = logControllerOf(options)
-    // a logController of the user's decides on every request itself
+    // Fastify attempts the request lines whatever the logger (off, they go to a silent one): a logController of the
+    // user's, or a disableRequestLogging function, is consulted on every request even then
     const ownController = Boolean(options.logController)
+    const consulted = ownController || typeof options.disableRequestLogging === 'function'
     this.requestLinesWanted = ownController || options.disableRequestLogging !== true
-    this.requestLogging = ownController || (loggerEnabled && this.requestLinesWanted)
+    this.requestLogging = consulted || (loggerEnabled && this.requestLinesWanted)
     this.return503OnClosing = options.return503OnClosing ?? true
     this.trustProxy = compileTrust(options.trustProxy)
     // a router option: under routerOptions (which wins) or at the top level; either must be a function

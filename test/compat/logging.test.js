@@ -92,6 +92,16 @@ describe('the request and response lines', () => {
     const request = lines.filter((l) => l.reqId !== undefined)
     assert.deepEqual(request.map((l) => [l.msg, l.req?.url ?? null]), [['incoming request', '/work'], ['request completed', null]])
   })
+
+  both('with the logger off, a disableRequestLogging function is still asked for each line Fastify attempts', async (factory) => {
+    const asked = []
+    const app = factory({ disableRequestLogging: (request) => { asked.push(request.url); return false } })
+    app.get('/plain', async () => 'ok')
+    app.get('/hooked', { onResponse: async () => {} }, async () => 'ok')
+    app.get('/boom', async () => { throw new Error('boom') })
+    for (const path of ['/plain', '/hooked', '/boom', '/nowhere']) await get(app, path)
+    assert.deepEqual(asked, ['/plain', '/hooked', '/hooked', '/boom', '/boom', '/nowhere', '/nowhere'])
+  })
   both('at trace, boot, listen, a 404 and close log exactly these lines (nothing of Weft\'s own at ready)', async (factory) => {
     const { lines, stream } = logLines()
     const app = factory({ logger: { level: 'trace', stream } })

@@ -26,11 +26,13 @@ import { compileTrust, type TrustFn } from './trust-proxy.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
 /** Fastify's checks of `ajv`: customOptions a plain object, plugins an array (both may be left out). */
-function checkAjvOptions (ajv: WeftOptions['ajv']): void {
-  if (ajv === undefined || ajv === null) return
-  const { customOptions = {}, plugins = [] } = ajv as { customOptions?: unknown, plugins?: unknown }
-  if (Object.prototype.toString.call(customOptions) !== '[object Object]') throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ(typeof customOptions)
-  if (!Array.isArray(plugins)) throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR(typeof plugins)
+/** The ajv option as Fastify keeps it: a new object, `customOptions` ({}) and `plugins` ([]) filled in under the
+ *  given keys; a falsy or mistyped customOptions or plugins (one given as undefined too) is refused. */
+function ajvOptionsOf (ajv: WeftOptions['ajv']): { customOptions: object, plugins: unknown[] } {
+  const normal = Object.assign({ customOptions: {}, plugins: [] }, ajv) as { customOptions: unknown, plugins: unknown }
+  if (!normal.customOptions || Object.prototype.toString.call(normal.customOptions) !== '[object Object]') throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ(typeof normal.customOptions)
+  if (!normal.plugins || !Array.isArray(normal.plugins)) throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR(typeof normal.plugins)
+  return normal as { customOptions: object, plugins: unknown[] }
 }
 
 export interface WeftOptions extends RouterOptions {
@@ -157,7 +159,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     this.requestIdLogLabel = this.logController.requestIdLogLabel
     const gen = options.genReqId ?? defaultGenReqId()
     this.genReqId = this.withIdHeader(gen)
-    checkAjvOptions(options.ajv)
+    const ajv = ajvOptionsOf(options.ajv)
     const bucket = options.schemaController?.bucket
     if (bucket && typeof bucket !== 'function') throw new codes.FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN(typeof bucket)
     const bodyLimit = options.bodyLimit ?? 1048576
@@ -174,7 +176,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
       exposeHeadRoutes: options.exposeHeadRoutes ?? true,
       ignoreTrailingSlash: routerOptions.ignoreTrailingSlash ?? false,
       ignoreDuplicateSlashes: routerOptions.ignoreDuplicateSlashes ?? false,
-      ajv: options.ajv,
+      ajv,
       serializerOpts: options.serializerOpts
     }
     this.router = new Router({ ...routerOptions, compile: options.routerOptions?.compile }) // compile: under routerOptions only, as Fastify

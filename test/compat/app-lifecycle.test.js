@@ -320,6 +320,39 @@ describe('the factory function', () => {
     assert.equal(typeof f.errorCodes.FST_ERR_NOT_FOUND, 'function')
     assert.equal(f.default, f)
   })
+
+  both('the ajv option reaches a compilersFactory as Fastify keeps it: a new object with customOptions and plugins filled in', async (factory) => {
+    const seen = []
+    const compilersFactory = { buildValidator (external, ajvOptions) { seen.push(ajvOptions); return () => () => true } }
+    const given = [undefined, { customOptions: { nullable: false } }, { customOptions: { nullable: false }, plugins: [[]] }, { plugins: [] }, {}]
+    for (const ajv of given) {
+      const app = factory({ ajv, schemaController: { compilersFactory } })
+      app.post('/', { schema: { body: { type: 'object' } } }, async () => 'ok')
+      await within(app.ready(), 'ready()')
+    }
+    assert.deepEqual(seen, [
+      { customOptions: {}, plugins: [] },
+      { customOptions: { nullable: false }, plugins: [] },
+      { customOptions: { nullable: false }, plugins: [[]] },
+      { customOptions: {}, plugins: [] },
+      { customOptions: {}, plugins: [] }
+    ])
+    assert.ok(seen.every((options, i) => options !== given[i]))
+  })
+
+  both('ajv customOptions and plugins: a falsy or mistyped value is refused at construction, one given as undefined too', async (factory) => {
+    for (const [ajv, code, type] of [
+      [{ customOptions: undefined }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'undefined'],
+      [{ customOptions: null }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'object'],
+      [{ customOptions: 8 }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'number'],
+      [{ customOptions: [] }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'object'],
+      [{ plugins: undefined }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR', 'undefined'],
+      [{ plugins: 0 }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR', 'number'],
+      [{ plugins: {} }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR', 'object']
+    ]) {
+      assert.throws(() => factory({ ajv }), (err) => err.code === code && err.message.includes(`'${type}'`), JSON.stringify(ajv))
+    }
+  })
 })
 
 describe('inject() and close()', () => {

@@ -330,6 +330,19 @@ describe('childLoggerFactory', () => {
     assert.deepEqual(msgs(lines), ['mine'])
   })
 
+  both('a request the router refuses (frameworkErrors) gets its logger from the childLoggerFactory option, then the incoming line', async (factory, framework) => {
+    const calls = []
+    const app = factory({
+      childLoggerFactory (logger, bindings, opts, rawReq) { calls.push(['factory', rawReq.url]); return logger.child(bindings, opts) },
+      frameworkErrors (err, request, reply) { calls.push(['frameworkErrors', err.code, typeof request.log.info]); reply.code(400).send('bad') },
+      logController: new (class extends framework.factory.LogController { incomingRequest (request) { calls.push(['incoming', request.url]) } })()
+    })
+    app.get('/:id', async () => 'ok')
+    const res = await inject(app, '/%E0%A4%A')
+    assert.equal(res.statusCode, 400)
+    assert.deepEqual(calls, [['factory', '/%E0%A4%A'], ['incoming', '/%E0%A4%A'], ['frameworkErrors', 'FST_ERR_BAD_URL', 'function']])
+  })
+
   both('a childLoggerFactory returning no logger: inject() throws FST_ERR_LOG_INVALID_LOGGER, its callback never runs', async (factory) => {
     const app = factory()
     app.setChildLoggerFactory(() => undefined)

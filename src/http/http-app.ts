@@ -11,7 +11,7 @@ import { answerMissingHost, defaultClientErrorHandler, lacksRequiredHost, type C
 import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { initialConfig } from './initial-config.js'
-import { checkServerOptions } from './options-validation.js'
+import { checkBodyLimit, checkServerOptions } from './options-validation.js'
 import { handleRequest, requestLogger, requestStages } from './request-lifecycle.js'
 import { RouteContext, unroutedOptions } from './route-context.js'
 import { bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
@@ -26,6 +26,21 @@ import { compileTrust, type TrustFn } from './trust-proxy.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
 /** Fastify's checks of `ajv`: customOptions a plain object, plugins an array (both may be left out). */
+/**
+ * The option checks Fastify makes before it builds the logger, in its order: querystringParser (top level or under
+ * routerOptions), schemaController.bucket, bodyLimit, ajv. The logController comes next (once the logger is built),
+ * then the documented options' types.
+ */
+export function checkOptionsBeforeLogger (options: WeftOptions): void {
+  for (const given of [options.querystringParser, options.routerOptions?.querystringParser]) {
+    if (given && typeof given !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof (options.querystringParser ?? options.routerOptions?.querystringParser))
+  }
+  const bucket = options.schemaController?.bucket
+  if (bucket && typeof bucket !== 'function') throw new codes.FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN(typeof bucket)
+  checkBodyLimit(options.bodyLimit)
+  ajvOptionsOf(options.ajv)
+}
+
 /** The ajv option as Fastify keeps it: a new object, `customOptions` ({}) and `plugins` ([]) filled in under the
  *  given keys; a falsy or mistyped customOptions or plugins (one given as undefined too) is refused. */
 function ajvOptionsOf (ajv: WeftOptions['ajv']): { customOptions: object, plugins: unknown[] } {
@@ -138,10 +153,11 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
   constructor (options: WeftOptions, log: Logger, loggerEnabled: boolean) {
     super(log, options.pluginTimeout ?? 10000)
     this.options = options
+    // checkOptionsBeforeLogger() ran, then the logger was built: the logController is checked next, as in Fastify
+    this.logController = logControllerOf(options)
     // Fastify's check of its documented options (types, coercion, defaults): the copy feeds initialConfig
     this.#checkedOptions = checkServerOptions(options)
     this.loggerEnabled = loggerEnabled
-    this.logController = logControllerOf(options)
     // Fastify attempts the request lines whatever the logger (off, they go to a silent one): a logController of the
     // user's, or a disableRequestLogging function, is consulted on every request even then
     const ownController = Boolean(options.logController)
@@ -152,20 +168,14 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     this.trustProxy = compileTrust(options.trustProxy)
     // a router option: under routerOptions (which wins) or at the top level; either must be a function
     const qsp = options.routerOptions?.querystringParser ?? options.querystringParser
-    for (const given of [options.querystringParser, options.routerOptions?.querystringParser]) {
-      if (given && typeof given !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof (options.querystringParser ?? options.routerOptions?.querystringParser))
-    }
     this.querystringParser = typeof qsp === 'function' ? qsp : null
     this.requestIdLogLabel = this.logController.requestIdLogLabel
     const gen = options.genReqId ?? defaultGenReqId()
     this.genReqId = this.withIdHeader(gen)
     const ajv = ajvOptionsOf(options.ajv)
     const bucket = options.schemaController?.bucket
-    if (bucket && typeof bucket !== 'function') throw new codes.FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN(typeof bucket)
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
-    // checked now; the root scope binds it to the public instance, as Fastify does
-    if (options.schemaErrorFormatter) checkSchemaErrorFormatter(options.schemaErrorFormatter, null)
     const schemaErrorFormatter = options.schemaErrorFormatter || undefined
     this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory, schemaBucket: typeof bucket === 'function' ? bucket : undefined, childLoggerFactory: options.childLoggerFactory }
     const routerOptions = { ...options, ...options.routerOptions }
@@ -185,12 +195,15 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res)
     this.server = this.#createServer(options, handler)
     this.forceCloseConnections = this.#forceCloseMode(options.forceCloseConnections)
+    // checked once the server is made, as Fastify; the root scope binds it to the public instance, as Fastify does
+    if (options.schemaErrorFormatter) checkSchemaErrorFormatter(options.schemaErrorFormatter, null)
     const clientErrorHandler = options.clientErrorHandler ?? defaultClientErrorHandler
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => { clientErrorHandler.call(this.rootScope?.instance ?? this, err, socket) })
   }
 
   #createServer (options: WeftOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-    if (typeof options.serverFactory === 'function') {
+    // any truthy serverFactory is called, as Fastify's (one not a function throws its TypeError)
+    if (options.serverFactory) {
       const server = options.serverFactory(handler, options)
       const closeHttp2Sessions = (server as { closeHttp2Sessions?: unknown } | null)?.closeHttp2Sessions
       if (typeof closeHttp2Sessions === 'function') this.#closeSessions = () => { closeHttp2Sessions.call(server) }
@@ -208,7 +221,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     const options = this.options
     let server: Server
     let closeSessions: (() => void) | null = null
-    if (typeof options.serverFactory === 'function') {
+    if (options.serverFactory) {
       server = options.serverFactory(handler, options)
       const close = (server as { closeHttp2Sessions?: unknown } | null)?.closeHttp2Sessions
       if (typeof close === 'function') closeSessions = () => { close.call(server) }

@@ -340,6 +340,38 @@ describe('the factory function', () => {
     assert.ok(seen.every((options, i) => options !== given[i]))
   })
 
+  both('with several invalid options, the first refused is Fastify\'s first: querystringParser, bucket, bodyLimit, ajv, logger, logController, option types, server, schemaErrorFormatter', async (factory) => {
+    const bad = {
+      querystringParser: { querystringParser: 5 },
+      bucket: { schemaController: { bucket: 5 } },
+      bodyLimit: { bodyLimit: 'x' },
+      ajv: { ajv: { customOptions: 5 } },
+      logger: { logger: true, loggerInstance: { info () {} } },
+      logController: { logController: {} },
+      types: { connectionTimeout: 'abc' },
+      server: { http2: true, forceCloseConnections: 'idle' },
+      schemaErrorFormatter: { schemaErrorFormatter: 5 }
+    }
+    const codes = {
+      querystringParser: 'FST_ERR_QSP_NOT_FN',
+      bucket: 'FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN',
+      bodyLimit: 'FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT',
+      ajv: 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ',
+      logger: 'FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED',
+      logController: 'FST_ERR_LOG_INVALID_LOG_CONTROLLER',
+      types: 'FST_ERR_INIT_OPTS_INVALID',
+      server: 'FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE',
+      schemaErrorFormatter: 'FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN'
+    }
+    const order = Object.keys(bad)
+    for (let i = 0; i < order.length; i++) {
+      for (let j = i + 1; j < order.length; j++) {
+        assert.throws(() => factory({ ...bad[order[j]], ...bad[order[i]] }), { code: codes[order[i]] }, `${order[i]} before ${order[j]}`)
+      }
+    }
+    assert.throws(() => factory({ serverFactory: 5, schemaErrorFormatter: 5 }), { name: 'TypeError', message: 'options.serverFactory is not a function' })
+  })
+
   both('ajv customOptions and plugins: a falsy or mistyped value is refused at construction, one given as undefined too', async (factory) => {
     for (const [ajv, code, type] of [
       [{ customOptions: undefined }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'undefined'],

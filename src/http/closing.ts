@@ -1,6 +1,6 @@
 // What closing means for connections: a request that arrives once close() has begun gets 503
-// with Connection: close (the logController's serviceUnavailable: a line at info), and the sockets Weft force-closes itself when
-// forceCloseConnections is true on a server without closeAllConnections (a serverFactory one).
+// with Connection: close (and the logController's serviceUnavailable line), and the sockets Weft
+// force-closes itself when forceCloseConnections is true on a server without closeAllConnections.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Logger } from '../app/logger.js'

@@ -18,14 +18,13 @@ import { bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings }
 import { bindNotFoundRoutes, defaultNotFound } from './not-found.js'
 import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
-import type { RequestStages, WeftRuntime } from './runtime.js'
+import { writesRequestLines, type RequestStages, type WeftRuntime } from './runtime.js'
 import { logControllerOf, type LogController } from './log-controller.js'
 import { createWeftServer } from './server-options.js'
 import { checkSchemaErrorFormatter, type BucketFactory, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
 import { compileTrust, type TrustFn } from './trust-proxy.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
-/** Fastify's checks of `ajv`: customOptions a plain object, plugins an array (both may be left out). */
 /**
  * The option checks Fastify makes before it builds the logger, in its order: querystringParser (top level or under
  * routerOptions), schemaController.bucket, bodyLimit, ajv. The logController comes next (once the logger is built),
@@ -338,7 +337,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     context.replySerializer = root.replySerializer
     // the childLoggerFactory option (not a later setChildLoggerFactory()), as Fastify's context made at construction has
     context.childLoggerFactory = this.scopeDefaults.childLoggerFactory ?? null
-    context.requestLogging = this.requestLogging || (context.childLoggerFactory !== null && this.requestLinesWanted)
+    context.requestLogging = writesRequestLines(this, context.childLoggerFactory)
     context.routeOptions = unroutedOptions(context)
     return context
   }

@@ -19,7 +19,7 @@ import type { RouteContext } from './route-context.js'
 import type { RouteMatch, Router } from './router.js'
 import { routingError } from './routing-errors.js'
 import { Stage } from './request-observer.js'
-import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
+import type { RequestStages, WeftRuntime } from './runtime.js'
 import { validateRequest } from './schemas.js'
 
 const kReply = Symbol('weft.reply')

@@ -8,7 +8,7 @@ import type { HttpScope } from './http-scope.js'
 import { RouteContext, type HandlerFn } from './route-context.js'
 import { withHeadOnSend } from './head-route.js'
 import type { Router } from './router.js'
-import type { WeftRuntime } from './runtime.js'
+import { writesRequestLines, type WeftRuntime } from './runtime.js'
 import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 
 export interface RouteSettings {
@@ -203,7 +203,7 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
     : { ...(context.logLevel !== undefined ? { level: context.logLevel } : {}), ...(logSerializers !== undefined ? { serializers: logSerializers } : {}) }
   context.childLoggerFactory = typeof options.childLoggerFactory === 'function' ? options.childLoggerFactory : scope.childLoggerFactory
   const app = context.app
-  context.requestLogging = app.requestLogging || (context.childLoggerFactory !== null && app.requestLinesWanted)
+  context.requestLogging = writesRequestLines(app, context.childLoggerFactory)
   // as Fastify, which watches a response's end only with the logger on, onResponse hooks or a handlerTimeout
   context.completedLogging = context.requestLogging && (app.loggerEnabled || context.onResponse !== null || context.handlerTimeout > 0)
   context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || context.completedLogging || watch

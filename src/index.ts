@@ -4,7 +4,7 @@ import { kApp, kScope } from './app/symbols.js'
 import { codes, createError } from './errors.js'
 import { weftVersion } from './app/plugin-host.js'
 import { initializationChannel } from './http/diagnostics.js'
-import { HttpApp, type WeftOptions } from './http/http-app.js'
+import { checkOptionsBeforeLogger, HttpApp, type WeftOptions } from './http/http-app.js'
 import { LogController } from './http/log-controller.js'
 import { HttpInstance } from './http/weft-instance.js'
 import type { PluginDeclaredMember, WeftInstance } from './types/api.js'
@@ -14,6 +14,7 @@ type PluginDeclared = Pick<WeftInstance, Extract<keyof WeftInstance, PluginDecla
 
 export function weft (options: WeftOptions = {}): WeftInstance {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new codes.FST_ERR_OPTIONS_NOT_OBJ()
+  checkOptionsBeforeLogger(options)
   const { log, enabled } = createLogger(options.logger, options.loggerInstance)
   const app = new HttpApp(options, log, enabled)
   const instance = new HttpInstance()

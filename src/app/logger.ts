@@ -1,7 +1,18 @@
 // Builds the app's logger: pino when `logger` is true or options, a given pino-like instance
-// as is, and a shared no-op logger (child() returns itself) when logging is off.
-import { destination, pino, stdSerializers, symbols } from 'pino'
+// as is, and a shared no-op logger (child() returns itself) when logging is off. pino is loaded
+// the first time an app has a logger, as Fastify does: an app without one never loads it.
+import { createRequire } from 'node:module'
+import type * as Pino from 'pino'
 import { codes } from '../errors.js'
+
+const require = createRequire(import.meta.url)
+let pinoModule: typeof Pino | undefined
+
+/** pino (a CommonJS package: require() gives the same module an import would), loaded once. */
+function loadPino (): typeof Pino {
+  pinoModule ??= require('pino') as typeof Pino
+  return pinoModule
+}
 
 export interface Logger {
   level: string
@@ -39,19 +50,27 @@ export function checkLogger (value: unknown, strict = false): value is Logger {
   throw new codes.FST_ERR_LOG_INVALID_LOGGER(missing.join(','))
 }
 
-const serializers = {
-  req (req: { method?: string, url?: string, headers?: Record<string, unknown>, host?: string, ip?: string, socket?: { remotePort?: number } }) {
-    return {
-      method: req.method,
-      url: req.url,
-      version: req.headers?.['accept-version'],
-      host: req.host ?? req.headers?.host,
-      remoteAddress: req.ip,
-      remotePort: req.socket?.remotePort
-    }
-  },
-  res (reply: { statusCode: number }) { return { statusCode: reply.statusCode } },
-  err: stdSerializers.err
+let serializers: Record<string, (value: any) => unknown> | undefined
+
+/** Fastify's req / res / err serializers (err is pino's), made once pino is loaded. */
+function requestSerializers (stdSerializers: typeof Pino.stdSerializers): Record<string, (value: any) => unknown> {
+  serializers ??= {
+    req: serializeRequest,
+    res (reply: { statusCode: number }) { return { statusCode: reply.statusCode } },
+    err: stdSerializers.err
+  }
+  return serializers
+}
+
+function serializeRequest (req: { method?: string, url?: string, headers?: Record<string, unknown>, host?: string, ip?: string, socket?: { remotePort?: number } }) {
+  return {
+    method: req.method,
+    url: req.url,
+    version: req.headers?.['accept-version'],
+    host: req.host ?? req.headers?.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort
+  }
 }
 
 /**
@@ -62,6 +81,8 @@ const serializers = {
 export function createLogger (logger: unknown, loggerInstance: unknown): { log: Logger, enabled: boolean } {
   if (logger && loggerInstance) throw new codes.FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED()
   if (!logger && !loggerInstance) return { log: silentLogger, enabled: false }
+  const { destination, pino, stdSerializers, symbols } = loadPino()
+  const serializers = requestSerializers(stdSerializers)
   if (checkLogger(loggerInstance)) {
     const own = (loggerInstance as unknown as Record<symbol, unknown>)[symbols.serializersSym] as Record<string, unknown> | undefined
     const log = own !== undefined

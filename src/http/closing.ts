@@ -1,6 +1,6 @@
 // What closing means for connections: a request that arrives once close() has begun gets 503
-// with Connection: close (logged at info), and the sockets Weft force-closes itself when
-// forceCloseConnections is true on a server without closeAllConnections (a serverFactory one).
+// with Connection: close (and the logController's serviceUnavailable line), and the sockets Weft
+// force-closes itself when forceCloseConnections is true on a server without closeAllConnections.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Logger } from '../app/logger.js'
@@ -9,13 +9,11 @@ import type { LogController } from './log-controller.js'
 const unavailableBody = '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}'
 
 export interface ClosingSettings {
-  readonly log: Logger
-  readonly loggerEnabled: boolean
   readonly return503OnClosing: boolean
-  readonly requestIdLogLabel: string
   readonly logController: LogController
   readonly rootScope: { readonly instance: unknown }
-  genReqId (req: IncomingMessage): string
+  /** The logger of a request refused while closing, made as any request's is (its id, the childLoggerFactory option). */
+  refusedRequestLogger (req: IncomingMessage): Logger
 }
 
 /**
@@ -27,10 +25,8 @@ export function answerWhileClosing (app: ClosingSettings, req: IncomingMessage, 
   if (!app.return503OnClosing) return false
   res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': unavailableBody.length })
   res.end(unavailableBody)
-  if (app.loggerEnabled) {
-    const log = app.log.child({ [app.requestIdLogLabel]: app.genReqId(req) })
-    app.logController.serviceUnavailable(log, app.rootScope.instance)
-  }
+  // always called, as Fastify's (a logController of the user's sees it with the logger off too)
+  app.logController.serviceUnavailable(app.refusedRequestLogger(req), app.rootScope.instance)
   return true
 }
 

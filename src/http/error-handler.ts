@@ -105,8 +105,8 @@ function applyError (reply: Reply, error: unknown): void {
 export function defaultErrorHandler (this: unknown, error: unknown, request: Request, reply: Reply): void {
   applyError(reply, error)
   const statusCode = reply.raw.statusCode
-  const app = reply[kContext].app
-  if (app.requestLogging) app.logController.defaultErrorLog(error, request, reply)
+  const context = reply[kContext]
+  if (context.requestLogging) context.app.logController.defaultErrorLog(error, request, reply)
   if (!(error instanceof Error)) {
     // a thrown string or plain object is the body itself
     reply.send(error)

@@ -13,26 +13,42 @@ import { answerWhileClosing, TrackedSockets } from './closing.js'
 import { guardDispatch } from './dispatch-guard.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { initialConfig } from './initial-config.js'
-import { checkServerOptions } from './options-validation.js'
-import { handleRequest, requestStages } from './request-lifecycle.js'
+import { checkBodyLimit, checkServerOptions } from './options-validation.js'
+import { handleRequest, requestLogger, requestStages } from './request-lifecycle.js'
 import { RouteContext, unroutedOptions } from './route-context.js'
 import { bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { bindNotFoundRoutes, defaultNotFound } from './not-found.js'
 import { Router, type RouterOptions } from './router.js'
 import type { RequestObserver } from './request-observer.js'
-import type { RequestStages, WeftRuntime } from './runtime.js'
+import { writesRequestLines, type RequestStages, type WeftRuntime } from './runtime.js'
 import { logControllerOf, type LogController } from './log-controller.js'
 import { createWeftServer } from './server-options.js'
 import { checkSchemaErrorFormatter, type BucketFactory, type CompilersFactory, type SchemaErrorFormatter } from './schemas.js'
 import { compileTrust, type TrustFn } from './trust-proxy.js'
 import { answerUnknownMethod, isUnknownMethod } from './unknown-method.js'
 
-/** Fastify's checks of `ajv`: customOptions a plain object, plugins an array (both may be left out). */
-function checkAjvOptions (ajv: WeftOptions['ajv']): void {
-  if (ajv === undefined || ajv === null) return
-  const { customOptions = {}, plugins = [] } = ajv as { customOptions?: unknown, plugins?: unknown }
-  if (Object.prototype.toString.call(customOptions) !== '[object Object]') throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ(typeof customOptions)
-  if (!Array.isArray(plugins)) throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR(typeof plugins)
+/**
+ * The option checks Fastify makes before it builds the logger, in its order: querystringParser (top level or under
+ * routerOptions), schemaController.bucket, bodyLimit, ajv. The logController comes next (once the logger is built),
+ * then the documented options' types.
+ */
+export function checkOptionsBeforeLogger (options: WeftOptions): void {
+  for (const given of [options.querystringParser, options.routerOptions?.querystringParser]) {
+    if (given && typeof given !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof (options.querystringParser ?? options.routerOptions?.querystringParser))
+  }
+  const bucket = options.schemaController?.bucket
+  if (bucket && typeof bucket !== 'function') throw new codes.FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN(typeof bucket)
+  checkBodyLimit(options.bodyLimit)
+  ajvOptionsOf(options.ajv)
+}
+
+/** The ajv option as Fastify keeps it: a new object, `customOptions` ({}) and `plugins` ([]) filled in under the
+ *  given keys; a falsy or mistyped customOptions or plugins (one given as undefined too) is refused. */
+function ajvOptionsOf (ajv: WeftOptions['ajv']): { customOptions: object, plugins: unknown[] } {
+  const normal = Object.assign({ customOptions: {}, plugins: [] }, ajv) as { customOptions: unknown, plugins: unknown }
+  if (!normal.customOptions || Object.prototype.toString.call(normal.customOptions) !== '[object Object]') throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ(typeof normal.customOptions)
+  if (!normal.plugins || !Array.isArray(normal.plugins)) throw new codes.FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR(typeof normal.plugins)
+  return normal as { customOptions: object, plugins: unknown[] }
 }
 
 export interface WeftOptions extends RouterOptions {
@@ -108,6 +124,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
   readonly settings: RouteSettings
   readonly loggerEnabled: boolean
   readonly requestLogging: boolean
+  readonly requestLinesWanted: boolean
   readonly logController: LogController
   readonly return503OnClosing: boolean
   readonly trustProxy: TrustFn | null
@@ -141,30 +158,29 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     // Fastify sets its default not-found handler through its plugin loader first: printPlugins() shows that step
     this.loader.mark()
     this.options = options
+    // checkOptionsBeforeLogger() ran, then the logger was built: the logController is checked next, as in Fastify
+    this.logController = logControllerOf(options)
     // Fastify's check of its documented options (types, coercion, defaults): the copy feeds initialConfig
     this.#checkedOptions = checkServerOptions(options)
     this.loggerEnabled = loggerEnabled
-    this.logController = logControllerOf(options)
-    // a logController of the user's decides on every request itself
-    this.requestLogging = options.logController != null || (loggerEnabled && options.disableRequestLogging !== true)
+    // Fastify attempts the request lines whatever the logger (off, they go to a silent one): a logController of the
+    // user's, or a disableRequestLogging function, is consulted on every request even then
+    const ownController = Boolean(options.logController)
+    const consulted = ownController || typeof options.disableRequestLogging === 'function'
+    this.requestLinesWanted = ownController || options.disableRequestLogging !== true
+    this.requestLogging = consulted || (loggerEnabled && this.requestLinesWanted)
     this.return503OnClosing = options.return503OnClosing ?? true
     this.trustProxy = compileTrust(options.trustProxy)
     // a router option: under routerOptions (which wins) or at the top level; either must be a function
     const qsp = options.routerOptions?.querystringParser ?? options.querystringParser
-    for (const given of [options.querystringParser, options.routerOptions?.querystringParser]) {
-      if (given && typeof given !== 'function') throw new codes.FST_ERR_QSP_NOT_FN(typeof (options.querystringParser ?? options.routerOptions?.querystringParser))
-    }
     this.querystringParser = typeof qsp === 'function' ? qsp : null
     this.requestIdLogLabel = this.logController.requestIdLogLabel
     const gen = options.genReqId ?? defaultGenReqId()
     this.genReqId = this.withIdHeader(gen)
-    checkAjvOptions(options.ajv)
+    const ajv = ajvOptionsOf(options.ajv)
     const bucket = options.schemaController?.bucket
-    if (bucket && typeof bucket !== 'function') throw new codes.FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN(typeof bucket)
     const bodyLimit = options.bodyLimit ?? 1048576
     const handlerTimeout = options.handlerTimeout ?? 0
-    // checked now; the root scope binds it to the public instance, as Fastify does
-    if (options.schemaErrorFormatter) checkSchemaErrorFormatter(options.schemaErrorFormatter, null)
     const schemaErrorFormatter = options.schemaErrorFormatter || undefined
     this.scopeDefaults = { bodyLimit, onProtoPoisoning: options.onProtoPoisoning ?? 'error', onConstructorPoisoning: options.onConstructorPoisoning ?? 'error', schemaErrorFormatter, compilersFactory: options.schemaController?.compilersFactory, schemaBucket: typeof bucket === 'function' ? bucket : undefined, childLoggerFactory: options.childLoggerFactory }
     const routerOptions = { ...options, ...options.routerOptions }
@@ -175,7 +191,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
       exposeHeadRoutes: options.exposeHeadRoutes ?? true,
       ignoreTrailingSlash: routerOptions.ignoreTrailingSlash ?? false,
       ignoreDuplicateSlashes: routerOptions.ignoreDuplicateSlashes ?? false,
-      ajv: options.ajv,
+      ajv,
       serializerOpts: options.serializerOpts
     }
     this.router = new Router({ ...routerOptions, compile: options.routerOptions?.compile }) // compile: under routerOptions only, as Fastify
@@ -184,11 +200,14 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     const handler = guardDispatch(this)
     this.server = this.#createServer(options, handler)
     this.forceCloseConnections = this.#forceCloseMode(options.forceCloseConnections)
+    // checked once the server is made, as Fastify; the root scope binds it to the public instance, as Fastify does
+    if (options.schemaErrorFormatter) checkSchemaErrorFormatter(options.schemaErrorFormatter, null)
     this.server.on('clientError', this.#clientErrorListener())
   }
 
   #createServer (options: WeftOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-    if (typeof options.serverFactory === 'function') {
+    // any truthy serverFactory is called, as Fastify's (one not a function throws its TypeError)
+    if (options.serverFactory) {
       const server = options.serverFactory(handler, options)
       const closeHttp2Sessions = (server as { closeHttp2Sessions?: unknown } | null)?.closeHttp2Sessions
       if (typeof closeHttp2Sessions === 'function') this.#closeSessions = () => { closeHttp2Sessions.call(server) }
@@ -214,7 +233,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     const options = this.options
     let server: Server
     let closeSessions: (() => void) | null = null
-    if (typeof options.serverFactory === 'function') {
+    if (options.serverFactory) {
       server = options.serverFactory(handler, options)
       const close = (server as { closeHttp2Sessions?: unknown } | null)?.closeHttp2Sessions
       if (typeof close === 'function') closeSessions = () => { close.call(server) }
@@ -272,6 +291,14 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     return new HttpScope(instance, parent, pluginName, prefix, this.scopeDefaults)
   }
 
+  /** A request refused while closing gets its logger as Fastify's: an id, then the childLoggerFactory option's
+   *  child (or the logger's), even with the logger off. */
+  refusedRequestLogger (req: IncomingMessage): Logger {
+    const context = this.#rootContext
+    if (context === null) return this.log
+    return requestLogger(this, context, this.genReqId(req), req)
+  }
+
   /** The request handler (what serverFactory receives, and what inject() drives). */
   dispatch (req: IncomingMessage, res: ServerResponse): void {
     if (this.state.closing && answerWhileClosing(this, req, res)) return
@@ -306,7 +333,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
 
   protected override async prepare (): Promise<void> {
     bindRoutes(this)
-    this.#notFoundContexts = bindNotFoundRoutes(this, this.rootScope, this.requestLogging || this.observer !== null)
+    this.#notFoundContexts = bindNotFoundRoutes(this, this.rootScope, this.observer !== null)
     this.router.compileIfAsked()
     this.#rootContext = this.#frameworkContext()
     if (this.frameworkErrors !== null) this.frameworkContext = this.#rootContext
@@ -331,6 +358,9 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     context.replySerializer = root.replySerializer
     // the root's setGenReqId() generator names framework errors' requests, as Fastify's root instance does
     context.genReqId = root.idGenerator()
+    // the childLoggerFactory option (not a later setChildLoggerFactory()), as Fastify's context made at construction has
+    context.childLoggerFactory = this.scopeDefaults.childLoggerFactory ?? null
+    context.requestLogging = writesRequestLines(this, context.childLoggerFactory)
     context.routeOptions = unroutedOptions(context)
     return context
   }
@@ -352,7 +382,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
     await new Promise<void>((resolve) => {
       server.close(() => { resolve() })
       if (this.forceCloseConnections === true && typeof server.closeAllConnections === 'function') server.closeAllConnections()
-      else if (this.forceCloseConnections === 'idle' && typeof server.closeIdleConnections === 'function') server.closeIdleConnections()
+      else if (this.forceCloseConnections === 'idle' && this.options.serverFactory && typeof server.closeIdleConnections === 'function') server.closeIdleConnections()
       if (closeSessions !== null) closeSessions()
     })
   }
@@ -367,7 +397,8 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
       if (this.#trackedSockets !== null) this.#trackedSockets.destroyAll()
       else if (this.forceCloseConnections === true) server.closeAllConnections()
       else if (this.forceCloseConnections === 'idle') {
-        server.closeIdleConnections()
+        // node:http's own close() closes the idle connections: only a serverFactory's server is asked again, as on Fastify
+        if (this.options.serverFactory) server.closeIdleConnections()
         // a keep-alive connection whose in-flight response finishes later is idle from then on:
         // close it then, rather than waiting out keepAliveTimeout (Fastify waits). Not at once:
         // a request the client sends on it right after still gets its 503 + Connection: close.

@@ -18,7 +18,11 @@ export function inject (app: HttpApp, opts?: unknown, cb?: (err: Error | null, r
     return Promise.reject(error)
   }
   const server = app.server
+  // light-my-request checks its options before it dispatches: what dispatch throws (a childLoggerFactory's invalid
+  // logger) is not an options error and leaves inject() as it does Fastify's
+  let dispatched = false
   const dispatch = (req: any, res: any): void => {
+    dispatched = true
     if (app.state.ready) { app.dispatch(req, res); return }
     app.ready().then(() => app.dispatch(req, res), (err: Error) => res.destroy(err))
   }
@@ -27,18 +31,20 @@ export function inject (app: HttpApp, opts?: unknown, cb?: (err: Error | null, r
   }
   const options = timersMocked() ? asStreamPayload(opts) : typeof opts === 'string' ? { url: opts, server } : { ...(opts as object), server }
   ;(options as { server?: unknown }).server = server
-  if (app.state.ready) return injectNow(dispatch, options, cb)
+  const wasDispatched = (): boolean => dispatched
+  if (app.state.ready) return injectNow(dispatch, wasDispatched, options, cb)
   if (typeof cb === 'function') {
-    app.ready().then(() => { injectNow(dispatch, options, cb) }, (err: Error) => cb(err))
+    app.ready().then(() => { injectNow(dispatch, wasDispatched, options, cb) }, (err: Error) => cb(err))
     return undefined
   }
-  return app.ready().then(() => injectNow(dispatch, options))
+  return app.ready().then(() => injectNow(dispatch, wasDispatched, options))
 }
 
-/** light-my-request's options validation throws synchronously: that becomes the promise's or the callback's error. */
+/** light-my-request's options validation throws synchronously: that becomes the promise's or the callback's error
+ *  (a throw once `dispatched()` is true came from the request itself and is rethrown). */
 const InjectOptionsError = createError('WEFT_ERR_INJECT_OPTIONS', 'inject(): %s', 500, TypeError)
 
-function injectNow (dispatch: (req: any, res: any) => void, options: unknown, cb?: (err: Error | null, res?: unknown) => void): any {
+function injectNow (dispatch: (req: any, res: any) => void, dispatched: () => boolean, options: unknown, cb?: (err: Error | null, res?: unknown) => void): any {
   let error: Error
   const method = (options as { method?: unknown }).method
   if (method !== undefined && (typeof method !== 'string' || !METHODS.includes(method.toUpperCase()))) {
@@ -47,6 +53,7 @@ function injectNow (dispatch: (req: any, res: any) => void, options: unknown, cb
     try {
       return lightMyRequest(dispatch, options as any, cb as any)
     } catch (err) {
+      if (dispatched()) throw err
       error = new InjectOptionsError(`invalid options (${err instanceof Error ? err.message : String(err)})`)
       ;(error as { cause?: unknown }).cause = err
     }

@@ -81,10 +81,11 @@ export class LogController {
   }
 }
 
-/** The app's controller: the logController option (an instance of LogController), else one made from the older options. */
+/** The app's controller: the logController option (an instance of LogController), else (a falsy one, as in Fastify)
+ *  one made from the older options. */
 export function logControllerOf (options: LogControllerOptions & { logController?: unknown }): LogController {
   const given = options.logController
-  if (given === undefined || given === null || given === false) {
+  if (!given) {
     return new LogController({ disableRequestLogging: options.disableRequestLogging, requestIdLogLabel: options.requestIdLogLabel })
   }
   if (given instanceof LogController) return given

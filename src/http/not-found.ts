@@ -25,27 +25,30 @@ export function declareNotFound (scope: HttpScope, handler: (this: any, request:
 
 /**
  * The not-found route reply.callNotFound() hands a route's request to: the level's, but with the
- * route's own onSend hooks, as Fastify (a view over the level's context when they differ).
+ * route's own onSend hooks, as Fastify (a view over the level's context when they differ), and the
+ * route's request lines (the request keeps the logger the route made for it).
  */
 export function notFoundFor (route: RouteContext, level: RouteContext): RouteContext {
-  if (route.onSend === level.onSend) return level
+  if (route.onSend === level.onSend && route.requestLogging === level.requestLogging && route.completedLogging === level.completedLogging) return level
   const view: RouteContext = Object.create(level)
   view.onSend = route.onSend
+  view.requestLogging = route.requestLogging
+  view.completedLogging = route.completedLogging
   return view
 }
 
 /** The root's handler until one is set: Fastify's 404 body, a "not found" line at info. */
 export function defaultNotFound (request: Request, reply: Reply): void {
-  const app = request[kContext].app
-  if (app.requestLogging) app.logController.routeNotFound(request, reply)
+  const context = request[kContext]
+  if (context.requestLogging) context.app.logController.routeNotFound(request, reply)
   reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
 }
 
 /**
  * At boot: a not-found route per level that has a handler (the root always), in the router under
  * its prefix, and each declared route linked to its level's (what reply.callNotFound() runs).
- * `watch`: the response's end must be seen even without onResponse hooks. Returns the not-found
- * contexts with the scope that set each.
+ * `watch`: the response's end must be seen even without onResponse hooks or request lines (an
+ * observer). Returns the not-found contexts with the scope that set each.
  */
 export function bindNotFoundRoutes (host: RouteHost, root: HttpScope, watch: boolean): Array<{ context: RouteContext, scope: HttpScope }> {
   const levels = new Map<PluginScope, RouteContext>()

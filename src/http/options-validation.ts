@@ -21,11 +21,14 @@ function copyOfChecked (options: Record<string, unknown>): Record<string, unknow
   return copy
 }
 
+/** The bodyLimit option, strictly as Fastify checks it before the others (a numeric string is refused, not coerced). */
+export function checkBodyLimit (bodyLimit: unknown): void {
+  if (bodyLimit !== undefined && (!Number.isInteger(bodyLimit) || (bodyLimit as number) <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(bodyLimit)
+}
+
 /** Checks the options; returns the checked copy with Fastify's defaults filled in. */
 export function checkServerOptions (options: object): Record<string, unknown> {
-  // bodyLimit first and strictly, as Fastify checks it (a numeric string is refused here, not coerced)
-  const bodyLimit = (options as { bodyLimit?: unknown }).bodyLimit
-  if (bodyLimit !== undefined && (!Number.isInteger(bodyLimit) || (bodyLimit as number) <= 0)) throw new codes.FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT(bodyLimit)
+  checkBodyLimit((options as { bodyLimit?: unknown }).bodyLimit)
   const copy = copyOfChecked(options as Record<string, unknown>)
   if (!validate(copy)) {
     const errors = validate.errors ?? []

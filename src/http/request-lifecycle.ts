@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { Guard, HookRun, isThenable, kHijacked, kSendCalled, runHooks, Shape, type Continuation } from '../hooks/request-hook-runner.js'
 import { handlerChannel, newHandlerTrace, traceError, type HandlerTrace } from './diagnostics.js'
-import { checkLogger, silentLogger, type Logger } from '../app/logger.js'
+import { checkLogger, defaultChildLoggerFactory, silentLogger, type Logger } from '../app/logger.js'
 import { codes } from '../errors.js'
 import { handleError } from './error-handler.js'
 import { fail } from './reply-flow.js'
@@ -19,7 +19,7 @@ import type { RouteContext } from './route-context.js'
 import type { RouteMatch, Router } from './router.js'
 import { routingError } from './routing-errors.js'
 import { Stage } from './request-observer.js'
-import { logsRequest, type RequestStages, type WeftRuntime } from './runtime.js'
+import type { RequestStages, WeftRuntime } from './runtime.js'
 import { validateRequest } from './schemas.js'
 
 const kReply = Symbol('weft.reply')
@@ -75,10 +75,10 @@ function routeFound (app: WeftRuntime, router: Router, req: IncomingMessage, res
 export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMessage, res: ServerResponse): void {
   const context = app.frameworkContext as RouteContext
   const id = context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
-  const log = childLogger(app, context, id, req)
+  const log = requestLogger(app, context, id, req)
   const request: Request = new context.Request(id, {}, req, searchOf(req.url ?? ''), log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
-  if (app.requestLogging) app.logController.incomingRequest(request, reply)
+  if (context.requestLogging) app.logController.incomingRequest(request, reply)
   let result: unknown
   try {
     result = app.frameworkErrors!(error, request, reply)
@@ -112,11 +112,11 @@ function searchOf (url: string): string {
 function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse,
   params: Record<string, string>, search: string): void {
   const id = context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
-  const log = childLogger(app, context, id, req)
+  const log = requestLogger(app, context, id, req)
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
   watchRequest(reply) // request.signal's response, and the handlerTimeout timer if the route has one
-  if (app.requestLogging) app.logController.incomingRequest(request, reply)
+  if (context.requestLogging) app.logController.incomingRequest(request, reply)
   if (context.watchResponse) {
     (res as ServerResponse & CarriesReply)[kReply] = reply
     res.on('finish', onResponseFinish) // on() avoids once()'s wrapper per request
@@ -132,8 +132,9 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
 }
 
 /** The request's logger: the app logger's child bound to the request id (with the route's level and serializers),
- *  or what a childLoggerFactory makes of it (called even with the logger off, as in Fastify). */
-function childLogger (app: WeftRuntime, context: RouteContext, id: string, req: IncomingMessage): Logger {
+ *  or what a childLoggerFactory makes of it (called even with the logger off, as in Fastify). A factory that throws,
+ *  or returns something not a logger (FST_ERR_LOG_INVALID_LOGGER), throws out of the request's dispatch as in Fastify. */
+export function requestLogger (app: WeftRuntime, context: RouteContext, id: string, req: IncomingMessage): Logger {
   const factory = context.childLoggerFactory
   if (factory === null) {
     if (!app.loggerEnabled) return silentLogger
@@ -141,15 +142,10 @@ function childLogger (app: WeftRuntime, context: RouteContext, id: string, req: 
     const options = context.childLoggerOptions
     return options !== undefined ? app.log.child(bindings, options) : app.log.child(bindings)
   }
-  const bindings = { [app.requestIdLogLabel]: id }
-  try {
-    const made: unknown = factory.call(context.instance, app.log, bindings, context.childLoggerOptions ?? {}, req)
-    if (checkLogger(made, true)) return made
-  } catch (err) {
-    // Fastify throws FST_ERR_LOG_INVALID_LOGGER into the server here; Weft logs it and keeps the request
-    app.log.error({ err }, 'childLoggerFactory failed: the request logs through logger.child()')
-  }
-  return app.log.child(bindings)
+  const made: unknown = factory.call(context.instance, app.log, { [app.requestIdLogLabel]: id }, context.childLoggerOptions ?? {}, req)
+  if (factory === defaultChildLoggerFactory) return made as Logger
+  checkLogger(made, true)
+  return made as Logger
 }
 
 const afterOnRequest: Continuation<Reply> = (run, err) => {
@@ -372,9 +368,10 @@ const afterOnResponse: Continuation<Reply> = (run, err) => { requestCompleted(ru
 /** The request is over: the observer's last stage, then the `request completed` / `request errored` line. */
 function requestCompleted (reply: Reply, err: unknown): void {
   releaseAsyncContext(reply.request)
-  const app = reply[kContext].app
+  const context = reply[kContext]
+  const app = context.app
   if (app.observer !== null) app.observer.stage(reply, Stage.done)
-  if (app.requestLogging) app.logController.requestCompleted(err, reply.request, reply)
+  if (context.completedLogging) app.logController.requestCompleted(err, reply.request, reply)
 }
 
 /** The client went away before the response finished: onRequestAbort hooks. */

@@ -71,6 +71,11 @@ export class RouteContext {
   childLoggerOptions: { level?: string, serializers?: Record<string, unknown> } | undefined = undefined
   /** The route's or its scope's childLoggerFactory; null: logger.child(). */
   childLoggerFactory: ChildLoggerFactory | null = null
+  /** The logController writes this route's request lines: the app's requestLogging, or a childLoggerFactory with the
+   *  logger off (its loggers may write them, as in Fastify). */
+  requestLogging: boolean
+  /** The `request completed` line is written: requestLogging, and the response's end is watched for it. */
+  completedLogging: boolean
   Request!: ScopedClass<any[], any>
   Reply!: ScopedClass<any[], any>
 
@@ -86,6 +91,8 @@ export class RouteContext {
     this.config = config
     this.routeOptions = Object.freeze({ method, url, config })
     this.logLevel = undefined
+    this.requestLogging = app.requestLogging
+    this.completedLogging = app.requestLogging && app.loggerEnabled
   }
 }
 

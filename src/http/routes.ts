@@ -8,7 +8,7 @@ import type { HttpScope } from './http-scope.js'
 import { RouteContext, type HandlerFn } from './route-context.js'
 import { withHeadOnSend } from './head-route.js'
 import type { Router } from './router.js'
-import type { WeftRuntime } from './runtime.js'
+import { writesRequestLines, type WeftRuntime } from './runtime.js'
 import { compileRouteSchemas, defaultSerializerCompiler, defaultValidatorCompiler, type SerializerCompiler, type ValidatorCompiler } from './schemas.js'
 
 export interface RouteSettings {
@@ -189,7 +189,7 @@ function hookEntry (name: RequestHookName, fn: Function, scope: unknown): HookEn
 }
 
 /** Fills a context's hook arrays from its scope's hooks and the route's own. */
-/** `watch`: the response's end must be seen even without onResponse hooks (request logging, an observer). */
+/** `watch`: the response's end must be seen even without onResponse hooks or request lines (an observer). */
 export function bindHooks (context: RouteContext, scope: HttpScope, instance: unknown, options: Record<string, any>, watch: boolean): void {
   for (const name of requestHooks) {
     // `this` in a request hook is the route's scope, wherever the hook was added
@@ -198,8 +198,6 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
     if (own !== undefined && own !== null) for (const fn of Array.isArray(own) ? own : [own]) entries.push(hookEntry(name, fn, instance))
     context[name] = entries.length > 0 ? entries : null
   }
-  // onTimeout: the socket lets go of the reply when its response finished (socket-timeout.ts)
-  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || context.onTimeout !== null || watch
   context.Request = scope.Request
   context.genReqId = scope.idGenerator()
   context.Reply = scope.Reply
@@ -213,6 +211,12 @@ export function bindHooks (context: RouteContext, scope: HttpScope, instance: un
     ? undefined
     : { ...(context.logLevel !== undefined ? { level: context.logLevel } : {}), ...(logSerializers !== undefined ? { serializers: logSerializers } : {}) }
   context.childLoggerFactory = typeof options.childLoggerFactory === 'function' ? options.childLoggerFactory : scope.childLoggerFactory
+  const app = context.app
+  context.requestLogging = writesRequestLines(app, context.childLoggerFactory)
+  // as Fastify, which watches a response's end only with the logger on, onResponse hooks or a handlerTimeout
+  context.completedLogging = context.requestLogging && (app.loggerEnabled || context.onResponse !== null || context.handlerTimeout > 0)
+  // onTimeout: the socket lets go of the reply when its response finished (socket-timeout.ts)
+  context.watchResponse = context.onResponse !== null || context.onRequestAbort !== null || context.onTimeout !== null || context.completedLogging || watch
   context.errorHandler = typeof options.errorHandler === 'function'
     ? { fn: options.errorHandler, scope: instance, parent: scope.errorHandler }
     : scope.errorHandler
@@ -223,9 +227,9 @@ export function bindRoutes (host: RouteHost): void {
   const { settings } = host
   for (const d of host.declarations) {
     const { context, options, scope, instance } = d
-    bindHooks(context, scope, instance, options, host.runtime.requestLogging || host.runtime.observer !== null)
-    context.attachValidation = options.attachValidation === true
     context.handlerTimeout = options.handlerTimeout ?? settings.handlerTimeout
+    bindHooks(context, scope, instance, options, host.runtime.observer !== null)
+    context.attachValidation = options.attachValidation === true
     if (options.schema !== undefined && options.schema !== null) {
       // a route's own compilers win over its scope's, which win over the compilersFactory's, then Ajv's and the default serializer
       const factory = scope.compilersFactory

@@ -10,8 +10,12 @@ import type { TrustFn } from './trust-proxy.js'
 export interface WeftRuntime {
   readonly state: LifecycleState
   readonly log: Logger
-  /** Per-request child loggers and the incoming/completed lines are on. */
+  /** The request lines are attempted on every route (a route with a childLoggerFactory may still turn them on:
+   *  writesRequestLines, RouteContext.requestLogging). */
   readonly requestLogging: boolean
+  /** The lines are wanted wherever a request's logger can write them: false only for disableRequestLogging: true
+   *  without a logController. With the logger off, a route's childLoggerFactory may give its requests such a logger. */
+  readonly requestLinesWanted: boolean
   readonly loggerEnabled: boolean
   /** Writes the request lines (the logController option, or one made from disableRequestLogging and requestIdLogLabel). */
   readonly logController: LogController
@@ -35,9 +39,10 @@ export interface WeftRuntime {
   readonly stages: RequestStages
 }
 
-/** The incoming / completed / error / not-found lines are written for this request. */
-export function logsRequest (app: WeftRuntime, request: unknown): boolean {
-  return app.requestLogging && !app.logController.isLogDisabled(request)
+/** A route's request lines are attempted (RouteContext.requestLogging): the app's setting, or a childLoggerFactory
+ *  whose loggers may write them with the logger off, unless disableRequestLogging is true. */
+export function writesRequestLines (app: WeftRuntime, childLoggerFactory: unknown): boolean {
+  return app.requestLogging || (childLoggerFactory !== null && app.requestLinesWanted)
 }
 
 export interface RequestStages {

@@ -255,7 +255,8 @@ export class HttpInstance extends PluginHost<HttpScope, HttpApp> {
       process.emitWarning(errorHandlerOverrideWarning, { type: 'FastifyWarning', code: 'FSTWRN004' })
     }
     scope.errorHandlerSet = true
-    scope.errorHandler = { fn, scope: this, parent: scope.errorHandler }
+    // bound to this instance as Fastify's: the errorHandler getter gives the bound function ('bound name')
+    scope.errorHandler = { fn: fn.bind(this), scope: this, parent: scope.errorHandler }
     return this
   }
 

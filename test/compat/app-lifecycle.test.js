@@ -59,6 +59,15 @@ describe('onListen', () => {
     assert.deepEqual(order, ['callback hook', 'async hook', 'listen resolved', 'slow hook'])
   })
 
+  both('onListen hooks (callback and async) see the server listening, with its addresses', async (factory) => {
+    const app = factory()
+    const seen = []
+    app.addHook('onListen', function (done) { seen.push(['callback', app.server.listening, app.addresses().length > 0]); done() })
+    app.addHook('onListen', async function () { seen.push(['async', app.server.listening, app.addresses().length > 0]) })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.deepEqual(seen, [['callback', true, true], ['async', true, true]])
+  })
+
   both('an onListen error is logged with its message and the chain goes on', async (factory) => {
     const { lines, stream } = logLines()
     const app = factory({ logger: { stream } })
@@ -414,6 +423,35 @@ describe('decorators', () => {
     assert.equal((await inject(app, '/parent')).body, 'parent')
   })
 
+  both('a child shadows instance, request and reply decorators of one name at once; the parent keeps all three', async (factory) => {
+    const app = factory()
+    const rootFunc = function rootFunc () {}
+    app.decorate('test', rootFunc)
+    app.decorateRequest('test', rootFunc)
+    app.decorateReply('test', rootFunc)
+    app.register((child, opts, done) => {
+      const func = function func () {}
+      child.decorate('test', func)
+      child.decorateRequest('test', func)
+      child.decorateReply('test', func)
+      assert.equal(child.test, func)
+      child.get('/child', (request, reply) => { reply.send([request.test.name, reply.test.name]) })
+      done()
+    })
+    app.get('/parent', (request, reply) => { reply.send([request.test.name, reply.test.name]) })
+    await within(app.ready(), 'ready()')
+    assert.equal(app.test, rootFunc)
+    assert.deepEqual((await inject(app, '/child')).json(), ['func', 'func'])
+    assert.deepEqual((await inject(app, '/parent')).json(), ['rootFunc', 'rootFunc'])
+  })
+
+  both('`use` is no built-in: it may be decorated once, a second time is FST_ERR_DEC_ALREADY_PRESENT', async (factory) => {
+    const app = factory()
+    app.decorate('use', () => true)
+    assert.equal(app.use(), true)
+    assert.throws(() => app.decorate('use', () => true), { code: 'FST_ERR_DEC_ALREADY_PRESENT' })
+  })
+
   both('built-in reply methods may be replaced; real request fields may not', async (factory) => {
     const app = factory()
     app.decorateReply('getHeader', function (name) { return `custom:${name}` })
@@ -473,6 +511,71 @@ describe('the factory function', () => {
     assert.equal(typeof f.errorCodes.FST_ERR_NOT_FOUND, 'function')
     assert.equal(f.default, f)
   })
+
+  both('the ajv option reaches a compilersFactory as Fastify keeps it: a new object with customOptions and plugins filled in', async (factory) => {
+    const seen = []
+    const compilersFactory = { buildValidator (external, ajvOptions) { seen.push(ajvOptions); return () => () => true } }
+    const given = [undefined, { customOptions: { nullable: false } }, { customOptions: { nullable: false }, plugins: [[]] }, { plugins: [] }, {}]
+    for (const ajv of given) {
+      const app = factory({ ajv, schemaController: { compilersFactory } })
+      app.post('/', { schema: { body: { type: 'object' } } }, async () => 'ok')
+      await within(app.ready(), 'ready()')
+    }
+    assert.deepEqual(seen, [
+      { customOptions: {}, plugins: [] },
+      { customOptions: { nullable: false }, plugins: [] },
+      { customOptions: { nullable: false }, plugins: [[]] },
+      { customOptions: {}, plugins: [] },
+      { customOptions: {}, plugins: [] }
+    ])
+    assert.ok(seen.every((options, i) => options !== given[i]))
+  })
+
+  both('with several invalid options, the first refused is Fastify\'s first: querystringParser, bucket, bodyLimit, ajv, logger, logController, option types, server, schemaErrorFormatter', async (factory) => {
+    const bad = {
+      querystringParser: { querystringParser: 5 },
+      bucket: { schemaController: { bucket: 5 } },
+      bodyLimit: { bodyLimit: 'x' },
+      ajv: { ajv: { customOptions: 5 } },
+      logger: { logger: true, loggerInstance: { info () {} } },
+      logController: { logController: {} },
+      types: { connectionTimeout: 'abc' },
+      server: { http2: true, forceCloseConnections: 'idle' },
+      schemaErrorFormatter: { schemaErrorFormatter: 5 }
+    }
+    const codes = {
+      querystringParser: 'FST_ERR_QSP_NOT_FN',
+      bucket: 'FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN',
+      bodyLimit: 'FST_ERR_ROUTE_BODY_LIMIT_OPTION_NOT_INT',
+      ajv: 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ',
+      logger: 'FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED',
+      logController: 'FST_ERR_LOG_INVALID_LOG_CONTROLLER',
+      types: 'FST_ERR_INIT_OPTS_INVALID',
+      server: 'FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE',
+      schemaErrorFormatter: 'FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN'
+    }
+    const order = Object.keys(bad)
+    for (let i = 0; i < order.length; i++) {
+      for (let j = i + 1; j < order.length; j++) {
+        assert.throws(() => factory({ ...bad[order[j]], ...bad[order[i]] }), { code: codes[order[i]] }, `${order[i]} before ${order[j]}`)
+      }
+    }
+    assert.throws(() => factory({ serverFactory: 5, schemaErrorFormatter: 5 }), { name: 'TypeError', message: 'options.serverFactory is not a function' })
+  })
+
+  both('ajv customOptions and plugins: a falsy or mistyped value is refused at construction, one given as undefined too', async (factory) => {
+    for (const [ajv, code, type] of [
+      [{ customOptions: undefined }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'undefined'],
+      [{ customOptions: null }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'object'],
+      [{ customOptions: 8 }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'number'],
+      [{ customOptions: [] }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_OBJ', 'object'],
+      [{ plugins: undefined }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR', 'undefined'],
+      [{ plugins: 0 }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR', 'number'],
+      [{ plugins: {} }, 'FST_ERR_AJV_CUSTOM_OPTIONS_OPT_NOT_ARR', 'object']
+    ]) {
+      assert.throws(() => factory({ ajv }), (err) => err.code === code && err.message.includes(`'${type}'`), JSON.stringify(ajv))
+    }
+  })
 })
 
 describe('inject() and close()', () => {
@@ -497,5 +600,45 @@ describe('inject() and close()', () => {
     const res = await inject(app, '/')
     assert.equal(res.statusCode, 200)
     assert.equal(res.body, 'booted')
+  })
+})
+
+describe('the errorHandler getter', () => {
+  both('is the default handler at the root, and in a plugin its setErrorHandler function bound to the plugin', async (factory) => {
+    const app = factory()
+    const rootHandler = app.errorHandler
+    assert.equal(typeof rootHandler, 'function')
+    assert.equal(rootHandler.name, 'defaultErrorHandler')
+    let inPlugin
+    let self
+    app.register(async (child) => {
+      child.setErrorHandler(function pluginHandler (err, request, reply) { self = this; reply.code(418).send({ caught: err.message }) })
+      inPlugin = child.errorHandler
+      assert.notEqual(child.errorHandler, app.errorHandler)
+      child.get('/boom', async () => { throw new Error('boom') })
+      self = child
+    })
+    await app.ready()
+    const pluginInstance = self
+    self = undefined
+    assert.equal(inPlugin.name, 'bound pluginHandler')
+    assert.equal(app.errorHandler, rootHandler)
+    const res = await inject(app, '/boom')
+    assert.equal(res.statusCode, 418)
+    assert.deepEqual(res.json(), { caught: 'boom' })
+    assert.equal(self, pluginInstance)
+  })
+
+  both('childLoggerFactory: the root\'s default, a plugin\'s own after setChildLoggerFactory, the same function (not bound)', async (factory) => {
+    const app = factory()
+    const rootFactory = app.childLoggerFactory
+    assert.equal(typeof rootFactory, 'function')
+    function pluginFactory (logger, bindings, opts) { return logger.child(bindings, opts) }
+    app.register(async (child) => {
+      child.setChildLoggerFactory(pluginFactory)
+      assert.equal(child.childLoggerFactory, pluginFactory)
+    })
+    await app.ready()
+    assert.equal(app.childLoggerFactory, rootFactory)
   })
 })

@@ -157,6 +157,19 @@ describe('HTTP/2 cleartext (http2: true)', () => {
     assert.deepEqual(JSON.parse(res.body), { statusCode: 404, code: 'FST_ERR_NOT_FOUND', error: 'Not Found', message: 'Not Found' })
   })
 
+  h2both('with the logger off, an unknown method\'s request gets the childLoggerFactory option\'s logger and its incoming line', async (factory) => {
+    const got = []
+    const sink = { info: (obj, msg) => got.push(['info', msg]), warn: () => got.push(['warn']), error () {}, debug () {}, fatal () {}, trace () {}, child () { return sink } }
+    const app = factory({ http2: true, childLoggerFactory: (logger, bindings) => { got.push(['factory', bindings.reqId !== undefined]); return sink } })
+    app.get('/', async () => 'root')
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const session = await connect(address)
+    const res = await request(session, { ':path': '/', ':method': 'BREW' })
+    assert.equal(res.status, 404)
+    assert.deepEqual(got.slice(0, 2), [['factory', true], ['info', 'incoming request']])
+    assert.ok(got.slice(2).some(([level]) => level === 'warn'))
+  })
+
   h2both('http2SessionTimeout closes an idle session with a GOAWAY', async (factory) => {
     const app = factory({ http2: true, http2SessionTimeout: 300 })
     app.get('/', async () => 'ok')

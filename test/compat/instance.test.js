@@ -393,3 +393,19 @@ both('a serverFactory server: listen(localhost) binds it once; close() leaves a 
     await new Promise((resolve) => owned.close(resolve))
   }
 })
+
+both('listen() with an async callback warns FSTWRN003 (mixing async and callback styles) and calls it', async (factory) => {
+  const warnings = []
+  const onWarning = (w) => { if (w.code === 'FSTWRN003') warnings.push([w.name, w.message]) }
+  process.on('warning', onWarning)
+  try {
+    const app = factory()
+    const called = deferred()
+    app.listen({ port: 0, host: '127.0.0.1' }, async function doNotUseAsyncCallback (err) { called.resolve(err) })
+    assert.equal(await within(called.promise, 'the listen callback'), null)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(warnings, [['FastifyWarning', 'The listen method mixes async and callback styles that may lead to unhandled rejections. Please use only one of them.']])
+  } finally {
+    process.off('warning', onWarning)
+  }
+})

@@ -2,9 +2,12 @@
 // loggerInstance, the request and response lines, disableRequestLogging, serializers, childLoggerFactory.
 import { describe } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import pino from 'pino'
 import { both, inject, logLines, turns } from './harness.js'
 
@@ -15,6 +18,15 @@ async function get (app, path, init) {
   const body = await res.text()
   await turns(3)
   return { status: res.status, body, port: app.server.address().port }
+}
+
+const require = createRequire(import.meta.url)
+
+/** Runs `code` in a fresh Node process (no module loaded yet) with `ENTRY` set to the framework's entry; its stdout. */
+async function fresh (framework, code, type = 'commonjs') {
+  const entry = framework.name === 'fastify' ? require.resolve('fastify') : type === 'module' ? import.meta.resolve('weft') : require.resolve('weft')
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=' + type, '-e', code], { env: { ...process.env, ENTRY: entry } })
+  return stdout.trim()
 }
 
 /** The lines without pino's changing fields, to compare shapes. */
@@ -79,6 +91,16 @@ describe('the request and response lines', () => {
     await get(app, '/work')
     const request = lines.filter((l) => l.reqId !== undefined)
     assert.deepEqual(request.map((l) => [l.msg, l.req?.url ?? null]), [['incoming request', '/work'], ['request completed', null]])
+  })
+
+  both('with the logger off, a disableRequestLogging function is still asked for each line Fastify attempts', async (factory) => {
+    const asked = []
+    const app = factory({ disableRequestLogging: (request) => { asked.push(request.url); return false } })
+    app.get('/plain', async () => 'ok')
+    app.get('/hooked', { onResponse: async () => {} }, async () => 'ok')
+    app.get('/boom', async () => { throw new Error('boom') })
+    for (const path of ['/plain', '/hooked', '/boom', '/nowhere']) await get(app, path)
+    assert.deepEqual(asked, ['/plain', '/hooked', '/hooked', '/boom', '/boom', '/nowhere', '/nowhere'])
   })
   both('at trace, boot, listen, a 404 and close log exactly these lines (nothing of Weft\'s own at ready)', async (factory) => {
     const { lines, stream } = logLines()
@@ -194,6 +216,42 @@ describe('loggerInstance', () => {
   })
 })
 
+describe('loading pino', () => {
+  const probe = `
+    const pinoPath = require.resolve('pino', { paths: [require('node:path').dirname(process.env.ENTRY)] })
+    const loaded = () => require.cache[pinoPath] !== undefined
+    const seen = []
+    const factory = require(process.env.ENTRY)
+    factory(); seen.push(loaded())
+    factory({ logger: true }); seen.push(loaded())
+    console.log(JSON.stringify(seen))`
+
+  both('pino is loaded by the first app with a logger (require), not by the module or an app without one', async (factory, framework) => {
+    assert.deepEqual(JSON.parse(await fresh(framework, probe)), [false, true])
+  }, { ms: 15000 })
+
+  both('an app with a loggerInstance loads pino too', async (factory, framework) => {
+    const code = probe.replace('factory({ logger: true })', 'const l = { fatal () {}, error () {}, warn () {}, info () {}, debug () {}, trace () {}, child () { return l } }; factory({ loggerInstance: l })')
+    assert.deepEqual(JSON.parse(await fresh(framework, code)), [false, true])
+  }, { ms: 15000 })
+
+  both('pino is not loaded by importing the module (ESM) and making an app without a logger', async (factory, framework) => {
+    const code = `
+      import { createRequire } from 'node:module'
+      import { dirname } from 'node:path'
+      import { fileURLToPath } from 'node:url'
+      const entry = process.env.ENTRY.startsWith('file:') ? fileURLToPath(process.env.ENTRY) : process.env.ENTRY
+      const require = createRequire(entry)
+      const { default: factory } = await import(process.env.ENTRY.startsWith('file:') ? process.env.ENTRY : 'file://' + entry)
+      const loaded = () => require.cache[require.resolve('pino', { paths: [dirname(entry)] })] !== undefined
+      const seen = []
+      factory(); seen.push(loaded())
+      factory({ logger: { level: 'silent' } }); seen.push(loaded())
+      console.log(JSON.stringify(seen))`
+    assert.deepEqual(JSON.parse(await fresh(framework, code, 'module')), [false, true])
+  }, { ms: 15000 })
+})
+
 describe('childLoggerFactory', () => {
   both('the option builds each request logger from the app logger, bindings, options and raw request', async (factory) => {
     const { lines, stream } = logLines()
@@ -233,8 +291,101 @@ describe('childLoggerFactory', () => {
     app.get('/', async (request) => { request.log.info('through the factory'); return 'ok' })
     await inject(app, '/')
     await turns(3)
-    // (Fastify also sends it the incoming request line here, not request completed: Weft writes neither with the logger off)
     assert.ok(got.includes('through the factory'))
+  })
+
+  both('with the logger off, a childLoggerFactory\'s logger gets the incoming, error and not-found lines; request completed only with onResponse hooks', async (factory) => {
+    const { lines, stream } = logLines()
+    const own = pino({ level: 'info' }, stream)
+    const app = factory()
+    app.register(async (child) => {
+      child.setChildLoggerFactory((logger, bindings, opts) => own.child(bindings, opts))
+      child.get('/fine', async () => 'ok')
+      child.get('/boom', async () => { throw new Error('kaboom') })
+      child.get('/hooked', { onResponse: async () => {} }, async () => 'ok')
+      child.get('/missing', async (request, reply) => { reply.callNotFound() })
+    })
+    app.get('/outside', async () => 'ok')
+    const byPath = {}
+    for (const path of ['/fine', '/boom', '/hooked', '/missing', '/outside']) {
+      const before = lines.length
+      await get(app, path)
+      byPath[path] = msgs(lines.slice(before))
+    }
+    assert.deepEqual(byPath, {
+      '/fine': ['incoming request'],
+      '/boom': ['incoming request', 'kaboom'],
+      '/hooked': ['incoming request', 'request completed'],
+      '/missing': ['incoming request', 'Route GET:/missing not found'],
+      '/outside': []
+    })
+  })
+
+  both('with the logger off and disableRequestLogging, a childLoggerFactory\'s logger gets no request lines', async (factory) => {
+    const { lines, stream } = logLines()
+    const own = pino({ level: 'info' }, stream)
+    const app = factory({ disableRequestLogging: true, childLoggerFactory: (logger, bindings, opts) => own.child(bindings, opts) })
+    app.get('/', async (request) => { request.log.info('mine'); return 'ok' })
+    await get(app, '/')
+    assert.deepEqual(msgs(lines), ['mine'])
+  })
+
+  both('a request the router refuses (frameworkErrors) gets its logger from the childLoggerFactory option, then the incoming line', async (factory, framework) => {
+    const calls = []
+    const app = factory({
+      childLoggerFactory (logger, bindings, opts, rawReq) { calls.push(['factory', rawReq.url]); return logger.child(bindings, opts) },
+      frameworkErrors (err, request, reply) { calls.push(['frameworkErrors', err.code, typeof request.log.info]); reply.code(400).send('bad') },
+      logController: new (class extends framework.factory.LogController { incomingRequest (request) { calls.push(['incoming', request.url]) } })()
+    })
+    app.get('/:id', async () => 'ok')
+    const res = await inject(app, '/%E0%A4%A')
+    assert.equal(res.statusCode, 400)
+    assert.deepEqual(calls, [['factory', '/%E0%A4%A'], ['incoming', '/%E0%A4%A'], ['frameworkErrors', 'FST_ERR_BAD_URL', 'function']])
+  })
+
+  both('a childLoggerFactory returning no logger: inject() throws FST_ERR_LOG_INVALID_LOGGER, its callback never runs', async (factory) => {
+    const app = factory()
+    app.setChildLoggerFactory(() => undefined)
+    app.get('/', async () => 'ok')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    let called = false
+    assert.throws(() => app.inject('/', () => { called = true }), { code: 'FST_ERR_LOG_INVALID_LOGGER' })
+    await turns(3)
+    assert.equal(called, false)
+  })
+
+  both('a childLoggerFactory returning a partial logger throws the missing methods\' names', async (factory) => {
+    const app = factory({ childLoggerFactory: () => ({ info () {}, error () {} }) })
+    app.get('/', async () => 'ok')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    assert.throws(() => app.inject('/', () => {}), { code: 'FST_ERR_LOG_INVALID_LOGGER', message: /debug,fatal,warn,trace,child/ })
+  })
+})
+
+describe('the logController option with the logger off', () => {
+  both('incomingRequest runs for every request, requestCompleted only for routes with onResponse hooks or a handlerTimeout', async (factory, framework) => {
+    const calls = []
+    class Recording extends framework.factory.LogController {
+      incomingRequest (request) { calls.push(['incoming', request.url]) }
+      requestCompleted (error, request) { calls.push(['completed', request.url, error ?? null]) }
+      routeNotFound (request) { calls.push(['not found', request.url]) }
+    }
+    const app = factory({ logController: new Recording() })
+    app.get('/plain', async () => 'ok')
+    app.get('/hooked', { onResponse: async () => {} }, async () => 'ok')
+    app.get('/timed', { handlerTimeout: 1000 }, async () => 'ok')
+    for (const path of ['/plain', '/hooked', '/timed', '/nowhere']) await get(app, path)
+    assert.deepEqual(calls, [
+      ['incoming', '/plain'],
+      ['incoming', '/hooked'], ['completed', '/hooked', null],
+      ['incoming', '/timed'], ['completed', '/timed', null],
+      ['incoming', '/nowhere'], ['not found', '/nowhere']
+    ])
+  })
+
+  both('a falsy logController (0, \'\', false, null) means none', async (factory) => {
+    for (const logController of [0, '', false, null]) factory({ logController })
+    assert.throws(() => factory({ logController: {} }), { code: 'FST_ERR_LOG_INVALID_LOG_CONTROLLER', message: "logController option must be an instance of LogController, got 'object'." })
   })
 })
 

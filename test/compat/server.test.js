@@ -217,6 +217,40 @@ describe('requests during close()', () => {
     }
   })
 
+  both('with the logger off, a request refused while closing still gets its id, the childLoggerFactory\'s logger and the logController\'s serviceUnavailable', async (factory, framework) => {
+    const calls = []
+    class Recording extends framework.factory.LogController {
+      serviceUnavailable (logger, server) { calls.push(['serviceUnavailable', typeof logger.info, server === app]) }
+    }
+    let ids = 0
+    const app = factory({
+      logController: new Recording(),
+      genReqId: () => `id-${++ids}`,
+      childLoggerFactory (logger, bindings, opts) { calls.push(['factory', bindings.reqId]); return logger.child(bindings, opts) }
+    })
+    const gate = deferred()
+    const entered = deferred()
+    app.get('/slow', async () => { entered.resolve(); await gate.promise; return 'slow done' })
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const slow = get(`${address}/slow`, agent).catch((err) => err)
+      const queued = get(`${address}/nowhere`, agent).catch((err) => err)
+      await within(entered.promise, 'the slow handler')
+      const closing = app.close()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      gate.resolve()
+      assert.deepEqual(await within(slow, 'the in-flight response'), [200, 'keep-alive', 'slow done'])
+      const answer = await within(queued, 'the request arriving while closing')
+      assert.ok(Array.isArray(answer), `the request arriving while closing failed: ${answer.message}`)
+      assert.equal(answer[0], 503)
+      await within(closing, 'close()')
+      assert.deepEqual(calls, [['factory', 'id-1'], ['factory', 'id-2'], ['serviceUnavailable', 'function', true]])
+    } finally {
+      agent.destroy()
+    }
+  })
+
   both('a handler calling close() after its send: the request pipelined behind it, already read, is still served', async (factory) => {
     const { Client } = await import('undici')
     const app = factory({ forceCloseConnections: false })
@@ -269,5 +303,33 @@ describe('requests during close()', () => {
     } finally {
       await client.close().catch(() => {})
     }
+  })
+})
+
+describe('forceCloseConnections: \'idle\' at close()', () => {
+  /** Counts the app's server's closeIdleConnections calls during close(). */
+  async function closeIdleCalls (factory, options) {
+    const app = factory({ forceCloseConnections: 'idle', ...options })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    let calls = 0
+    const own = app.server.closeIdleConnections
+    app.server.closeIdleConnections = function (...args) { calls++; return own.apply(this, args) }
+    await within(app.close(), 'close()')
+    return calls
+  }
+
+  both('a node:http server is asked once (its own close() does it)', async (factory) => {
+    assert.equal(await closeIdleCalls(factory), 1)
+  })
+
+  both('a serverFactory\'s server is asked once more', async (factory) => {
+    assert.equal(await closeIdleCalls(factory, { serverFactory: (handler) => http.createServer(handler) }), 2)
+  })
+
+  both('a serverFactory\'s server without closeIdleConnections is refused at construction', async (factory) => {
+    assert.throws(() => factory({ forceCloseConnections: 'idle', serverFactory: () => ({ on () {} }) }), {
+      code: 'FST_ERR_FORCE_CLOSE_CONNECTIONS_IDLE_NOT_AVAILABLE',
+      message: "Cannot set forceCloseConnections to 'idle' as your HTTP server does not support closeIdleConnections method"
+    })
   })
 })

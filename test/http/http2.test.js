@@ -171,3 +171,25 @@ test('an observed app answers an unknown method like any other request (Server-T
 test('a negative http2SessionTimeout is refused when the app is made (Fastify accepts it, then Node throws at the first session)', () => {
   assert.throws(() => weft({ http2: true, http2SessionTimeout: -1 }), { code: 'FST_ERR_INIT_OPTS_INVALID' })
 })
+
+test('an unknown method logs one warning naming it (Fastify: "likely a fastify bug" and the route tree)', async (t) => {
+  const { Writable } = await import('node:stream')
+  const lines = []
+  const stream = new Writable({ write (chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb() } })
+  const app = weft({ http2: true, logger: { stream, level: 'warn' } })
+  t.after(() => app.close())
+  app.get('/', async () => 'root')
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { session } = await connect(t, address)
+  const status = await within(new Promise((resolve, reject) => {
+    const req = session.request({ ':path': '/', ':method': 'FOO' })
+    req.on('response', (h) => { resolve(h[':status']) })
+    req.on('error', reject)
+    req.resume()
+    req.end()
+  }), 'FOO /')
+  assert.equal(status, 404)
+  const warnings = lines.filter((l) => l.level === 40)
+  assert.equal(warnings.length, 1)
+  assert.equal(warnings[0].msg, 'method FOO is not routed by any tree: answered 404')
+})

@@ -19,6 +19,31 @@ function get (url, agent) {
 }
 
 /**
+ * Holds GET /slow in flight (its handler resolves `entered`, then waits for `gate`), queues a GET of
+ * `path` behind it on the same keep-alive socket, starts close(), then lets /slow finish. Asserts
+ * the in-flight answer and that close() settles; resolves with the queued request's
+ * [status, connection, body]. Failures are kept as values so none is left unhandled.
+ */
+async function requestArrivingWhileClosing (app, address, path, gate, entered) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  try {
+    const slow = get(`${address}/slow`, agent).catch((err) => err)
+    const queued = get(`${address}${path}`, agent).catch((err) => err)
+    await within(entered.promise, 'the slow handler')
+    const closing = app.close()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    gate.resolve()
+    assert.deepEqual(await within(slow, 'the in-flight response'), [200, 'keep-alive', 'slow done'])
+    const answer = await within(queued, 'the request arriving while closing')
+    assert.ok(Array.isArray(answer), `the request arriving while closing failed: ${answer.message}`)
+    await within(closing, 'close()')
+    return answer
+  } finally {
+    agent.destroy()
+  }
+}
+
+/**
  * Writes `text` on a raw socket and resolves with everything read until the server closes it;
  * rejects (destroying the socket, so no handle stays open) if the server has not closed it in `ms`.
  */
@@ -195,26 +220,10 @@ describe('requests during close()', () => {
     app.get('/slow', async () => { entered.resolve(); await gate.promise; return 'slow done' })
     app.get('/fast', async () => 'fast')
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
-    try {
-      // Failures are kept as values so that none is left unhandled if an assertion fails first.
-      const slow = get(`${address}/slow`, agent).catch((err) => err)
-      const queued = get(`${address}/fast`, agent).catch((err) => err) // waits for the same keep-alive socket
-      await within(entered.promise, 'the slow handler')
-      const closing = app.close()
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      gate.resolve()
-      assert.deepEqual(await within(slow, 'the in-flight response'), [200, 'keep-alive', 'slow done'])
-      const answer = await within(queued, 'the request arriving while closing')
-      assert.ok(Array.isArray(answer), `the request arriving while closing failed: ${answer.message}`)
-      const [status, connection, body] = answer
-      assert.equal(status, 503)
-      assert.equal(connection, 'close')
-      assert.deepEqual(JSON.parse(body), { error: 'Service Unavailable', message: 'Service Unavailable', statusCode: 503 })
-      await within(closing, 'close()')
-    } finally {
-      agent.destroy()
-    }
+    const [status, connection, body] = await requestArrivingWhileClosing(app, address, '/fast', gate, entered)
+    assert.equal(status, 503)
+    assert.equal(connection, 'close')
+    assert.deepEqual(JSON.parse(body), { error: 'Service Unavailable', message: 'Service Unavailable', statusCode: 503 })
   })
 
   both('with the logger off, a request refused while closing still gets its id, the childLoggerFactory\'s logger and the logController\'s serviceUnavailable', async (factory, framework) => {
@@ -232,23 +241,9 @@ describe('requests during close()', () => {
     const entered = deferred()
     app.get('/slow', async () => { entered.resolve(); await gate.promise; return 'slow done' })
     const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
-    try {
-      const slow = get(`${address}/slow`, agent).catch((err) => err)
-      const queued = get(`${address}/nowhere`, agent).catch((err) => err)
-      await within(entered.promise, 'the slow handler')
-      const closing = app.close()
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      gate.resolve()
-      assert.deepEqual(await within(slow, 'the in-flight response'), [200, 'keep-alive', 'slow done'])
-      const answer = await within(queued, 'the request arriving while closing')
-      assert.ok(Array.isArray(answer), `the request arriving while closing failed: ${answer.message}`)
-      assert.equal(answer[0], 503)
-      await within(closing, 'close()')
-      assert.deepEqual(calls, [['factory', 'id-1'], ['factory', 'id-2'], ['serviceUnavailable', 'function', true]])
-    } finally {
-      agent.destroy()
-    }
+    const answer = await requestArrivingWhileClosing(app, address, '/nowhere', gate, entered)
+    assert.equal(answer[0], 503)
+    assert.deepEqual(calls, [['factory', 'id-1'], ['factory', 'id-2'], ['serviceUnavailable', 'function', true]])
   })
 
   both('a handler calling close() after its send: the request pipelined behind it, already read, is still served', async (factory) => {

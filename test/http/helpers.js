@@ -21,3 +21,17 @@ export function newApp (t, opts) {
   t.after(() => app.close())
   return app
 }
+
+/** Fails the test if an exception escapes to the process while `fn` runs and for a few turns after. */
+export async function noUncaught (fn) {
+  const escaped = []
+  const onUncaught = (err) => { escaped.push(err) }
+  process.on('uncaughtException', onUncaught)
+  try {
+    await fn()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  } finally {
+    process.removeListener('uncaughtException', onUncaught)
+  }
+  if (escaped.length > 0) throw new Error(`escaped to the process: ${escaped.map((e) => e?.message ?? e).join('; ')}`)
+}

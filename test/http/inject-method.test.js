@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import weft from 'weft'
+import { noUncaught } from './helpers.js'
 
 const clear = { code: 'WEFT_ERR_INJECT_OPTIONS', message: /^inject\(\): unknown method "FOO"; light-my-request knows .*\bGET\b/ }
 
@@ -12,20 +13,6 @@ function app (t) {
   a.get('/', async () => 'ok')
   a.route({ method: 'PATCH', url: '/p', handler: async () => 'patched' })
   return a
-}
-
-/** Fails the test if an exception escapes while `fn` runs and for a few turns after. */
-async function noUncaught (fn) {
-  const escaped = []
-  const onUncaught = (err) => { escaped.push(err) }
-  process.on('uncaughtException', onUncaught)
-  try {
-    await fn()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  } finally {
-    process.removeListener('uncaughtException', onUncaught)
-  }
-  assert.deepEqual(escaped, [])
 }
 
 for (const ready of [false, true]) {

@@ -7,25 +7,12 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:http2'
 import { Writable } from 'node:stream'
 import weft from 'weft'
+import { noUncaught } from '../http/helpers.js'
 
 function logSink () {
   const lines = []
   const stream = new Writable({ write (chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb() } })
   return { lines, stream }
-}
-
-/** Fails the test if an exception escapes to the process while `fn` runs. */
-async function noUncaught (fn) {
-  const escaped = []
-  const onUncaught = (err) => { escaped.push(err) }
-  process.on('uncaughtException', onUncaught)
-  try {
-    await fn()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  } finally {
-    process.removeListener('uncaughtException', onUncaught)
-  }
-  assert.deepEqual(escaped, [])
 }
 
 const throwingStrategy = {

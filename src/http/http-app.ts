@@ -14,7 +14,7 @@ import { guardDispatch } from './dispatch-guard.js'
 import { HttpScope, type HttpScopeDefaults } from './http-scope.js'
 import { initialConfig } from './initial-config.js'
 import { checkBodyLimit, checkServerOptions } from './options-validation.js'
-import { handleRequest, requestLogger, requestStages } from './request-lifecycle.js'
+import { handleRequest, requestId, requestLogger, requestStages } from './request-lifecycle.js'
 import { RouteContext, unroutedOptions } from './route-context.js'
 import { bindRoutes, type RouteDeclaration, type RouteHost, type RouteSettings } from './routes.js'
 import { bindNotFoundRoutes, defaultNotFound } from './not-found.js'
@@ -296,7 +296,7 @@ export class HttpApp extends AppLifecycle<HttpScope> implements WeftRuntime, Rou
   refusedRequestLogger (req: IncomingMessage): Logger {
     const context = this.#rootContext
     if (context === null) return this.log
-    return requestLogger(this, context, this.genReqId(req), req)
+    return requestLogger(this, context, requestId(this, context, req), req)
   }
 
   /** The request handler (what serverFactory receives, and what inject() drives). */

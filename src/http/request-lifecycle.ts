@@ -74,7 +74,7 @@ function routeFound (app: WeftRuntime, router: Router, req: IncomingMessage, res
  */
 export function frameworkError (app: WeftRuntime, error: Error, req: IncomingMessage, res: ServerResponse): void {
   const context = app.frameworkContext as RouteContext
-  const id = context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
+  const id = requestId(app, context, req)
   const log = requestLogger(app, context, id, req)
   const request: Request = new context.Request(id, {}, req, searchOf(req.url ?? ''), log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
@@ -111,7 +111,7 @@ function searchOf (url: string): string {
 
 function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse,
   params: Record<string, string>, search: string): void {
-  const id = context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
+  const id = requestId(app, context, req)
   const log = requestLogger(app, context, id, req)
   const request: Request = new context.Request(id, params, req, search, log, context)
   const reply: Reply = new context.Reply(res, request, log, context)
@@ -129,6 +129,11 @@ function startRequest (app: WeftRuntime, context: RouteContext, req: IncomingMes
   if (app.observer !== null) app.observer.stage(reply, Stage.onRequest)
   if (context.onRequest !== null) runHooks(hookRun(reply), context.onRequest, Shape.plain, undefined, Guard.reply, afterOnRequest)
   else preParsingStage(reply)
+}
+
+/** The request's id: its route scope's setGenReqId() generator (called on the route's instance), else the app's. */
+export function requestId (app: WeftRuntime, context: RouteContext, req: IncomingMessage): string {
+  return context.genReqId === null ? app.genReqId(req) : context.genReqId.call(context.instance, req)
 }
 
 /** The request's logger: the app logger's child bound to the request id (with the route's level and serializers),

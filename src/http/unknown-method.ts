@@ -3,7 +3,7 @@
 import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http'
 import { codes } from '../errors.js'
 import { fail } from './reply-flow.js'
-import { requestLogger } from './request-lifecycle.js'
+import { requestId, requestLogger } from './request-lifecycle.js'
 import type { Reply } from './reply.js'
 import type { Request } from './request.js'
 import type { RouteContext } from './route-context.js'
@@ -23,7 +23,7 @@ export function answerUnknownMethod (app: WeftRuntime, context: RouteContext, re
 }
 
 function answer (app: WeftRuntime, context: RouteContext, req: IncomingMessage, res: ServerResponse): void {
-  const id = app.genReqId(req)
+  const id = requestId(app, context, req)
   // the request's logger as any request's (the childLoggerFactory option's child, even with the logger off)
   const log = requestLogger(app, context, id, req)
   const url = req.url ?? ''

@@ -4,7 +4,7 @@ import { describe } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import net from 'node:net'
-import { both, deferred, inject, within } from './harness.js'
+import { both, deferred, inject, logLines, within } from './harness.js'
 
 /** GET over `agent`, resolving [status, connection header, body]. */
 function get (url, agent) {
@@ -224,6 +224,20 @@ describe('requests during close()', () => {
     assert.equal(status, 503)
     assert.equal(connection, 'close')
     assert.deepEqual(JSON.parse(body), { error: 'Service Unavailable', message: 'Service Unavailable', statusCode: 503 })
+  })
+
+  both('a request refused while closing is named by the root\'s setGenReqId() generator', async (factory) => {
+    const log = logLines()
+    const app = factory({ logger: { stream: log.stream } })
+    app.setGenReqId(() => 'from-set-gen-req-id')
+    const gate = deferred()
+    const entered = deferred()
+    app.get('/slow', async () => { entered.resolve(); await gate.promise; return 'slow done' })
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const answer = await requestArrivingWhileClosing(app, address, '/nowhere', gate, entered)
+    assert.equal(answer[0], 503)
+    const refused = log.lines.filter((l) => /closing/.test(l.msg))
+    assert.deepEqual(refused.map((l) => l.reqId), ['from-set-gen-req-id'])
   })
 
   both('with the logger off, a request refused while closing still gets its id, the childLoggerFactory\'s logger and the logController\'s serviceUnavailable', async (factory, framework) => {
